@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { commands } from './commands/index.js';
+
+const program = new Command();
+program
+  .name('xdpchain')
+  .description("Run and compose clang-compiled XDP programs with the kernel's semantics")
+  .version('0.1.0')
+  .showHelpAfterError();
+for (const register of commands) register(program);
+await program.parseAsync(process.argv);

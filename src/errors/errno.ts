@@ -1,0 +1,27 @@
+/** errno names used by runtime operations (DESIGN §6); values are Linux's. */
+export const ERRNO = {
+  EPERM: 1,
+  ENOENT: 2,
+  E2BIG: 7,
+  EBADF: 9,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EACCES: 13,
+  EFAULT: 14,
+  EBUSY: 16,
+  EEXIST: 17,
+  ENODEV: 19,
+  EINVAL: 22,
+  ENOSPC: 28,
+  ERANGE: 34,
+  ELOOP: 40,
+  ENOTSUPP: 524,
+  EOPNOTSUPP: 95,
+  ESTALE: 116,
+} as const;
+
+export type ErrnoName = keyof typeof ERRNO;
+
+export function errnoValue(name: ErrnoName): number {
+  return ERRNO[name];
+}

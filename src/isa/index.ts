@@ -1,0 +1,4 @@
+export * from './opcodes.js';
+export * from './raw.js';
+export * from './instruction.js';
+export * from './program.js';

@@ -1,0 +1,3 @@
+export * from './collection-spec.js';
+export * from './map-spec.js';
+export * from './program-spec.js';

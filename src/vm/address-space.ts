@@ -1,0 +1,175 @@
+import { XdpchainError } from '../errors/index.js';
+
+/**
+ * The one linear memory that programs, maps, stacks, contexts and packets live in (DESIGN §3).
+ * eBPF pointers are plain offsets into it, so `data_end - data`, pointer compares and pointers
+ * stored in maps behave as on the kernel, and the wasm engine can share it unchanged.
+ *
+ * Safety without a verifier: a shadow table at the start of the memory holds, for every 16-byte
+ * granule, the exclusive end address of the region that granule belongs to (0 = not accessible)
+ * with bit 31 set when the region is read-only. Regions start on 16-byte boundaries, so an access
+ * [addr, addr+size) is allowed iff `addr < limit` and `addr + size <= shadow[addr >> 4] & 0x7fffffff`
+ * (and bit 31 is clear for a store). Address 0 and the shadow itself are never accessible.
+ */
+export const GRANULE_SHIFT = 4;
+export const GRANULE = 1 << GRANULE_SHIFT;
+export const READ_ONLY_BIT = 0x80000000;
+const PAGE = 65536;
+
+export interface AddressSpaceOptions {
+  /** Most bytes of data (maps, packets, stacks) this space may hold. Default 256 MiB. */
+  maxDataBytes?: number;
+}
+
+export interface Region {
+  readonly addr: number;
+  readonly size: number;
+  /** What the region is, for error messages: "packet", "stack", "map xdp_stats value", … */
+  readonly label: string;
+  readonly readOnly: boolean;
+}
+
+const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
+
+export class AddressSpace {
+  readonly memory: WebAssembly.Memory;
+  /** First data address; everything below is the shadow table. */
+  readonly dataStart: number;
+  /** First address past the largest possible data; shadow covers [0, limit). */
+  readonly limit: number;
+
+  private bumpTop: number;
+  private readonly freeLists = new Map<number, number[]>();
+  /** Live regions sorted by address, for diagnostics (which region is near a faulting address). */
+  private readonly regions = new Map<number, Region>();
+
+  private _u8!: Uint8Array;
+  private _u32!: Uint32Array;
+  private _dv!: DataView;
+
+  constructor(opts: AddressSpaceOptions = {}) {
+    const maxData = alignUp(opts.maxDataBytes ?? 256 * 1024 * 1024, PAGE);
+    // Shadow entry for address a is at byte a/4, so the shadow must span limit/4 = (S + maxData)/4 ≤ S.
+    const shadowBytes = alignUp(Math.ceil(maxData / 3) + PAGE, PAGE);
+    this.dataStart = shadowBytes;
+    this.limit = shadowBytes + maxData;
+    if (this.limit >= READ_ONLY_BIT) {
+      throw new XdpchainError('EINVAL', `address space of ${this.limit} bytes exceeds the 2 GiB the shadow encoding allows`);
+    }
+    this.memory = new WebAssembly.Memory({ initial: (shadowBytes + PAGE) / PAGE, maximum: this.limit / PAGE });
+    this.bumpTop = this.dataStart;
+    this.refreshViews();
+  }
+
+  /** Byte view of the whole memory; re-read after any allocation (growth detaches old views). */
+  get u8(): Uint8Array {
+    if (this._u8.buffer !== this.memory.buffer) this.refreshViews();
+    return this._u8;
+  }
+  get u32(): Uint32Array {
+    if (this._u32.buffer !== this.memory.buffer) this.refreshViews();
+    return this._u32;
+  }
+  get dv(): DataView {
+    if (this._dv.buffer !== this.memory.buffer) this.refreshViews();
+    return this._dv;
+  }
+
+  private refreshViews(): void {
+    this._u8 = new Uint8Array(this.memory.buffer);
+    this._u32 = new Uint32Array(this.memory.buffer);
+    this._dv = new DataView(this.memory.buffer);
+  }
+
+  /** Allocate a zeroed region. Never call while a program runs: growth would detach engine views. */
+  alloc(size: number, label: string, opts: { readOnly?: boolean } = {}): Region {
+    if (!Number.isInteger(size) || size <= 0) throw new XdpchainError('EINVAL', `cannot allocate ${size} bytes for ${label}`);
+    const rounded = alignUp(size, GRANULE);
+    let addr = this.freeLists.get(rounded)?.pop();
+    if (addr === undefined) {
+      addr = this.bumpTop;
+      const end = addr + rounded;
+      if (end > this.limit) {
+        throw new XdpchainError('ENOMEM', `out of memory allocating ${size} bytes for ${label} (address space limit ${this.limit - this.dataStart} bytes; raise maxDataBytes)`);
+      }
+      const have = this.memory.buffer.byteLength;
+      if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+      this.bumpTop = end;
+    } else {
+      this.u8.fill(0, addr, addr + rounded);
+    }
+    const region: Region = { addr, size, label, readOnly: opts.readOnly ?? false };
+    this.regions.set(addr, region);
+    this.mark(region);
+    return region;
+  }
+
+  /** Release a region; its bytes become inaccessible at once. */
+  free(region: Region): void {
+    if (this.regions.get(region.addr) !== region) throw new XdpchainError('EINVAL', `region ${region.label} at 0x${region.addr.toString(16)} is not allocated`);
+    this.regions.delete(region.addr);
+    const rounded = alignUp(region.size, GRANULE);
+    this.u32.fill(0, region.addr >>> GRANULE_SHIFT >>> 0, (region.addr + rounded) >>> GRANULE_SHIFT);
+    const list = this.freeLists.get(rounded) ?? [];
+    list.push(region.addr);
+    this.freeLists.set(rounded, list);
+  }
+
+  /** Change a region's writability (e.g. freezing `.rodata` after initial values are written). */
+  setReadOnly(region: Region, readOnly: boolean): Region {
+    const updated: Region = { ...region, readOnly };
+    this.regions.set(region.addr, updated);
+    this.mark(updated);
+    return updated;
+  }
+
+  private mark(region: Region): void {
+    const end = region.addr + region.size;
+    const entry = (end | (region.readOnly ? READ_ONLY_BIT : 0)) >>> 0;
+    const first = region.addr >>> GRANULE_SHIFT;
+    const last = (end - 1) >>> GRANULE_SHIFT;
+    const u32 = this.u32;
+    for (let g = first; g <= last; g++) u32[g] = entry;
+  }
+
+  /** True when [addr, addr+size) lies in one accessible region (writable, if `write`). */
+  accessible(addr: number, size: number, write: boolean): boolean {
+    if (!(addr >= 0 && addr < this.limit)) return false;
+    const s = this.u32[addr >>> GRANULE_SHIFT];
+    if (write && s & READ_ONLY_BIT) return false;
+    return addr + size <= (s & ~READ_ONLY_BIT) >>> 0;
+  }
+
+  /** The region holding `addr`, or the nearest one before it, for error messages. */
+  describe(addr: number, size = 1): string {
+    let best: Region | undefined;
+    for (const r of this.regions.values()) {
+      if (r.addr <= addr && (!best || r.addr > best.addr)) best = r;
+    }
+    const hex = `0x${addr.toString(16)}`;
+    if (!best) return `address ${hex} is not in any region`;
+    const rel = addr - best.addr;
+    if (rel + size <= best.size) return `address ${hex} is ${rel} bytes into ${best.label} (${best.size} bytes${best.readOnly ? ', read-only' : ''})`;
+    if (rel < best.size) return `${size}-byte access at ${hex} runs ${rel + size - best.size} bytes past the end of ${best.label} (${best.size} bytes)`;
+    return `address ${hex} is ${rel - best.size} bytes past the end of ${best.label} (${best.size} bytes)`;
+  }
+
+  /** A byte view of an accessible range, for helpers and map code; throws EFAULT otherwise. */
+  bytes(addr: number, size: number, write = false): Uint8Array {
+    if (size === 0) return new Uint8Array(0);
+    if (!this.accessible(addr, size, write)) {
+      throw new XdpchainError('EFAULT', `${write ? 'write' : 'read'} of ${size} bytes: ${this.describe(addr, size)}`);
+    }
+    return this.u8.subarray(addr, addr + size);
+  }
+
+  /** Unchecked view of a region's bytes, for the code that owns the region (maps, packet setup). */
+  view(region: Region, offset = 0, size = region.size - offset): Uint8Array {
+    return this.u8.subarray(region.addr + offset, region.addr + offset + size);
+  }
+
+  /** Bytes currently in use by regions (for status output). */
+  get usedBytes(): number {
+    return this.bumpTop - this.dataStart;
+  }
+}

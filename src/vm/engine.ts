@@ -1,0 +1,106 @@
+import type { DecodedProgram } from '../isa/program.js';
+import type { AddressSpace } from './address-space.js';
+import type { HelperTable } from './helper.js';
+import type { RunState } from './run-state.js';
+
+export type EngineName = 'interp' | 'wasm';
+
+/** A source position from BTF line info, used to name the line in every fault. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column?: number;
+  text?: string;
+}
+
+/**
+ * What an engine compiles: a decoded program whose `ld_imm64` map and global-data references
+ * are already resolved to plain constants (pseudo 0). Only BPF_PSEUDO_FUNC (4) remains, because
+ * function addresses belong to the engine's code registry.
+ */
+export interface ExecutableSpec {
+  readonly name: string;
+  readonly program: DecodedProgram;
+  readonly helpers: HelperTable;
+  /** Source line of an instruction slot, when BTF line info exists. */
+  sourceOf?(insn: number): SourceLocation | undefined;
+  /**
+   * Conformance-suite convention: `callx` with a register holding a small helper id calls that
+   * helper (the upstream vectors rely on it). Off for XDP programs, where only function
+   * addresses are valid callx targets.
+   */
+  readonly callxHelperIds?: boolean;
+}
+
+/** A compiled program ready to run. Function addresses are `functionAddress(exe.uid, slot)`. */
+export interface Executable {
+  readonly uid: number;
+  readonly engine: EngineName;
+  readonly spec: ExecutableSpec;
+  /**
+   * Run from slot 0 with r1 (and r2) set; returns r0 as an unsigned 64-bit value.
+   * Throws VmFault on out-of-bounds access, budget exhaustion, call depth > 8, bad callx.
+   */
+  run(state: RunState, r1: bigint | number, r2?: bigint | number): bigint;
+  /**
+   * freplace: calls to the global function at `slot` go to `replacement` (its slot 0) until
+   * cleared with null. The replacement runs as a callee frame of the caller.
+   */
+  replaceFunction(slot: number, replacement: Executable | null): void;
+}
+
+export interface EngineOptions {
+  space: AddressSpace;
+  /** Maps function addresses to executables for callx and bpf_loop callbacks. */
+  registry: CodeRegistry;
+}
+
+export interface ExecutionEngine {
+  readonly name: EngineName;
+  compile(spec: ExecutableSpec): Executable;
+}
+
+/**
+ * Function "addresses" are tagged values outside the data address space (never accessible),
+ * so they survive being stored in maps and globals and can be recognised by callx.
+ */
+export const FUNCTION_ADDRESS_BASE = 0x7f00_0000_0000;
+const SLOT_SPACE = 1 << 20;
+
+export function functionAddress(uid: number, slot: number): number {
+  return FUNCTION_ADDRESS_BASE + uid * SLOT_SPACE * 8 + slot * 8;
+}
+
+export function decodeFunctionAddress(addr: bigint | number): { uid: number; slot: number } | undefined {
+  const v = typeof addr === 'bigint' ? (addr >= 0n && addr < 2n ** 53n ? Number(addr) : -1) : addr;
+  if (v < FUNCTION_ADDRESS_BASE || (v - FUNCTION_ADDRESS_BASE) % 8 !== 0) return undefined;
+  const rel = (v - FUNCTION_ADDRESS_BASE) / 8;
+  return { uid: Math.floor(rel / SLOT_SPACE), slot: rel % SLOT_SPACE };
+}
+
+/** Every live executable by uid, so a function address can be resolved across programs. */
+export class CodeRegistry {
+  private nextUid = 1;
+  private readonly byUid = new Map<number, Executable>();
+
+  allocateUid(): number {
+    return this.nextUid++;
+  }
+  register(exe: Executable): void {
+    this.byUid.set(exe.uid, exe);
+  }
+  unregister(exe: Executable): void {
+    this.byUid.delete(exe.uid);
+  }
+  get(uid: number): Executable | undefined {
+    return this.byUid.get(uid);
+  }
+  /** The executable and function entry an address names, if it is one. */
+  resolve(addr: bigint | number): { exe: Executable; slot: number } | undefined {
+    const d = decodeFunctionAddress(addr);
+    if (!d) return undefined;
+    const exe = this.byUid.get(d.uid);
+    if (!exe || !exe.spec.program.functionEntries.includes(d.slot)) return undefined;
+    return { exe, slot: d.slot };
+  }
+}

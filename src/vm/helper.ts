@@ -1,0 +1,56 @@
+import type { AddressSpace } from './address-space.js';
+import type { Executable } from './engine.js';
+import type { RunState } from './run-state.js';
+
+export type ArgIndex = 1 | 2 | 3 | 4 | 5;
+
+/**
+ * What a helper sees of the call: the five argument registers, the memory, the per-run state
+ * and a way to call back into the program (bpf_loop). Engines reuse one object per run, so a
+ * helper must not keep it after returning.
+ */
+export interface HelperCall {
+  readonly space: AddressSpace;
+  readonly state: RunState;
+  /** The calling program and the slot of the call instruction (for error messages). */
+  readonly exe: Executable;
+  readonly insn: number;
+  /** Low 32 bits of argument i, unsigned. */
+  lo(i: ArgIndex): number;
+  /** High 32 bits of argument i, unsigned. */
+  hi(i: ArgIndex): number;
+  /** Argument i as an unsigned 64-bit value. */
+  u64(i: ArgIndex): bigint;
+  /** Argument i as a memory address: throws a helper fault if it does not fit in 32 bits. */
+  addr(i: ArgIndex): number;
+  /** Call a function of a program (a BPF_PSEUDO_FUNC address) as a callee frame; returns its r0. */
+  callFunction(addr: bigint | number, args: readonly (bigint | number)[]): bigint;
+  /** End the run with a fault naming this call instruction. */
+  fault(message: string): never;
+}
+
+/** A helper returns r0: a number is a signed integer (e.g. -22 for -EINVAL) sign-extended to 64 bits. */
+export type HelperResult = number | bigint;
+
+export interface HelperSpec {
+  readonly id: number;
+  readonly name: string;
+  readonly fn: (call: HelperCall) => HelperResult;
+  /**
+   * Set only for bpf_tail_call: resolve the target program. The engine then jumps to it (the
+   * caller's frame is replaced and never returns) or, when undefined, continues after the call
+   * with r0 = fn's result.
+   */
+  readonly tailCall?: (call: HelperCall) => Executable | undefined;
+}
+
+export type HelperTable = ReadonlyMap<number, HelperSpec>;
+
+export function helperTable(specs: readonly HelperSpec[]): HelperTable {
+  return new Map(specs.map((s) => [s.id, s]));
+}
+
+/** Convert a helper result to an unsigned 64-bit value. */
+export function helperResultToU64(r: HelperResult): bigint {
+  return BigInt.asUintN(64, typeof r === 'bigint' ? r : BigInt(r));
+}
