@@ -1,0 +1,58 @@
+import type { AddressSpace } from '../vm/address-space.js';
+
+/** Monotonic clocks helpers read; injectable so runs are reproducible. */
+export interface Clock {
+  /** bpf_ktime_get_ns (CLOCK_MONOTONIC). */
+  monotonicNs(): bigint;
+  /** bpf_ktime_get_coarse_ns (CLOCK_MONOTONIC_COARSE). */
+  coarseNs(): bigint;
+}
+
+/** One line of bpf_trace_printk output, with where it came from. */
+export interface TraceLine {
+  program: string;
+  insn: number;
+  cpu: number;
+  text: string;
+}
+
+/** Everything runtime-wide that helpers need; the runtime builds one per instance. */
+export interface HelperServices {
+  readonly space: AddressSpace;
+  readonly clock: Clock;
+  /** bpf_get_prandom_u32: a u32. */
+  random(): number;
+  /** bpf_get_smp_processor_id: the CPU the run is on. */
+  cpu(): number;
+  /** Number of possible CPUs (per-CPU maps hold one value for each). */
+  readonly possibleCpus: number;
+  /** Sink for bpf_trace_printk (the kernel's trace_pipe). */
+  trace(line: TraceLine): void;
+}
+
+export const systemClock: Clock = {
+  monotonicNs: () => process.hrtime.bigint(),
+  coarseNs: () => (process.hrtime.bigint() / 4_000_000n) * 4_000_000n,
+};
+
+/** A clock that starts at `startNs` and advances `stepNs` on every read: reproducible runs. */
+export function steppingClock(startNs = 1_000_000_000n, stepNs = 1_000n): Clock {
+  let now = startNs;
+  return {
+    monotonicNs: () => (now += stepNs),
+    coarseNs: () => now - (now % 4_000_000n),
+  };
+}
+
+/** xorshift32 with a fixed seed: reproducible bpf_get_prandom_u32 sequences. */
+export function seededRandom(seed = 0x2545f491): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}

@@ -1,0 +1,51 @@
+import type { HelperSpec } from '../vm/helper.js';
+import { xdpBufferOf } from './xdp-context.js';
+
+const EFAULT = -14;
+const EINVAL = -22;
+
+/** Signed 32-bit view of an int argument (offsets and deltas are `int` in the kernel). */
+const int32 = (u: number): number => u | 0;
+
+/** Helpers that reshape or copy the XDP frame (kernel net/core/filter.c semantics). */
+export const xdpPacketHelpers: HelperSpec[] = [
+  { id: 44, name: 'bpf_xdp_adjust_head', fn: (c) => xdpBufferOf(c, 'bpf_xdp_adjust_head').adjustHead(int32(c.lo(2))) },
+  { id: 54, name: 'bpf_xdp_adjust_meta', fn: (c) => xdpBufferOf(c, 'bpf_xdp_adjust_meta').adjustMeta(int32(c.lo(2))) },
+  { id: 65, name: 'bpf_xdp_adjust_tail', fn: (c) => xdpBufferOf(c, 'bpf_xdp_adjust_tail').adjustTail(int32(c.lo(2))) },
+  { id: 188, name: 'bpf_xdp_get_buff_len', fn: (c) => xdpBufferOf(c, 'bpf_xdp_get_buff_len').length },
+  {
+    id: 189,
+    name: 'bpf_xdp_load_bytes',
+    fn: (c) => {
+      const xdp = xdpBufferOf(c, 'bpf_xdp_load_bytes');
+      const offset = c.lo(2);
+      const len = c.lo(4);
+      const err = checkRange(offset, len, xdp.length);
+      if (err) return err;
+      const dst = c.space.bytes(c.addr(3), len, true);
+      dst.set(c.space.u8.subarray(xdp.data + offset, xdp.data + offset + len));
+      return 0;
+    },
+  },
+  {
+    id: 190,
+    name: 'bpf_xdp_store_bytes',
+    fn: (c) => {
+      const xdp = xdpBufferOf(c, 'bpf_xdp_store_bytes');
+      const offset = c.lo(2);
+      const len = c.lo(4);
+      const err = checkRange(offset, len, xdp.length);
+      if (err) return err;
+      const src = c.space.bytes(c.addr(3), len).slice();
+      c.space.u8.set(src, xdp.data + offset);
+      return 0;
+    },
+  },
+];
+
+/** bpf_xdp_pointer's checks: offset and length are 16-bit, and must lie inside the packet. */
+function checkRange(offset: number, len: number, size: number): number {
+  if (offset > 0xffff || len > 0xffff) return EFAULT;
+  if (offset + len > size) return EINVAL;
+  return 0;
+}

@@ -1,0 +1,50 @@
+/** XDP frame geometry and limits, as in the kernel's BPF_PROG_TEST_RUN (DESIGN §4). */
+export const XDP_FRAME_SIZE = 4096;
+export const XDP_PACKET_HEADROOM = 256;
+/** sizeof(struct xdp_frame): the start of the headroom that adjust_head/adjust_meta may not reach. */
+export const XDP_FRAME_DESCRIPTOR = 40;
+/** SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) reserved at the end of the frame. */
+export const XDP_TAILROOM = 320;
+/** Largest linear packet a test-run accepts without fragments: 4096 - 256 - 320. */
+export const XDP_MAX_LINEAR = XDP_FRAME_SIZE - XDP_PACKET_HEADROOM - XDP_TAILROOM;
+export const ETH_HLEN = 14;
+/** Metadata is at most 32 bytes and a multiple of 4 (xdp_metalen_invalid). */
+export const XDP_METADATA_MAX = 32;
+/** sizeof(struct xdp_md): six u32 fields. */
+export const XDP_MD_SIZE = 24;
+
+export const XdpMdField = {
+  data: 0,
+  data_end: 4,
+  data_meta: 8,
+  ingress_ifindex: 12,
+  rx_queue_index: 16,
+  egress_ifindex: 20,
+} as const;
+
+export const XdpAction = {
+  ABORTED: 0,
+  DROP: 1,
+  PASS: 2,
+  TX: 3,
+  REDIRECT: 4,
+} as const;
+export type XdpActionName = keyof typeof XdpAction;
+
+const ACTION_NAMES = Object.keys(XdpAction) as XdpActionName[];
+
+/** `XDP_PASS` for 2; unknown codes as `unknown(7)` (the kernel treats them as ABORTED on a netdev). */
+export function xdpActionName(code: number): string {
+  const n = ACTION_NAMES[code];
+  return n === undefined ? `unknown(${code})` : `XDP_${n}`;
+}
+
+/** Parse `XDP_PASS`, `pass`, `PASS` or a number. */
+export function parseXdpAction(text: string): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text);
+  const key = text.toUpperCase().replace(/^XDP_/, '') as XdpActionName;
+  return key in XdpAction ? XdpAction[key] : undefined;
+}
+
+/** Loopback's ifindex: the test-run's default ingress device. */
+export const LOOPBACK_IFINDEX = 1;

@@ -1,0 +1,73 @@
+/**
+ * A differential scenario: one program of one of our objects, run on a list of packets, each
+ * on a fresh load (so map state from one packet does not leak into the next). The kernel's
+ * answers are recorded in `test/golden/<scenario>.json`; xdpchain must give the same ones.
+ */
+export interface Scenario {
+  /** Unique; also the golden file name. */
+  name: string;
+  /** Object path relative to the repository root, e.g. `progs/build/firewall.o`. */
+  object: string;
+  /** Program (function) name inside the object. */
+  program: string;
+  /** Map updates applied after load and before the packet runs. */
+  setup?: MapUpdate[];
+  packets: PacketCase[];
+  /** Maps whose contents depend on the machine (time, randomness) and are not compared. */
+  ignoreMaps?: string[];
+  /** Network namespace state that helpers like fib_lookup see (routes, neighbours, links). */
+  netns?: NetnsSetup;
+}
+
+export type MapUpdate =
+  /** Bytes as hex strings; `values` gives one value per possible CPU for percpu maps. */
+  | { map: string; key: string; value: string }
+  | { map: string; key: string; values: string[] }
+  /** prog_array slot → another program of the same object. */
+  | { map: string; key: string; program: string };
+
+export interface PacketCase {
+  /** Packet kind, e.g. `ipv4-udp`, `vlan-ipv4-udp`, `arp`, `min-14`, `max-3520`, `malformed-ipv4`. */
+  name: string;
+  /** The frame as hex. */
+  data: string;
+  /** `xdp_md` input fields (BPF_PROG_TEST_RUN ctx_in). */
+  ctx?: { ingressIfindex?: number; rxQueueIndex?: number; /** metadata length in bytes */ dataMeta?: number };
+  /** Test-run repeat count (default 1). */
+  repeat?: number;
+}
+
+export interface NetnsSetup {
+  /** Shell-free description: links to create and routes/neighbours to add with `ip`. */
+  links: { name: string; peer?: string; addresses: string[]; mac?: string }[];
+  routes: string[];
+  neighbours: { address: string; mac: string; dev: string }[];
+}
+
+/** What the kernel (and xdpchain) produced for one packet. */
+export type CaseResult =
+  | {
+      retval: number;
+      /** Output frame as hex. */
+      dataOut: string;
+      ctxOut?: { dataMeta: number; ingressIfindex: number; rxQueueIndex: number };
+      /** Every map of the object after the run (except ignored ones), entries sorted by key. */
+      maps: Record<string, MapDump>;
+    }
+  /** The test-run itself was refused (e.g. EINVAL for a 13-byte packet). */
+  | { error: string };
+
+export type MapDump = { key: string; value?: string; values?: string[] }[];
+
+export interface GoldenFile {
+  scenario: string;
+  object: string;
+  program: string;
+  /** sha256 of the object the kernel ran: a rebuilt object must be re-recorded. */
+  objectSha256: string;
+  kernel: string;
+  bpftool: string;
+  possibleCpus: number;
+  recorded: string;
+  cases: { packet: string; result: CaseResult }[];
+}

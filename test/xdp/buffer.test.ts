@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { AddressSpace } from '../../src/vm/address-space.js';
+import { XdpBuffer } from '../../src/xdp/buffer.js';
+import { XDP_MAX_LINEAR, XdpMdField } from '../../src/xdp/constants.js';
+
+const EINVAL = -22;
+const EACCES = -13;
+
+function buffer(len = 64, meta = 0): XdpBuffer {
+  const space = new AddressSpace({ maxDataBytes: 1 << 20 });
+  const b = new XdpBuffer(space);
+  b.load(new Uint8Array(len).map((_, i) => i & 0xff), meta);
+  return b;
+}
+
+describe('XdpBuffer geometry (kernel test-run layout)', () => {
+  it('places data 256 bytes into the frame and mirrors pointers into xdp_md', () => {
+    const b = buffer(64);
+    expect(b.data - b.hardStart).toBe(256);
+    expect(b.length).toBe(64);
+    expect(b.space.dv.getUint32(b.ctx.addr + XdpMdField.data, true)).toBe(b.data);
+    expect(b.space.dv.getUint32(b.ctx.addr + XdpMdField.data_end, true)).toBe(b.dataEnd);
+    expect(b.space.dv.getUint32(b.ctx.addr + XdpMdField.data_meta, true)).toBe(b.data);
+  });
+
+  it('takes metadata out of the headroom', () => {
+    const b = buffer(64, 8);
+    expect(b.dataMeta - b.hardStart).toBe(248);
+    expect(b.metaLength).toBe(8);
+    expect(b.length).toBe(56);
+  });
+
+  it('accepts 3520 bytes and refuses 3521', () => {
+    expect(XDP_MAX_LINEAR).toBe(3520);
+    expect(() => buffer(3520)).not.toThrow();
+    expect(() => buffer(3521)).toThrow(/does not fit/);
+  });
+
+  it('the context is read-only to programs, the frame writable', () => {
+    const b = buffer();
+    expect(b.space.accessible(b.ctx.addr, 4, false)).toBe(true);
+    expect(b.space.accessible(b.ctx.addr, 4, true)).toBe(false);
+    expect(b.space.accessible(b.data, 8, true)).toBe(true);
+  });
+});
+
+describe('bpf_xdp_adjust_head', () => {
+  it('grows into the headroom down to 216 bytes, not one more', () => {
+    const b = buffer();
+    expect(b.adjustHead(-217)).toBe(EINVAL);
+    expect(b.adjustHead(-216)).toBe(0);
+    expect(b.data - b.hardStart).toBe(40);
+    expect(b.length).toBe(64 + 216);
+  });
+
+  it('must leave at least 14 bytes', () => {
+    const b = buffer(64);
+    expect(b.adjustHead(51)).toBe(EINVAL);
+    expect(b.adjustHead(50)).toBe(0);
+    expect(b.length).toBe(14);
+  });
+
+  it('moves metadata with the data and counts it against the headroom', () => {
+    const b = buffer(64, 8);
+    const meta = b.space.u8.slice(b.dataMeta, b.data);
+    // data may come down to frame descriptor (40) + metadata (8) = 48 bytes into the frame.
+    expect(b.adjustHead(-209)).toBe(EINVAL);
+    expect(b.adjustHead(-4)).toBe(0);
+    expect(b.metaLength).toBe(8);
+    expect(b.space.u8.slice(b.dataMeta, b.data)).toEqual(meta);
+  });
+});
+
+describe('bpf_xdp_adjust_meta', () => {
+  it('allows up to 32 bytes in multiples of 4', () => {
+    const b = buffer();
+    expect(b.adjustMeta(-36)).toBe(EACCES);
+    expect(b.adjustMeta(-6)).toBe(EACCES);
+    expect(b.adjustMeta(-32)).toBe(0);
+    expect(b.metaLength).toBe(32);
+    expect(b.adjustMeta(33)).toBe(EINVAL);
+    expect(b.adjustMeta(32)).toBe(0);
+  });
+});
+
+describe('bpf_xdp_adjust_tail', () => {
+  it('zeroes grown bytes and stops at the tailroom', () => {
+    const b = buffer(64);
+    const end = b.dataEnd;
+    b.space.u8.fill(0xaa, end, end + 16);
+    expect(b.adjustTail(16)).toBe(0);
+    expect([...b.space.u8.slice(end, end + 16)]).toEqual(new Array(16).fill(0));
+    expect(b.adjustTail(3520 - 80 + 1)).toBe(EINVAL);
+    expect(b.adjustTail(3520 - 80)).toBe(0);
+    expect(b.length).toBe(3520);
+  });
+
+  it('must leave at least 14 bytes', () => {
+    const b = buffer(64);
+    expect(b.adjustTail(-51)).toBe(EINVAL);
+    expect(b.adjustTail(-50)).toBe(0);
+  });
+});
