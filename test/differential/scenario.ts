@@ -29,7 +29,10 @@ export type MapUpdate =
 export interface PacketCase {
   /** Packet kind, e.g. `ipv4-udp`, `vlan-ipv4-udp`, `arp`, `min-14`, `max-3520`, `malformed-ipv4`. */
   name: string;
-  /** The frame as hex. */
+  /**
+   * The frame as hex. With `ctx.dataMeta` = n > 0 the first n bytes are the metadata (the test-run
+   * takes metadata and frame as one buffer), and `dataOut` likewise starts with the metadata.
+   */
   data: string;
   /** `xdp_md` input fields (BPF_PROG_TEST_RUN ctx_in). */
   ctx?: { ingressIfindex?: number; rxQueueIndex?: number; /** metadata length in bytes */ dataMeta?: number };
@@ -38,10 +41,26 @@ export interface PacketCase {
 }
 
 export interface NetnsSetup {
-  /** Shell-free description: links to create and routes/neighbours to add with `ip`. */
-  links: { name: string; peer?: string; addresses: string[]; mac?: string }[];
+  /**
+   * Shell-free description: links to create and routes/neighbours to add with `ip`. A link with a
+   * `peer` is a veth pair, one without is a dummy device; all are brought up. IPv6 addresses are
+   * added without duplicate address detection. `ifindex`/`peerIfindex`/`peerMac` (added for the
+   * kernel oracle) pin the values a program sees, so results do not depend on creation order.
+   */
+  links: {
+    name: string;
+    peer?: string;
+    addresses: string[];
+    mac?: string;
+    ifindex?: number;
+    peerIfindex?: number;
+    peerMac?: string;
+  }[];
+  /** Arguments of `ip route add`, e.g. `10.2.0.0/16 via 10.1.0.1 dev egress0`, `blackhole 10.9.0.0/16`. */
   routes: string[];
   neighbours: { address: string; mac: string; dev: string }[];
+  /** sysctl settings inside the namespace, e.g. `{ 'net.ipv4.conf.all.forwarding': '1' }` (added). */
+  sysctls?: Record<string, string>;
 }
 
 /** What the kernel (and xdpchain) produced for one packet. */
@@ -50,6 +69,7 @@ export type CaseResult =
       retval: number;
       /** Output frame as hex. */
       dataOut: string;
+      /** Present when the case has `ctx` (the kernel's ctx_out: metadata length, ingress, queue). */
       ctxOut?: { dataMeta: number; ingressIfindex: number; rxQueueIndex: number };
       /** Every map of the object after the run (except ignored ones), entries sorted by key. */
       maps: Record<string, MapDump>;
