@@ -12,7 +12,7 @@ export const xdpPacketHelpers: HelperSpec[] = [
   { id: 44, name: 'bpf_xdp_adjust_head', fn: (c) => xdpBufferOf(c, 'bpf_xdp_adjust_head').adjustHead(int32(c.lo(2))) },
   { id: 54, name: 'bpf_xdp_adjust_meta', fn: (c) => xdpBufferOf(c, 'bpf_xdp_adjust_meta').adjustMeta(int32(c.lo(2))) },
   { id: 65, name: 'bpf_xdp_adjust_tail', fn: (c) => xdpBufferOf(c, 'bpf_xdp_adjust_tail').adjustTail(int32(c.lo(2))) },
-  { id: 188, name: 'bpf_xdp_get_buff_len', fn: (c) => xdpBufferOf(c, 'bpf_xdp_get_buff_len').length },
+  { id: 188, name: 'bpf_xdp_get_buff_len', fn: (c) => xdpBufferOf(c, 'bpf_xdp_get_buff_len').totalLength },
   {
     id: 189,
     name: 'bpf_xdp_load_bytes',
@@ -20,10 +20,9 @@ export const xdpPacketHelpers: HelperSpec[] = [
       const xdp = xdpBufferOf(c, 'bpf_xdp_load_bytes');
       const offset = c.lo(2);
       const len = c.lo(4);
-      const err = checkRange(offset, len, xdp.length);
+      const err = checkRange(offset, len, xdp.totalLength);
       if (err) return err;
-      const dst = c.space.bytes(c.addr(3), len, true);
-      dst.set(c.space.u8.subarray(xdp.data + offset, xdp.data + offset + len));
+      xdp.copy(offset, c.space.bytes(c.addr(3), len, true), 'load');
       return 0;
     },
   },
@@ -34,10 +33,9 @@ export const xdpPacketHelpers: HelperSpec[] = [
       const xdp = xdpBufferOf(c, 'bpf_xdp_store_bytes');
       const offset = c.lo(2);
       const len = c.lo(4);
-      const err = checkRange(offset, len, xdp.length);
+      const err = checkRange(offset, len, xdp.totalLength);
       if (err) return err;
-      const src = c.space.bytes(c.addr(3), len).slice();
-      c.space.u8.set(src, xdp.data + offset);
+      xdp.copy(offset, c.space.bytes(c.addr(3), len).slice(), 'store');
       return 0;
     },
   },

@@ -1,9 +1,15 @@
 import { XdpchainError } from '../errors/index.js';
 import type { AddressSpace, Region } from '../vm/address-space.js';
 import {
-  ETH_HLEN, XDP_FRAME_DESCRIPTOR, XDP_FRAME_SIZE, XDP_MD_SIZE, XDP_METADATA_MAX, XDP_PACKET_HEADROOM,
-  XDP_TAILROOM, XdpMdField,
+  ETH_HLEN, MAX_SKB_FRAGS, XDP_FRAG_SIZE, XDP_FRAME_DESCRIPTOR, XDP_FRAME_SIZE, XDP_MD_SIZE, XDP_METADATA_MAX,
+  XDP_PACKET_HEADROOM, XDP_TAILROOM, XdpMdField,
 } from './constants.js';
+
+/** A page of a multi-buffer frame. Programs never get pointers into fragments, so they live outside the address space. */
+export interface XdpFragment {
+  readonly page: Uint8Array;
+  size: number;
+}
 
 /** Where a redirect helper pointed the frame; acted on only when the program returns XDP_REDIRECT. */
 export type RedirectTarget =
@@ -25,6 +31,8 @@ export class XdpBuffer {
   rxQueueIndex = 0;
   egressIfindex = 0;
   redirect: RedirectTarget | null = null;
+  /** Pages after the linear part (xdp.frags / multi-buffer frames), in order. */
+  frags: XdpFragment[] = [];
 
   constructor(readonly space: AddressSpace, label = 'packet') {
     this.frame = space.alloc(XDP_FRAME_SIZE, `${label} frame`);
@@ -42,8 +50,18 @@ export class XdpBuffer {
   get hardEnd(): number {
     return this.frame.addr + XDP_FRAME_SIZE - XDP_TAILROOM;
   }
+  /** Linear bytes (data .. data_end). */
   get length(): number {
     return this.dataEnd - this.data;
+  }
+  /** bpf_xdp_get_buff_len: linear bytes plus every fragment. */
+  get totalLength(): number {
+    return this.length + this.fragsSize;
+  }
+  get fragsSize(): number {
+    let n = 0;
+    for (const f of this.frags) n += f.size;
+    return n;
   }
   get metaLength(): number {
     return this.data - this.dataMeta;
@@ -51,20 +69,30 @@ export class XdpBuffer {
 
   /**
    * Place a packet as BPF_PROG_TEST_RUN does: `bytes` starts with `metaLength` bytes of
-   * metadata, which come out of the 256-byte headroom; data follows.
+   * metadata, which come out of the 256-byte headroom; data follows up to the end of the linear
+   * area, the rest goes into page-sized fragments (at most 17, else ENOMEM).
    */
   load(bytes: Uint8Array, metaLength = 0): void {
     const headroom = XDP_PACKET_HEADROOM - metaLength;
     const start = this.frame.addr + headroom;
-    if (bytes.length > this.hardEnd - start) {
-      throw new XdpchainError('EINVAL', `packet of ${bytes.length} bytes does not fit the ${this.hardEnd - start}-byte linear area`);
+    const linear = Math.min(bytes.length, this.hardEnd - start);
+    const rest = bytes.length - linear;
+    if (rest > MAX_SKB_FRAGS * XDP_FRAG_SIZE) {
+      throw new XdpchainError('ENOMEM', `packet of ${bytes.length} bytes needs more than ${MAX_SKB_FRAGS} fragments after the ${linear}-byte linear part`);
     }
     const u8 = this.space.u8;
     u8.fill(0, this.frame.addr, this.frame.addr + XDP_FRAME_SIZE);
-    u8.set(bytes, start);
+    u8.set(bytes.subarray(0, linear), start);
+    this.frags = [];
+    for (let off = linear; off < bytes.length; off += XDP_FRAG_SIZE) {
+      const page = new Uint8Array(XDP_FRAG_SIZE);
+      const chunk = bytes.subarray(off, Math.min(off + XDP_FRAG_SIZE, bytes.length));
+      page.set(chunk);
+      this.frags.push({ page, size: chunk.length });
+    }
     this.dataMeta = start;
     this.data = start + metaLength;
-    this.dataEnd = start + bytes.length;
+    this.dataEnd = start + linear;
     this.redirect = null;
     this.syncContext();
   }
@@ -81,13 +109,47 @@ export class XdpBuffer {
     dv.setUint32(base + XdpMdField.egress_ifindex, this.egressIfindex, true);
   }
 
-  /** Copy of the packet (data .. data_end). */
+  /** Copy of the whole packet: linear part and fragments. */
   packet(): Uint8Array {
-    return this.space.u8.slice(this.data, this.dataEnd);
+    return this.withFrags(this.space.u8.subarray(this.data, this.dataEnd));
   }
-  /** Copy of metadata and packet (data_meta .. data_end): what test-run returns as data_out. */
+  /** Copy of metadata, packet and fragments: what test-run returns as data_out. */
   packetWithMeta(): Uint8Array {
-    return this.space.u8.slice(this.dataMeta, this.dataEnd);
+    return this.withFrags(this.space.u8.subarray(this.dataMeta, this.dataEnd));
+  }
+  private withFrags(linear: Uint8Array): Uint8Array {
+    const out = new Uint8Array(linear.length + this.fragsSize);
+    out.set(linear);
+    let off = linear.length;
+    for (const f of this.frags) {
+      out.set(f.page.subarray(0, f.size), off);
+      off += f.size;
+    }
+    return out;
+  }
+
+  /**
+   * Copy between the packet (as one run of bytes: linear part, then fragments) and `buf`,
+   * as bpf_xdp_load_bytes/store_bytes do. The range must lie inside the packet.
+   */
+  copy(offset: number, buf: Uint8Array, direction: 'load' | 'store'): void {
+    const u8 = this.space.u8;
+    let pos = offset;
+    let done = 0;
+    const segment = (bytes: Uint8Array): void => {
+      if (done === buf.length) return;
+      if (pos >= bytes.length) {
+        pos -= bytes.length;
+        return;
+      }
+      const n = Math.min(bytes.length - pos, buf.length - done);
+      if (direction === 'load') buf.set(bytes.subarray(pos, pos + n), done);
+      else bytes.set(buf.subarray(done, done + n), pos);
+      done += n;
+      pos = 0;
+    };
+    segment(u8.subarray(this.data, this.dataEnd));
+    for (const f of this.frags) segment(f.page.subarray(0, f.size));
   }
 
   /** bpf_xdp_adjust_head: move data by `delta`; metadata moves along. Returns 0 or -EINVAL. */
@@ -113,13 +175,43 @@ export class XdpBuffer {
     return 0;
   }
 
-  /** bpf_xdp_adjust_tail: move data_end by `delta`; grown bytes are zeroed. Returns 0 or -EINVAL. */
+  /**
+   * bpf_xdp_adjust_tail: move the end of the packet by `delta`; grown bytes are zeroed.
+   * A multi-buffer frame grows its last fragment within its page and shrinks from the end,
+   * releasing emptied fragments. Returns 0 or -EINVAL.
+   */
   adjustTail(delta: number): number {
+    if (this.frags.length > 0) return delta < 0 ? this.shrinkFrags(-delta) : this.growLastFrag(delta);
     const end = this.dataEnd + delta;
     if (end > this.hardEnd || end < this.data + ETH_HLEN) return -22;
     if (delta > 0) this.space.u8.fill(0, this.dataEnd, end);
     this.dataEnd = end;
     this.syncContext();
+    return 0;
+  }
+
+  private growLastFrag(delta: number): number {
+    const last = this.frags[this.frags.length - 1];
+    if (delta > XDP_FRAG_SIZE - last.size) return -22;
+    last.page.fill(0, last.size, last.size + delta);
+    last.size += delta;
+    return 0;
+  }
+
+  private shrinkFrags(amount: number): number {
+    if (amount > this.totalLength - ETH_HLEN) return -22;
+    let left = amount;
+    while (left > 0 && this.frags.length > 0) {
+      const last = this.frags[this.frags.length - 1];
+      const cut = Math.min(left, last.size);
+      last.size -= cut;
+      left -= cut;
+      if (last.size === 0) this.frags.pop();
+    }
+    if (this.frags.length === 0 && left > 0) {
+      this.dataEnd -= left;
+      this.syncContext();
+    }
     return 0;
   }
 

@@ -8,8 +8,13 @@ export const XDP_TAILROOM = 320;
 /** Largest linear packet a test-run accepts without fragments: 4096 - 256 - 320. */
 export const XDP_MAX_LINEAR = XDP_FRAME_SIZE - XDP_PACKET_HEADROOM - XDP_TAILROOM;
 export const ETH_HLEN = 14;
-/** Metadata is at most 32 bytes and a multiple of 4 (xdp_metalen_invalid). */
-export const XDP_METADATA_MAX = 32;
+/** Metadata length is a multiple of 4 that fits skb_shared_info's u8 meta_len (xdp_metalen_invalid). */
+export const XDP_METADATA_MAX = 255;
+/** Largest metadata a test-run accepts in ctx_in: the usable headroom (observed: 216 ok, 220 EINVAL). */
+export const XDP_TEST_RUN_METADATA_MAX = XDP_PACKET_HEADROOM - XDP_FRAME_DESCRIPTOR;
+/** Fragments hold at most a page each, and a frame has at most MAX_SKB_FRAGS of them. */
+export const XDP_FRAG_SIZE = 4096;
+export const MAX_SKB_FRAGS = 17;
 /** sizeof(struct xdp_md): six u32 fields. */
 export const XDP_MD_SIZE = 24;
 

@@ -4,7 +4,7 @@ import type { AddressSpace } from '../vm/address-space.js';
 import type { Executable } from '../vm/engine.js';
 import { RunState } from '../vm/run-state.js';
 import { XdpBuffer, type RedirectTarget } from './buffer.js';
-import { ETH_HLEN, LOOPBACK_IFINDEX, XDP_FRAME_SIZE, XDP_METADATA_MAX, XDP_PACKET_HEADROOM, XDP_TAILROOM, XdpAction } from './constants.js';
+import { ETH_HLEN, LOOPBACK_IFINDEX, XDP_TEST_RUN_METADATA_MAX, XdpAction } from './constants.js';
 
 /** `struct xdp_md` as BPF_PROG_TEST_RUN's ctx_in/ctx_out carries it (offsets, not pointers). */
 export interface XdpMd {
@@ -88,7 +88,7 @@ export function xdpTestRun(prog: TestRunProgram, space: AddressSpace, input: Xdp
     if (c.dataMeta !== 0) fail('EINVAL', 'ctx data_meta must be 0 (metadata comes first in data_in)');
     if (c.dataEnd !== size) fail('EINVAL', `ctx data_end (${c.dataEnd}) must equal the packet length (${size})`);
     if (c.data > c.dataEnd) fail('EINVAL', `ctx data (${c.data}) is past data_end (${c.dataEnd})`);
-    if (c.data > XDP_METADATA_MAX || c.data % 4 !== 0) fail('EINVAL', `metadata length ${c.data} must be a multiple of 4 and at most ${XDP_METADATA_MAX}`);
+    if (c.data > XDP_TEST_RUN_METADATA_MAX || c.data % 4 !== 0) fail('EINVAL', `metadata length ${c.data} must be a multiple of 4 and at most ${XDP_TEST_RUN_METADATA_MAX}`);
     if (c.egressIfindex !== 0) fail('EINVAL', 'ctx egress_ifindex must be 0');
     if (!c.ingressIfindex && c.rxQueueIndex) fail('EINVAL', 'ctx rx_queue_index needs ingress_ifindex');
     if (c.ingressIfindex) {
@@ -100,12 +100,8 @@ export function xdpTestRun(prog: TestRunProgram, space: AddressSpace, input: Xdp
     ingressIfindex = c.ingressIfindex || LOOPBACK_IFINDEX;
     rxQueueIndex = c.rxQueueIndex;
   }
-  const maxLinear = XDP_FRAME_SIZE - (XDP_PACKET_HEADROOM - meta) - XDP_TAILROOM;
-  if (size > maxLinear) {
-    fail('EINVAL', prog.hasFrags
-      ? `packet of ${size} bytes needs fragments, which xdpchain does not model yet (linear maximum ${maxLinear})`
-      : `packet of ${size} bytes exceeds the ${maxLinear}-byte linear frame and the program was not loaded with xdp.frags`);
-  }
+  // The 14-byte minimum applies to the frame after the metadata.
+  if (size - meta < ETH_HLEN) fail('EINVAL', `packet of ${size - meta} bytes (after ${meta} bytes of metadata) is shorter than an Ethernet header (${ETH_HLEN})`);
 
   const buffer = new XdpBuffer(space, `test-run ${prog.name}`);
   try {

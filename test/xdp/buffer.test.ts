@@ -30,10 +30,16 @@ describe('XdpBuffer geometry (kernel test-run layout)', () => {
     expect(b.length).toBe(56);
   });
 
-  it('accepts 3520 bytes and refuses 3521', () => {
+  it('keeps 3520 bytes linear and puts the rest in page fragments, at most 17', () => {
     expect(XDP_MAX_LINEAR).toBe(3520);
-    expect(() => buffer(3520)).not.toThrow();
-    expect(() => buffer(3521)).toThrow(/does not fit/);
+    expect(buffer(3520).frags).toHaveLength(0);
+    const b = buffer(3520 + 4096 + 1);
+    expect(b.length).toBe(3520);
+    expect(b.frags.map((f) => f.size)).toEqual([4096, 1]);
+    expect(b.totalLength).toBe(3520 + 4097);
+    expect(b.packet()).toEqual(new Uint8Array(3520 + 4097).map((_, i) => i & 0xff));
+    expect(() => buffer(3520 + 17 * 4096)).not.toThrow();
+    expect(() => buffer(3520 + 17 * 4096 + 1)).toThrow(expect.objectContaining({ errno: 'ENOMEM' }));
   });
 
   it('the context is read-only to programs, the frame writable', () => {
@@ -72,14 +78,14 @@ describe('bpf_xdp_adjust_head', () => {
 });
 
 describe('bpf_xdp_adjust_meta', () => {
-  it('allows up to 32 bytes in multiples of 4', () => {
+  it('is limited by the usable headroom, in multiples of 4', () => {
     const b = buffer();
-    expect(b.adjustMeta(-36)).toBe(EACCES);
+    expect(b.adjustMeta(-217)).toBe(EINVAL);
     expect(b.adjustMeta(-6)).toBe(EACCES);
-    expect(b.adjustMeta(-32)).toBe(0);
-    expect(b.metaLength).toBe(32);
-    expect(b.adjustMeta(33)).toBe(EINVAL);
-    expect(b.adjustMeta(32)).toBe(0);
+    expect(b.adjustMeta(-216)).toBe(0);
+    expect(b.metaLength).toBe(216);
+    expect(b.adjustMeta(217)).toBe(EINVAL);
+    expect(b.adjustMeta(216)).toBe(0);
   });
 });
 
@@ -99,5 +105,35 @@ describe('bpf_xdp_adjust_tail', () => {
     const b = buffer(64);
     expect(b.adjustTail(-51)).toBe(EINVAL);
     expect(b.adjustTail(-50)).toBe(0);
+  });
+});
+
+describe('multi-buffer frames', () => {
+  it('copies across the linear part and fragments', () => {
+    const b = buffer(3520 + 100);
+    const out = new Uint8Array(20);
+    b.copy(3510, out, 'load');
+    expect([...out]).toEqual(Array.from({ length: 20 }, (_, i) => (3510 + i) & 0xff));
+    b.copy(3515, new Uint8Array(10).fill(0xee), 'store');
+    expect(b.packet().slice(3515, 3525)).toEqual(new Uint8Array(10).fill(0xee));
+  });
+
+  it('grows the last fragment within its page, zeroed', () => {
+    const b = buffer(3520 + 100);
+    b.frags[0].page.fill(0xaa, 100, 200);
+    expect(b.adjustTail(4096 - 100 + 1)).toBe(EINVAL);
+    expect(b.adjustTail(50)).toBe(0);
+    expect(b.totalLength).toBe(3520 + 150);
+    expect([...b.packet().slice(3620, 3670)]).toEqual(new Array(50).fill(0));
+  });
+
+  it('shrinks from the end, releasing fragments, then the linear part', () => {
+    const b = buffer(3520 + 4096 + 10);
+    expect(b.adjustTail(-(3520 + 4106 - 14) - 1)).toBe(EINVAL);
+    expect(b.adjustTail(-20)).toBe(0);
+    expect(b.frags.map((f) => f.size)).toEqual([4086]);
+    expect(b.adjustTail(-4086 - 6)).toBe(0);
+    expect(b.frags).toHaveLength(0);
+    expect(b.length).toBe(3514);
   });
 });
