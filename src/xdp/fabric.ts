@@ -1,0 +1,190 @@
+import { XdpchainError } from '../errors/index.js';
+import type { AddressSpace } from '../vm/address-space.js';
+import type { RedirectTarget } from './buffer.js';
+import { LOOPBACK_IFINDEX, XdpAction, xdpActionName } from './constants.js';
+import { Netdev } from './netdev.js';
+
+/** Where a redirect sends a frame, as resolved from the helper's target (maps live in the runtime). */
+export type RedirectDestination =
+  | { kind: 'netdev'; ifindexes: number[] }
+  | { kind: 'queue'; description: string; push(frame: Uint8Array, ingressIfindex: number): boolean };
+
+export interface RedirectResolver {
+  resolve(target: RedirectTarget, ingress: Netdev): RedirectDestination | undefined;
+}
+
+/** One hook run while a frame travelled: which device, which verdict. */
+export interface HookEvent {
+  device: string;
+  ifindex: number;
+  action: string;
+  hop: number;
+  error?: string;
+}
+
+export interface InjectResult {
+  /** XDP verdicts of every hook the frames reached, by action name. */
+  actions: Record<string, number>;
+  events: HookEvent[];
+  /** Frames dropped because they bounced between devices more than `maxHops` times. */
+  loops: number;
+}
+
+/** More hops than this and a frame is dropped: XDP_TX ping-pong between peers would never end. */
+export const DEFAULT_MAX_HOPS = 32;
+
+/** The set of devices of one runtime, and the movement of frames between them. */
+export class Fabric {
+  private readonly byIndex = new Map<number, Netdev>();
+  private nextIfindex = 2;
+  maxHops = DEFAULT_MAX_HOPS;
+  /** Keep per-hook events in inject results (off for million-packet runs). */
+  recordEvents = true;
+
+  constructor(private readonly space: AddressSpace, private readonly redirects: RedirectResolver) {
+    this.byIndex.set(LOOPBACK_IFINDEX, new Netdev('lo', LOOPBACK_IFINDEX));
+  }
+
+  /** Create a device, or a veth-style pair when `peer` is given. */
+  add(name: string, opts: { peer?: string; ifindex?: number; peerIfindex?: number } = {}): Netdev {
+    if (opts.peer === name) throw new XdpchainError('EINVAL', `device ${name} cannot be its own peer`);
+    for (const n of [name, opts.peer]) {
+      if (n !== undefined && this.find(n)) throw new XdpchainError('EEXIST', `device ${n} already exists`);
+    }
+    const dev = this.create(name, opts.ifindex);
+    if (opts.peer !== undefined) {
+      const peer = this.create(opts.peer, opts.peerIfindex);
+      dev.peer = peer;
+      peer.peer = dev;
+    }
+    return dev;
+  }
+
+  private create(name: string, ifindex?: number): Netdev {
+    const index = ifindex ?? this.nextIfindex;
+    if (this.byIndex.has(index)) throw new XdpchainError('EEXIST', `ifindex ${index} is taken by ${this.byIndex.get(index)!.name}`);
+    const dev = new Netdev(name, index);
+    this.byIndex.set(index, dev);
+    this.nextIfindex = Math.max(this.nextIfindex, index + 1);
+    return dev;
+  }
+
+  /** Delete a device (and its peer, as deleting one end of a veth pair does). */
+  delete(name: string): Netdev[] {
+    const dev = this.get(name);
+    if (dev.ifindex === LOOPBACK_IFINDEX) throw new XdpchainError('EINVAL', 'the loopback device cannot be deleted');
+    const gone = dev.peer ? [dev, dev.peer] : [dev];
+    for (const d of gone) {
+      this.byIndex.delete(d.ifindex);
+      d.release();
+    }
+    return gone;
+  }
+
+  find(nameOrIndex: string | number): Netdev | undefined {
+    if (typeof nameOrIndex === 'number' || /^\d+$/.test(nameOrIndex)) return this.byIndex.get(Number(nameOrIndex));
+    for (const d of this.byIndex.values()) if (d.name === nameOrIndex) return d;
+    return undefined;
+  }
+
+  get(nameOrIndex: string | number): Netdev {
+    const d = this.find(nameOrIndex);
+    if (!d) throw new XdpchainError('ENODEV', `no device ${nameOrIndex} (see netdev list)`);
+    return d;
+  }
+
+  list(): Netdev[] {
+    return [...this.byIndex.values()].sort((a, b) => a.ifindex - b.ifindex);
+  }
+
+  /** RX queue counts for test-run's ingress_ifindex checks. */
+  rxQueues(ifindex: number): number | undefined {
+    return this.byIndex.get(ifindex)?.rxQueues;
+  }
+
+  /**
+   * Receive `frames` on `device` and follow everything they lead to: XDP on the device, then
+   * TX out of the same device (to its peer), redirects to other devices (their XDP does not run
+   * on egress; their peer's does on receive), queues (cpumap, AF_XDP), or the stack.
+   */
+  inject(device: Netdev, frames: Iterable<Uint8Array>, into?: InjectResult): InjectResult {
+    const result = into ?? { actions: {}, events: [], loops: 0 };
+    const queue: { dev: Netdev; data: Uint8Array; hop: number }[] = [];
+    for (const data of frames) {
+      queue.push({ dev: device, data, hop: 0 });
+      while (queue.length > 0) this.receive(queue.shift()!, queue, result);
+    }
+    return result;
+  }
+
+  private receive(item: { dev: Netdev; data: Uint8Array; hop: number }, queue: { dev: Netdev; data: Uint8Array; hop: number }[], result: InjectResult): void {
+    const { dev, data, hop } = item;
+    dev.stats.rxPackets++;
+    dev.stats.rxBytes += data.length;
+    if (!dev.hook) {
+      dev.stats.passed++;
+      dev.keep(dev.stack, { data, ingressIfindex: dev.ifindex });
+      return;
+    }
+    const buffer = dev.rxBuffer(this.space);
+    buffer.load(data);
+    buffer.ingressIfindex = dev.ifindex;
+    buffer.rxQueueIndex = 0;
+    buffer.syncContext();
+    const verdict = dev.hook.run(buffer, dev);
+    const action = verdict.action >= 0 && verdict.action <= XdpAction.REDIRECT ? verdict.action : XdpAction.ABORTED;
+    const name = xdpActionName(action);
+    result.actions[name] = (result.actions[name] ?? 0) + 1;
+    if (this.recordEvents) {
+      const ev: HookEvent = { device: dev.name, ifindex: dev.ifindex, action: name, hop };
+      if (verdict.error) ev.error = verdict.error.message;
+      result.events.push(ev);
+    }
+    const out = () => buffer.packet();
+    const forward = (to: Netdev): void => {
+      to.stats.txPackets++;
+      const frame = out();
+      to.stats.txBytes += frame.length;
+      if (!to.peer) {
+        to.keep(to.wire, { data: frame, ingressIfindex: dev.ifindex });
+      } else if (hop + 1 > this.maxHops) {
+        result.loops++;
+      } else {
+        queue.push({ dev: to.peer, data: frame, hop: hop + 1 });
+      }
+    };
+    switch (action) {
+      case XdpAction.PASS:
+        dev.stats.passed++;
+        dev.keep(dev.stack, { data: out(), ingressIfindex: dev.ifindex });
+        return;
+      case XdpAction.TX:
+        dev.stats.transmitted++;
+        forward(dev);
+        return;
+      case XdpAction.REDIRECT: {
+        const dest = buffer.redirect ? this.redirects.resolve(buffer.redirect, dev) : undefined;
+        if (!dest) {
+          dev.stats.redirectErrors++;
+          return;
+        }
+        dev.stats.redirected++;
+        if (dest.kind === 'queue') {
+          if (!dest.push(out(), dev.ifindex)) dev.stats.redirectErrors++;
+          return;
+        }
+        for (const ifindex of dest.ifindexes) {
+          const to = this.byIndex.get(ifindex);
+          if (to) forward(to);
+          else dev.stats.redirectErrors++;
+        }
+        return;
+      }
+      case XdpAction.DROP:
+        dev.stats.dropped++;
+        return;
+      default:
+        dev.stats.aborted++;
+    }
+  }
+}
