@@ -3,6 +3,7 @@ import type { AddressSpace } from '../vm/address-space.js';
 import type { RedirectTarget } from './buffer.js';
 import { LOOPBACK_IFINDEX, XdpAction, xdpActionName } from './constants.js';
 import { Netdev } from './netdev.js';
+import { Routing } from './routing.js';
 
 /** Where a redirect sends a frame, as resolved from the helper's target (maps live in the runtime). */
 export type RedirectDestination =
@@ -40,9 +41,19 @@ export class Fabric {
   maxHops = DEFAULT_MAX_HOPS;
   /** Keep per-hook events in inject results (off for million-packet runs). */
   recordEvents = true;
+  /** Addresses, routes, neighbours and forwarding switches (what bpf_fib_lookup consults). */
+  readonly routing = new Routing();
 
   constructor(private readonly space: AddressSpace, private readonly redirects: RedirectResolver) {
-    this.byIndex.set(LOOPBACK_IFINDEX, new Netdev('lo', LOOPBACK_IFINDEX));
+    const lo = new Netdev('lo', LOOPBACK_IFINDEX);
+    lo.mtu = 65536;
+    lo.mac = new Uint8Array(6);
+    this.byIndex.set(LOOPBACK_IFINDEX, lo);
+  }
+
+  /** MTU and MAC of a device, for bpf_fib_lookup. */
+  device(ifindex: number): { mtu: number; mac: Uint8Array } | undefined {
+    return this.byIndex.get(ifindex);
   }
 
   /** Create a device, or a veth-style pair when `peer` is given. */

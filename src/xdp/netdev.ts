@@ -60,9 +60,13 @@ export class Netdev {
   /** Frames sent out of a device without a peer (the wire). */
   readonly wire: DeliveredFrame[] = [];
   keepFrames = 10_000;
+  mtu = 1500;
+  /** Locally administered MAC derived from the ifindex unless set. */
+  mac: Uint8Array;
   private buffer: XdpBuffer | null = null;
 
   constructor(readonly name: string, readonly ifindex: number, readonly rxQueues = 1) {
+    this.mac = Uint8Array.from([0x02, 0, 0, 0, (ifindex >> 8) & 0xff, ifindex & 0xff]);
     if (!/^[A-Za-z0-9_.:-]{1,15}$/.test(name)) {
       throw new XdpchainError('EINVAL', `invalid device name "${name}": 1 to 15 characters of letters, digits, _ . : -`);
     }

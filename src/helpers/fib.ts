@@ -1,0 +1,95 @@
+import type { HelperSpec } from '../vm/helper.js';
+import { DEFAULT_MTU, type Routing } from '../xdp/routing.js';
+
+/** What bpf_fib_lookup needs of the network namespace. */
+export interface FibNetwork {
+  readonly routing: Routing;
+  /** MTU and MAC of a device, or undefined when no such ifindex exists. */
+  device(ifindex: number): { mtu: number; mac: Uint8Array } | undefined;
+}
+
+/** Return codes (BPF_FIB_LKUP_RET_*). */
+export const FibResult = {
+  SUCCESS: 0,
+  BLACKHOLE: 1,
+  UNREACHABLE: 2,
+  PROHIBIT: 3,
+  NOT_FWDED: 4,
+  FWD_DISABLED: 5,
+  UNSUPP_LWT: 6,
+  NO_NEIGH: 7,
+  FRAG_NEEDED: 8,
+} as const;
+
+/** Offsets in struct bpf_fib_lookup (64 bytes). */
+const F = { family: 0, totLen: 6, ifindex: 8, rtMetric: 12, src: 16, dst: 32, vlanProto: 48, vlanTci: 50, smac: 52, dmac: 58, size: 64 } as const;
+const AF_INET = 2;
+const AF_INET6 = 10;
+const FLAG_SKIP_NEIGH = 4;
+const KNOWN_FLAGS = 0x3f;
+const EINVAL = -22;
+const ENODEV = -19;
+const EAFNOSUPPORT = -97;
+
+/**
+ * bpf_fib_lookup for XDP, following the kernel's order of checks: the ingress device must
+ * exist and forward, the route decides blackhole/unreachable/prohibit/not-forwarded, the
+ * egress MTU is checked against tot_len, the egress device and metric are written before the
+ * neighbour lookup, and success fills the MACs, clears the VLAN fields and reports the MTU.
+ */
+export function fibHelper(net: FibNetwork): HelperSpec {
+  return {
+    id: 69,
+    name: 'bpf_fib_lookup',
+    fn: (c) => {
+      const plen = c.lo(3);
+      const flags = c.lo(4);
+      if (plen < F.size || flags & ~KNOWN_FLAGS) return EINVAL;
+      const base = c.addr(2);
+      const p = c.space.bytes(base, F.size, true);
+      const dv = new DataView(p.buffer, p.byteOffset, F.size);
+      const family = p[F.family];
+      if (family !== AF_INET && family !== AF_INET6) return EAFNOSUPPORT;
+      const v4 = family === AF_INET;
+      const ingress = dv.getUint32(F.ifindex, true);
+      if (!net.device(ingress)) return ENODEV;
+      if (v4 ? !net.routing.forwards4(ingress) : !net.routing.forwarding6) return FibResult.FWD_DISABLED;
+
+      const addrLen = v4 ? 4 : 16;
+      const dst = p.slice(F.dst, F.dst + addrLen);
+      const route = net.routing.lookup(dst);
+      if (!route) return FibResult.NOT_FWDED;
+      switch (route.type) {
+        case 'blackhole':
+          return FibResult.BLACKHOLE;
+        case 'unreachable':
+          return FibResult.UNREACHABLE;
+        case 'prohibit':
+          return FibResult.PROHIBIT;
+        case 'local':
+          return FibResult.NOT_FWDED;
+      }
+      const egress = route.ifindex === undefined ? undefined : net.device(route.ifindex);
+      if (!egress) return FibResult.NOT_FWDED;
+      const mtu = route.mtu ?? egress.mtu ?? DEFAULT_MTU;
+      if (dv.getUint16(F.totLen, true) > mtu) {
+        dv.setUint16(F.totLen, mtu, true);
+        return FibResult.FRAG_NEEDED;
+      }
+      dv.setUint32(F.rtMetric, route.metric, true);
+      dv.setUint32(F.ifindex, route.ifindex!, true);
+      const nextHop = route.gateway ?? dst;
+      if (route.gateway) p.set(route.gateway, F.dst);
+      if (!(flags & FLAG_SKIP_NEIGH)) {
+        const mac = net.routing.neighbour(route.ifindex!, nextHop);
+        if (!mac) return FibResult.NO_NEIGH;
+        p.set(mac, F.dmac);
+        p.set(egress.mac, F.smac);
+      }
+      dv.setUint16(F.vlanProto, 0, true);
+      dv.setUint16(F.vlanTci, 0, true);
+      dv.setUint16(F.totLen, mtu, true);
+      return FibResult.SUCCESS;
+    },
+  };
+}
