@@ -2,3 +2,4 @@ export * from './opcodes.js';
 export * from './raw.js';
 export * from './instruction.js';
 export * from './program.js';
+export * from './builder.js';
