@@ -3,3 +3,5 @@ export * from './raw.js';
 export * from './instruction.js';
 export * from './program.js';
 export * from './builder.js';
+export * from './asm.js';
+export * from './disasm.js';

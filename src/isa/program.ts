@@ -1,6 +1,6 @@
 import { XdpchainError } from '../errors/index.js';
 import { decodeInstruction, InvalidInstruction, jumpTarget, type Instruction } from './instruction.js';
-import { PseudoLd } from './opcodes.js';
+import { FRAME_POINTER, PseudoLd } from './opcodes.js';
 import type { RawInstruction } from './raw.js';
 
 /**
@@ -51,6 +51,10 @@ export function decodeProgram(raw: readonly RawInstruction[], opts: DecodeOption
   };
   slots.forEach((insn, i) => {
     if (!insn) return;
+    if (insn.kind === 'alu' && 'reg' in insn.src && insn.src.reg === FRAME_POINTER && !(insn.bits === 64 && (insn.op === 'mov' || insn.op === 'add' || insn.op === 'sub'))) {
+      // The kernel verifier refuses every other arithmetic on a pointer (r10 always is one).
+      throw new XdpchainError('EACCES', `${where}instruction ${i}: ${insn.bits}-bit ${insn.op} with the frame pointer r10 as operand is prohibited pointer arithmetic`, { program: opts.program, insn: i });
+    }
     if (insn.kind === 'jump') checkTarget(i, jumpTarget(i, insn), 'jump');
     else if (insn.kind === 'call' && insn.target === 'local') {
       checkTarget(i, i + 1 + insn.imm, 'call');

@@ -147,6 +147,7 @@ export class AddressSpace {
       if (r.addr <= addr && (!best || r.addr > best.addr)) best = r;
     }
     const hex = `0x${addr.toString(16)}`;
+    if (addr < 4096) return `address ${hex} is a NULL pointer${addr > 0 ? ' plus an offset' : ''} (a missing NULL check after a map lookup?)`;
     if (!best) return `address ${hex} is not in any region`;
     const rel = addr - best.addr;
     if (rel + size <= best.size) return `address ${hex} is ${rel} bytes into ${best.label} (${best.size} bytes${best.readOnly ? ', read-only' : ''})`;

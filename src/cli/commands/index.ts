@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { registerAsm } from './asm.js';
+import { registerConformance } from './conformance.js';
 
 /** Each command module registers its verbs on the root command. */
 export type CommandRegistration = (root: Command) => void;
 
-export const commands: CommandRegistration[] = [];
+export const commands: CommandRegistration[] = [registerConformance, registerAsm];
