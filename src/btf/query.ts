@@ -1,0 +1,41 @@
+import type { Btf, BtfType } from './types.js';
+
+/** How deep a chain of typedefs/modifiers/arrays may go before we call the BTF cyclic. */
+const MAX_DEPTH = 64;
+
+export function btfType(btf: Btf, id: number): BtfType | undefined {
+  return btf.types[id];
+}
+
+/** Skip typedef, const, volatile, restrict and type tags. */
+export function resolveType(btf: Btf, id: number): BtfType | undefined {
+  let t = btf.types[id];
+  for (let depth = 0; t && depth < MAX_DEPTH; depth++) {
+    if (t.kind === 'typedef' || t.kind === 'const' || t.kind === 'volatile' || t.kind === 'restrict' || t.kind === 'type_tag') t = btf.types[t.type];
+    else return t;
+  }
+  return undefined;
+}
+
+/** Size in bytes of a type, or undefined for void, functions and cyclic/invalid chains. */
+export function typeSize(btf: Btf, id: number, depth = 0): number | undefined {
+  if (depth > MAX_DEPTH) return undefined;
+  const t = resolveType(btf, id);
+  if (!t) return undefined;
+  switch (t.kind) {
+    case 'int': case 'struct': case 'union': case 'enum': case 'enum64': case 'float': case 'datasec':
+      return t.size;
+    case 'ptr':
+      return 8;
+    case 'array': {
+      const e = typeSize(btf, t.elemType, depth + 1);
+      return e === undefined ? undefined : e * t.nelems;
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function findType(btf: Btf, name: string, kind?: BtfType['kind']): BtfType | undefined {
+  return btf.types.find((t) => t !== undefined && t.name === name && (kind === undefined || t.kind === kind));
+}

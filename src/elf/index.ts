@@ -1,0 +1,3 @@
+export * from './elf-file.js';
+export * from './collection.js';
+export { sectionKind, BPF_F_XDP_HAS_FRAGS } from './programs.js';
