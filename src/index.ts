@@ -4,3 +4,8 @@ export * from './vm/index.js';
 export * from './btf/index.js';
 export * from './spec/index.js';
 export * from './packet/index.js';
+export * from './maps/index.js';
+export * from './elf/index.js';
+export * from './helpers/index.js';
+export * from './runtime/index.js';
+export * from './xdp/index.js';

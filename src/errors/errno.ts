@@ -18,6 +18,8 @@ export const ERRNO = {
   ENOTSUPP: 524,
   EOPNOTSUPP: 95,
   ESTALE: 116,
+  EOVERFLOW: 75,
+  EAFNOSUPPORT: 97,
 } as const;
 
 export type ErrnoName = keyof typeof ERRNO;

@@ -16,7 +16,7 @@ export interface PrintfArgs {
 const SPEC = /%([-+ 0]*)([1-9]\d*)?(?:(ll|l)?([diuxX])|([cs])|p(K|x|B|[iI][46]|[ku]s)?)/y;
 export const MAX_TRACE_ARGS = 3;
 
-export function formatPrintf(fmt: string, args: PrintfArgs): string | undefined {
+export function formatPrintf(fmt: string, args: PrintfArgs, maxArgs = MAX_TRACE_ARGS): string | undefined {
   for (let i = 0; i < fmt.length; i++) {
     const c = fmt.charCodeAt(i);
     const printable = c >= 0x20 && c < 0x7f;
@@ -40,7 +40,7 @@ export function formatPrintf(fmt: string, args: PrintfArgs): string | undefined 
     }
     SPEC.lastIndex = pct;
     const m = SPEC.exec(fmt);
-    if (!m || next >= MAX_TRACE_ARGS) return undefined;
+    if (!m || next >= maxArgs) return undefined;
     i = SPEC.lastIndex;
     const [, flags, width, length, intConv, charConv, ptrExt] = m;
     const raw = args.values[next++] ?? 0n;

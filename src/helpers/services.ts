@@ -1,4 +1,6 @@
+import type { MapRegistry } from '../maps/registry.js';
 import type { AddressSpace } from '../vm/address-space.js';
+import type { FibNetwork } from './fib.js';
 
 /** Monotonic clocks helpers read; injectable so runs are reproducible. */
 export interface Clock {
@@ -28,6 +30,9 @@ export interface HelperServices {
   readonly possibleCpus: number;
   /** Sink for bpf_trace_printk (the kernel's trace_pipe). */
   trace(line: TraceLine): void;
+  readonly maps: MapRegistry;
+  /** Routes, neighbours and devices for bpf_fib_lookup. */
+  readonly network: FibNetwork;
 }
 
 export const systemClock: Clock = {

@@ -6,7 +6,7 @@ const EINVAL = -22;
 const MAX_STRING = 256;
 
 /** Read a NUL-terminated string from program memory, at most MAX_STRING bytes. */
-function readCString(call: HelperCall, addr: bigint): string | undefined {
+export function readCString(call: HelperCall, addr: bigint): string | undefined {
   if (addr <= 0n || addr >= BigInt(call.space.limit)) return undefined;
   const a = Number(addr);
   let s = '';
@@ -19,7 +19,7 @@ function readCString(call: HelperCall, addr: bigint): string | undefined {
   return s;
 }
 
-function readBytes(call: HelperCall, addr: bigint, length: number): Uint8Array | undefined {
+export function readBytes(call: HelperCall, addr: bigint, length: number): Uint8Array | undefined {
   if (addr <= 0n || addr >= BigInt(call.space.limit)) return undefined;
   const a = Number(addr);
   return call.space.accessible(a, length, false) ? call.space.u8.slice(a, a + length) : undefined;

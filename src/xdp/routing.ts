@@ -1,4 +1,5 @@
 import { XdpchainError } from '../errors/index.js';
+import { parseIpv4, parseIpv6, parseMac } from '../packet/bytes.js';
 
 /** Route types bpf_fib_lookup distinguishes (rtnetlink RTN_*). */
 export type RouteType = 'unicast' | 'local' | 'blackhole' | 'unreachable' | 'prohibit';
@@ -18,38 +19,7 @@ export const DEFAULT_MTU = 1500;
 
 /** Parse an IPv4 dotted quad or an IPv6 address into network-order bytes. */
 export function parseIp(text: string): Uint8Array {
-  if (text.includes(':')) return parseIpv6(text);
-  const parts = text.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
-    throw new XdpchainError('EINVAL', `invalid IPv4 address "${text}"`);
-  }
-  return Uint8Array.from(parts.map(Number));
-}
-
-function parseIpv6(text: string): Uint8Array {
-  const bad = (): never => {
-    throw new XdpchainError('EINVAL', `invalid IPv6 address "${text}"`);
-  };
-  const halves = text.split('::');
-  if (halves.length > 2) bad();
-  const groups = (s: string): number[] => (s === '' ? [] : s.split(':').map((g) => (/^[0-9a-fA-F]{1,4}$/.test(g) ? parseInt(g, 16) : bad())));
-  const head = groups(halves[0]);
-  const tail = halves.length === 2 ? groups(halves[1]) : [];
-  const fill = 8 - head.length - tail.length;
-  if ((halves.length === 1 && fill !== 0) || fill < 0) bad();
-  const words = [...head, ...new Array(halves.length === 2 ? fill : 0).fill(0), ...tail];
-  const out = new Uint8Array(16);
-  words.forEach((w, i) => {
-    out[2 * i] = w >> 8;
-    out[2 * i + 1] = w & 0xff;
-  });
-  return out;
-}
-
-export function parseMac(text: string): Uint8Array {
-  const parts = text.split(':');
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p))) throw new XdpchainError('EINVAL', `invalid MAC address "${text}"`);
-  return Uint8Array.from(parts.map((p) => parseInt(p, 16)));
+  return text.includes(':') ? parseIpv6(text) : parseIpv4(text);
 }
 
 function parsePrefix(text: string): { family: 4 | 6; prefix: Uint8Array; prefixLength: number } {

@@ -9,8 +9,8 @@ describe('Routing', () => {
     expect([...parseIp('10.1.2.3')]).toEqual([10, 1, 2, 3]);
     expect([...parseIp('fd02::5')]).toEqual([0xfd, 0x02, ...new Array(13).fill(0), 5]);
     expect([...parseIp('::1')]).toEqual([...new Array(15).fill(0), 1]);
-    expect(() => parseIp('1.2.3')).toThrow(/invalid IPv4/);
-    expect(() => parseIp('1::2::3')).toThrow(/invalid IPv6/);
+    expect(() => parseIp('1.2.3')).toThrow(/not an IPv4 address/);
+    expect(() => parseIp('1::2::3')).toThrow(/not an IPv6 address/);
   });
 
   it('prefers local routes, then the longest prefix, then the lowest metric', () => {

@@ -1,0 +1,30 @@
+import { helperTable, type HelperSpec, type HelperTable } from '../vm/helper.js';
+import { checksumHelpers } from './checksum.js';
+import { controlHelpers } from './control.js';
+import { environmentHelpers } from './environment.js';
+import { eventHelpers } from './events.js';
+import { fibHelper } from './fib.js';
+import { mapHelpers } from './maps.js';
+import { redirectHelpers } from './redirect.js';
+import type { HelperServices } from './services.js';
+import { traceHelpers } from './trace.js';
+import { xdpPacketHelpers } from './xdp-packet.js';
+
+/** Every helper an XDP program may call, bound to one runtime's services: the single id → implementation table. */
+export function xdpHelpers(s: HelperServices): HelperSpec[] {
+  return [
+    ...mapHelpers(s),
+    ...environmentHelpers(s),
+    ...traceHelpers(s),
+    ...controlHelpers(s),
+    ...redirectHelpers(s),
+    ...eventHelpers(s),
+    ...checksumHelpers,
+    ...xdpPacketHelpers,
+    fibHelper(s.network),
+  ];
+}
+
+export function xdpHelperTable(s: HelperServices): HelperTable {
+  return helperTable(xdpHelpers(s));
+}

@@ -1,0 +1,104 @@
+import type { MapSpec } from '../spec/map-spec.js';
+import type { Region } from '../vm/address-space.js';
+import { Err, MapBase, readU32, roundUp8, u32Key, UpdateFlag, type MapDeps } from './map.js';
+import { copyValue, spinLockOffset, userCopy } from './special-fields.js';
+
+/**
+ * BPF_MAP_TYPE_ARRAY and PERCPU_ARRAY: preallocated, zero-initialised values indexed by a u32
+ * key; elements cannot be deleted. Values are 8-byte aligned as the kernel lays them out.
+ */
+export class ArrayMap extends MapBase {
+  private readonly region: Region;
+  private readonly stride: number;
+  private readonly cpus: number;
+  private readonly lock: number | undefined;
+
+  constructor(spec: MapSpec, id: number, handle: number, deps: MapDeps, readonly perCpu: boolean) {
+    super(spec, id, handle, deps);
+    if (spec.keySize !== 4) this.fail('EINVAL', `array keys are 4 bytes, not ${spec.keySize}`);
+    this.stride = roundUp8(spec.valueSize);
+    this.cpus = perCpu ? deps.possibleCpus : 1;
+    this.lock = spinLockOffset(spec);
+    this.region = deps.space.alloc(spec.maxEntries * this.stride * this.cpus, `map ${spec.name} values`);
+    if (spec.initialData) this.space.view(this.region, 0, spec.initialData.length).set(spec.initialData);
+    if (spec.frozen) this.freeze();
+  }
+
+  /** Address of element `index` for `cpu` (plain arrays ignore the CPU). */
+  valueAddress(index: number, cpu = 0): number {
+    return this.region.addr + (index * this.cpus + (this.perCpu ? cpu : 0)) * this.stride;
+  }
+
+  override freeze(): void {
+    super.freeze();
+    this.space.setReadOnly(this.region, true);
+  }
+
+  protected memoryBytes(): number {
+    return this.region.size;
+  }
+
+  private index(key: Uint8Array): number {
+    this.checkKey(key);
+    return readU32(key);
+  }
+
+  lookup(key: Uint8Array): Uint8Array | undefined {
+    const i = this.index(key);
+    if (i >= this.spec.maxEntries) return undefined;
+    if (!this.perCpu) return userCopy(this.space.u8.subarray(this.valueAddress(i), this.valueAddress(i) + this.spec.valueSize), this.lock);
+    const out = new Uint8Array(this.stride * this.cpus);
+    for (let c = 0; c < this.cpus; c++) {
+      const a = this.valueAddress(i, c);
+      out.set(userCopy(this.space.u8.subarray(a, a + this.spec.valueSize), this.lock), c * this.stride);
+    }
+    return out;
+  }
+
+  update(key: Uint8Array, value: Uint8Array, flags = 0): void {
+    this.checkFlags(flags, UpdateFlag.NOEXIST | UpdateFlag.EXIST | UpdateFlag.LOCK);
+    const i = this.index(key);
+    if (i >= this.spec.maxEntries) this.fail('E2BIG', `index ${i} is past the last of ${this.spec.maxEntries} entries`);
+    if (flags & UpdateFlag.NOEXIST) this.fail('EEXIST', 'array elements always exist (BPF_NOEXIST)');
+    if (flags & UpdateFlag.LOCK && this.lock === undefined) this.fail('EINVAL', 'BPF_F_LOCK needs a value with a struct bpf_spin_lock');
+    this.checkValue(value, this.perCpu);
+    for (let c = 0; c < this.cpus; c++) {
+      const a = this.valueAddress(i, c);
+      copyValue(this.space.u8.subarray(a, a + this.spec.valueSize), value.subarray(c * this.stride, c * this.stride + this.spec.valueSize), this.lock);
+    }
+  }
+
+  delete(_key: Uint8Array): void {
+    this.fail('EINVAL', 'array elements cannot be deleted');
+  }
+
+  nextKey(key?: Uint8Array): Uint8Array | undefined {
+    const i = key === undefined ? -1 : this.index(key);
+    if (i >= this.spec.maxEntries) return u32Key(0);
+    return i + 1 < this.spec.maxEntries ? u32Key(i + 1) : undefined;
+  }
+
+  lookupElem(keyAddr: number, cpu: number): number {
+    const i = this.indexAt(keyAddr);
+    return i < this.spec.maxEntries ? this.valueAddress(i, cpu) : 0;
+  }
+
+  updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number {
+    if (flags > UpdateFlag.LOCK || (flags & 3) === 3) return Err.EINVAL;
+    const i = this.indexAt(keyAddr);
+    if (i >= this.spec.maxEntries) return Err.E2BIG;
+    if (flags & UpdateFlag.NOEXIST) return Err.EEXIST;
+    const src = this.space.bytes(valueAddr, this.spec.valueSize);
+    const a = this.valueAddress(i, cpu);
+    copyValue(this.space.u8.subarray(a, a + this.spec.valueSize), Uint8Array.from(src), this.lock);
+    return 0;
+  }
+
+  deleteElem(_keyAddr: number): number {
+    return Err.EINVAL;
+  }
+
+  free(): void {
+    this.space.free(this.region);
+  }
+}

@@ -1,0 +1,164 @@
+import { XdpchainError, type ErrnoName } from '../errors/index.js';
+import type { MapSpec, MapTypeName } from '../spec/map-spec.js';
+import type { AddressSpace } from '../vm/address-space.js';
+import type { Executable } from '../vm/engine.js';
+
+/** Update flags (BPF_ANY etc.). */
+export const UpdateFlag = { ANY: 0, NOEXIST: 1, EXIST: 2, LOCK: 4 } as const;
+
+/** Negative errno values the program-side API returns, as helpers do. */
+export const Err = { ENOENT: -2, E2BIG: -7, EBUSY: -16, EEXIST: -17, EINVAL: -22, ENOSPC: -28, EOPNOTSUPP: -95 } as const;
+
+/** A loaded program as maps that hold programs (prog_array, devmap/cpumap programs) see it. */
+export interface ProgramRef {
+  readonly id: number;
+  readonly name: string;
+  readonly type: string;
+  readonly executable: Executable;
+}
+
+/** How maps find the objects user space names by id (the kernel's fds). */
+export interface MapObjects {
+  program(id: number): ProgramRef | undefined;
+  map(id: number): BpfMap | undefined;
+  ifindexExists(ifindex: number): boolean;
+}
+
+export interface MapDeps {
+  readonly space: AddressSpace;
+  /** Number of possible CPUs: per-CPU maps hold a value for each. */
+  readonly possibleCpus: number;
+  readonly objects?: MapObjects;
+}
+
+/** What `map show` prints. */
+export interface MapInfo {
+  id: number;
+  name: string;
+  type: MapTypeName;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+  /** Bytes of the address space the map holds. */
+  memlock: number;
+  frozen: boolean;
+}
+
+/**
+ * A live map. The user side works on bytes like the bpf() syscall (percpu values are one
+ * 8-byte-aligned value per possible CPU, concatenated); the program side works on addresses in
+ * the address space and returns what the helpers return (an address, 0, or a negative errno).
+ */
+export interface BpfMap {
+  readonly id: number;
+  /** The value a program's `ld_imm64 BPF_PSEUDO_MAP_FD` resolves to. */
+  readonly handle: number;
+  readonly spec: MapSpec;
+  readonly frozen: boolean;
+
+  lookup(key: Uint8Array): Uint8Array | undefined;
+  update(key: Uint8Array, value: Uint8Array, flags?: number): void;
+  delete(key: Uint8Array): void;
+  /** The key after `key` (the first key when `key` is undefined or absent); undefined at the end. */
+  nextKey(key?: Uint8Array): Uint8Array | undefined;
+  /** Make the map read-only for programs (BPF_MAP_FREEZE); the user side can still read. */
+  freeze(): void;
+
+  lookupElem(keyAddr: number, cpu: number): number;
+  updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number;
+  deleteElem(keyAddr: number): number;
+
+  info(): MapInfo;
+  /** Release the map's memory. */
+  free(): void;
+}
+
+export function mapError(spec: MapSpec, errno: ErrnoName, what: string): XdpchainError {
+  return new XdpchainError(errno, `map ${spec.name} (${spec.type}): ${what}`, { map: spec.name });
+}
+
+export const roundUp8 = (n: number): number => (n + 7) & ~7;
+
+/** Key bytes as a Map key: latin1 strings are compact and compare by content. */
+export const keyString = (key: Uint8Array): string => Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+export const keyBytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
+
+/** Shared validation and byte plumbing for map families. */
+export abstract class MapBase implements BpfMap {
+  frozen = false;
+
+  constructor(readonly spec: MapSpec, readonly id: number, readonly handle: number, protected readonly deps: MapDeps) {}
+
+  protected get space(): AddressSpace {
+    return this.deps.space;
+  }
+
+  protected fail(errno: ErrnoName, what: string): never {
+    throw mapError(this.spec, errno, what);
+  }
+
+  protected checkKey(key: Uint8Array): void {
+    if (key.length !== this.spec.keySize) this.fail('EINVAL', `key is ${key.length} bytes, the map's keys are ${this.spec.keySize}`);
+  }
+
+  protected checkValue(value: Uint8Array, perCpu = false): void {
+    const want = perCpu ? roundUp8(this.spec.valueSize) * this.deps.possibleCpus : this.spec.valueSize;
+    if (value.length !== want) {
+      this.fail('EINVAL', perCpu
+        ? `value is ${value.length} bytes; a per-CPU map takes ${this.deps.possibleCpus} values of ${roundUp8(this.spec.valueSize)} bytes`
+        : `value is ${value.length} bytes, the map's values are ${this.spec.valueSize}`);
+    }
+  }
+
+  protected checkFlags(flags: number, allowed: number): void {
+    if (flags & ~allowed || (flags & 3) === 3) this.fail('EINVAL', `unsupported update flags 0x${flags.toString(16)}`);
+  }
+
+  /** Read a key a program passed by address (checked like any program access). */
+  protected keyAt(addr: number): Uint8Array {
+    return this.space.bytes(addr, this.spec.keySize);
+  }
+
+  /** A u32 key a program passed by address. */
+  protected indexAt(addr: number): number {
+    this.space.bytes(addr, 4);
+    return this.space.dv.getUint32(addr, true);
+  }
+
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  info(): MapInfo {
+    return {
+      id: this.id,
+      name: this.spec.name,
+      type: this.spec.type,
+      keySize: this.spec.keySize,
+      valueSize: this.spec.valueSize,
+      maxEntries: this.spec.maxEntries,
+      flags: this.spec.flags,
+      memlock: this.memoryBytes(),
+      frozen: this.frozen,
+    };
+  }
+
+  protected abstract memoryBytes(): number;
+  abstract lookup(key: Uint8Array): Uint8Array | undefined;
+  abstract update(key: Uint8Array, value: Uint8Array, flags?: number): void;
+  abstract delete(key: Uint8Array): void;
+  abstract nextKey(key?: Uint8Array): Uint8Array | undefined;
+  abstract lookupElem(keyAddr: number, cpu: number): number;
+  abstract updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number;
+  abstract deleteElem(keyAddr: number): number;
+  abstract free(): void;
+}
+
+/** Little-endian u32 key helpers for index-keyed maps. */
+export const u32Key = (index: number): Uint8Array => {
+  const k = new Uint8Array(4);
+  new DataView(k.buffer).setUint32(0, index, true);
+  return k;
+};
+export const readU32 = (b: Uint8Array): number => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0, true);

@@ -1,0 +1,107 @@
+import type { MapSpec } from '../spec/map-spec.js';
+import { Err, MapBase, readU32, u32Key, UpdateFlag, type MapDeps } from './map.js';
+
+/**
+ * Maps whose values name kernel objects (programs, devices, sockets, perf buffers, inner maps):
+ * user space writes an id (the fd's object) and reads back an id; programs cannot write them.
+ * `indexed` maps take keys 0..max-1 (array-like, E2BIG past the end); others take any u32 key
+ * up to max entries (hash-like, E2BIG when full).
+ */
+export abstract class ObjectSlotMap<T> extends MapBase {
+  protected readonly slots = new Map<number, T>();
+
+  constructor(spec: MapSpec, id: number, handle: number, deps: MapDeps, protected readonly indexed: boolean, valueSizes: readonly number[] = [4]) {
+    super(spec, id, handle, deps);
+    if (spec.keySize !== 4) this.fail('EINVAL', `keys are 4 bytes, not ${spec.keySize}`);
+    if (!valueSizes.includes(spec.valueSize)) this.fail('EINVAL', `values are ${valueSizes.join(' or ')} bytes, not ${spec.valueSize}`);
+  }
+
+  /** Turn user value bytes into the object (validating it), or undefined to clear the slot. */
+  protected abstract resolve(value: Uint8Array, index: number): T | undefined;
+  /** The value bytes user space reads back for an object. */
+  protected abstract describe(value: T): Uint8Array;
+  /** Called when an object leaves the map (drop references). */
+  protected release(_value: T): void {}
+
+  protected memoryBytes(): number {
+    return this.spec.maxEntries * 8;
+  }
+
+  get(index: number): T | undefined {
+    return this.slots.get(index);
+  }
+
+  entries(): [number, T][] {
+    return [...this.slots.entries()].sort((a, b) => a[0] - b[0]);
+  }
+
+  /** Store an object directly (API users holding objects rather than ids). */
+  set(index: number, value: T | undefined, flags = 0): void {
+    this.checkFlags(flags, UpdateFlag.NOEXIST | UpdateFlag.EXIST);
+    if (this.indexed && index >= this.spec.maxEntries) this.fail('E2BIG', `index ${index} is past the last of ${this.spec.maxEntries} entries`);
+    const present = this.slots.has(index);
+    if (flags & UpdateFlag.NOEXIST && present) this.fail('EEXIST', `slot ${index} is in use (BPF_NOEXIST)`);
+    if (flags & UpdateFlag.EXIST && !present && !this.indexed) this.fail('ENOENT', `slot ${index} is empty (BPF_EXIST)`);
+    if (!present && !this.indexed && value !== undefined && this.slots.size >= this.spec.maxEntries) this.fail('E2BIG', `map is full (${this.spec.maxEntries} entries)`);
+    const old = this.slots.get(index);
+    if (old !== undefined) this.release(old);
+    if (value === undefined) this.slots.delete(index);
+    else this.slots.set(index, value);
+  }
+
+  lookup(key: Uint8Array): Uint8Array | undefined {
+    this.checkKey(key);
+    const v = this.slots.get(readU32(key));
+    return v === undefined ? undefined : this.describe(v);
+  }
+
+  update(key: Uint8Array, value: Uint8Array, flags = 0): void {
+    this.checkKey(key);
+    this.checkValue(value);
+    const index = readU32(key);
+    this.set(index, this.resolve(value, index), flags);
+  }
+
+  delete(key: Uint8Array): void {
+    this.checkKey(key);
+    const index = readU32(key);
+    if (!this.slots.has(index)) this.fail(this.indexed && index >= this.spec.maxEntries ? 'EINVAL' : 'ENOENT', `slot ${index} is empty`);
+    this.release(this.slots.get(index)!);
+    this.slots.delete(index);
+  }
+
+  nextKey(key?: Uint8Array): Uint8Array | undefined {
+    if (this.indexed) {
+      const i = key === undefined ? -1 : readU32(key);
+      if (i >= this.spec.maxEntries) return u32Key(0);
+      return i + 1 < this.spec.maxEntries ? u32Key(i + 1) : undefined;
+    }
+    const keys = [...this.slots.keys()];
+    const i = key === undefined ? -1 : keys.indexOf(readU32(key));
+    if (i < 0) return keys.length ? u32Key(keys[0]) : undefined;
+    return i + 1 < keys.length ? u32Key(keys[i + 1]) : undefined;
+  }
+
+  /** Programs may only look up some of these maps; the default is no (the verifier refuses). */
+  lookupElem(_keyAddr: number, _cpu: number): number {
+    return 0;
+  }
+
+  updateElem(_keyAddr: number, _valueAddr: number, _flags: number, _cpu: number): number {
+    return Err.EOPNOTSUPP;
+  }
+
+  deleteElem(keyAddr: number): number {
+    const index = this.indexAt(keyAddr);
+    const v = this.slots.get(index);
+    if (v === undefined) return Err.ENOENT;
+    this.release(v);
+    this.slots.delete(index);
+    return 0;
+  }
+
+  free(): void {
+    for (const v of this.slots.values()) this.release(v);
+    this.slots.clear();
+  }
+}

@@ -1,0 +1,4 @@
+export * from './runtime.js';
+export * from './collection.js';
+export * from './program.js';
+export * from './tag.js';

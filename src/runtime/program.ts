@@ -1,0 +1,73 @@
+import type { ProgramRef } from '../maps/map.js';
+import type { AttachType, ProgramSpec, ProgramType } from '../spec/program-spec.js';
+import type { Executable } from '../vm/engine.js';
+import type { TestRunProgram } from '../xdp/test-run.js';
+import { BPF_F_XDP_HAS_FRAGS } from '../elf/programs.js';
+
+/** Per-program statistics, kept however the program runs (alone, chained, dispatched, tail-called). */
+export interface ProgramStats {
+  runCount: number;
+  runTimeNs: number;
+}
+
+/** A loaded program: an id, its spec, the compiled code and its statistics. */
+export class Program implements ProgramRef, TestRunProgram {
+  readonly stats: ProgramStats = { runCount: 0, runTimeNs: 0 };
+  readonly loadedAt = new Date();
+
+  constructor(
+    readonly id: number,
+    readonly spec: ProgramSpec,
+    readonly executable: Executable,
+    readonly tag: string,
+    /** Ids of the maps the program references. */
+    readonly mapIds: readonly number[],
+  ) {}
+
+  get name(): string {
+    return this.spec.name;
+  }
+  get type(): ProgramType {
+    return this.spec.type;
+  }
+  get attachType(): AttachType {
+    return this.spec.attachType;
+  }
+  get hasFrags(): boolean {
+    return (this.spec.flags & BPF_F_XDP_HAS_FRAGS) !== 0;
+  }
+  get instructionCount(): number {
+    return this.spec.instructions.length;
+  }
+
+  /** What `prog show` prints. */
+  info(): ProgramInfo {
+    return {
+      id: this.id,
+      name: this.name,
+      type: this.type,
+      tag: this.tag,
+      license: this.spec.license,
+      loadedAt: this.loadedAt.toISOString(),
+      instructions: this.instructionCount,
+      mapIds: [...this.mapIds],
+      runCount: this.stats.runCount,
+      runTimeNs: this.stats.runTimeNs,
+      engine: this.executable.engine,
+    };
+  }
+}
+
+export interface ProgramInfo {
+  id: number;
+  name: string;
+  type: ProgramType;
+  tag: string;
+  license: string;
+  loadedAt: string;
+  instructions: number;
+  mapIds: number[];
+  runCount: number;
+  runTimeNs: number;
+  engine: string;
+}

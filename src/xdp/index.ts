@@ -1,0 +1,7 @@
+export * from './constants.js';
+export * from './buffer.js';
+export * from './test-run.js';
+export * from './netdev.js';
+export * from './fabric.js';
+export * from './routing.js';
+export * from './dispatcher/program.js';
