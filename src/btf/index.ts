@@ -2,3 +2,4 @@ export * from './types.js';
 export * from './parse.js';
 export * from './query.js';
 export * from './ext.js';
+export * from './format.js';

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { formatBtfType } from '../../btf/format.js';
+import { programTag } from '../../runtime/tag.js';
+import { xdpActionName } from '../../xdp/constants.js';
+import { readObject } from '../object.js';
+import { action, emit } from '../output.js';
+
+export function registerInspect(root: Command): void {
+  root
+    .command('inspect')
+    .description('show the programs, maps, global data, BTF and run configuration of an object')
+    .argument('<object>', 'ELF object built with clang -target bpf')
+    .option('--btf', 'list every BTF type too')
+    .option('--json', 'print JSON')
+    .action(
+      action((object: string, opts: { btf?: boolean; json?: boolean }) => {
+        const spec = readObject(object);
+        const programs = [...spec.programs.values()].map((p) => ({
+          name: p.name,
+          section: p.sectionName,
+          type: p.type,
+          attachType: p.attachType,
+          attachTo: p.attachTo,
+          instructions: p.instructions.length,
+          tag: programTag(p.instructions),
+          license: p.license,
+          runConfig: p.runConfig && { priority: p.runConfig.priority, chainCallActions: p.runConfig.chainCallActions.map(xdpActionName) },
+          warnings: p.warnings,
+        }));
+        const maps = [...spec.maps.values()].map((m) => ({
+          name: m.name,
+          type: m.type,
+          keySize: m.keySize,
+          valueSize: m.valueSize,
+          maxEntries: m.maxEntries,
+          flags: m.flags,
+          key: m.btf && m.keyTypeId ? formatBtfType(m.btf, m.keyTypeId) : undefined,
+          value: m.btf && m.valueTypeId ? formatBtfType(m.btf, m.valueTypeId) : undefined,
+          inner: m.innerMap?.type,
+          initialEntries: m.contents.length,
+        }));
+        const btf = opts.btf && spec.btf ? spec.btf.types.flatMap((t) => (t ? [{ id: t.id, kind: t.kind, name: t.name, text: formatBtfType(spec.btf!, t.id) }] : [])) : undefined;
+        const report = { object, license: spec.license, programs, maps, btfTypes: spec.btf ? spec.btf.types.length - 1 : 0, ...(btf ? { btf } : {}) };
+        emit(opts, report, (r) => {
+          const lines = [`${r.object}: license "${r.license}", ${r.btfTypes} BTF types`, '', 'Programs:'];
+          for (const p of r.programs) {
+            lines.push(`  ${p.name}  section ${p.section}  ${p.type}${p.attachTo ? ` → ${p.attachTo}` : ''}  ${p.instructions} insns  tag ${p.tag}`);
+            if (p.runConfig) lines.push(`    run config: priority ${p.runConfig.priority}, chain actions ${p.runConfig.chainCallActions.join(',') || 'none'}`);
+            for (const w of p.warnings) lines.push(`    warning: ${w}`);
+          }
+          lines.push('', 'Maps:');
+          for (const m of r.maps) {
+            lines.push(`  ${m.name}  ${m.type}  key ${m.keySize}B${m.key ? ` (${m.key})` : ''}  value ${m.valueSize}B${m.value ? ` (${m.value})` : ''}  max ${m.maxEntries}${m.flags ? `  flags 0x${m.flags.toString(16)}` : ''}${m.inner ? `  inner ${m.inner}` : ''}${m.initialEntries ? `  ${m.initialEntries} initial entries` : ''}`);
+          }
+          if (r.btf) {
+            lines.push('', 'BTF:');
+            for (const t of r.btf) lines.push(`  [${t.id}] ${t.kind} ${t.text}`);
+          }
+          return lines.join('\n');
+        });
+      }),
+    );
+}
