@@ -68,7 +68,7 @@ export class DevMap extends ObjectSlotMap<DevmapEntry> {
     if (e.slot >= 0 && !this.freeSlots.includes(e.slot)) this.freeSlots.push(e.slot);
   }
 
-  override lookupElem(keyAddr: number): number {
+  override lookupElem(keyAddr: number, _cpu?: number): number {
     const e = this.slots.get(this.indexAt(keyAddr));
     return e ? this.region.addr + e.slot * 8 : 0;
   }

@@ -40,7 +40,7 @@ export class MapInMap extends ObjectSlotMap<BpfMap> {
     super.set(index, inner, flags);
   }
 
-  override lookupElem(keyAddr: number): number {
+  override lookupElem(keyAddr: number, _cpu?: number): number {
     return this.slots.get(this.indexAt(keyAddr))?.handle ?? 0;
   }
 }

@@ -44,7 +44,7 @@ export class XskMap extends ObjectSlotMap<XskSocket> {
     return this.fail('EOPNOTSUPP', 'xskmap entries cannot be read from user space');
   }
 
-  override lookupElem(keyAddr: number): number {
+  override lookupElem(keyAddr: number, _cpu?: number): number {
     const s = this.slots.get(this.indexAt(keyAddr));
     return s ? XSK_POINTER_BASE + s.id * 16 : 0;
   }

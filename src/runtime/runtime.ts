@@ -21,7 +21,12 @@ import type { RedirectTarget } from '../xdp/buffer.js';
 import { Fabric, type RedirectDestination } from '../xdp/fabric.js';
 import type { Netdev } from '../xdp/netdev.js';
 import { xdpTestRun, type XdpTestRunInput, type XdpTestRunOutput } from '../xdp/test-run.js';
+import { XdpAttachments } from './attach.js';
+import { ChainTable } from './chain.js';
 import { Collection } from './collection.js';
+import { XdpExecutor } from './execute.js';
+import { checkReplacement } from './freplace.js';
+import { LinkRegistry, type Link } from './link.js';
 import { Program } from './program.js';
 import { checkHelpers, resolveReferences, sourceLocator } from './resolve.js';
 import { programTag } from './tag.js';
@@ -62,8 +67,15 @@ export class Runtime {
   readonly helpers: HelperTable;
   readonly engine: ExecutionEngine;
   readonly traceLines: TraceLine[] = [];
+  readonly chains = new ChainTable();
+  readonly links = new LinkRegistry();
+  readonly executor: XdpExecutor;
+  readonly xdp: XdpAttachments;
   cpu: number;
   private readonly programsById = new Map<number, Program>();
+  private readonly programsByUid = new Map<number, Program>();
+  /** freplace programs and the target each one holds. */
+  private readonly extensionTargets = new Map<Program, { program: Program; slot: number; function: string }>();
   private nextProgramId = 1;
 
   constructor(opts: RuntimeOptions = {}) {
@@ -90,6 +102,8 @@ export class Runtime {
     const factory = ENGINES[engineName];
     if (!factory) throw new XdpchainError('EINVAL', `engine "${engineName}" is not available (have: ${Object.keys(ENGINES).join(', ')})`);
     this.engine = factory({ space: this.space, registry: this.code });
+    this.executor = new XdpExecutor(this.chains, (exe) => this.programsByUid.get(exe.uid));
+    this.xdp = new XdpAttachments(this.executor, this.links);
   }
 
   /** How maps find programs, maps and devices by id. */
@@ -145,16 +159,28 @@ export class Runtime {
     }
   }
 
-  /** Load one program whose maps already exist. */
-  loadProgram(spec: ProgramSpec, maps: ReadonlyMap<string, BpfMap>): Program {
-    if (spec.type !== 'xdp') {
+  /**
+   * Load one program whose maps already exist. An `ext` (freplace) program needs the target it
+   * will replace a function of; it is type-checked against it now, as the kernel does at load.
+   */
+  loadProgram(spec: ProgramSpec, maps: ReadonlyMap<string, BpfMap>, opts: { target?: Program; function?: string; id?: number } = {}): Program {
+    let target: ReturnType<typeof checkReplacement> | undefined;
+    if (spec.type === 'ext') {
+      if (!opts.target) throw new XdpchainError('EINVAL', `program ${spec.name} (section ${spec.sectionName}) replaces a function of another program: name the target program`, { program: spec.name });
+      target = checkReplacement(spec, opts.target, opts.function ?? spec.attachTo ?? '');
+    } else if (spec.type !== 'xdp') {
       throw new XdpchainError('EINVAL', `program ${spec.name} is a ${spec.type} program (section ${spec.sectionName}); xdpchain loads XDP programs`, { program: spec.name });
     }
     const { program, mapIds } = resolveReferences(spec, maps);
     checkHelpers(spec, program, this.helpers);
     const executable = this.engine.compile({ name: spec.name, program, helpers: this.helpers, sourceOf: sourceLocator(spec.lineInfo) });
-    const p = new Program(this.nextProgramId++, spec, executable, programTag(spec.instructions), mapIds);
+    const id = opts.id ?? this.nextProgramId;
+    if (this.programsById.has(id)) throw new XdpchainError('EEXIST', `program id ${id} is taken`);
+    this.nextProgramId = Math.max(this.nextProgramId, id + 1);
+    const p = new Program(id, spec, executable, programTag(spec.instructions), mapIds);
     this.programsById.set(p.id, p);
+    this.programsByUid.set(executable.uid, p);
+    if (target) this.extensionTargets.set(p, target);
     return p;
   }
 
@@ -163,11 +189,56 @@ export class Runtime {
   }
 
   programs(): Program[] {
-    return [...this.programsById.values()];
+    return [...this.programsById.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** The target an ext program was loaded against. */
+  extensionTarget(ext: Program): { program: Program; slot: number; function: string } | undefined {
+    return this.extensionTargets.get(ext);
+  }
+
+  /**
+   * Attach a freplace program through a link: the target's function runs the replacement until
+   * the link is closed. One replacement per target function at a time (EBUSY).
+   */
+  attachExtension(ext: Program): Link {
+    const t = this.extensionTargets.get(ext);
+    if (!t) throw new XdpchainError('EINVAL', `${ext.name} (id ${ext.id}) is not a freplace program`);
+    const busy = this.links.all().find((l) => l.kind === 'freplace' && this.extensionTargets.get(l.program)?.program === t.program && this.extensionTargets.get(l.program)?.slot === t.slot);
+    if (busy) throw new XdpchainError('EBUSY', `function ${t.function} of ${t.program.name} (id ${t.program.id}) is already replaced by ${busy.program.name} (link ${busy.id})`);
+    t.program.executable.replaceFunction(t.slot, ext.executable);
+    return this.links.add({
+      id: this.links.allocateId(),
+      kind: 'freplace',
+      program: ext,
+      describe: () => ({ targetProgram: t.program.id, function: t.function }),
+      close: () => t.program.executable.replaceFunction(t.slot, null),
+    });
+  }
+
+  /** Who holds a program (it stays loaded while any of these exist). */
+  holdersOf(p: Program): string[] {
+    const out: string[] = [];
+    for (const d of this.fabric.list()) if (this.xdp.programOf(d) === p) out.push(`attached to ${d.name}`);
+    for (const l of this.links.usedBy(p)) out.push(`link ${l.id}`);
+    for (const r of this.chains.referrers(p)) out.push(`chain call from ${r.name} (id ${r.id})`);
+    for (const [ext, t] of this.extensionTargets) if (t.program === p) out.push(`freplace program ${ext.name} (id ${ext.id})`);
+    for (const m of this.maps.all()) if (m instanceof ProgArrayMap && m.entries().some(([, v]) => v === p)) out.push(`program array ${m.spec.name} (id ${m.id})`);
+    return out;
+  }
+
+  /** `prog unload`: refused (EBUSY) while something still holds the program. */
+  unload(p: Program): void {
+    const holders = this.holdersOf(p);
+    if (holders.length > 0) throw new XdpchainError('EBUSY', `${p.name} (id ${p.id}) is in use: ${holders.join(', ')}`);
+    this.unloadProgram(p);
   }
 
   unloadProgram(p: Program): void {
     this.programsById.delete(p.id);
+    this.programsByUid.delete(p.executable.uid);
+    this.extensionTargets.delete(p);
+    this.chains.clear(p);
     this.code.unregister(p.executable);
   }
 
@@ -176,13 +247,10 @@ export class Runtime {
     m.free();
   }
 
-  /** BPF_PROG_TEST_RUN, counting the runs in the program's statistics. */
+  /** BPF_PROG_TEST_RUN (chain calls followed, statistics kept). */
   testRun(p: Program, input: XdpTestRunInput): XdpTestRunOutput {
-    const out = xdpTestRun(p, this.space, { devices: this.fabric, ...input });
-    const runs = Math.max(1, input.repeat ?? 1);
-    p.stats.runCount += runs;
-    p.stats.runTimeNs += Math.round(out.durationNs * runs);
-    return out;
+    const executor = input.budget === undefined ? this.executor : new XdpExecutor(this.chains, (exe) => this.programsByUid.get(exe.uid), input.budget);
+    return xdpTestRun(p, this.space, { devices: this.fabric, execute: (b) => executor.run(p, b), ...input });
   }
 
   /** Where a redirect helper's target sends a frame on the fabric. */

@@ -19,8 +19,13 @@ export class RunState {
   readonly initialBudget: number;
   tailCalls = 0;
   host: unknown;
-  /** Called when control enters a program (entry, tail call, replacement, callx into another program). */
-  onEnter?: (exe: Executable) => void;
+  /**
+   * Called when control enters another program's code: a tail call (which replaces the current
+   * program), or a call into a replacement (freplace) or another program's function (callx).
+   */
+  onEnter?: (exe: Executable, kind: 'tail-call' | 'call') => void;
+  /** Called when a call into another program's code returns to `exe`. */
+  onReturn?: (exe: Executable) => void;
 
   constructor(opts: RunStateOptions = {}) {
     this.initialBudget = opts.budget ?? DEFAULT_INSTRUCTION_BUDGET;

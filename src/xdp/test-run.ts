@@ -46,8 +46,11 @@ export interface XdpTestRunInput {
   repeat?: number;
   budget?: number;
   devices?: IngressDevices;
-  /** Called with the run state before each run, e.g. to attach tracing. */
-  onRun?: (state: RunState) => void;
+  /**
+   * How one run executes (the runtime passes its chain-aware executor); by default the
+   * program's code runs alone.
+   */
+  execute?: (buffer: XdpBuffer) => { retval: number; fault?: VmFault };
 }
 
 export interface XdpTestRunOutput {
@@ -62,6 +65,20 @@ export interface XdpTestRunOutput {
   fault?: VmFault;
   /** Where a redirect helper pointed the frame during the last run. */
   redirect: RedirectTarget | null;
+}
+
+/** Run the program's own code, nothing else; a fault makes the run XDP_ABORTED. */
+function runAlone(prog: TestRunProgram, budget?: number): (buffer: XdpBuffer) => { retval: number; fault?: VmFault } {
+  const state = new RunState({ budget });
+  return (buffer) => {
+    state.reset({ xdp: buffer });
+    try {
+      return { retval: Number(prog.executable.run(state, buffer.ctx.addr) & 0xffffffffn) };
+    } catch (e) {
+      if (!(e instanceof VmFault)) throw e;
+      return { retval: XdpAction.ABORTED, fault: e };
+    }
+  };
 }
 
 /**
@@ -110,22 +127,11 @@ export function xdpTestRun(prog: TestRunProgram, space: AddressSpace, input: Xdp
     buffer.rxQueueIndex = rxQueueIndex;
     buffer.syncContext();
     const repeat = Math.max(1, input.repeat ?? 1);
-    const state = new RunState({ budget: input.budget, host: { xdp: buffer } });
+    const execute = input.execute ?? runAlone(prog, input.budget);
     let retval: number = XdpAction.ABORTED;
     let fault: VmFault | undefined;
     const started = process.hrtime.bigint();
-    for (let i = 0; i < repeat; i++) {
-      state.reset();
-      input.onRun?.(state);
-      try {
-        retval = Number(prog.executable.run(state, buffer.ctx.addr) & 0xffffffffn);
-        fault = undefined;
-      } catch (e) {
-        if (!(e instanceof VmFault)) throw e;
-        fault = e;
-        retval = XdpAction.ABORTED;
-      }
-    }
+    for (let i = 0; i < repeat; i++) ({ retval, fault } = execute(buffer));
     const durationNs = Number(process.hrtime.bigint() - started) / repeat;
     const out: XdpTestRunOutput = { retval, dataOut: buffer.packetWithMeta(), durationNs, redirect: buffer.redirect };
     if (fault) out.fault = fault;

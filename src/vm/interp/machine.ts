@@ -149,7 +149,7 @@ export class Machine {
       for (let r = 6; r <= 9; r++) saved.push(rl[r], rh[r]);
       depth++;
       rl[10] = this.stackTop - (depth - 1) * STACK_SIZE;
-      if (target.uid !== code.uid && state.onEnter) state.onEnter(this.exeOf(target));
+      if (target.uid !== code.uid && state.onEnter) state.onEnter(this.exeOf(target), 'call');
       switchTo(target);
       pc = targetPc;
     };
@@ -405,7 +405,7 @@ export class Machine {
             const target = h.tailCall(helperCall);
             if (target && state.tailCalls < MAX_TAIL_CALLS) {
               state.tailCalls++;
-              state.onEnter?.(target);
+              state.onEnter?.(target, 'tail-call');
               budget = state.budget;
               switchTo(this.source.codeOf(target));
               const ctx0 = rl[1];
@@ -449,6 +449,7 @@ export class Machine {
           depth--;
           rl[10] = this.stackTop - (depth - 1) * STACK_SIZE;
           rh[10] = 0;
+          if (back.uid !== code.uid && state.onReturn) state.onReturn(this.exeOf(back));
           switchTo(back);
           continue;
         }

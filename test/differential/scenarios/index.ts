@@ -3,6 +3,7 @@
  * (recorded with `XDPCHAIN_RECORD_GOLDEN=1 npx vitest run test/differential`).
  */
 import type { Scenario } from '../scenario.js';
+import { chainScenarios } from './chain.js';
 import { counterScenarios } from './counters.js';
 import { fibLookupScenarios } from './fib-lookup.js';
 import { firewallScenarios } from './firewall.js';
@@ -28,6 +29,7 @@ export function allScenarios(): Scenario[] {
     ...fibLookupScenarios,
     ...tailCallScenarios,
     ...redirectScenarios,
+    ...chainScenarios,
   ];
   const names = new Set<string>();
   for (const s of all) {
