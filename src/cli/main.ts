@@ -7,6 +7,8 @@ program
   .name('xdpchain')
   .description("Run and compose clang-compiled XDP programs with the kernel's semantics")
   .version('0.1.0')
+  .option('--state <dir>', 'state directory that keeps objects, devices and attachments between invocations (default $XDPCHAIN_STATE or ./.xdpchain)')
+  .option('--engine <name>', 'execution engine for loaded programs: interp or wasm')
   .showHelpAfterError();
 for (const register of commands) register(program);
 await program.parseAsync(process.argv);

@@ -17,7 +17,7 @@ import { XskMap } from './xskmap.js';
 const MAX_VALUE_SIZE = 1 << 20;
 
 /** Create a live map from its spec, with the kernel's map_create checks, and register it. */
-export function createMap(spec: MapSpec, deps: MapDeps & { registry: MapRegistry }): BpfMap {
+export function createMap(spec: MapSpec, deps: MapDeps & { registry: MapRegistry }, id?: number): BpfMap {
   const fail = (why: string): never => {
     throw new XdpchainError('EINVAL', `map ${spec.name} (${spec.type}): ${why}`, { map: spec.name });
   };
@@ -25,26 +25,26 @@ export function createMap(spec: MapSpec, deps: MapDeps & { registry: MapRegistry
   if (spec.valueSize > MAX_VALUE_SIZE) throw new XdpchainError('E2BIG', `map ${spec.name}: value size ${spec.valueSize} is above ${MAX_VALUE_SIZE}`);
   const needsValues = !['ringbuf'].includes(spec.type);
   if (needsValues && spec.valueSize === 0) fail('value size must not be 0');
-  const id = deps.registry.allocateId();
-  const h = mapHandle(id);
+  const mapId = deps.registry.allocateId(id);
+  const h = mapHandle(mapId);
   let map: BpfMap;
   switch (spec.type) {
-    case 'array': map = new ArrayMap(spec, id, h, deps, false); break;
-    case 'percpu_array': map = new ArrayMap(spec, id, h, deps, true); break;
-    case 'hash': map = new HashMap(spec, id, h, deps, { perCpu: false, lru: false }); break;
-    case 'percpu_hash': map = new HashMap(spec, id, h, deps, { perCpu: true, lru: false }); break;
-    case 'lru_hash': map = new HashMap(spec, id, h, deps, { perCpu: false, lru: true }); break;
-    case 'lru_percpu_hash': map = new HashMap(spec, id, h, deps, { perCpu: true, lru: true }); break;
-    case 'lpm_trie': map = new LpmTrieMap(spec, id, h, deps); break;
-    case 'prog_array': map = new ProgArrayMap(spec, id, h, deps); break;
-    case 'devmap': map = new DevMap(spec, id, h, deps, true); break;
-    case 'devmap_hash': map = new DevMap(spec, id, h, deps, false); break;
-    case 'cpumap': map = new CpuMap(spec, id, h, deps); break;
-    case 'xskmap': map = new XskMap(spec, id, h, deps); break;
-    case 'perf_event_array': map = new PerfEventArrayMap(spec, id, h, deps); break;
-    case 'ringbuf': map = new RingBufMap(spec, id, h, deps); break;
-    case 'array_of_maps': map = new MapInMap(spec, id, h, deps, true); break;
-    case 'hash_of_maps': map = new MapInMap(spec, id, h, deps, false); break;
+    case 'array': map = new ArrayMap(spec, mapId, h, deps, false); break;
+    case 'percpu_array': map = new ArrayMap(spec, mapId, h, deps, true); break;
+    case 'hash': map = new HashMap(spec, mapId, h, deps, { perCpu: false, lru: false }); break;
+    case 'percpu_hash': map = new HashMap(spec, mapId, h, deps, { perCpu: true, lru: false }); break;
+    case 'lru_hash': map = new HashMap(spec, mapId, h, deps, { perCpu: false, lru: true }); break;
+    case 'lru_percpu_hash': map = new HashMap(spec, mapId, h, deps, { perCpu: true, lru: true }); break;
+    case 'lpm_trie': map = new LpmTrieMap(spec, mapId, h, deps); break;
+    case 'prog_array': map = new ProgArrayMap(spec, mapId, h, deps); break;
+    case 'devmap': map = new DevMap(spec, mapId, h, deps, true); break;
+    case 'devmap_hash': map = new DevMap(spec, mapId, h, deps, false); break;
+    case 'cpumap': map = new CpuMap(spec, mapId, h, deps); break;
+    case 'xskmap': map = new XskMap(spec, mapId, h, deps); break;
+    case 'perf_event_array': map = new PerfEventArrayMap(spec, mapId, h, deps); break;
+    case 'ringbuf': map = new RingBufMap(spec, mapId, h, deps); break;
+    case 'array_of_maps': map = new MapInMap(spec, mapId, h, deps, true); break;
+    case 'hash_of_maps': map = new MapInMap(spec, mapId, h, deps, false); break;
   }
   deps.registry.add(map);
   return map;

@@ -1,3 +1,4 @@
+import { XdpchainError } from '../errors/index.js';
 import type { BpfMap } from './map.js';
 
 /** Map handles are tagged constants outside the data address range: never accessible memory. */
@@ -9,8 +10,15 @@ export class MapRegistry {
   private nextId = 1;
   private readonly byId = new Map<number, BpfMap>();
 
-  allocateId(): number {
-    return this.nextId++;
+  /** A fresh id, or `wanted` (restoring a saved state) when it is free. */
+  allocateId(wanted?: number): number {
+    if (wanted === undefined) return this.nextId++;
+    if (this.byId.has(wanted)) throw new XdpchainError('EEXIST', `map id ${wanted} is taken`);
+    this.nextId = Math.max(this.nextId, wanted + 1);
+    return wanted;
+  }
+  get next(): number {
+    return this.nextId;
   }
   /** Restore the id counter (state directories keep ids stable across invocations). */
   reserveIdsBelow(id: number): void {

@@ -79,13 +79,13 @@ export class XdpAttachments {
   }
 
   /** bpf_link_create for XDP: the link holds the hook until closed. */
-  link(dev: Netdev, prog: Program): Link {
+  link(dev: Netdev, prog: Program, id?: number): Link {
     this.checkXdp(prog);
     if (dev.hook || this.owners.has(dev)) throw new XdpchainError('EBUSY', `${dev.name} already has an XDP program; a link can only be created on an empty hook`);
     dev.hook = new ProgramHook(prog, this.executor);
     const attachments = this;
     const link: Link = {
-      id: this.links.allocateId(),
+      id: this.links.allocateId(id),
       kind: 'xdp',
       program: prog,
       describe: () => ({ ifindex: dev.ifindex, device: dev.name }),

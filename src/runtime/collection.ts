@@ -1,11 +1,12 @@
 import { XdpchainError } from '../errors/index.js';
 import type { BpfMap } from '../maps/map.js';
+import type { CollectionSpec } from '../spec/collection-spec.js';
 import type { Program } from './program.js';
 import type { Runtime } from './runtime.js';
 
 /** The live objects loaded from one CollectionSpec. */
 export class Collection {
-  constructor(private readonly runtime: Runtime, readonly programs: ReadonlyMap<string, Program>, readonly maps: ReadonlyMap<string, BpfMap>) {}
+  constructor(private readonly runtime: Runtime, readonly programs: ReadonlyMap<string, Program>, readonly maps: ReadonlyMap<string, BpfMap>, readonly spec: CollectionSpec) {}
 
   program(name: string): Program {
     const p = this.programs.get(name);

@@ -22,8 +22,15 @@ export class LinkRegistry {
   private readonly byId = new Map<number, Link>();
   readonly pins = new Map<string, Link>();
 
-  allocateId(): number {
-    return this.nextId++;
+  /** A fresh id, or `wanted` (restoring a saved state). */
+  allocateId(wanted?: number): number {
+    if (wanted === undefined) return this.nextId++;
+    if (this.byId.has(wanted)) throw new XdpchainError('EEXIST', `link id ${wanted} is taken`);
+    this.nextId = Math.max(this.nextId, wanted + 1);
+    return wanted;
+  }
+  get next(): number {
+    return this.nextId;
   }
   reserveIdsBelow(id: number): void {
     this.nextId = Math.max(this.nextId, id);

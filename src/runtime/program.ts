@@ -13,7 +13,7 @@ export interface ProgramStats {
 /** A loaded program: an id, its spec, the compiled code and its statistics. */
 export class Program implements ProgramRef, TestRunProgram {
   readonly stats: ProgramStats = { runCount: 0, runTimeNs: 0 };
-  readonly loadedAt = new Date();
+  loadedAt = new Date();
 
   constructor(
     readonly id: number,

@@ -23,6 +23,7 @@ import type { Netdev } from '../xdp/netdev.js';
 import { xdpTestRun, type XdpTestRunInput, type XdpTestRunOutput } from '../xdp/test-run.js';
 import { XdpAttachments } from './attach.js';
 import { ChainTable } from './chain.js';
+import { XdpDispatchers } from './dispatcher.js';
 import { Collection } from './collection.js';
 import { XdpExecutor } from './execute.js';
 import { checkReplacement } from './freplace.js';
@@ -38,6 +39,16 @@ const ENGINES: Partial<Record<EngineName, EngineFactory>> = { interp: createInte
 /** Register another engine (the wasm engine registers itself here). */
 export function registerEngine(name: EngineName, factory: EngineFactory): void {
   ENGINES[name] = factory;
+}
+
+export interface LoadOptions {
+  /** Load only these programs (the maps are all created). */
+  programs?: readonly string[];
+  /** Ids to give programs and maps (restoring a saved state). */
+  programIds?: ReadonlyMap<string, number>;
+  mapIds?: ReadonlyMap<string, number>;
+  /** For freplace programs: the loaded program (and function) each one replaces. */
+  extensionTargets?: ReadonlyMap<string, { program: Program; function?: string }>;
 }
 
 export interface RuntimeOptions {
@@ -71,6 +82,7 @@ export class Runtime {
   readonly links = new LinkRegistry();
   readonly executor: XdpExecutor;
   readonly xdp: XdpAttachments;
+  readonly dispatchers: XdpDispatchers;
   cpu: number;
   private readonly programsById = new Map<number, Program>();
   private readonly programsByUid = new Map<number, Program>();
@@ -104,6 +116,7 @@ export class Runtime {
     this.engine = factory({ space: this.space, registry: this.code });
     this.executor = new XdpExecutor(this.chains, (exe) => this.programsByUid.get(exe.uid));
     this.xdp = new XdpAttachments(this.executor, this.links);
+    this.dispatchers = new XdpDispatchers(this);
   }
 
   /** How maps find programs, maps and devices by id. */
@@ -114,13 +127,13 @@ export class Runtime {
   };
 
   /** Create maps and load programs of a collection, as libbpf's bpf_object__load does. */
-  loadCollection(spec: CollectionSpec, opts: { programs?: readonly string[] } = {}): Collection {
+  loadCollection(spec: CollectionSpec, opts: LoadOptions = {}): Collection {
     const created: BpfMap[] = [];
     const loaded: Program[] = [];
     try {
       const maps = new Map<string, BpfMap>();
       for (const ms of spec.maps.values()) {
-        const m = createMap(ms, { space: this.space, possibleCpus: this.services.possibleCpus, registry: this.maps, objects: this.objects });
+        const m = createMap(ms, { space: this.space, possibleCpus: this.services.possibleCpus, registry: this.maps, objects: this.objects }, opts.mapIds?.get(ms.name));
         created.push(m);
         maps.set(ms.name, m);
       }
@@ -129,7 +142,8 @@ export class Runtime {
       const programs = new Map<string, Program>();
       for (const ps of spec.programs.values()) {
         if (wanted && !wanted.has(ps.name)) continue;
-        const p = this.loadProgram(ps, maps);
+        const target = opts.extensionTargets?.get(ps.name);
+        const p = this.loadProgram(ps, maps, { id: opts.programIds?.get(ps.name), target: target?.program, function: target?.function });
         loaded.push(p);
         programs.set(ps.name, p);
       }
@@ -151,7 +165,7 @@ export class Runtime {
           }
         }
       }
-      return new Collection(this, programs, maps);
+      return new Collection(this, programs, maps, spec);
     } catch (e) {
       for (const p of loaded) this.unloadProgram(p);
       for (const m of created) this.closeMap(m);
@@ -188,6 +202,16 @@ export class Runtime {
     return this.programsById.get(id);
   }
 
+  /** The next program id that will be handed out. */
+  get nextProgramIdValue(): number {
+    return this.nextProgramId;
+  }
+
+  /** Keep ids growing across invocations even after programs are unloaded. */
+  reserveProgramIdsBelow(id: number): void {
+    this.nextProgramId = Math.max(this.nextProgramId, id);
+  }
+
   programs(): Program[] {
     return [...this.programsById.values()].sort((a, b) => a.id - b.id);
   }
@@ -201,14 +225,14 @@ export class Runtime {
    * Attach a freplace program through a link: the target's function runs the replacement until
    * the link is closed. One replacement per target function at a time (EBUSY).
    */
-  attachExtension(ext: Program): Link {
+  attachExtension(ext: Program, id?: number): Link {
     const t = this.extensionTargets.get(ext);
     if (!t) throw new XdpchainError('EINVAL', `${ext.name} (id ${ext.id}) is not a freplace program`);
-    const busy = this.links.all().find((l) => l.kind === 'freplace' && this.extensionTargets.get(l.program)?.program === t.program && this.extensionTargets.get(l.program)?.slot === t.slot);
+    const busy = this.links.all().find((l) => l.kind === 'freplace' && l.describe().targetProgram === t.program.id && l.describe().function === t.function);
     if (busy) throw new XdpchainError('EBUSY', `function ${t.function} of ${t.program.name} (id ${t.program.id}) is already replaced by ${busy.program.name} (link ${busy.id})`);
     t.program.executable.replaceFunction(t.slot, ext.executable);
     return this.links.add({
-      id: this.links.allocateId(),
+      id: this.links.allocateId(id),
       kind: 'freplace',
       program: ext,
       describe: () => ({ targetProgram: t.program.id, function: t.function }),
@@ -216,10 +240,31 @@ export class Runtime {
     });
   }
 
+  /**
+   * A freplace link that makes `target`'s global function `fn` run `program` (an XDP program,
+   * as the dispatcher's components are): the dispatcher's way of taking its placeholders over.
+   */
+  replaceWith(target: Program, fn: string, program: Program): Link {
+    const info = target.spec.funcInfo.find((f) => f.name === fn);
+    if (!info) throw new XdpchainError('ENOENT', `program ${target.name} (id ${target.id}) has no function ${fn}`);
+    if (this.links.all().some((l) => l.kind === 'freplace' && (l.describe().targetProgram === target.id && l.describe().function === fn))) {
+      throw new XdpchainError('EBUSY', `function ${fn} of ${target.name} (id ${target.id}) is already replaced`);
+    }
+    target.executable.replaceFunction(info.slot, program.executable);
+    return this.links.add({
+      id: this.links.allocateId(),
+      kind: 'freplace',
+      program,
+      describe: () => ({ targetProgram: target.id, function: fn }),
+      close: () => target.executable.replaceFunction(info.slot, null),
+    });
+  }
+
   /** Who holds a program (it stays loaded while any of these exist). */
   holdersOf(p: Program): string[] {
     const out: string[] = [];
     for (const d of this.fabric.list()) if (this.xdp.programOf(d) === p) out.push(`attached to ${d.name}`);
+    for (const d of this.dispatchers.devices()) if (this.dispatchers.state(d)!.components.some((c) => c.program === p)) out.push(`dispatcher of ${d.name}`);
     for (const l of this.links.usedBy(p)) out.push(`link ${l.id}`);
     for (const r of this.chains.referrers(p)) out.push(`chain call from ${r.name} (id ${r.id})`);
     for (const [ext, t] of this.extensionTargets) if (t.program === p) out.push(`freplace program ${ext.name} (id ${ext.id})`);

@@ -104,9 +104,10 @@ export class AddressSpace {
     return region;
   }
 
-  /** Release a region; its bytes become inaccessible at once. */
+  /** Release a region (by its address: setReadOnly hands out updated records); its bytes become inaccessible at once. */
   free(region: Region): void {
-    if (this.regions.get(region.addr) !== region) throw new XdpchainError('EINVAL', `region ${region.label} at 0x${region.addr.toString(16)} is not allocated`);
+    const live = this.regions.get(region.addr);
+    if (!live || live.size !== region.size) throw new XdpchainError('EINVAL', `region ${region.label} at 0x${region.addr.toString(16)} is not allocated`);
     this.regions.delete(region.addr);
     const rounded = alignUp(region.size, GRANULE);
     this.u32.fill(0, region.addr >>> GRANULE_SHIFT >>> 0, (region.addr + rounded) >>> GRANULE_SHIFT);

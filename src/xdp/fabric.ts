@@ -42,7 +42,7 @@ export class Fabric {
   /** Keep per-hook events in inject results (off for million-packet runs). */
   recordEvents = true;
   /** Addresses, routes, neighbours and forwarding switches (what bpf_fib_lookup consults). */
-  readonly routing = new Routing();
+  routing = new Routing();
 
   constructor(private readonly space: AddressSpace, private readonly redirects: RedirectResolver) {
     const lo = new Netdev('lo', LOOPBACK_IFINDEX);

@@ -17,6 +17,18 @@ export interface Route {
 
 export const DEFAULT_MTU = 1500;
 
+/** Routing state as plain JSON (for the state directory). */
+export interface RoutingState {
+  routes: { family: 4 | 6; prefix: string; prefixLength: number; type: RouteType; gateway?: string; ifindex?: number; mtu?: number; metric: number }[];
+  neighbours: { key: string; mac: string }[];
+  forwarding4: number[];
+  forwardingAll4: boolean;
+  forwarding6: boolean;
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const unhex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
+
 /** Parse an IPv4 dotted quad or an IPv6 address into network-order bytes. */
 export function parseIp(text: string): Uint8Array {
   return text.includes(':') ? parseIpv6(text) : parseIpv4(text);
@@ -135,6 +147,37 @@ export class Routing {
       else if (r.prefixLength > best.prefixLength || (r.prefixLength === best.prefixLength && r.metric < best.metric)) best = r;
     }
     return best;
+  }
+
+  toJSON(): RoutingState {
+    return {
+      routes: this.routes.map((r) => ({
+        family: r.family, prefix: hex(r.prefix), prefixLength: r.prefixLength, type: r.type, metric: r.metric,
+        ...(r.gateway ? { gateway: hex(r.gateway) } : {}),
+        ...(r.ifindex !== undefined ? { ifindex: r.ifindex } : {}),
+        ...(r.mtu !== undefined ? { mtu: r.mtu } : {}),
+      })),
+      neighbours: [...this.neighbours].map(([key, mac]) => ({ key, mac: hex(mac) })),
+      forwarding4: [...this.forwarding4],
+      forwardingAll4: this.forwardingAll4,
+      forwarding6: this.forwarding6,
+    };
+  }
+
+  static fromJSON(s: RoutingState): Routing {
+    const r = new Routing();
+    for (const x of s.routes) {
+      const route: Route = { family: x.family, prefix: unhex(x.prefix), prefixLength: x.prefixLength, type: x.type, metric: x.metric };
+      if (x.gateway) route.gateway = unhex(x.gateway);
+      if (x.ifindex !== undefined) route.ifindex = x.ifindex;
+      if (x.mtu !== undefined) route.mtu = x.mtu;
+      r.routes.push(route);
+    }
+    for (const n of s.neighbours) r.neighbours.set(n.key, unhex(n.mac));
+    for (const i of s.forwarding4) r.forwarding4.add(i);
+    r.forwardingAll4 = s.forwardingAll4;
+    r.forwarding6 = s.forwarding6;
+    return r;
   }
 
   /** Apply the sysctl names a scenario or user gives (`net.ipv4.conf.all.forwarding` and the like). */

@@ -4,7 +4,7 @@ import { readCollectionSpec } from '../../src/elf/index.js';
 import { programTag } from '../../src/runtime/tag.js';
 
 /** Tags `bpftool prog show` printed for every program of progs/build. */
-const kernelTags: Record<string, string> = JSON.parse(readFileSync(new URL('../golden/kernel-tags.json', import.meta.url), 'utf8'));
+const kernelTags: Record<string, string> = JSON.parse(readFileSync(new URL('../golden/program-tags/kernel-6.18.json', import.meta.url), 'utf8'));
 const dir = new URL('../../progs/build/', import.meta.url);
 
 describe('program layout is the one libbpf submits to the kernel', () => {

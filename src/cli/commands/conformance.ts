@@ -11,6 +11,7 @@ import { helperTable } from '../../vm/helper.js';
 import { createInterpreter } from '../../vm/interp/index.js';
 import { RunState } from '../../vm/run-state.js';
 import { action, emit } from '../output.js';
+import { globals } from '../session.js';
 
 const ENGINES: Record<string, EngineFactory> = { interp: createInterpreter };
 
@@ -25,15 +26,15 @@ export function registerConformance(root: Command): void {
     .command('conformance')
     .description('run ISA conformance vectors (.data files) and report "N passed, M failed"')
     .argument('<paths...>', '.data files or directories holding them')
-    .option('--engine <name>', 'execution engine', 'interp')
     .option('-v, --verbose', 'print every vector, not only failures')
     .option('--json', 'print a JSON report')
     .action(
-      action((paths: string[], opts: { engine: string; verbose?: boolean; json?: boolean }) => {
-        const results = runVectors(paths, engineFactory(opts.engine));
+      action((paths: string[], opts: { verbose?: boolean; json?: boolean }, cmd: Command) => {
+        const engine = globals(cmd).engine ?? 'interp';
+        const results = runVectors(paths, engineFactory(engine));
         const passed = results.filter((r) => r.ok).length;
         const failed = results.length - passed;
-        emit(opts, { passed, failed, engine: opts.engine, results }, () =>
+        emit(opts, { passed, failed, engine, results }, () =>
           [
             ...results.filter((r) => opts.verbose || !r.ok).map((r) => `${r.ok ? 'PASS' : 'FAIL'} ${r.file}${r.ok ? '' : `: ${r.reason}`}`),
             `${passed} passed, ${failed} failed`,

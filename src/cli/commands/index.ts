@@ -1,10 +1,27 @@
 import type { Command } from 'commander';
 import { registerAsm } from './asm.js';
 import { registerConformance } from './conformance.js';
+import { registerAttach } from './attach.js';
+import { registerChain } from './chain.js';
 import { registerInspect } from './inspect.js';
+import { registerLinks } from './links.js';
+import { registerMap } from './map.js';
+import { registerNetdev } from './netdev.js';
+import { registerProg } from './prog.js';
 import { registerTestRun } from './test-run.js';
 
 /** Each command module registers its verbs on the root command. */
 export type CommandRegistration = (root: Command) => void;
 
-export const commands: CommandRegistration[] = [registerConformance, registerAsm, registerInspect, registerTestRun];
+export const commands: CommandRegistration[] = [
+  registerConformance,
+  registerAsm,
+  registerInspect,
+  registerTestRun,
+  registerNetdev,
+  registerProg,
+  registerChain,
+  registerAttach,
+  registerLinks,
+  registerMap,
+];

@@ -8,6 +8,7 @@ import { xdpActionName } from '../../xdp/constants.js';
 import type { XdpMd } from '../../xdp/test-run.js';
 import { intOption, pickProgram, readObject } from '../object.js';
 import { action, emit } from '../output.js';
+import { globals } from '../session.js';
 
 interface TestRunOptions {
   prog?: string;
@@ -16,7 +17,6 @@ interface TestRunOptions {
   ctx?: string;
   repeat: string;
   dataOut?: string;
-  engine: string;
   budget?: string;
   json?: boolean;
 }
@@ -54,14 +54,13 @@ export function registerTestRun(root: Command): void {
     .option('--ctx <json>', 'xdp_md input, e.g. {"ingress_ifindex":1,"data":8}')
     .option('--repeat <n>', 'runs on the same buffer (0 counts as 1)', '1')
     .option('--data-out <file>', 'write the output packet here')
-    .option('--engine <name>', 'execution engine: interp or wasm', 'interp')
     .option('--budget <n>', 'instruction budget per run')
     .option('--json', 'print JSON')
     .action(
-      action((object: string, opts: TestRunOptions) => {
+      action((object: string, opts: TestRunOptions, cmd: Command) => {
         if (!!opts.data === !!opts.hex) throw new XdpchainError('EINVAL', 'give the packet with exactly one of --data FILE or --hex HEX');
         const data = opts.data ? new Uint8Array(readFileSync(opts.data)) : fromHex(opts.hex!);
-        const rt = new Runtime({ engine: opts.engine as EngineName });
+        const rt = new Runtime({ engine: (globals(cmd).engine ?? 'interp') as EngineName });
         const prog = pickProgram(rt.loadCollection(readObject(object)), opts.prog, object);
         const out = rt.testRun(prog, {
           data,

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { xdpActionName } from '../../xdp/constants.js';
+import { programLines } from '../describe.js';
+import { action, emit } from '../output.js';
+import { withSession } from '../session.js';
+
+export function registerProg(root: Command): void {
+  const prog = root.command('prog').description('load, show and unload programs (bpftool prog style)');
+  prog
+    .command('load')
+    .description('load an object\'s maps and programs; prints the new program ids')
+    .argument('<object>', 'ELF object built with clang -target bpf')
+    .option('--prog <name...>', 'load only these programs')
+    .option('--target <prog>', 'for freplace programs: the loaded program (id or name) whose function they replace')
+    .option('--function <name>', 'for freplace programs: the function to replace (default: from the section name)')
+    .option('--json', 'print JSON')
+    .action(action((object: string, opts: { prog?: string[]; target?: string; function?: string; json?: boolean }, cmd: Command) =>
+      withSession(cmd, (s) => {
+        const target = opts.target ? s.program(opts.target) : undefined;
+        const loaded = s.loadObject(object, { programs: opts.prog, target, function: opts.function });
+        emit(opts, loaded.map((p) => ({ id: p.id, name: p.name, tag: p.tag })), (l) => l.map((p) => `${p.id}: ${p.name}  tag ${p.tag}`).join('\n'));
+      })));
+  prog
+    .command('show')
+    .description('show loaded programs with their run counts and times')
+    .argument('[prog]', 'id or name (default: all)')
+    .option('--json', 'print JSON')
+    .action(action((ref: string | undefined, opts: { json?: boolean }, cmd: Command) =>
+      withSession(cmd, (s) => {
+        const progs = ref ? [s.program(ref)] : s.rt.programs();
+        const rows = progs.map((p) => {
+          const t = s.rt.extensionTarget(p);
+          return {
+            ...p.info(),
+            object: s.objectOf(p) ?? null,
+            chain: s.rt.chains.edges(p).map((e) => ({ retcode: e.retcode === 'any' ? 'any' : xdpActionName(e.retcode), next: e.next.id })),
+            ...(t ? { replaces: { program: t.program.id, function: t.function } } : {}),
+          };
+        });
+        emit(opts, rows, (r) => r.map((row, i) => programLines(progs[i], {
+          object: row.object ?? undefined,
+          chain: row.chain.map((c) => `${c.retcode}→${c.next}`),
+          target: row.replaces ? `${row.replaces.function} of program ${row.replaces.program}` : undefined,
+        })).join('\n'));
+      })));
+  prog
+    .command('unload')
+    .description('unload a program (refused while it is attached, linked or chained to)')
+    .argument('<prog>', 'id or name')
+    .action(action((ref: string, _o: unknown, cmd: Command) => withSession(cmd, (s) => s.unloadProgram(s.program(ref)))));
+}

@@ -1,0 +1,3 @@
+export * from './session.js';
+export * from './snapshot.js';
+export * from './lock.js';

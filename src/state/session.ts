@@ -1,0 +1,290 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { XdpchainError } from '../errors/index.js';
+import { readCollectionSpec } from '../elf/collection.js';
+import type { BpfMap } from '../maps/map.js';
+import type { Program } from '../runtime/program.js';
+import { Runtime } from '../runtime/runtime.js';
+import type { CollectionSpec } from '../spec/collection-spec.js';
+import type { EngineName } from '../vm/engine.js';
+import { Routing } from '../xdp/routing.js';
+import { StateLock } from './lock.js';
+import { emptySnapshot, type CollectionState, type LinkState, type StateSnapshot } from './snapshot.js';
+
+export const DEFAULT_STATE_DIR = '.xdpchain';
+/** Maps whose contents are events or live sockets, not state to keep. */
+const TRANSIENT_MAP_TYPES = new Set(['ringbuf', 'perf_event_array', 'xskmap']);
+
+export interface SessionOptions {
+  /** State directory; default $XDPCHAIN_STATE or ./.xdpchain. */
+  dir?: string;
+  engine?: EngineName;
+}
+
+/** What one `prog load` brought in: the object and the programs and maps it created. */
+interface LoadedObject {
+  sha: string;
+  programs: Map<string, Program>;
+  maps: Map<string, BpfMap>;
+}
+
+/** Hooks that multi-program modes use to keep their own state in the snapshot. */
+export interface StateExtension {
+  readonly key: string;
+  capture(session: Session): unknown;
+  restore(session: Session, saved: unknown): void;
+}
+
+const extensions: StateExtension[] = [];
+export function registerStateExtension(e: StateExtension): void {
+  if (!extensions.some((x) => x.key === e.key)) extensions.push(e);
+}
+
+/**
+ * The runtime of a state directory (like bpffs plus the kernel's objects): opening it restores
+ * every object, map content, device, chain, attachment and link that earlier invocations left;
+ * `save` writes them back. The directory is locked while a session is open.
+ */
+export class Session {
+  readonly rt: Runtime;
+  readonly dir: string;
+  private readonly loaded: LoadedObject[] = [];
+  private readonly sources: Record<string, { source: string }>;
+  private readonly lock: StateLock;
+  private closed = false;
+
+  private constructor(dir: string, lock: StateLock, snapshot: StateSnapshot, engine?: EngineName) {
+    this.dir = dir;
+    this.lock = lock;
+    this.sources = { ...snapshot.objects };
+    this.rt = new Runtime({ engine, possibleCpus: snapshot.possibleCpus });
+  }
+
+  static open(opts: SessionOptions = {}): Session {
+    const dir = resolve(opts.dir ?? process.env.XDPCHAIN_STATE ?? DEFAULT_STATE_DIR);
+    mkdirSync(join(dir, 'objects'), { recursive: true });
+    const lock = StateLock.acquire(join(dir, 'lock'));
+    try {
+      const file = join(dir, 'state.json');
+      const snapshot: StateSnapshot = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StateSnapshot) : emptySnapshot(availableParallelism());
+      if (snapshot.version !== 1) throw new XdpchainError('EINVAL', `${file}: state version ${snapshot.version} is not supported`);
+      const s = new Session(dir, lock, snapshot, opts.engine);
+      s.restore(snapshot);
+      return s;
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  /** Load an object's maps and programs (all, or the named ones); freplace programs need a target. */
+  loadObject(path: string, opts: { programs?: string[]; target?: Program; function?: string } = {}): Program[] {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (e) {
+      throw new XdpchainError('ENOENT', `cannot read ${path}: ${(e as Error).message}`);
+    }
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const spec = readCollectionSpec(new Uint8Array(bytes), { source: path });
+    const targets = new Map<string, { program: Program; function?: string }>();
+    for (const p of spec.programs.values()) {
+      if (p.type === 'ext' && (!opts.programs || opts.programs.includes(p.name))) {
+        if (!opts.target) throw new XdpchainError('EINVAL', `${p.name} in ${path} is a freplace program: give the program it replaces with --target`);
+        targets.set(p.name, { program: opts.target, function: opts.function });
+      }
+    }
+    const coll = this.rt.loadCollection(spec, { programs: opts.programs, extensionTargets: targets });
+    const stored = join(this.dir, 'objects', `${sha}.o`);
+    if (!existsSync(stored)) writeFileSync(stored, bytes);
+    this.sources[sha] = { source: resolve(path) };
+    this.loaded.push({ sha, programs: new Map(coll.programs), maps: new Map(coll.maps) });
+    return [...coll.programs.values()];
+  }
+
+  /** `prog unload`: refused while the program is attached, linked, chained to or replaced into. */
+  unloadProgram(p: Program): void {
+    this.rt.unload(p);
+    for (const [i, l] of this.loaded.entries()) {
+      for (const [name, q] of l.programs) if (q === p) l.programs.delete(name);
+      if (l.programs.size === 0) {
+        for (const m of l.maps.values()) this.rt.closeMap(m);
+        this.loaded.splice(i, 1);
+      }
+    }
+  }
+
+  /** A program by id or name; a name shared by several programs must be given as an id. */
+  program(ref: string): Program {
+    const all = this.rt.programs();
+    if (/^\d+$/.test(ref)) {
+      const p = this.rt.program(Number(ref));
+      if (!p) throw new XdpchainError('ENOENT', `no program with id ${ref} (see prog show)`);
+      return p;
+    }
+    const named = all.filter((p) => p.name === ref);
+    if (named.length === 0) throw new XdpchainError('ENOENT', `no program named ${ref} (see prog show)`);
+    if (named.length > 1) throw new XdpchainError('EINVAL', `${named.length} programs are named ${ref} (ids ${named.map((p) => p.id).join(', ')}); give an id`);
+    return named[0];
+  }
+
+  map(ref: string): BpfMap {
+    if (/^\d+$/.test(ref)) {
+      const m = this.rt.maps.get(Number(ref));
+      if (!m) throw new XdpchainError('ENOENT', `no map with id ${ref} (see map show)`);
+      return m;
+    }
+    const named = this.rt.maps.all().filter((m) => m.spec.name === ref);
+    if (named.length === 0) throw new XdpchainError('ENOENT', `no map named ${ref} (see map show)`);
+    if (named.length > 1) throw new XdpchainError('EINVAL', `${named.length} maps are named ${ref} (ids ${named.map((m) => m.id).join(', ')}); give an id`);
+    return named[0];
+  }
+
+  /** The object a program was loaded from (for status output). */
+  objectOf(p: Program): string | undefined {
+    const l = this.loaded.find((x) => [...x.programs.values()].includes(p));
+    return l && this.sources[l.sha]?.source;
+  }
+
+  /** Write the state back (atomically) and release the directory. */
+  save(): void {
+    if (this.closed) return;
+    const file = join(this.dir, 'state.json');
+    writeFileSync(`${file}.tmp`, JSON.stringify(this.capture(), null, 1));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.lock.release();
+  }
+
+  private capture(): StateSnapshot {
+    const rt = this.rt;
+    const collections: CollectionState[] = this.loaded.map((l) => ({
+      object: l.sha,
+      programs: Object.fromEntries([...l.programs].map(([name, p]) => {
+        const t = rt.extensionTarget(p);
+        return [name, { id: p.id, stats: { ...p.stats }, loadedAt: p.loadedAt.toISOString(), ...(t ? { target: { program: t.program.id, function: t.function } } : {}) }];
+      })),
+      maps: Object.fromEntries([...l.maps].map(([name, m]) => [name, { id: m.id, entries: TRANSIENT_MAP_TYPES.has(m.spec.type) ? [] : dumpEntries(m) }])),
+    }));
+    const pins = new Map([...rt.links.pins].map(([name, l]) => [l, name]));
+    const links: LinkState[] = rt.links.all().map((l) => {
+      const pin = pins.get(l);
+      const extra = pin ? { pin } : {};
+      return l.kind === 'xdp'
+        ? { id: l.id, kind: 'xdp', program: l.program.id, ifindex: Number(l.describe().ifindex), ...extra }
+        : { id: l.id, kind: 'freplace', program: l.program.id, ...extra };
+    });
+    const devs = rt.fabric.list().filter((d) => d.ifindex !== 1);
+    const snapshot: StateSnapshot = {
+      version: 1,
+      possibleCpus: rt.services.possibleCpus,
+      ids: { nextProgram: rt.nextProgramIdValue, nextMap: rt.maps.next, nextLink: rt.links.next },
+      objects: Object.fromEntries(this.loaded.map((l) => [l.sha, this.sources[l.sha]])),
+      collections,
+      netdevs: devs.map((d) => ({ name: d.name, ifindex: d.ifindex, ...(d.peer ? { peer: d.peer.name } : {}), mac: Buffer.from(d.mac).toString('hex'), mtu: d.mtu, stats: { ...d.stats } })),
+      routing: rt.fabric.routing.toJSON(),
+      chains: rt.programs().flatMap((p) => rt.chains.edges(p).map((e) => ({ prev: p.id, retcode: e.retcode === 'any' ? -1 : e.retcode, next: e.next.id }))),
+      attachments: devs.flatMap((d) => {
+        const p = rt.xdp.programOf(d);
+        return p && !rt.xdp.linkOf(d) ? [{ ifindex: d.ifindex, program: p.id }] : [];
+      }),
+      links,
+      hooks: Object.fromEntries(extensions.map((e) => [e.key, e.capture(this)])),
+    };
+    return snapshot;
+  }
+
+  private restore(s: StateSnapshot): void {
+    const rt = this.rt;
+    for (const d of [...s.netdevs].sort((a, b) => a.ifindex - b.ifindex)) {
+      if (rt.fabric.find(d.name)) continue;
+      const peer = d.peer ? s.netdevs.find((x) => x.name === d.peer) : undefined;
+      const dev = rt.fabric.add(d.name, peer ? { peer: peer.name, ifindex: d.ifindex, peerIfindex: peer.ifindex } : { ifindex: d.ifindex });
+      for (const x of [d, peer]) {
+        if (!x) continue;
+        const nd = x === d ? dev : dev.peer!;
+        nd.mac = new Uint8Array(Buffer.from(x.mac, 'hex'));
+        nd.mtu = x.mtu;
+        Object.assign(nd.stats, x.stats);
+      }
+    }
+    rt.fabric.routing = Routing.fromJSON(s.routing);
+
+    // Programs that replace functions of other programs come after their targets.
+    const order = [...s.collections].sort((a, b) => Number(hasTargets(a)) - Number(hasTargets(b)));
+    const restored: { c: CollectionState; l: LoadedObject }[] = [];
+    for (const c of order) {
+      const spec = this.storedSpec(c.object);
+      const targets = new Map<string, { program: Program; function?: string }>();
+      for (const [name, p] of Object.entries(c.programs)) {
+        if (p.target) targets.set(name, { program: this.existing(p.target.program), function: p.target.function });
+      }
+      const coll = rt.loadCollection(spec, {
+        programs: Object.keys(c.programs),
+        programIds: new Map(Object.entries(c.programs).map(([n, p]) => [n, p.id])),
+        mapIds: new Map(Object.entries(c.maps).map(([n, m]) => [n, m.id])),
+        extensionTargets: targets,
+      });
+      for (const [name, p] of coll.programs) {
+        const saved = c.programs[name];
+        Object.assign(p.stats, saved.stats);
+        p.loadedAt = new Date(saved.loadedAt);
+      }
+      const l = { sha: c.object, programs: new Map(coll.programs), maps: new Map(coll.maps) };
+      this.loaded.push(l);
+      restored.push({ c, l });
+    }
+    for (const { c, l } of restored) {
+      for (const [name, m] of Object.entries(c.maps)) {
+        const map = l.maps.get(name)!;
+        for (const e of m.entries) map.update(new Uint8Array(Buffer.from(e.key, 'hex')), new Uint8Array(Buffer.from(e.value, 'hex')));
+      }
+    }
+    for (const ch of s.chains) rt.chains.add(this.existing(ch.prev), ch.retcode, this.existing(ch.next));
+    for (const a of s.attachments) rt.xdp.attach(rt.fabric.get(a.ifindex), this.existing(a.program));
+    for (const l of s.links) {
+      const link = l.kind === 'xdp' ? rt.xdp.link(rt.fabric.get(l.ifindex), this.existing(l.program), l.id) : rt.attachExtension(this.existing(l.program), l.id);
+      if (l.pin) rt.links.pin(link, l.pin);
+    }
+    for (const e of extensions) if (s.hooks?.[e.key] !== undefined) e.restore(this, s.hooks[e.key]);
+    rt.maps.reserveIdsBelow(s.ids.nextMap);
+    rt.reserveProgramIdsBelow(s.ids.nextProgram);
+    rt.links.reserveIdsBelow(s.ids.nextLink);
+  }
+
+  private storedSpec(sha: string): CollectionSpec {
+    const path = join(this.dir, 'objects', `${sha}.o`);
+    if (!existsSync(path)) throw new XdpchainError('ENOENT', `state directory ${this.dir} is damaged: object ${sha} (${this.sources[sha]?.source ?? '?'}) is missing`);
+    return readCollectionSpec(new Uint8Array(readFileSync(path)), { source: this.sources[sha]?.source ?? path });
+  }
+
+  private existing(id: number): Program {
+    const p = this.rt.program(id);
+    if (!p) throw new XdpchainError('ENOENT', `state directory ${this.dir} refers to program ${id}, which was not restored`);
+    return p;
+  }
+}
+
+function hasTargets(c: CollectionState): boolean {
+  return Object.values(c.programs).some((p) => p.target);
+}
+
+function dumpEntries(m: BpfMap): { key: string; value: string }[] {
+  const out: { key: string; value: string }[] = [];
+  const seen = new Set<string>();
+  for (let k = m.nextKey(); k !== undefined; k = m.nextKey(k)) {
+    const key = Buffer.from(k).toString('hex');
+    if (seen.has(key)) break;
+    seen.add(key);
+    const v = m.lookup(k);
+    if (v) out.push({ key, value: Buffer.from(v).toString('hex') });
+  }
+  return out;
+}
+

@@ -1,0 +1,53 @@
+import type { ProgramStats } from '../runtime/program.js';
+import type { RoutingState } from '../xdp/routing.js';
+import type { NetdevStats } from '../xdp/netdev.js';
+
+/** Everything a state directory remembers between invocations, as JSON. */
+export interface StateSnapshot {
+  version: 1;
+  /** Per-CPU map layouts depend on it, so it is fixed when the directory is created. */
+  possibleCpus: number;
+  ids: { nextProgram: number; nextMap: number; nextLink: number };
+  /** Objects by sha256: where they came from; the bytes are in objects/<sha256>.o. */
+  objects: Record<string, { source: string }>;
+  collections: CollectionState[];
+  netdevs: NetdevState[];
+  routing: RoutingState;
+  chains: { prev: number; retcode: number; next: number }[];
+  attachments: { ifindex: number; program: number }[];
+  links: LinkState[];
+  /** Multi-program hooks (dispatcher, mprog) by ifindex; owned by the modes that write them. */
+  hooks?: Record<string, unknown>;
+}
+
+export interface CollectionState {
+  object: string;
+  programs: Record<string, { id: number; stats: ProgramStats; loadedAt: string; target?: { program: number; function: string } }>;
+  maps: Record<string, { id: number; entries: { key: string; value: string }[] }>;
+}
+
+export interface NetdevState {
+  name: string;
+  ifindex: number;
+  peer?: string;
+  mac: string;
+  mtu: number;
+  stats: NetdevStats;
+}
+
+export type LinkState =
+  | { id: number; kind: 'xdp'; program: number; ifindex: number; pin?: string }
+  | { id: number; kind: 'freplace'; program: number; pin?: string };
+
+export const emptySnapshot = (possibleCpus: number): StateSnapshot => ({
+  version: 1,
+  possibleCpus,
+  ids: { nextProgram: 1, nextMap: 1, nextLink: 1 },
+  objects: {},
+  collections: [],
+  netdevs: [],
+  routing: { routes: [], neighbours: [], forwarding4: [], forwardingAll4: false, forwarding6: false },
+  chains: [],
+  attachments: [],
+  links: [],
+});
