@@ -9,3 +9,4 @@ export * from './elf/index.js';
 export * from './helpers/index.js';
 export * from './runtime/index.js';
 export * from './xdp/index.js';
+export * from './pcap/index.js';

@@ -3,11 +3,13 @@ import { registerAsm } from './asm.js';
 import { registerConformance } from './conformance.js';
 import { registerAttach } from './attach.js';
 import { registerChain } from './chain.js';
+import { registerInject } from './inject.js';
 import { registerInspect } from './inspect.js';
 import { registerLinks } from './links.js';
 import { registerMap } from './map.js';
 import { registerNetdev } from './netdev.js';
 import { registerProg } from './prog.js';
+import { registerRun } from './run.js';
 import { registerTestRun } from './test-run.js';
 
 /** Each command module registers its verbs on the root command. */
@@ -18,10 +20,12 @@ export const commands: CommandRegistration[] = [
   registerAsm,
   registerInspect,
   registerTestRun,
+  registerRun,
   registerNetdev,
   registerProg,
   registerChain,
   registerAttach,
   registerLinks,
   registerMap,
+  registerInject,
 ];

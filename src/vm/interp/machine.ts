@@ -26,8 +26,12 @@ export class Machine {
   readonly stack: Region;
   private readonly stackTop: number;
   private readonly tmp = new Int32Array(2);
-  /** Register files (lo, hi) per nesting level; a helper callback runs one level deeper. */
-  private readonly levels: { lo: Int32Array; hi: Int32Array }[] = [];
+  /**
+   * Per nesting level (a helper callback runs one level deeper): registers, the call stack of
+   * that execution, and one reusable HelperCall whose position is updated before each helper,
+   * so a run allocates nothing.
+   */
+  private readonly levels: Level[] = [];
   private level = 0;
   private u8!: Uint8Array;
   private u32!: Uint32Array;
@@ -38,7 +42,11 @@ export class Machine {
     this.stack = space.alloc(MAX_CALL_DEPTH * STACK_SIZE, 'stack');
     this.stackTop = this.stack.addr + this.stack.size;
     this.limit = space.limit;
-    for (let i = 0; i <= MAX_CALL_DEPTH; i++) this.levels.push({ lo: new Int32Array(11), hi: new Int32Array(11) });
+    for (let i = 0; i <= MAX_CALL_DEPTH; i++) {
+      const level: Level = { lo: new Int32Array(11), hi: new Int32Array(11), retCode: [], retPc: [], saved: [], pos: { code: undefined!, pc: 0, depth: 0, state: undefined! }, call: undefined! };
+      level.call = this.makeHelperCall(level);
+      this.levels.push(level);
+    }
   }
 
   private refreshViews(): void {
@@ -94,15 +102,20 @@ export class Machine {
     const regs = this.levels[this.level];
     const rl = regs.lo;
     const rh = regs.hi;
+    const pos = regs.pos;
+    pos.state = state;
     const tmp = this.tmp;
     const u8 = this.u8;
     const u32 = this.u32;
     const dv = this.dv;
     const limit = this.limit;
     // Call frames of this execution: return code/pc and r6-r9 of the caller.
-    const retCode: Code[] = [];
-    const retPc: number[] = [];
-    const saved: number[] = [];
+    const retCode = regs.retCode;
+    const retPc = regs.retPc;
+    const saved = regs.saved;
+    retCode.length = 0;
+    retPc.length = 0;
+    saved.length = 0;
     let code = entry;
     let op = code.op;
     let dst = code.dst;
@@ -159,7 +172,7 @@ export class Machine {
       if (replacement) enterCall(this.source.codeOf(replacement), 0);
       else enterCall(c, slot);
     };
-    const helperCall = this.makeHelperCall(state, () => ({ code, pc, depth }), regs);
+    const helperCall = regs.call;
 
     for (;;) {
       if (--budget < 0) {
@@ -401,6 +414,9 @@ export class Machine {
           }
           const h = code.helpers[pc]!;
           state.budget = budget;
+          pos.code = code;
+          pos.pc = pc;
+          pos.depth = depth;
           if (h.tailCall) {
             const target = h.tailCall(helperCall);
             if (target && state.tailCalls < MAX_TAIL_CALLS) {
@@ -433,6 +449,9 @@ export class Machine {
           const h = code.spec.callxHelperIds && rh[r] === 0 ? code.spec.helpers.get(rl[r]) : undefined;
           if (!h) fail('bad-call', `callx through r${r} = 0x${toU64(rl[r], rh[r]).toString(16)}, which is not the address of a function`);
           state.budget = budget;
+          pos.code = code;
+          pos.pc = pc;
+          pos.depth = depth;
           this.setResult(regs, h!.fn(helperCall));
           budget = state.budget;
           for (let k = 1; k <= 5; k++) { rl[k] = 0; rh[k] = 0; }
@@ -460,7 +479,7 @@ export class Machine {
     }
   }
 
-  private setResult(regs: { lo: Int32Array; hi: Int32Array }, r: HelperResult): void {
+  private setResult(regs: Level, r: HelperResult): void {
     if (typeof r === 'number' && Number.isInteger(r) && r >= -(2 ** 53) && r <= 2 ** 53) {
       regs.lo[0] = r % TWO32 | 0;
       regs.hi[0] = Math.floor(r / TWO32) | 0;
@@ -490,18 +509,19 @@ export class Machine {
     return this.registry.get(code.uid)!;
   }
 
-  private makeHelperCall(state: RunState, where: () => { code: Code; pc: number; depth: number }, regs: { lo: Int32Array; hi: Int32Array }): HelperCall {
+  private makeHelperCall(level: Level): HelperCall {
     const machine = this;
-    const lo = regs.lo;
-    const hi = regs.hi;
+    const { lo, hi, pos } = level;
     return {
       space: this.space,
-      state,
+      get state(): RunState {
+        return pos.state;
+      },
       get exe(): Executable {
-        return machine.exeOf(where().code);
+        return machine.exeOf(pos.code);
       },
       get insn(): number {
-        return where().pc;
+        return pos.pc;
       },
       lo: (i: ArgIndex) => lo[i] >>> 0,
       hi: (i: ArgIndex) => hi[i] >>> 0,
@@ -511,27 +531,44 @@ export class Machine {
         return lo[i] >>> 0;
       },
       callFunction(addr: bigint | number, args: readonly (bigint | number)[]): bigint {
-        const w = where();
         const target = machine.registry.resolve(addr);
         if (!target) this.fault(`callback 0x${BigInt(addr).toString(16)} is not the address of a function`);
         const saveLevel = machine.level;
+        const { code, pc, depth, state } = pos;
         try {
-          return machine.callFunction(machine.source.codeOf(target!.exe), target!.slot, w.depth, state, args, machine.site(w.code, w.pc));
+          return machine.callFunction(machine.source.codeOf(target!.exe), target!.slot, depth, state, args, machine.site(code, pc));
         } finally {
           machine.level = saveLevel;
+          Object.assign(pos, { code, pc, depth, state });
           machine.refreshViews();
         }
       },
       fault(message: string): never {
-        const w = where();
-        const name = w.code.helpers[w.pc]?.name ?? 'helper';
-        throw new VmFault('helper', machine.site(w.code, w.pc), `${name}: ${message}`);
+        const name = pos.code.helpers[pos.pc]?.name ?? 'helper';
+        throw new VmFault('helper', machine.site(pos.code, pos.pc), `${name}: ${message}`);
       },
     };
   }
 }
 
+/** Reusable state of one nesting level of the machine. */
+interface Level {
+  lo: Int32Array;
+  hi: Int32Array;
+  retCode: Code[];
+  retPc: number[];
+  saved: number[];
+  /** Where the level is, kept current before each helper call. */
+  pos: { code: Code; pc: number; depth: number; state: RunState };
+  call: HelperCall;
+}
+
 function setArg(regs: { lo: Int32Array; hi: Int32Array }, i: ArgIndex, v: bigint | number): void {
+  if (typeof v === 'number' && v >= 0 && v < TWO32) {
+    regs.lo[i] = v | 0;
+    regs.hi[i] = 0;
+    return;
+  }
   const u = BigInt.asUintN(64, BigInt(v));
   regs.lo[i] = Number(u & 0xffffffffn) | 0;
   regs.hi[i] = Number(u >> 32n) | 0;

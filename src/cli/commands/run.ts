@@ -1,0 +1,99 @@
+import type { Command } from 'commander';
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCaptureFile } from '../../pcap/file.js';
+import { ByteSink, PcapWriter } from '../../pcap/write.js';
+import { Runtime } from '../../runtime/runtime.js';
+import type { EngineName } from '../../vm/engine.js';
+import { XdpBuffer } from '../../xdp/buffer.js';
+import { xdpActionName } from '../../xdp/constants.js';
+import { pickProgram, readObject } from '../object.js';
+import { action, emit } from '../output.js';
+import { Progress } from '../progress.js';
+import { globals } from '../session.js';
+
+interface RunOptions {
+  prog?: string;
+  pcap: string;
+  out?: string;
+  progress?: boolean;
+  json?: boolean;
+}
+
+export function registerRun(root: Command): void {
+  root
+    .command('run')
+    .description('run every packet of a capture through a program; write one pcap per action')
+    .argument('<object>', 'ELF object')
+    .option('--prog <name>', 'program to run (needed when the object has several)')
+    .requiredOption('--pcap <file>', 'input capture (pcap or pcapng)')
+    .option('--out <dir>', 'write <action>.pcap files here (the frames as the program left them)')
+    .option('--progress', 'show progress even when stderr is not a terminal')
+    .option('--json', 'print JSON')
+    .action(action((object: string, opts: RunOptions, cmd: Command) => {
+      const rt = new Runtime({ engine: (globals(cmd).engine ?? 'interp') as EngineName });
+      rt.fabric.recordEvents = false;
+      const prog = pickProgram(rt.loadCollection(readObject(object)), opts.prog, object);
+      const writers = new Map<number, { sink: ByteSink; writer: PcapWriter }>();
+      const writerFor = (code: number) => {
+        let w = writers.get(code);
+        if (!w && opts.out) {
+          const sink = ByteSink.toFile(join(opts.out, `${xdpActionName(code).replace(/^XDP_/, '').toLowerCase()}.pcap`));
+          w = { sink, writer: new PcapWriter(sink, { nanoseconds: true }) };
+          writers.set(code, w);
+        }
+        return w;
+      };
+      if (opts.out) mkdirSync(opts.out, { recursive: true });
+      const counts = new Map<number, { packets: number; bytes: number }>();
+      const buffer = new XdpBuffer(rt.space, 'run');
+      const progress = new Progress('run', undefined, opts.progress);
+      let packets = 0;
+      let faults = 0;
+      let firstFault: string | undefined;
+      const started = process.hrtime.bigint();
+      for (const rec of readCaptureFile(opts.pcap)) {
+        buffer.load(rec.data);
+        buffer.ingressIfindex = 1;
+        buffer.syncContext();
+        const r = rt.executor.run(prog, buffer);
+        if (r.fault) {
+          faults++;
+          firstFault ??= r.fault.message;
+        }
+        const c = counts.get(r.retval) ?? { packets: 0, bytes: 0 };
+        c.packets++;
+        c.bytes += rec.data.length;
+        counts.set(r.retval, c);
+        writerFor(r.retval)?.writer.writePacket(buffer.packet(), rec.timestampNs);
+        if (++packets % 4096 === 0) progress.tick(packets);
+      }
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      progress.done();
+      for (const w of writers.values()) w.sink.close();
+      buffer.free();
+      const actions = Object.fromEntries([...counts].sort((a, b) => a[0] - b[0]).map(([code, c]) => [xdpActionName(code), c]));
+      const report = {
+        program: prog.name,
+        input: opts.pcap,
+        inputBytes: statSync(opts.pcap).size,
+        packets,
+        seconds: Number(seconds.toFixed(3)),
+        packetsPerSecond: Math.round(packets / Math.max(seconds, 1e-9)),
+        actions,
+        faults,
+        ...(firstFault ? { firstFault } : {}),
+        ...(opts.out ? { out: opts.out } : {}),
+      };
+      emit(opts, report, (r) => {
+        const rows = Object.entries(r.actions).map(([name, c]) => `  ${name.padEnd(13)} ${String(c.packets).padStart(10)} ${String(c.bytes).padStart(13)} ${((100 * c.packets) / Math.max(1, r.packets)).toFixed(1).padStart(6)}%`);
+        return [
+          `${r.packets} packets through ${r.program} in ${r.seconds}s (${r.packetsPerSecond.toLocaleString('en-US')} packets/s)`,
+          `  ${'action'.padEnd(13)} ${'packets'.padStart(10)} ${'bytes'.padStart(13)} ${'share'.padStart(7)}`,
+          ...rows,
+          ...(r.faults ? [`  ${r.faults} runs faulted (counted as XDP_ABORTED); first: ${r.firstFault}`] : []),
+          ...(r.out ? [`  per-action captures in ${r.out}/`] : []),
+        ].join('\n');
+      });
+    }));
+}

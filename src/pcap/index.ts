@@ -1,0 +1,4 @@
+export * from './types.js';
+export * from './read.js';
+export * from './write.js';
+export * from './file.js';

@@ -1,0 +1,215 @@
+import { MalformedInputError } from '../errors/index.js';
+import { MAX_RECORD_BYTES, type Capture, type CaptureInterface, type CaptureRecord } from './types.js';
+
+const PCAP_US = 0xa1b2c3d4;
+const PCAP_NS = 0xa1b23c4d;
+const PCAPNG_SHB = 0x0a0d0d0a;
+const PCAPNG_BOM = 0x1a2b3c4d;
+const BLOCK = { IDB: 1, SPB: 3, EPB: 6, PB: 2 } as const;
+
+/** Sniff the format from the first four bytes. */
+export function captureFormat(head: Uint8Array): 'pcap' | 'pcapng' | undefined {
+  if (head.length < 4) return undefined;
+  const le = new DataView(head.buffer, head.byteOffset, 4).getUint32(0, true);
+  const be = new DataView(head.buffer, head.byteOffset, 4).getUint32(0, false);
+  if (le === PCAPNG_SHB) return 'pcapng';
+  if ([PCAP_US, PCAP_NS].includes(le) || [PCAP_US, PCAP_NS].includes(be)) return 'pcap';
+  return undefined;
+}
+
+/** Read a whole pcap or pcapng file held in memory. */
+export function readCapture(bytes: Uint8Array, file = 'capture'): Capture {
+  const reader = new CaptureReader(file);
+  reader.push(bytes);
+  const records: CaptureRecord[] = [];
+  for (let r = reader.next(); r; r = reader.next()) records.push(r);
+  reader.finish();
+  return { format: reader.format!, interfaces: reader.interfaces, records };
+}
+
+/**
+ * Incremental reader: push chunks as they arrive, take records with `next()`; `finish()` checks
+ * that the file did not end inside a record. Every length is bounds-checked and named in errors.
+ */
+export class CaptureReader {
+  format: 'pcap' | 'pcapng' | undefined;
+  readonly interfaces: CaptureInterface[] = [];
+  private buf = new Uint8Array(0);
+  private view = new DataView(this.buf.buffer);
+  private start = 0;
+  /** File offset of buf[0], for error messages. */
+  private base = 0;
+  private little = true;
+  private recordNo = 0;
+
+  constructor(readonly file = 'capture') {}
+
+  push(chunk: Uint8Array): void {
+    const rest = this.buf.subarray(this.start);
+    const merged = new Uint8Array(rest.length + chunk.length);
+    merged.set(rest);
+    merged.set(chunk, rest.length);
+    this.base += this.start;
+    this.buf = merged;
+    this.view = new DataView(merged.buffer, merged.byteOffset, merged.byteLength);
+    this.start = 0;
+  }
+
+  private get avail(): number {
+    return this.buf.length - this.start;
+  }
+
+  private dv(): DataView {
+    return this.view;
+  }
+
+  private fail(structure: string, why: string, at = this.start): never {
+    throw new MalformedInputError(`${this.file}: ${structure}`, why, this.base + at);
+  }
+
+  /** The next record, or undefined until more bytes arrive (or at the end). */
+  next(): CaptureRecord | undefined {
+    if (!this.format) {
+      if (this.avail < 4) return undefined;
+      this.format = captureFormat(this.buf.subarray(this.start, this.start + 4));
+      if (!this.format) this.fail('file header', 'not a pcap or pcapng file (unknown magic number)');
+    }
+    return this.format === 'pcap' ? this.nextPcap() : this.nextPcapng();
+  }
+
+  finish(): void {
+    if (this.avail > 0) this.fail(`record ${this.recordNo + 1}`, `file ends inside a record (${this.avail} bytes left over)`);
+    if (!this.format) this.fail('file header', 'file is empty');
+  }
+
+  private nextPcap(): CaptureRecord | undefined {
+    const dv = this.dv();
+    if (this.interfaces.length === 0) {
+      if (this.avail < 24) return undefined;
+      const magicLe = dv.getUint32(this.start, true);
+      this.little = magicLe === PCAP_US || magicLe === PCAP_NS;
+      const magic = dv.getUint32(this.start, this.little);
+      const major = dv.getUint16(this.start + 4, this.little);
+      if (major !== 2) this.fail('pcap header', `version ${major} is not 2`);
+      const snapLength = dv.getUint32(this.start + 16, this.little);
+      const linkType = dv.getUint32(this.start + 20, this.little) & 0xffff;
+      this.interfaces.push({ linkType, snapLength, nsPerUnit: magic === PCAP_NS ? 1n : 1000n });
+      this.start += 24;
+    }
+    if (this.avail < 16) return undefined;
+    const at = this.start;
+    const sec = dv.getUint32(at, this.little);
+    const frac = dv.getUint32(at + 4, this.little);
+    const caplen = dv.getUint32(at + 8, this.little);
+    const origlen = dv.getUint32(at + 12, this.little);
+    const what = `record ${this.recordNo + 1}`;
+    if (caplen > MAX_RECORD_BYTES) this.fail(what, `captured length ${caplen} is above ${MAX_RECORD_BYTES}`);
+    const iface = this.interfaces[0];
+    if (caplen > Math.max(iface.snapLength, 1) && iface.snapLength !== 0) this.fail(what, `captured length ${caplen} exceeds the snap length ${iface.snapLength}`);
+    if (this.avail < 16 + caplen) return undefined;
+    const nsPer = iface.nsPerUnit;
+    const data = this.buf.slice(at + 16, at + 16 + caplen);
+    this.start += 16 + caplen;
+    this.recordNo++;
+    return { timestampNs: BigInt(sec) * 1_000_000_000n + BigInt(frac) * nsPer, data, originalLength: Math.max(origlen, caplen), interfaceId: 0 };
+  }
+
+  private nextPcapng(): CaptureRecord | undefined {
+    for (;;) {
+      if (this.avail < 12) return undefined;
+      const dv = this.dv();
+      const at = this.start;
+      const typeLe = dv.getUint32(at, true);
+      if (typeLe === PCAPNG_SHB) {
+        if (this.avail < 12) return undefined;
+        const bom = dv.getUint32(at + 8, true);
+        if (bom === PCAPNG_BOM) this.little = true;
+        else if (bom === 0x4d3c2b1a) this.little = false;
+        else this.fail('pcapng section header', `byte-order magic 0x${bom.toString(16)} is wrong`, at + 8);
+        this.interfaces.length = 0;
+      }
+      const type = dv.getUint32(at, this.little);
+      const len = dv.getUint32(at + 4, this.little);
+      const what = `pcapng block at record ${this.recordNo + 1}`;
+      if (len < 12 || len % 4 !== 0) this.fail(what, `block length ${len} is not a multiple of 4 of at least 12`, at + 4);
+      if (len > MAX_RECORD_BYTES + 4096) this.fail(what, `block length ${len} is too large`, at + 4);
+      if (this.avail < len) return undefined;
+      if (dv.getUint32(at + len - 4, this.little) !== len) this.fail(what, 'trailing block length does not match the leading one', at + len - 4);
+      this.start += len;
+      const body = this.buf.subarray(at + 8, at + len - 4);
+      const bdv = new DataView(body.buffer, body.byteOffset, body.byteLength);
+      const need = (n: number): void => {
+        if (body.length < n) this.fail(what, `block body of ${body.length} bytes is shorter than ${n}`, at + 8);
+      };
+      if (type === PCAPNG_SHB) {
+        need(16);
+        if (bdv.getUint16(4, this.little) !== 1) this.fail(what, `pcapng major version ${bdv.getUint16(4, this.little)} is not 1`, at + 12);
+        continue;
+      }
+      if (type === BLOCK.IDB) {
+        need(8);
+        const iface: CaptureInterface = { linkType: bdv.getUint16(0, this.little), snapLength: bdv.getUint32(4, this.little), nsPerUnit: 1000n };
+        this.options(body.subarray(8), at + 16, (code, value) => {
+          if (code === 2) iface.name = text(value);
+          else if (code === 3) iface.description = text(value);
+          else if (code === 9 && value.length >= 1) iface.nsPerUnit = tsresolNs(value[0], () => this.fail(what, `if_tsresol ${value[0]} is finer than a nanosecond`, at));
+        });
+        this.interfaces.push(iface);
+        continue;
+      }
+      if (type === BLOCK.EPB || type === BLOCK.PB) {
+        need(20);
+        const id = type === BLOCK.EPB ? bdv.getUint32(0, this.little) : bdv.getUint16(0, this.little);
+        const iface = this.interfaces[id] ?? this.fail(what, `refers to interface ${id}, but the section has ${this.interfaces.length}`, at + 8);
+        const ts = (BigInt(bdv.getUint32(4, this.little)) << 32n) | BigInt(bdv.getUint32(8, this.little));
+        const caplen = bdv.getUint32(12, this.little);
+        const origlen = bdv.getUint32(16, this.little);
+        if (caplen > body.length - 20) this.fail(what, `captured length ${caplen} runs past the block`, at + 20);
+        const rec: CaptureRecord = { timestampNs: ts * iface.nsPerUnit, data: body.slice(20, 20 + caplen), originalLength: Math.max(origlen, caplen), interfaceId: id };
+        this.options(body.subarray(20 + ((caplen + 3) & ~3)), at + 28 + ((caplen + 3) & ~3), (code, value) => {
+          const vdv = new DataView(value.buffer, value.byteOffset, value.byteLength);
+          if (code === 1) rec.comment = text(value);
+          else if (code === 2 && value.length >= 4) rec.flags = vdv.getUint32(0, this.little);
+          else if (code === 6 && value.length >= 4) rec.queue = vdv.getUint32(0, this.little);
+        });
+        this.recordNo++;
+        return rec;
+      }
+      if (type === BLOCK.SPB) {
+        need(4);
+        const iface = this.interfaces[0] ?? this.fail(what, 'simple packet block before any interface', at);
+        const origlen = bdv.getUint32(0, this.little);
+        const caplen = Math.min(origlen, body.length - 4, iface.snapLength || Infinity);
+        this.recordNo++;
+        return { timestampNs: 0n, data: body.slice(4, 4 + caplen), originalLength: origlen, interfaceId: 0 };
+      }
+      // Any other block (name resolution, statistics, custom) is skipped by its length.
+    }
+  }
+
+  private options(bytes: Uint8Array, fileAt: number, each: (code: number, value: Uint8Array) => void): void {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let o = 0;
+    while (o + 4 <= bytes.length) {
+      const code = dv.getUint16(o, this.little);
+      const len = dv.getUint16(o + 2, this.little);
+      if (code === 0) return;
+      if (o + 4 + len > bytes.length) this.fail('pcapng option', `option ${code} of ${len} bytes runs past its block`, fileAt + o);
+      each(code, bytes.subarray(o + 4, o + 4 + len));
+      o += 4 + ((len + 3) & ~3);
+    }
+  }
+}
+
+const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8').replace(/\0+$/, '');
+
+function tsresolNs(v: number, fail: () => never): bigint {
+  if (v & 0x80) {
+    const p = v & 0x7f;
+    if (p > 30) return fail();
+    // 2^-p seconds: exact nanoseconds only for p <= 9; round otherwise.
+    return BigInt(Math.max(1, Math.round(1e9 / 2 ** p)));
+  }
+  if (v > 9) return fail();
+  return 10n ** BigInt(9 - v);
+}

@@ -1,0 +1,171 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { XdpchainError } from '../errors/index.js';
+import { LINKTYPE_ETHERNET } from './types.js';
+
+/** Where capture bytes go: memory (`bytes()`) or a file, buffered. */
+export class ByteSink {
+  private chunks: Uint8Array[] = [];
+  private size = 0;
+  private fd: number | undefined;
+
+  static toFile(path: string): ByteSink {
+    const s = new ByteSink();
+    try {
+      s.fd = openSync(path, 'w');
+    } catch (e) {
+      throw new XdpchainError('EACCES', `cannot write ${path}: ${(e as Error).message}`);
+    }
+    return s;
+  }
+
+  write(b: Uint8Array): void {
+    this.chunks.push(b);
+    this.size += b.length;
+    if (this.fd !== undefined && this.size >= 1 << 20) this.flush();
+  }
+
+  private flush(): void {
+    if (this.fd === undefined) return;
+    for (const c of this.chunks) writeSync(this.fd, c);
+    this.chunks = [];
+    this.size = 0;
+  }
+
+  /** Everything written (memory sinks). */
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let o = 0;
+    for (const c of this.chunks) {
+      out.set(c, o);
+      o += c.length;
+    }
+    return out;
+  }
+
+  close(): void {
+    this.flush();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** Classic pcap (little-endian, microsecond or nanosecond timestamps). */
+export class PcapWriter {
+  constructor(readonly sink: ByteSink, opts: { nanoseconds?: boolean; linkType?: number; snapLength?: number } = {}) {
+    this.ns = opts.nanoseconds ?? false;
+    const h = new DataView(new ArrayBuffer(24));
+    h.setUint32(0, this.ns ? 0xa1b23c4d : 0xa1b2c3d4, true);
+    h.setUint16(4, 2, true);
+    h.setUint16(6, 4, true);
+    h.setUint32(16, opts.snapLength ?? 262144, true);
+    h.setUint32(20, opts.linkType ?? LINKTYPE_ETHERNET, true);
+    sink.write(new Uint8Array(h.buffer));
+  }
+  private readonly ns: boolean;
+
+  writePacket(data: Uint8Array, timestampNs: bigint, originalLength = data.length): void {
+    const h = new DataView(new ArrayBuffer(16));
+    h.setUint32(0, Number(timestampNs / 1_000_000_000n), true);
+    h.setUint32(4, Number(this.ns ? timestampNs % 1_000_000_000n : (timestampNs % 1_000_000_000n) / 1000n), true);
+    h.setUint32(8, data.length, true);
+    h.setUint32(12, originalLength, true);
+    this.sink.write(new Uint8Array(h.buffer));
+    this.sink.write(data.slice());
+  }
+}
+
+export interface PcapngPacket {
+  interfaceId: number;
+  timestampNs: bigint;
+  data: Uint8Array;
+  originalLength?: number;
+  comment?: string;
+  /** epb_flags: bits 0-1 direction (1 inbound, 2 outbound). */
+  flags?: number;
+  queue?: number;
+  /** epb_verdict (type 1 = Linux eBPF XDP, 8-byte value). */
+  xdpVerdict?: number;
+}
+
+const enc = new TextEncoder();
+
+function option(code: number, value: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + ((value.length + 3) & ~3));
+  const dv = new DataView(out.buffer);
+  dv.setUint16(0, code, true);
+  dv.setUint16(2, value.length, true);
+  out.set(value, 4);
+  return out;
+}
+const u32 = (v: number): Uint8Array => {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, v >>> 0, true);
+  return b;
+};
+
+function block(type: number, body: Uint8Array[]): Uint8Array {
+  const len = 12 + body.reduce((n, b) => n + b.length, 0);
+  const out = new Uint8Array(len);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, type, true);
+  dv.setUint32(4, len, true);
+  let o = 8;
+  for (const b of body) {
+    out.set(b, o);
+    o += b.length;
+  }
+  dv.setUint32(len - 4, len, true);
+  return out;
+}
+
+function options(list: Uint8Array[]): Uint8Array[] {
+  return list.length ? [...list, new Uint8Array(4)] : [];
+}
+
+/** pcapng: one section, interfaces added as needed, packets with comments, flags, queue and XDP verdict. */
+export class PcapngWriter {
+  private interfaces = 0;
+
+  constructor(readonly sink: ByteSink, opts: { application?: string } = {}) {
+    const shb = new DataView(new ArrayBuffer(16));
+    shb.setUint32(0, 0x1a2b3c4d, true);
+    shb.setUint16(4, 1, true);
+    shb.setBigInt64(8, -1n, true);
+    sink.write(block(0x0a0d0d0a, [new Uint8Array(shb.buffer), ...options([option(4, enc.encode(opts.application ?? 'xdpchain'))])]));
+  }
+
+  /** Add an interface (nanosecond timestamps) and return its id. */
+  addInterface(opts: { name?: string; description?: string; linkType?: number; snapLength?: number }): number {
+    const head = new DataView(new ArrayBuffer(8));
+    head.setUint16(0, opts.linkType ?? LINKTYPE_ETHERNET, true);
+    head.setUint32(4, opts.snapLength ?? 262144, true);
+    const opt = [option(9, Uint8Array.of(9))];
+    if (opts.name) opt.unshift(option(2, enc.encode(opts.name)));
+    if (opts.description) opt.push(option(3, enc.encode(opts.description)));
+    this.sink.write(block(1, [new Uint8Array(head.buffer), ...options(opt)]));
+    return this.interfaces++;
+  }
+
+  writePacket(p: PcapngPacket): void {
+    if (p.interfaceId >= this.interfaces) throw new XdpchainError('EINVAL', `pcapng interface ${p.interfaceId} was not added`);
+    const head = new DataView(new ArrayBuffer(20));
+    head.setUint32(0, p.interfaceId, true);
+    head.setUint32(4, Number(p.timestampNs >> 32n), true);
+    head.setUint32(8, Number(p.timestampNs & 0xffffffffn), true);
+    head.setUint32(12, p.data.length, true);
+    head.setUint32(16, p.originalLength ?? p.data.length, true);
+    const data = new Uint8Array((p.data.length + 3) & ~3);
+    data.set(p.data);
+    const opt: Uint8Array[] = [];
+    if (p.comment) opt.push(option(1, enc.encode(p.comment)));
+    if (p.flags !== undefined) opt.push(option(2, u32(p.flags)));
+    if (p.queue !== undefined) opt.push(option(6, u32(p.queue)));
+    if (p.xdpVerdict !== undefined) {
+      const v = new Uint8Array(9);
+      v[0] = 1;
+      new DataView(v.buffer).setBigUint64(1, BigInt(p.xdpVerdict), true);
+      opt.push(option(7, v));
+    }
+    this.sink.write(block(6, [new Uint8Array(head.buffer), data, ...options(opt)]));
+  }
+}
