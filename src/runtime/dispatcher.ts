@@ -100,7 +100,7 @@ export class XdpDispatchers {
       components.push({
         program: a.program,
         priority: a.priority ?? rc?.priority ?? DEFAULT_RUN_PRIORITY,
-        chainCallActions: [...(a.chainCallActions ?? rc?.chainCallActions ?? DEFAULT_CHAIN_ACTIONS)],
+        chainCallActions: [...new Set(a.chainCallActions ?? rc?.chainCallActions ?? DEFAULT_CHAIN_ACTIONS)].sort((x, y) => x - y),
         sequence: this.sequence++,
       });
     }
@@ -163,7 +163,7 @@ export class XdpDispatchers {
     });
     const coll = this.rt.loadCollection({ programs: new Map([[program.name, program]]), maps: new Map([[config.name, config]]), license: 'GPL' }, dispatcherId ? { programIds: new Map([[program.name, dispatcherId]]) } : {});
     const dispatcher = coll.program(program.name);
-    const links = components.map((c, k) => this.rt.replaceWith(dispatcher, slotFunction(k), c.program));
+    const links = components.map((c, k) => this.rt.replaceWith(dispatcher, slotFunction(k), c.program, `dispatcher ${dispatcher.id}`));
     return { slots, components, dispatcher, config: coll.map(config.name), links };
   }
 

@@ -11,6 +11,8 @@ export interface Link {
   readonly id: number;
   readonly kind: LinkKind;
   program: Program;
+  /** Set when a mode (the dispatcher) owns the link and recreates it itself. */
+  readonly ownedBy?: string;
   /** Where it is attached, for `link show`. */
   describe(): Record<string, unknown>;
   /** Undo the attachment. */

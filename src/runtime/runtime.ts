@@ -244,7 +244,7 @@ export class Runtime {
    * A freplace link that makes `target`'s global function `fn` run `program` (an XDP program,
    * as the dispatcher's components are): the dispatcher's way of taking its placeholders over.
    */
-  replaceWith(target: Program, fn: string, program: Program): Link {
+  replaceWith(target: Program, fn: string, program: Program, ownedBy?: string): Link {
     const info = target.spec.funcInfo.find((f) => f.name === fn);
     if (!info) throw new XdpchainError('ENOENT', `program ${target.name} (id ${target.id}) has no function ${fn}`);
     if (this.links.all().some((l) => l.kind === 'freplace' && (l.describe().targetProgram === target.id && l.describe().function === fn))) {
@@ -255,6 +255,7 @@ export class Runtime {
       id: this.links.allocateId(),
       kind: 'freplace',
       program,
+      ...(ownedBy ? { ownedBy } : {}),
       describe: () => ({ targetProgram: target.id, function: fn }),
       close: () => target.executable.replaceFunction(info.slot, null),
     });

@@ -1,3 +1,4 @@
 export * from './session.js';
 export * from './snapshot.js';
 export * from './lock.js';
+export * from './dispatcher-state.js';

@@ -173,7 +173,7 @@ export class Session {
       maps: Object.fromEntries([...l.maps].map(([name, m]) => [name, { id: m.id, entries: TRANSIENT_MAP_TYPES.has(m.spec.type) ? [] : dumpEntries(m) }])),
     }));
     const pins = new Map([...rt.links.pins].map(([name, l]) => [l, name]));
-    const links: LinkState[] = rt.links.all().map((l) => {
+    const links: LinkState[] = rt.links.all().filter((l) => !l.ownedBy).map((l) => {
       const pin = pins.get(l);
       const extra = pin ? { pin } : {};
       return l.kind === 'xdp'
@@ -246,6 +246,9 @@ export class Session {
         for (const e of m.entries) map.update(new Uint8Array(Buffer.from(e.key, 'hex')), new Uint8Array(Buffer.from(e.value, 'hex')));
       }
     }
+    rt.maps.reserveIdsBelow(s.ids.nextMap);
+    rt.reserveProgramIdsBelow(s.ids.nextProgram);
+    rt.links.reserveIdsBelow(s.ids.nextLink);
     for (const ch of s.chains) rt.chains.add(this.existing(ch.prev), ch.retcode, this.existing(ch.next));
     for (const a of s.attachments) rt.xdp.attach(rt.fabric.get(a.ifindex), this.existing(a.program));
     for (const l of s.links) {
@@ -253,9 +256,6 @@ export class Session {
       if (l.pin) rt.links.pin(link, l.pin);
     }
     for (const e of extensions) if (s.hooks?.[e.key] !== undefined) e.restore(this, s.hooks[e.key]);
-    rt.maps.reserveIdsBelow(s.ids.nextMap);
-    rt.reserveProgramIdsBelow(s.ids.nextProgram);
-    rt.links.reserveIdsBelow(s.ids.nextLink);
   }
 
   private storedSpec(sha: string): CollectionSpec {
@@ -287,4 +287,3 @@ function dumpEntries(m: BpfMap): { key: string; value: string }[] {
   }
   return out;
 }
-

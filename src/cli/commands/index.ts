@@ -3,6 +3,7 @@ import { registerAsm } from './asm.js';
 import { registerConformance } from './conformance.js';
 import { registerAttach } from './attach.js';
 import { registerChain } from './chain.js';
+import { registerDispatch } from './dispatch.js';
 import { registerInject } from './inject.js';
 import { registerInspect } from './inspect.js';
 import { registerLinks } from './links.js';
@@ -28,4 +29,5 @@ export const commands: CommandRegistration[] = [
   registerLinks,
   registerMap,
   registerInject,
+  registerDispatch,
 ];

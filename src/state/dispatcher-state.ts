@@ -1,0 +1,34 @@
+import type { Session, StateExtension } from './session.js';
+
+interface SavedDispatcher {
+  ifindex: number;
+  slots: number;
+  dispatcherId: number | null;
+  components: { program: number; priority: number; chainCallActions: number[] }[];
+}
+
+/** Keeps each device's dispatcher (components, priorities, actions, the dispatcher's id) across invocations. */
+export const dispatcherState: StateExtension = {
+  key: 'dispatchers',
+  capture(s: Session): SavedDispatcher[] {
+    return s.rt.dispatchers.devices().map((dev) => {
+      const st = s.rt.dispatchers.state(dev)!;
+      return {
+        ifindex: dev.ifindex,
+        slots: st.slots,
+        dispatcherId: st.dispatcher?.id ?? null,
+        components: st.components.map((c) => ({ program: c.program.id, priority: c.priority, chainCallActions: c.chainCallActions })),
+      };
+    });
+  },
+  restore(s: Session, saved: unknown): void {
+    for (const d of saved as SavedDispatcher[]) {
+      const dev = s.rt.fabric.get(d.ifindex);
+      s.rt.dispatchers.add(
+        dev,
+        d.components.map((c) => ({ program: s.program(String(c.program)), priority: c.priority, chainCallActions: c.chainCallActions })),
+        { slots: d.slots, dispatcherId: d.dispatcherId ?? undefined },
+      );
+    }
+  },
+};
