@@ -85,7 +85,7 @@ export class XdpDispatchers {
    * Add programs to the device's dispatcher (creating it). A device running a plain program
    * refuses (EBUSY) unless `force`, which replaces that program.
    */
-  add(dev: Netdev, add: { program: Program; priority?: number; chainCallActions?: readonly number[] }[], opts: { slots?: number; force?: boolean; dispatcherId?: number } = {}): DispatcherState {
+  add(dev: Netdev, add: { program: Program; priority?: number; chainCallActions?: readonly number[] }[], opts: { slots?: number; force?: boolean; dispatcherId?: number; configMapId?: number } = {}): DispatcherState {
     const current = this.states.get(dev);
     const slots = opts.slots ?? current?.slots ?? DEFAULT_DISPATCHER_SLOTS;
     if (!Number.isInteger(slots) || slots < 1 || slots > MAX_DISPATCHER_SLOTS) throw new XdpchainError('EINVAL', `a dispatcher has 1 to ${MAX_DISPATCHER_SLOTS} slots, not ${slots}`);
@@ -107,7 +107,7 @@ export class XdpDispatchers {
     if (components.length > slots) {
       throw new XdpchainError('E2BIG', `${dev.name}'s dispatcher has ${slots} slots; ${components.length} programs do not fit (raise the slot count, at most ${MAX_DISPATCHER_SLOTS})`);
     }
-    return this.install(dev, { slots, components: orderComponents(components) }, opts.dispatcherId);
+    return this.install(dev, { slots, components: orderComponents(components) }, { program: opts.dispatcherId, map: opts.configMapId });
   }
 
   /** Remove components (by program); the last one removed detaches the dispatcher. */
@@ -128,11 +128,11 @@ export class XdpDispatchers {
   }
 
   /** Build the dispatcher for `next.components`, swap it in, and release the previous one. */
-  private install(dev: Netdev, next: { slots: number; components: DispatcherComponent[] }, dispatcherId?: number): DispatcherState {
+  private install(dev: Netdev, next: { slots: number; components: DispatcherComponent[] }, ids: { program?: number; map?: number } = {}): DispatcherState {
     for (;;) {
       const previous = this.states.get(dev);
       const expected = dev.hook;
-      const state = this.build(next, dispatcherId);
+      const state = this.build(next, ids);
       const hook = new DispatcherHook(state, new ProgramHook(state.dispatcher ?? state.components[0].program, this.rt.executor));
       if (dev.hook !== expected) {
         // Lost a race with another writer: throw this build away and start again.
@@ -151,7 +151,7 @@ export class XdpDispatchers {
     this.rt.xdp.setHook(dev, hook, true);
   }
 
-  private build(next: { slots: number; components: DispatcherComponent[] }, dispatcherId?: number): DispatcherState {
+  private build(next: { slots: number; components: DispatcherComponent[] }, ids: { program?: number; map?: number }): DispatcherState {
     const { slots, components } = next;
     if (components.length === 1) return { slots, components, dispatcher: null, config: null, links: [] };
     const { program, config } = dispatcherProgram(slots, {
@@ -161,7 +161,13 @@ export class XdpDispatchers {
       programFlags: components.map(() => 0),
       frags: components.every((c) => c.program.hasFrags),
     });
-    const coll = this.rt.loadCollection({ programs: new Map([[program.name, program]]), maps: new Map([[config.name, config]]), license: 'GPL' }, dispatcherId ? { programIds: new Map([[program.name, dispatcherId]]) } : {});
+    const coll = this.rt.loadCollection(
+      { programs: new Map([[program.name, program]]), maps: new Map([[config.name, config]]), license: 'GPL' },
+      {
+        ...(ids.program ? { programIds: new Map([[program.name, ids.program]]) } : {}),
+        ...(ids.map ? { mapIds: new Map([[config.name, ids.map]]) } : {}),
+      },
+    );
     const dispatcher = coll.program(program.name);
     const links = components.map((c, k) => this.rt.replaceWith(dispatcher, slotFunction(k), c.program, `dispatcher ${dispatcher.id}`));
     return { slots, components, dispatcher, config: coll.map(config.name), links };

@@ -4,6 +4,7 @@ interface SavedDispatcher {
   ifindex: number;
   slots: number;
   dispatcherId: number | null;
+  configMapId?: number | null;
   components: { program: number; priority: number; chainCallActions: number[] }[];
 }
 
@@ -17,6 +18,7 @@ export const dispatcherState: StateExtension = {
         ifindex: dev.ifindex,
         slots: st.slots,
         dispatcherId: st.dispatcher?.id ?? null,
+        configMapId: st.config?.id ?? null,
         components: st.components.map((c) => ({ program: c.program.id, priority: c.priority, chainCallActions: c.chainCallActions })),
       };
     });
@@ -27,7 +29,7 @@ export const dispatcherState: StateExtension = {
       s.rt.dispatchers.add(
         dev,
         d.components.map((c) => ({ program: s.program(String(c.program)), priority: c.priority, chainCallActions: c.chainCallActions })),
-        { slots: d.slots, dispatcherId: d.dispatcherId ?? undefined },
+        { slots: d.slots, dispatcherId: d.dispatcherId ?? undefined, configMapId: d.configMapId ?? undefined },
       );
     }
   },
