@@ -7,7 +7,7 @@ import type { CollectionSpec } from '../spec/collection-spec.js';
 import type { MapSpec } from '../spec/map-spec.js';
 import type { XdpRunConfig } from '../spec/program-spec.js';
 import { parseElf, STT } from './elf-file.js';
-import { btfMaps, globalDataMaps, legacyMaps } from './maps.js';
+import { btfMaps, globalDataMaps, kconfigMap, legacyMaps } from './maps.js';
 import { extractPrograms } from './programs.js';
 
 const DEFAULT_RUN_PRIORITY = 50;
@@ -41,11 +41,12 @@ function read(bytes: Uint8Array, file: string): CollectionSpec {
   const versionSec = elf.section('version');
   const kernelVersion = versionSec && versionSec.data.length >= 4 ? new DataView(versionSec.data.buffer, versionSec.data.byteOffset).getUint32(0, true) : 0;
 
-  const maps: MapSpec[] = [...btfMaps(elf, btf), ...legacyMaps(elf), ...globalDataMaps(elf, btf)];
+  const kconfig = kconfigMap(elf, btf);
+  const maps: MapSpec[] = [...btfMaps(elf, btf), ...legacyMaps(elf), ...globalDataMaps(elf, btf), ...(kconfig ? [kconfig] : [])];
   const mapSections = new Set([elf.section('.maps')?.index, elf.section('maps')?.index].filter((i): i is number => i !== undefined));
   const mapSymbols = new Set(elf.symbols.filter((s) => mapSections.has(s.section) && s.type !== STT.SECTION && s.name !== '').map((s) => s.index));
 
-  const programs = extractPrograms({ elf, btf, ext, license, kernelVersion, mapSymbols });
+  const programs = extractPrograms({ elf, btf, ext, license, kernelVersion, mapSymbols, kconfig: new Map((kconfig?.kconfig ?? []).map((k) => [k.name, k.offset])) });
   const runConfigs = btf ? readRunConfigs(btf, file) : new Map<string, XdpRunConfig>();
   for (const p of programs) {
     const rc = runConfigs.get(p.name);

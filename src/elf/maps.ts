@@ -42,6 +42,34 @@ export function globalDataMaps(elf: ElfFile, btf: Btf | undefined): MapSpec[] {
     });
 }
 
+/**
+ * `extern ... __kconfig` variables: clang lists them in a `.kconfig` DATASEC; like libbpf, lay
+ * them out (sorted by alignment, then name) in one frozen array map whose values the loader fills.
+ */
+export function kconfigMap(elf: ElfFile, btf: Btf | undefined): MapSpec | undefined {
+  const sec = btf?.types.find((t) => t?.kind === 'datasec' && t.name === '.kconfig');
+  if (!btf || !sec || sec.kind !== 'datasec' || sec.vars.length === 0) return undefined;
+  const vars = sec.vars.map((v) => {
+    const variable = btf.types[v.type];
+    if (variable?.kind !== 'var') throw new MalformedInputError(`${elf.file}: .kconfig`, `entry refers to type ${v.type}, which is not a variable`);
+    const size = typeSize(btf, variable.type) ?? v.size;
+    if (!size || size > 8) throw new MalformedInputError(`${elf.file}: .kconfig`, `extern ${variable.name} has size ${size}; kconfig values are 1 to 8 bytes`);
+    const sym = elf.symbols.find((s) => s.name === variable.name && s.section === 0);
+    return { name: variable.name, size, weak: sym?.bind === 2 };
+  }).sort((a, b) => b.size - a.size || (a.name < b.name ? -1 : 1));
+  let offset = 0;
+  const kconfig = vars.map((v) => {
+    offset = Math.ceil(offset / v.size) * v.size;
+    const e = { ...v, offset };
+    offset += v.size;
+    return e;
+  });
+  return {
+    name: '.kconfig', type: 'array', keySize: 4, valueSize: Math.max(offset, 1), maxEntries: 1, flags: 1 << 7, pinning: 'none',
+    contents: [], initialData: new Uint8Array(Math.max(offset, 1)), frozen: true, keyTypeId: 0, valueTypeId: sec.id, btf, kconfig,
+  };
+}
+
 /** Legacy `maps` section: struct bpf_map_def { type, key_size, value_size, max_entries, map_flags } per symbol. */
 export function legacyMaps(elf: ElfFile): MapSpec[] {
   const sec = elf.section('maps');

@@ -59,6 +59,8 @@ export interface ProgramContext {
   kernelVersion: number;
   /** Names of map symbols (BTF `.maps` and legacy `maps`). */
   mapSymbols: Set<number>;
+  /** `.kconfig` externs by name → offset in the `.kconfig` map. */
+  kconfig: Map<string, number>;
 }
 
 export function extractPrograms(ctx: ProgramContext): ProgramSpec[] {
@@ -148,6 +150,10 @@ function linkProgram(ctx: ProgramContext, main: FunctionRange, kind: SectionKind
         if (ctx.mapSymbols.has(s.index)) {
           references.push({ slot: at, kind: 'map', map: s.name });
           out[at] = { ...out[at], src: PseudoLd.MAP_FD, imm: 0 };
+          out[at + 1] = { ...out[at + 1], imm: 0 };
+        } else if (s.section === SHN_UNDEF && ctx.kconfig.has(s.name)) {
+          references.push({ slot: at, kind: 'map-value', map: '.kconfig', offset: ctx.kconfig.get(s.name)! + insn.imm });
+          out[at] = { ...out[at], src: PseudoLd.MAP_VALUE, imm: 0 };
           out[at + 1] = { ...out[at + 1], imm: 0 };
         } else if (s.section === SHN_UNDEF) {
           references.push({ slot: at, kind: 'ksym', name: s.name });

@@ -29,6 +29,7 @@ import { XdpExecutor } from './execute.js';
 import { checkReplacement } from './freplace.js';
 import { LinkRegistry, type Link } from './link.js';
 import { Program } from './program.js';
+import { kconfigData } from './kconfig.js';
 import { checkHelpers, resolveReferences, sourceLocator } from './resolve.js';
 import { programTag } from './tag.js';
 
@@ -63,6 +64,8 @@ export interface RuntimeOptions {
   random?: () => number;
   /** bpf_trace_printk output; default: kept in `traceLines` (the last 10000). */
   trace?: (line: TraceLine) => void;
+  /** Values for `extern ... __kconfig` variables (LINUX_KERNEL_VERSION etc. have defaults). */
+  kconfig?: Record<string, bigint | number>;
 }
 
 /**
@@ -84,6 +87,7 @@ export class Runtime {
   readonly xdp: XdpAttachments;
   readonly dispatchers: XdpDispatchers;
   cpu: number;
+  readonly kconfig: Record<string, bigint | number>;
   private readonly programsById = new Map<number, Program>();
   private readonly programsByUid = new Map<number, Program>();
   /** freplace programs and the target each one holds. */
@@ -93,6 +97,7 @@ export class Runtime {
   constructor(opts: RuntimeOptions = {}) {
     this.space = new AddressSpace({ maxDataBytes: opts.maxDataBytes });
     this.cpu = opts.cpu ?? 0;
+    this.kconfig = opts.kconfig ?? {};
     this.fabric = new Fabric(this.space, { resolve: (t, ingress) => this.resolveRedirect(t, ingress) });
     const possibleCpus = opts.possibleCpus ?? availableParallelism();
     const random = opts.random ?? seededRandom(Date.now() & 0xffffffff);
@@ -132,7 +137,8 @@ export class Runtime {
     const loaded: Program[] = [];
     try {
       const maps = new Map<string, BpfMap>();
-      for (const ms of spec.maps.values()) {
+      for (const spec0 of spec.maps.values()) {
+        const ms = spec0.kconfig ? { ...spec0, initialData: kconfigData(spec0, this.kconfig) } : spec0;
         const m = createMap(ms, { space: this.space, possibleCpus: this.services.possibleCpus, registry: this.maps, objects: this.objects }, opts.mapIds?.get(ms.name));
         created.push(m);
         maps.set(ms.name, m);

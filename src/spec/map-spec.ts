@@ -61,8 +61,19 @@ export interface MapSpec {
   initialData?: Uint8Array;
   /** Read-only for programs after load (.rodata, .kconfig): the kernel's frozen map. */
   frozen: boolean;
+  /** For `.kconfig`: where each extern lives in the value, filled at load from known values. */
+  kconfig?: KconfigExtern[];
   /** BTF type ids of key and value, for pretty printing; 0 when unknown. */
   keyTypeId: number;
   valueTypeId: number;
   btf?: Btf;
+}
+
+/** An `extern ... __kconfig` variable: libbpf gives it a slot in the read-only `.kconfig` map. */
+export interface KconfigExtern {
+  name: string;
+  offset: number;
+  size: number;
+  /** Weak externs that are unknown read as zero; strong ones make the load fail. */
+  weak: boolean;
 }

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { readCollectionSpec } from '../../src/elf/index.js';
 import { XdpchainError } from '../../src/errors/index.js';
 
-const objects = ['firewall', 'tail_call', 'load_balancer', 'loop', 'redirect'].map((n) => ({
-  name: n,
-  bytes: new Uint8Array(readFileSync(new URL(`../../progs/build/${n}.o`, import.meta.url))),
-}));
+const objects = [
+  ...['firewall', 'tail_call', 'load_balancer', 'loop', 'redirect'].map((n) => ({ name: n, url: new URL(`../../progs/build/${n}.o`, import.meta.url) })),
+  { name: 'features', url: new URL('../fixtures/elf/features.o', import.meta.url) },
+].map(({ name, url }) => ({ name, bytes: new Uint8Array(readFileSync(url)) }));
 
 function prng(seed: number): () => number {
   let x = seed >>> 0;

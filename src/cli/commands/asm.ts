@@ -4,6 +4,8 @@ import { XdpchainError } from '../../errors/index.js';
 import { assemble } from '../../isa/asm.js';
 import { disassemble } from '../../isa/disasm.js';
 import { decodeRaw, encodeRaw } from '../../isa/raw.js';
+import { readCollectionSpec } from '../../elf/collection.js';
+import type { ProgramSpec } from '../../spec/program-spec.js';
 import { action, emit } from '../output.js';
 
 export function registerAsm(root: Command): void {
@@ -35,9 +37,21 @@ export function registerAsm(root: Command): void {
         const bytes = new Uint8Array(readFileSync(file));
         const isElf = bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
         if (!isElf && bytes.length % 8 !== 0) throw new XdpchainError('EINVAL', `${file}: ${bytes.length} bytes is not a whole number of 8-byte instructions`);
-        if (isElf) throw new XdpchainError('EOPNOTSUPP', `${file} is an ELF object; disassembling objects needs the ELF reader, which is not in this build yet`);
-        const listings = [{ program: file, section: '', lines: disassemble(decodeRaw(bytes)) }];
+        const listings = isElf
+          ? [...readCollectionSpec(bytes, { source: file }).programs.values()].map((p) => ({
+              program: p.name,
+              section: p.sectionName,
+              lines: disassemble(p.instructions, { symbols: functionSymbols(p) }),
+            }))
+          : [{ program: file, section: '', lines: disassemble(decodeRaw(bytes)) }];
         emit(opts, listings, (ls) => ls.map((l) => (l.section ? `Disassembly of section ${l.section}:\n\n${l.lines.join('\n')}` : l.lines.join('\n'))).join('\n\n'));
       }),
     );
+}
+
+/** Function starts (from BTF func info, or the entry alone) as disassembly headers. */
+function functionSymbols(p: ProgramSpec): Map<number, string> {
+  const m = new Map<number, string>([[0, p.name]]);
+  for (const f of p.funcInfo) if (f.name) m.set(f.slot, f.name);
+  return m;
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parseHexBytes } from '../../conformance/data-file.js';
 import { conformanceHelpers, runVectors, type EngineFactory } from '../../conformance/runner.js';
+import { readCollectionSpec } from '../../elf/collection.js';
 import { XdpchainError } from '../../errors/index.js';
 import { decodeProgram } from '../../isa/program.js';
 import { decodeRaw } from '../../isa/raw.js';
@@ -19,6 +20,15 @@ function engineFactory(name: string): EngineFactory {
   const f = ENGINES[name];
   if (!f) throw new XdpchainError('EINVAL', `unknown engine "${name}" (available: ${Object.keys(ENGINES).join(', ')})`);
   return f;
+}
+
+/** The first program of an ELF object, fully laid out (the plugin protocol's --elf). */
+function elfProgram(bytes: Uint8Array) {
+  const spec = readCollectionSpec(bytes, { source: 'plugin input' });
+  const first = [...spec.programs.values()][0];
+  if (!first) throw new XdpchainError('EINVAL', 'the ELF object holds no program');
+  if (first.references.length) throw new XdpchainError('EINVAL', `program ${first.name} uses maps or global data, which the plugin protocol cannot provide`);
+  return first.instructions;
 }
 
 export function registerConformance(root: Command): void {
@@ -55,8 +65,7 @@ export function registerConformance(root: Command): void {
         const hex = readFileSync(0, 'utf8').replace(/\s+/g, '');
         if (hex.length % 2 !== 0) throw new XdpchainError('EINVAL', 'program hex has an odd number of digits');
         const bytes = parseHexBytes(hex.replace(/(..)/g, '$1 '), 'program');
-        if (opts.elf) throw new XdpchainError('EOPNOTSUPP', '--elf programs are not supported by this plugin yet; pass raw instructions');
-        const program = decodeProgram(decodeRaw(bytes), { program: 'plugin' });
+        const program = decodeProgram(opts.elf ? elfProgram(bytes) : decodeRaw(bytes), { program: 'plugin' });
         const space = new AddressSpace({ maxDataBytes: 1 << 20 });
         const exe = createInterpreter({ space, registry: new CodeRegistry() }).compile({ name: 'plugin', program, helpers: helperTable(conformanceHelpers), callxHelperIds: true });
         const mem = memHex ? parseHexBytes(memHex.replace(/(..)(?=.)/g, '$1 '), 'memory') : new Uint8Array(0);
