@@ -5,6 +5,9 @@ import type { Program } from './program.js';
 export const CHAIN_SLOTS = 8;
 /** At most this many programs run in one chain (the 2019 series' limit). */
 export const MAX_CHAIN_CALLS = 32;
+/** The series' load flag; accepted and recorded, not required (its cover letter said so). */
+export const BPF_F_CHAIN_CALLS = 1 << 4;
+
 /** The retcode users pass for the wildcard slot (~0 as u32, or -1). */
 export const CHAIN_WILDCARD = -1;
 

@@ -51,6 +51,7 @@ export class Program implements ProgramRef, TestRunProgram {
       loadedAt: this.loadedAt.toISOString(),
       instructions: this.instructionCount,
       mapIds: [...this.mapIds],
+      flags: this.spec.flags,
       runCount: this.stats.runCount,
       runTimeNs: this.stats.runTimeNs,
       engine: this.executable.engine,
@@ -67,6 +68,8 @@ export interface ProgramInfo {
   loadedAt: string;
   instructions: number;
   mapIds: number[];
+  /** Load flags (BPF_F_XDP_HAS_FRAGS, BPF_F_CHAIN_CALLS, ...). */
+  flags: number;
   runCount: number;
   runTimeNs: number;
   engine: string;

@@ -80,7 +80,7 @@ export class Session {
   }
 
   /** Load an object's maps and programs (all, or the named ones); freplace programs need a target. */
-  loadObject(path: string, opts: { programs?: string[]; target?: Program; function?: string } = {}): Program[] {
+  loadObject(path: string, opts: { programs?: string[]; target?: Program; function?: string; flags?: number } = {}): Program[] {
     let bytes: Buffer;
     try {
       bytes = readFileSync(path);
@@ -89,6 +89,7 @@ export class Session {
     }
     const sha = createHash('sha256').update(bytes).digest('hex');
     const spec = readCollectionSpec(new Uint8Array(bytes), { source: path });
+    if (opts.flags) for (const p of spec.programs.values()) p.flags |= opts.flags;
     const targets = new Map<string, { program: Program; function?: string }>();
     for (const p of spec.programs.values()) {
       if (p.type === 'ext' && (!opts.programs || opts.programs.includes(p.name))) {
@@ -168,7 +169,7 @@ export class Session {
       object: l.sha,
       programs: Object.fromEntries([...l.programs].map(([name, p]) => {
         const t = rt.extensionTarget(p);
-        return [name, { id: p.id, stats: { ...p.stats }, loadedAt: p.loadedAt.toISOString(), ...(t ? { target: { program: t.program.id, function: t.function } } : {}) }];
+        return [name, { id: p.id, stats: { ...p.stats }, loadedAt: p.loadedAt.toISOString(), flags: p.spec.flags, ...(t ? { target: { program: t.program.id, function: t.function } } : {}) }];
       })),
       maps: Object.fromEntries([...l.maps].map(([name, m]) => [name, { id: m.id, entries: TRANSIENT_MAP_TYPES.has(m.spec.type) ? [] : dumpEntries(m) }])),
     }));
@@ -221,6 +222,10 @@ export class Session {
     const restored: { c: CollectionState; l: LoadedObject }[] = [];
     for (const c of order) {
       const spec = this.storedSpec(c.object);
+      for (const [name, p] of Object.entries(c.programs)) {
+        const ps = spec.programs.get(name);
+        if (ps && p.flags !== undefined) ps.flags = p.flags;
+      }
       const targets = new Map<string, { program: Program; function?: string }>();
       for (const [name, p] of Object.entries(c.programs)) {
         if (p.target) targets.set(name, { program: this.existing(p.target.program), function: p.target.function });

@@ -22,7 +22,7 @@ export interface StateSnapshot {
 
 export interface CollectionState {
   object: string;
-  programs: Record<string, { id: number; stats: ProgramStats; loadedAt: string; target?: { program: number; function: string } }>;
+  programs: Record<string, { id: number; stats: ProgramStats; loadedAt: string; flags?: number; target?: { program: number; function: string } }>;
   maps: Record<string, { id: number; entries: { key: string; value: string }[] }>;
 }
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { BPF_F_CHAIN_CALLS } from '../../runtime/chain.js';
 import { xdpActionName } from '../../xdp/constants.js';
 import { programLines } from '../describe.js';
 import { action, emit } from '../output.js';
@@ -13,11 +14,12 @@ export function registerProg(root: Command): void {
     .option('--prog <name...>', 'load only these programs')
     .option('--target <prog>', 'for freplace programs: the loaded program (id or name) whose function they replace')
     .option('--function <name>', 'for freplace programs: the function to replace (default: from the section name)')
+    .option('--chain-calls', 'set BPF_F_CHAIN_CALLS (1 << 4) as the 2019 series asked; chain calls work without it')
     .option('--json', 'print JSON')
-    .action(action((object: string, opts: { prog?: string[]; target?: string; function?: string; json?: boolean }, cmd: Command) =>
+    .action(action((object: string, opts: { prog?: string[]; target?: string; function?: string; chainCalls?: boolean; json?: boolean }, cmd: Command) =>
       withSession(cmd, (s) => {
         const target = opts.target ? s.program(opts.target) : undefined;
-        const loaded = s.loadObject(object, { programs: opts.prog, target, function: opts.function });
+        const loaded = s.loadObject(object, { programs: opts.prog, target, function: opts.function, flags: opts.chainCalls ? BPF_F_CHAIN_CALLS : 0 });
         emit(opts, loaded.map((p) => ({ id: p.id, name: p.name, tag: p.tag })), (l) => l.map((p) => `${p.id}: ${p.name}  tag ${p.tag}`).join('\n'));
       })));
   prog
