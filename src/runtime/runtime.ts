@@ -24,6 +24,7 @@ import { xdpTestRun, type XdpTestRunInput, type XdpTestRunOutput } from '../xdp/
 import { XdpAttachments } from './attach.js';
 import { ChainTable } from './chain.js';
 import { XdpDispatchers } from './dispatcher.js';
+import { XdpMprogs } from './mprog.js';
 import { Collection } from './collection.js';
 import { XdpExecutor } from './execute.js';
 import { checkReplacement } from './freplace.js';
@@ -86,6 +87,7 @@ export class Runtime {
   readonly executor: XdpExecutor;
   readonly xdp: XdpAttachments;
   readonly dispatchers: XdpDispatchers;
+  readonly mprogs: XdpMprogs;
   cpu: number;
   readonly kconfig: Record<string, bigint | number>;
   private readonly programsById = new Map<number, Program>();
@@ -122,6 +124,7 @@ export class Runtime {
     this.executor = new XdpExecutor(this.chains, (exe) => this.programsByUid.get(exe.uid));
     this.xdp = new XdpAttachments(this.executor, this.links);
     this.dispatchers = new XdpDispatchers(this);
+    this.mprogs = new XdpMprogs(this);
   }
 
   /** How maps find programs, maps and devices by id. */
@@ -272,6 +275,7 @@ export class Runtime {
     const out: string[] = [];
     for (const d of this.fabric.list()) if (this.xdp.programOf(d) === p) out.push(`attached to ${d.name}`);
     for (const d of this.dispatchers.devices()) if (this.dispatchers.state(d)!.components.some((c) => c.program === p)) out.push(`dispatcher of ${d.name}`);
+    for (const d of this.mprogs.devices()) if (this.mprogs.hook(d)!.entries.some((e) => e.program === p)) out.push(`program list of ${d.name}`);
     for (const l of this.links.usedBy(p)) out.push(`link ${l.id}`);
     for (const r of this.chains.referrers(p)) out.push(`chain call from ${r.name} (id ${r.id})`);
     for (const [ext, t] of this.extensionTargets) if (t.program === p) out.push(`freplace program ${ext.name} (id ${ext.id})`);

@@ -2,3 +2,4 @@ export * from './session.js';
 export * from './snapshot.js';
 export * from './lock.js';
 export * from './dispatcher-state.js';
+export * from './mprog-state.js';

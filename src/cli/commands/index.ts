@@ -8,6 +8,7 @@ import { registerInject } from './inject.js';
 import { registerInspect } from './inspect.js';
 import { registerLinks } from './links.js';
 import { registerMap } from './map.js';
+import { registerMprog } from './mprog.js';
 import { registerNetdev } from './netdev.js';
 import { registerProg } from './prog.js';
 import { registerRun } from './run.js';
@@ -30,4 +31,5 @@ export const commands: CommandRegistration[] = [
   registerMap,
   registerInject,
   registerDispatch,
+  registerMprog,
 ];
