@@ -8,10 +8,10 @@ export class ByteSink {
   private size = 0;
   private fd: number | undefined;
 
-  static toFile(path: string): ByteSink {
+  static toFile(path: string, append = false): ByteSink {
     const s = new ByteSink();
     try {
-      s.fd = openSync(path, 'w');
+      s.fd = openSync(path, append ? 'a' : 'w');
     } catch (e) {
       throw new XdpchainError('EACCES', `cannot write ${path}: ${(e as Error).message}`);
     }
@@ -125,6 +125,13 @@ function options(list: Uint8Array[]): Uint8Array[] {
 /** pcapng: one section, interfaces added as needed, packets with comments, flags, queue and XDP verdict. */
 export class PcapngWriter {
   private interfaces = 0;
+
+  /** Continue a file written earlier (its section and `interfaces` interfaces are already there). */
+  static resume(sink: ByteSink, interfaces: number): PcapngWriter {
+    const w = Object.create(PcapngWriter.prototype) as PcapngWriter;
+    Object.assign(w, { sink, interfaces });
+    return w;
+  }
 
   constructor(readonly sink: ByteSink, opts: { application?: string } = {}) {
     const shb = new DataView(new ArrayBuffer(16));

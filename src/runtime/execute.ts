@@ -22,7 +22,7 @@ export interface XdpRunResult {
  * and replacements too. A fault ends the run as XDP_ABORTED.
  */
 export class XdpExecutor {
-  private readonly tracker: RunTracker;
+  readonly tracker: RunTracker;
   private readonly state: RunState;
 
   constructor(private readonly chains: ChainTable, programOf: (exe: Executable) => Program | undefined, budget?: number) {
@@ -41,13 +41,13 @@ export class XdpExecutor {
       try {
         retval = Number(p.executable.run(this.state, buffer.ctx.addr) & 0xffffffffn);
       } catch (e) {
-        this.tracker.end();
+        buffer.syncContext();
+        this.tracker.end(XdpAction.ABORTED);
         if (!(e instanceof VmFault)) throw e;
         return { retval: XdpAction.ABORTED, fault: e, ran: ran + 1 };
-      } finally {
-        buffer.syncContext();
       }
-      this.tracker.end();
+      buffer.syncContext();
+      this.tracker.end(retval);
       ran++;
       const next = this.chains.next(p, retval);
       if (!next || ran >= MAX_CHAIN_CALLS) return { retval, ran };

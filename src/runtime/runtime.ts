@@ -25,6 +25,7 @@ import { XdpAttachments } from './attach.js';
 import { ChainTable } from './chain.js';
 import { XdpDispatchers } from './dispatcher.js';
 import { XdpMprogs } from './mprog.js';
+import { CaptureSet, type PacketCapture } from '../trace/capture.js';
 import { Collection } from './collection.js';
 import { XdpExecutor } from './execute.js';
 import { checkReplacement } from './freplace.js';
@@ -89,6 +90,7 @@ export class Runtime {
   readonly dispatchers: XdpDispatchers;
   readonly mprogs: XdpMprogs;
   cpu: number;
+  private captures: CaptureSet | undefined;
   readonly kconfig: Record<string, bigint | number>;
   private readonly programsById = new Map<number, Program>();
   private readonly programsByUid = new Map<number, Program>();
@@ -268,6 +270,16 @@ export class Runtime {
       describe: () => ({ targetProgram: target.id, function: fn }),
       close: () => target.executable.replaceFunction(info.slot, null),
     });
+  }
+
+  /** Start capturing (xdpdump): program-level and whole-hook observers are wired only while captures exist. */
+  addCapture(c: PacketCapture): void {
+    if (!this.captures) {
+      this.captures = new CaptureSet();
+      this.executor.tracker.observer = this.captures;
+      this.fabric.observer = this.captures;
+    }
+    this.captures.add(c);
   }
 
   /** Who holds a program (it stays loaded while any of these exist). */

@@ -3,3 +3,4 @@ export * from './snapshot.js';
 export * from './lock.js';
 export * from './dispatcher-state.js';
 export * from './mprog-state.js';
+export * from './capture-state.js';

@@ -24,8 +24,8 @@ export class RunState {
    * program), or a call into a replacement (freplace) or another program's function (callx).
    */
   onEnter?: (exe: Executable, kind: 'tail-call' | 'call') => void;
-  /** Called when a call into another program's code returns to `exe`. */
-  onReturn?: (exe: Executable) => void;
+  /** Called when a call into another program's code returns to `exe` from `from` with `r0`. */
+  onReturn?: (exe: Executable, from: Executable, r0: bigint) => void;
 
   constructor(opts: RunStateOptions = {}) {
     this.initialBudget = opts.budget ?? DEFAULT_INSTRUCTION_BUDGET;

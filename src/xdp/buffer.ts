@@ -33,6 +33,8 @@ export class XdpBuffer {
   redirect: RedirectTarget | null = null;
   /** Pages after the linear part (xdp.frags / multi-buffer frames), in order. */
   frags: XdpFragment[] = [];
+  /** The device this buffer receives for, when it belongs to one (capture uses it). */
+  device?: string;
 
   constructor(readonly space: AddressSpace, label = 'packet') {
     this.frame = space.alloc(XDP_FRAME_SIZE, `${label} frame`);

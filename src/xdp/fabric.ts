@@ -1,6 +1,6 @@
 import { XdpchainError } from '../errors/index.js';
 import type { AddressSpace } from '../vm/address-space.js';
-import type { RedirectTarget } from './buffer.js';
+import type { RedirectTarget, XdpBuffer } from './buffer.js';
 import { LOOPBACK_IFINDEX, XdpAction, xdpActionName } from './constants.js';
 import { Netdev } from './netdev.js';
 import { Routing } from './routing.js';
@@ -31,6 +31,12 @@ export interface InjectResult {
   loops: number;
 }
 
+/** Sees every frame before and after a device's hook runs (whole-hook capture). */
+export interface HookObserver {
+  before(dev: Netdev, buffer: XdpBuffer): void;
+  after(dev: Netdev, buffer: XdpBuffer, action: number): void;
+}
+
 /** More hops than this and a frame is dropped: XDP_TX ping-pong between peers would never end. */
 export const DEFAULT_MAX_HOPS = 32;
 
@@ -41,6 +47,7 @@ export class Fabric {
   maxHops = DEFAULT_MAX_HOPS;
   /** Keep per-hook events in inject results (off for million-packet runs). */
   recordEvents = true;
+  observer: HookObserver | undefined;
   /** Addresses, routes, neighbours and forwarding switches (what bpf_fib_lookup consults). */
   routing = new Routing();
 
@@ -142,8 +149,10 @@ export class Fabric {
     buffer.ingressIfindex = dev.ifindex;
     buffer.rxQueueIndex = 0;
     buffer.syncContext();
+    this.observer?.before(dev, buffer);
     const verdict = dev.hook.run(buffer, dev);
     const action = verdict.action >= 0 && verdict.action <= XdpAction.REDIRECT ? verdict.action : XdpAction.ABORTED;
+    this.observer?.after(dev, buffer, verdict.action);
     const name = xdpActionName(action);
     result.actions[name] = (result.actions[name] ?? 0) + 1;
     if (this.recordEvents) {

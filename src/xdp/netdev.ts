@@ -74,7 +74,10 @@ export class Netdev {
 
   /** The device's receive buffer (one frame in flight per device, like one NAPI poll). */
   rxBuffer(space: AddressSpace): XdpBuffer {
-    this.buffer ??= new XdpBuffer(space, `netdev ${this.name}`);
+    if (!this.buffer) {
+      this.buffer = new XdpBuffer(space, `netdev ${this.name}`);
+      this.buffer.device = this.name;
+    }
     return this.buffer;
   }
 

@@ -4,6 +4,7 @@ import { registerConformance } from './conformance.js';
 import { registerAttach } from './attach.js';
 import { registerChain } from './chain.js';
 import { registerDispatch } from './dispatch.js';
+import { registerDump } from './dump.js';
 import { registerInject } from './inject.js';
 import { registerInspect } from './inspect.js';
 import { registerLinks } from './links.js';
@@ -32,4 +33,5 @@ export const commands: CommandRegistration[] = [
   registerInject,
   registerDispatch,
   registerMprog,
+  registerDump,
 ];

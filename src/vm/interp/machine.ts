@@ -468,7 +468,7 @@ export class Machine {
           depth--;
           rl[10] = this.stackTop - (depth - 1) * STACK_SIZE;
           rh[10] = 0;
-          if (back.uid !== code.uid && state.onReturn) state.onReturn(this.exeOf(back));
+          if (back.uid !== code.uid && state.onReturn) state.onReturn(this.exeOf(back), this.exeOf(code), toU64(rl[0], rh[0]));
           switchTo(back);
           continue;
         }
