@@ -2,6 +2,8 @@ import { XdpchainError } from '../errors/index.js';
 import type { BpfMap } from '../maps/map.js';
 import type { XdpBuffer } from '../xdp/buffer.js';
 import { XdpAction } from '../xdp/constants.js';
+import { functionAddress } from '../vm/engine.js';
+import { callxDispatcherProgram, encodeCallxTable } from '../xdp/dispatcher/callx-program.js';
 import { DEFAULT_DISPATCHER_SLOTS, dispatcherProgram, MAX_DISPATCHER_SLOTS, slotFunction } from '../xdp/dispatcher/program.js';
 import type { HookVerdict, Netdev, XdpHook } from '../xdp/netdev.js';
 import { ProgramHook } from './attach.js';
@@ -28,7 +30,7 @@ export class DispatcherHook implements XdpHook {
 
   get description(): string {
     const n = this.state.components.length;
-    return this.state.dispatcher ? `dispatcher (id ${this.state.dispatcher.id}) with ${n} programs` : `dispatcher with 1 program: ${this.state.components[0].program.name} (id ${this.state.components[0].program.id})`;
+    return this.state.dispatcher ? `${this.state.mode === 'callx' ? 'callx ' : ''}dispatcher (id ${this.state.dispatcher.id}) with ${n} programs` : `dispatcher with 1 program: ${this.state.components[0].program.name} (id ${this.state.components[0].program.id})`;
   }
 
   run(buffer: XdpBuffer): HookVerdict {
@@ -36,8 +38,12 @@ export class DispatcherHook implements XdpHook {
   }
 }
 
+/** How components are reached: freplace links onto placeholders, or callx through a table. */
+export type DispatcherMode = 'freplace' | 'callx';
+
 /** Per-device dispatcher state. */
 export interface DispatcherState {
+  mode: DispatcherMode;
   slots: number;
   components: DispatcherComponent[];
   /** The generated dispatcher program; null with a single component (it runs on its own). */
@@ -47,6 +53,12 @@ export interface DispatcherState {
 }
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+interface NextState {
+  mode: DispatcherMode;
+  slots: number;
+  components: DispatcherComponent[];
+}
 
 /** libxdp's order: priority, name (byte order), already attached first, instruction count, tag, load time. */
 export function orderComponents(components: DispatcherComponent[]): DispatcherComponent[] {
@@ -85,9 +97,11 @@ export class XdpDispatchers {
    * Add programs to the device's dispatcher (creating it). A device running a plain program
    * refuses (EBUSY) unless `force`, which replaces that program.
    */
-  add(dev: Netdev, add: { program: Program; priority?: number; chainCallActions?: readonly number[] }[], opts: { slots?: number; force?: boolean; dispatcherId?: number; configMapId?: number } = {}): DispatcherState {
+  add(dev: Netdev, add: { program: Program; priority?: number; chainCallActions?: readonly number[] }[], opts: { slots?: number; force?: boolean; mode?: DispatcherMode; dispatcherId?: number; configMapId?: number } = {}): DispatcherState {
     const current = this.states.get(dev);
     const slots = opts.slots ?? current?.slots ?? DEFAULT_DISPATCHER_SLOTS;
+    const mode = opts.mode ?? current?.mode ?? 'freplace';
+    if (current && current.mode !== mode) throw new XdpchainError('EINVAL', `${dev.name}'s dispatcher reaches its programs by ${current.mode}; unload it to switch to ${mode}`);
     if (!Number.isInteger(slots) || slots < 1 || slots > MAX_DISPATCHER_SLOTS) throw new XdpchainError('EINVAL', `a dispatcher has 1 to ${MAX_DISPATCHER_SLOTS} slots, not ${slots}`);
     if (!current && dev.hook && !opts.force) {
       throw new XdpchainError('EBUSY', `${dev.name} already runs ${dev.hook.description} without a dispatcher; unload it first (or use --force to replace it)`);
@@ -107,7 +121,7 @@ export class XdpDispatchers {
     if (components.length > slots) {
       throw new XdpchainError('E2BIG', `${dev.name}'s dispatcher has ${slots} slots; ${components.length} programs do not fit (raise the slot count, at most ${MAX_DISPATCHER_SLOTS})`);
     }
-    return this.install(dev, { slots, components: orderComponents(components) }, { program: opts.dispatcherId, map: opts.configMapId });
+    return this.install(dev, { mode, slots, components: orderComponents(components) }, { program: opts.dispatcherId, map: opts.configMapId });
   }
 
   /** Remove components (by program); the last one removed detaches the dispatcher. */
@@ -124,11 +138,18 @@ export class XdpDispatchers {
       this.states.delete(dev);
       return;
     }
-    this.install(dev, { slots: current.slots, components: keep });
+    this.install(dev, { mode: current.mode, slots: current.slots, components: keep });
   }
 
   /** Build the dispatcher for `next.components`, swap it in, and release the previous one. */
-  private install(dev: Netdev, next: { slots: number; components: DispatcherComponent[] }, ids: { program?: number; map?: number } = {}): DispatcherState {
+  private install(dev: Netdev, next: NextState, ids: { program?: number; map?: number } = {}): DispatcherState {
+    const current = this.states.get(dev);
+    if (next.mode === 'callx' && current?.mode === 'callx' && current.dispatcher && current.slots === next.slots && next.components.length > 1) {
+      // The table is the only thing that changes: one write swaps every component at once.
+      current.components = next.components;
+      current.config!.update(new Uint8Array(4), this.callxTable(next));
+      return current;
+    }
     for (;;) {
       const previous = this.states.get(dev);
       const expected = dev.hook;
@@ -151,9 +172,21 @@ export class XdpDispatchers {
     this.rt.xdp.setHook(dev, hook, true);
   }
 
-  private build(next: { slots: number; components: DispatcherComponent[] }, ids: { program?: number; map?: number }): DispatcherState {
-    const { slots, components } = next;
-    if (components.length === 1) return { slots, components, dispatcher: null, config: null, links: [] };
+  private callxTable(next: NextState): Uint8Array {
+    return encodeCallxTable(next.slots, next.components.map((c) => ({ address: functionAddress(c.program.executable.uid, 0), mask: mask(c.chainCallActions) })));
+  }
+
+  private build(next: NextState, ids: { program?: number; map?: number }): DispatcherState {
+    const { mode, slots, components } = next;
+    if (components.length === 1) return { mode, slots, components, dispatcher: null, config: null, links: [] };
+    if (mode === 'callx') {
+      const { program, table } = callxDispatcherProgram(slots);
+      const coll = this.rt.loadCollection(
+        { programs: new Map([[program.name, program]]), maps: new Map([[table.name, { ...table, initialData: this.callxTable(next) }]]), license: 'GPL' },
+        { ...(ids.program ? { programIds: new Map([[program.name, ids.program]]) } : {}), ...(ids.map ? { mapIds: new Map([[table.name, ids.map]]) } : {}) },
+      );
+      return { mode, slots, components, dispatcher: coll.program(program.name), config: coll.map(table.name), links: [] };
+    }
     const { program, config } = dispatcherProgram(slots, {
       enabled: components.length,
       chainCallActions: components.map((c) => mask(c.chainCallActions)),
@@ -170,7 +203,7 @@ export class XdpDispatchers {
     );
     const dispatcher = coll.program(program.name);
     const links = components.map((c, k) => this.rt.replaceWith(dispatcher, slotFunction(k), c.program, `dispatcher ${dispatcher.id}`));
-    return { slots, components, dispatcher, config: coll.map(config.name), links };
+    return { mode, slots, components, dispatcher, config: coll.map(config.name), links };
   }
 
   private release(state: DispatcherState): void {

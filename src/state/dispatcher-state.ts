@@ -3,6 +3,7 @@ import type { Session, StateExtension } from './session.js';
 interface SavedDispatcher {
   ifindex: number;
   slots: number;
+  mode?: 'freplace' | 'callx';
   dispatcherId: number | null;
   configMapId?: number | null;
   components: { program: number; priority: number; chainCallActions: number[] }[];
@@ -17,6 +18,7 @@ export const dispatcherState: StateExtension = {
       return {
         ifindex: dev.ifindex,
         slots: st.slots,
+        mode: st.mode,
         dispatcherId: st.dispatcher?.id ?? null,
         configMapId: st.config?.id ?? null,
         components: st.components.map((c) => ({ program: c.program.id, priority: c.priority, chainCallActions: c.chainCallActions })),
@@ -29,7 +31,7 @@ export const dispatcherState: StateExtension = {
       s.rt.dispatchers.add(
         dev,
         d.components.map((c) => ({ program: s.program(String(c.program)), priority: c.priority, chainCallActions: c.chainCallActions })),
-        { slots: d.slots, dispatcherId: d.dispatcherId ?? undefined, configMapId: d.configMapId ?? undefined },
+        { slots: d.slots, mode: d.mode ?? 'freplace', dispatcherId: d.dispatcherId ?? undefined, configMapId: d.configMapId ?? undefined },
       );
     }
   },

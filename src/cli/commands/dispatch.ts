@@ -18,6 +18,11 @@ function parseActions(text: string): number[] {
   });
 }
 
+function parseMode(text: string): 'freplace' | 'callx' {
+  if (text !== 'freplace' && text !== 'callx') throw new XdpchainError('EINVAL', `--mode ${text} is neither freplace nor callx`);
+  return text;
+}
+
 export function registerDispatch(root: Command): void {
   root
     .command('load')
@@ -29,8 +34,9 @@ export function registerDispatch(root: Command): void {
     .option('--actions <list>', 'actions that continue the chain, e.g. XDP_PASS,XDP_DROP (default: from .xdp_run_config, else XDP_PASS)')
     .option('--slots <n>', 'dispatcher slots (default 10, at most 63)')
     .option('--force', 'replace a plain program attached to the device')
+    .option('--mode <mode>', 'how the dispatcher reaches programs: freplace (placeholders, libxdp) or callx (a table of function pointers)', 'freplace')
     .option('--json', 'print JSON')
-    .action(action((iface: string, objects: string[], opts: { prog?: string; prio?: string; actions?: string; slots?: string; force?: boolean; json?: boolean }, cmd: Command) =>
+    .action(action((iface: string, objects: string[], opts: { prog?: string; prio?: string; actions?: string; slots?: string; force?: boolean; mode: string; json?: boolean }, cmd: Command) =>
       withSession(cmd, (s) => {
         const dev = s.rt.fabric.get(iface);
         const programs: Program[] = objects.map((o) => {
@@ -43,7 +49,7 @@ export function registerDispatch(root: Command): void {
             program,
             priority: opts.prio ? intOption(opts.prio, '--prio') : undefined,
             chainCallActions: opts.actions ? parseActions(opts.actions) : undefined,
-          })), { slots: opts.slots ? intOption(opts.slots, '--slots') : undefined, force: opts.force });
+          })), { slots: opts.slots ? intOption(opts.slots, '--slots') : undefined, force: opts.force, mode: parseMode(opts.mode) });
         } catch (e) {
           for (const p of programs) s.unloadProgram(p);
           throw e;
@@ -82,7 +88,7 @@ export function registerDispatch(root: Command): void {
           return {
             interface: d.name,
             ifindex: d.ifindex,
-            mode: st ? 'dispatcher' : plain ? 'single' : 'none',
+            mode: st ? (st.mode === 'callx' ? 'dispatcher (callx)' : 'dispatcher') : plain ? 'single' : 'none',
             dispatcherId: st?.dispatcher?.id ?? null,
             programs: st
               ? st.components.map((c) => ({ priority: c.priority, name: c.program.name, id: c.program.id, tag: c.program.tag, chainActions: c.chainCallActions.map(xdpActionName), runCount: c.program.stats.runCount }))
@@ -98,9 +104,9 @@ export function registerDispatch(root: Command): void {
               lines.push(`${d.interface.padEnd(12)} <no XDP program>`);
               continue;
             }
-            if (d.mode === 'dispatcher') lines.push(`${d.interface.padEnd(12)} ${''.padEnd(5)} ${(d.dispatcherId ? 'xdp_dispatcher' : '(single program)').padEnd(24)} ${'native'.padEnd(10)} ${String(d.dispatcherId ?? '-').padEnd(5)}`);
+            if (d.mode.startsWith('dispatcher')) lines.push(`${d.interface.padEnd(12)} ${''.padEnd(5)} ${(d.dispatcherId ? (d.mode === 'dispatcher (callx)' ? 'xdp_callx_dispatcher' : 'xdp_dispatcher') : '(single program)').padEnd(24)} ${'native'.padEnd(10)} ${String(d.dispatcherId ?? '-').padEnd(5)}`);
             for (const p of d.programs) {
-              const prefix = d.mode === 'dispatcher' ? ` =>`.padEnd(12) : d.interface.padEnd(12);
+              const prefix = d.mode.startsWith('dispatcher') ? ` =>`.padEnd(12) : d.interface.padEnd(12);
               lines.push(`${prefix} ${String(p.priority ?? '').padEnd(5)} ${p.name.padEnd(24)} ${(d.mode === 'single' ? 'native' : '').padEnd(10)} ${String(p.id).padEnd(5)} ${p.tag.padEnd(17)} ${p.chainActions.join(',')}`);
             }
           }
