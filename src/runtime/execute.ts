@@ -39,7 +39,7 @@ export class XdpExecutor {
       this.tracker.begin(p);
       let retval: number;
       try {
-        retval = Number(p.executable.run(this.state, buffer.ctx.addr) & 0xffffffffn);
+        retval = p.executable.runU32(this.state, buffer.ctx.addr);
       } catch (e) {
         buffer.syncContext();
         this.tracker.end(XdpAction.ABORTED);

@@ -43,6 +43,11 @@ export interface Executable {
    */
   run(state: RunState, r1: bigint | number, r2?: bigint | number): bigint;
   /**
+   * The XDP hot path: r1 is a 32-bit address (the context), the result r0's low 32 bits.
+   * Same semantics as `run`, without a BigInt per call.
+   */
+  runU32(state: RunState, r1: number): number;
+  /**
    * freplace: calls to the global function at `slot` go to `replacement` (its slot 0) until
    * cleared with null. The replacement runs as a callee frame of the caller.
    */

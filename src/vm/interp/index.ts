@@ -30,6 +30,7 @@ export function createInterpreter(opts: EngineOptions): ExecutionEngine {
         engine: 'interp',
         spec,
         run: (state: RunState, r1: bigint | number, r2: bigint | number = 0) => machine.run(exe, state, r1, r2),
+        runU32: (state: RunState, r1: number) => machine.runU32(exe, state, r1),
         replaceFunction(slot: number, replacement: Executable | null): void {
           if (!spec.program.functionEntries.includes(slot)) {
             throw new Error(`slot ${slot} of ${spec.name} is not a function entry`);

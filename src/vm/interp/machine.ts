@@ -67,6 +67,18 @@ export class Machine {
     return this.execute(this.source.codeOf(exe), 0, 1, state);
   }
 
+  /** `run` for a 32-bit r1, returning r0's low 32 bits. */
+  runU32(exe: Executable, state: RunState, r1: number): number {
+    this.refreshViews();
+    this.level = 0;
+    const regs = this.levels[0];
+    regs.lo.fill(0);
+    regs.hi.fill(0);
+    regs.lo[1] = r1 | 0;
+    this.execute(this.source.codeOf(exe), 0, 1, state);
+    return regs.lo[0] >>> 0;
+  }
+
   /** A helper's callback into program code (bpf_loop): a callee frame at `depth + 1`. */
   callFunction(code: Code, slot: number, depth: number, state: RunState, args: readonly (bigint | number)[], site: InstructionSite): bigint {
     if (depth + 1 > MAX_CALL_DEPTH) this.fault('call-depth', site, `callback would be frame ${depth + 1}; at most ${MAX_CALL_DEPTH} frames`);
