@@ -8,7 +8,8 @@ import type { MapSpec } from '../spec/map-spec.js';
 import type { XdpRunConfig } from '../spec/program-spec.js';
 import { parseElf, STT } from './elf-file.js';
 import { btfMaps, globalDataMaps, kconfigMap, legacyMaps } from './maps.js';
-import { extractPrograms } from './programs.js';
+import { fixDatasecLayout } from './datasec.js';
+import { extractFunctions, extractPrograms } from './programs.js';
 
 const DEFAULT_RUN_PRIORITY = 50;
 const XDP_ACTIONS: Record<string, number> = { XDP_ABORTED: 0, XDP_DROP: 1, XDP_PASS: 2, XDP_TX: 3, XDP_REDIRECT: 4 };
@@ -33,7 +34,7 @@ export function readCollectionSpec(bytes: Uint8Array, opts: { source?: string } 
 function read(bytes: Uint8Array, file: string): CollectionSpec {
   const elf = parseElf(bytes, file);
   const btfSec = elf.section('.BTF');
-  const btf: Btf | undefined = btfSec ? parseBtf(btfSec.data, `${file}: .BTF`, btfSec.offset) : undefined;
+  const btf: Btf | undefined = btfSec ? fixDatasecLayout(parseBtf(btfSec.data, `${file}: .BTF`, btfSec.offset), elf) : undefined;
   const extSec = elf.section('.BTF.ext');
   const ext: BtfExt | undefined = extSec && btf ? parseBtfExt(extSec.data, btf, `${file}: .BTF.ext`, extSec.offset) : undefined;
   const licenseSec = elf.section('license');
@@ -46,7 +47,9 @@ function read(bytes: Uint8Array, file: string): CollectionSpec {
   const mapSections = new Set([elf.section('.maps')?.index, elf.section('maps')?.index].filter((i): i is number => i !== undefined));
   const mapSymbols = new Set(elf.symbols.filter((s) => mapSections.has(s.section) && s.type !== STT.SECTION && s.name !== '').map((s) => s.index));
 
-  const programs = extractPrograms({ elf, btf, ext, license, kernelVersion, mapSymbols, kconfig: new Map((kconfig?.kconfig ?? []).map((k) => [k.name, k.offset])) });
+  const programContext = { elf, btf, ext, license, kernelVersion, mapSymbols, kconfig: new Map((kconfig?.kconfig ?? []).map((k) => [k.name, k.offset])) };
+  const programs = extractPrograms(programContext);
+  const functions = extractFunctions(programContext);
   const runConfigs = btf ? readRunConfigs(btf, file) : new Map<string, XdpRunConfig>();
   for (const p of programs) {
     const rc = runConfigs.get(p.name);
@@ -63,6 +66,7 @@ function read(bytes: Uint8Array, file: string): CollectionSpec {
     license,
     source: file,
   };
+  if (functions.length > 0) spec.functions = new Map(functions.map((f) => [f.name, f]));
   if (btf) spec.btf = btf;
   return spec;
 }

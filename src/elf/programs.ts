@@ -4,7 +4,7 @@ import type { Btf } from '../btf/types.js';
 import { LD_IMM64, PseudoCall, PseudoLd } from '../isa/opcodes.js';
 import { decodeRaw, type RawInstruction } from '../isa/raw.js';
 import type { AttachType, FuncInfo, LineInfo, ProgramReference, ProgramSpec, ProgramType } from '../spec/program-spec.js';
-import { SHF_EXECINSTR, SHN_UNDEF, SHT, STT, type ElfFile, type ElfSection, type ElfSymbol } from './elf-file.js';
+import { SHF_EXECINSTR, SHN_UNDEF, SHT, STB, STT, type ElfFile, type ElfSection, type ElfSymbol } from './elf-file.js';
 import { isGlobalDataSection } from './maps.js';
 
 const R_BPF_64_64 = 1;
@@ -63,8 +63,8 @@ export interface ProgramContext {
   kconfig: Map<string, number>;
 }
 
-export function extractPrograms(ctx: ProgramContext): ProgramSpec[] {
-  const { elf } = ctx;
+/** Every FUNC symbol of every non-empty code section, as instruction ranges, by section index. */
+function codeIndex(elf: ElfFile): Map<number, FunctionRange[]> {
   const decoded = new Map<number, RawInstruction[]>();
   const insnsOf = (sec: ElfSection): RawInstruction[] => {
     let d = decoded.get(sec.index);
@@ -85,11 +85,16 @@ export function extractPrograms(ctx: ProgramContext): ProgramSpec[] {
         return { section: sec, symbol, start: symbol.value / 8, length: symbol.size / 8, insns: insnsOf(sec) };
       })
       .sort((a, b) => a.start - b.start);
+  return new Map(codeSections(elf).map((s) => [s.index, functions(s)]));
+}
 
-  const codeSections = elf.sections.filter((s) => s.type === SHT.PROGBITS && s.flags & SHF_EXECINSTR && s.size > 0);
-  const byIndex = new Map(codeSections.map((s) => [s.index, functions(s)]));
+const codeSections = (elf: ElfFile): ElfSection[] => elf.sections.filter((s) => s.type === SHT.PROGBITS && s.flags & SHF_EXECINSTR && s.size > 0);
+
+export function extractPrograms(ctx: ProgramContext): ProgramSpec[] {
+  const { elf } = ctx;
+  const byIndex = codeIndex(elf);
   const programs: ProgramSpec[] = [];
-  for (const sec of codeSections) {
+  for (const sec of codeSections(elf)) {
     if (sec.name === '.text') continue;
     const kind = sectionKind(sec.name);
     for (const fn of byIndex.get(sec.index) ?? []) {
@@ -98,6 +103,21 @@ export function extractPrograms(ctx: ProgramContext): ProgramSpec[] {
     }
   }
   return programs;
+}
+
+/**
+ * Global and weak functions of `.text`, each laid out like a program (the function, then every
+ * subprogram it reaches): what a static linker resolves other objects' extern calls against.
+ */
+export function extractFunctions(ctx: ProgramContext): ProgramSpec[] {
+  const { elf } = ctx;
+  const text = codeSections(elf).find((s) => s.name === '.text');
+  if (!text) return [];
+  const byIndex = codeIndex(elf);
+  const kind: SectionKind = { type: 'unspec', attachType: 'none', flags: 0 };
+  return (byIndex.get(text.index) ?? [])
+    .filter((fn) => fn.symbol.bind === STB.GLOBAL || fn.symbol.bind === STB.WEAK)
+    .map((fn) => linkProgram(ctx, fn, kind, byIndex));
 }
 
 /** Lay out one program: its own instructions, then every subprogram it reaches, depth first. */
@@ -132,16 +152,18 @@ function linkProgram(ctx: ProgramContext, main: FunctionRange, kind: SectionKind
       const rel = relocs.get((fn.start + i) * 8);
       const sym = rel ? elf.symbols[rel.symbol] : undefined;
       if (rel && !sym) fail(fn, i, `relocation refers to missing symbol ${rel.symbol}`);
-      if (insn.opcode === CALL && (insn.src === PseudoCall.LOCAL || (rel && sym!.section !== SHN_UNDEF))) {
+      if (insn.opcode === CALL && rel && sym!.section === SHN_UNDEF) {
+        // clang marks calls to extern functions as local calls (src 1, imm -1); the relocation names
+        // the callee, a kfunc or a function of another object that a static linker supplies.
+        references.push({ slot: at, kind: 'kfunc', name: sym!.name });
+        out[at] = { ...out[at], src: PseudoCall.KFUNC, imm: 0 };
+      } else if (insn.opcode === CALL && (insn.src === PseudoCall.LOCAL || rel)) {
         if (rel && rel.type !== R_BPF_64_32) fail(fn, i, `call has relocation type ${rel.type}, expected R_BPF_64_32`);
         const targetSection = sym ? sym.section : fn.section.index;
         const targetSlot = sym ? sym.value / 8 + insn.imm + 1 : fn.start + i + insn.imm + 1;
         const target = functionAt(targetSection, targetSlot, fn, i);
         const targetBase = place(target);
         out[at] = { ...out[at], src: PseudoCall.LOCAL, imm: targetBase + (targetSlot - target.start) - (at + 1) };
-      } else if (insn.opcode === CALL && rel) {
-        references.push({ slot: at, kind: 'kfunc', name: sym!.name });
-        out[at] = { ...out[at], src: PseudoCall.KFUNC, imm: 0 };
       } else if (insn.opcode === LD_IMM64 && rel) {
         if (rel.type !== R_BPF_64_64) fail(fn, i, `ld_imm64 has relocation type ${rel.type}, expected R_BPF_64_64`);
         if (i + 1 >= fn.length) fail(fn, i, 'ld_imm64 is cut off by the end of the function');
@@ -203,7 +225,10 @@ function collectBtfExt(ctx: ProgramContext, fn: FunctionRange, base: number, fun
   };
   for (const rec of ctx.ext?.funcInfo.get(fn.section.name) ?? []) {
     const slot = inRange(rec.insnOff);
-    if (slot !== undefined) funcInfo.push({ slot, typeId: rec.typeId, name: ctx.btf?.types[rec.typeId]?.name ?? '' });
+    if (slot === undefined) continue;
+    const info: FuncInfo = { slot, typeId: rec.typeId, name: ctx.btf?.types[rec.typeId]?.name ?? '' };
+    if (slot === base && fn.symbol.bind === STB.WEAK) info.weak = true;
+    funcInfo.push(info);
   }
   for (const rec of ctx.ext?.lineInfo.get(fn.section.name) ?? []) {
     const slot = inRange(rec.insnOff);

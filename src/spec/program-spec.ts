@@ -16,7 +16,10 @@ export type ProgramReference =
   | { slot: number; kind: 'map'; map: string }
   /** ld_imm64 → address of a map value + offset: global data (.data/.rodata/.bss/.kconfig). */
   | { slot: number; kind: 'map-value'; map: string; offset: number }
-  /** call → a kernel function by name (kfunc); fails at load unless we implement it. */
+  /**
+   * call → a function outside this object, by name: a kernel function (kfunc), or a BPF function
+   * of another object that static linking supplies (src/link). Fails at load unless resolved.
+   */
   | { slot: number; kind: 'kfunc'; name: string }
   /** ld_imm64 → address of an extern kernel symbol (ksym); fails at load unless known. */
   | { slot: number; kind: 'ksym'; name: string };
@@ -26,6 +29,8 @@ export interface FuncInfo {
   slot: number;
   typeId: number;
   name: string;
+  /** The function's ELF symbol is weak: a strong definition in another object replaces it when linking. */
+  weak?: boolean;
 }
 
 /** BTF line info: `slot` was compiled from `file:line:column`, whose text is `text`. */

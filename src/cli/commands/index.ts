@@ -7,7 +7,7 @@ import { registerDispatch } from './dispatch.js';
 import { registerDump } from './dump.js';
 import { registerInject } from './inject.js';
 import { registerInspect } from './inspect.js';
-import { registerLinks } from './links.js';
+import { registerLink } from './link.js';
 import { registerMap } from './map.js';
 import { registerMprog } from './mprog.js';
 import { registerNetdev } from './netdev.js';
@@ -28,10 +28,10 @@ export const commands: CommandRegistration[] = [
   registerProg,
   registerChain,
   registerAttach,
-  registerLinks,
   registerMap,
   registerInject,
   registerDispatch,
   registerMprog,
   registerDump,
+  registerLink,
 ];

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { XdpchainError } from '../../errors/index.js';
 import { intOption } from '../object.js';
-import { action, emit } from '../output.js';
+import { emit } from '../output.js';
 import { withSession } from '../session.js';
 
 /** `link show`, `link detach ID`, `link pin ID NAME`. */
@@ -24,13 +24,4 @@ export function linkStateCommand(words: string[], opts: { json?: boolean }, cmd:
       throw new XdpchainError('EINVAL', `unknown link command "${verb ?? ''}" (show, detach ID, pin ID NAME; or -o OUT.o IN.o… to link objects)`);
     }
   });
-}
-
-export function registerLinks(root: Command): void {
-  root
-    .command('link')
-    .description('link objects: show, detach ID, pin ID NAME')
-    .argument('[words...]', 'show | detach ID | pin ID NAME')
-    .option('--json', 'print JSON')
-    .action(action((words: string[], opts: { json?: boolean }, cmd: Command) => linkStateCommand(words, opts, cmd)));
 }
