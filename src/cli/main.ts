@@ -8,7 +8,7 @@ program
   .description("Run and compose clang-compiled XDP programs with the kernel's semantics")
   .version('0.1.0')
   .option('--state <dir>', 'state directory that keeps objects, devices and attachments between invocations (default $XDPCHAIN_STATE or ./.xdpchain)')
-  .option('--engine <name>', 'execution engine for loaded programs: interp or wasm')
+  .option('--engine <name>', 'execution engine: wasm (default, compiled) or interp (the reference interpreter); XDPCHAIN_ENGINE sets the default')
   .showHelpAfterError();
 for (const register of commands) register(program);
 await program.parseAsync(process.argv);

@@ -15,7 +15,7 @@ import type { ProgramSpec } from '../spec/program-spec.js';
 import { AddressSpace } from '../vm/address-space.js';
 import { CodeRegistry, type EngineName, type EngineOptions, type ExecutionEngine } from '../vm/engine.js';
 import type { HelperTable } from '../vm/helper.js';
-import { createInterpreter } from '../vm/interp/index.js';
+import { DEFAULT_ENGINE, engineFactory } from '../vm/engines.js';
 import { BPF_F_EXCLUDE_INGRESS, BPF_F_BROADCAST } from '../helpers/redirect.js';
 import type { RedirectTarget } from '../xdp/buffer.js';
 import { Fabric, type RedirectDestination } from '../xdp/fabric.js';
@@ -35,14 +35,6 @@ import { kconfigData } from './kconfig.js';
 import { checkHelpers, resolveReferences, sourceLocator } from './resolve.js';
 import { programTag } from './tag.js';
 
-export type EngineFactory = (opts: EngineOptions) => ExecutionEngine;
-
-const ENGINES: Partial<Record<EngineName, EngineFactory>> = { interp: createInterpreter };
-
-/** Register another engine (the wasm engine registers itself here). */
-export function registerEngine(name: EngineName, factory: EngineFactory): void {
-  ENGINES[name] = factory;
-}
 
 export interface LoadOptions {
   /** Load only these programs (the maps are all created). */
@@ -119,10 +111,8 @@ export class Runtime {
       network: this.fabric,
     };
     this.helpers = xdpHelperTable(this.services);
-    const engineName = opts.engine ?? 'interp';
-    const factory = ENGINES[engineName];
-    if (!factory) throw new XdpchainError('EINVAL', `engine "${engineName}" is not available (have: ${Object.keys(ENGINES).join(', ')})`);
-    this.engine = factory({ space: this.space, registry: this.code });
+    const engineName = opts.engine ?? DEFAULT_ENGINE;
+    this.engine = engineFactory(engineName)({ space: this.space, registry: this.code });
     this.executor = new XdpExecutor(this.chains, (exe) => this.programsByUid.get(exe.uid));
     this.xdp = new XdpAttachments(this.executor, this.links);
     this.dispatchers = new XdpDispatchers(this);

@@ -104,6 +104,17 @@ export class AddressSpace {
     return region;
   }
 
+  /**
+   * Engine-private memory (argument passing between compiled code and the host): allocated like
+   * a region but left out of the shadow table, so no program access can reach it.
+   */
+  allocPrivate(size: number, label: string): number {
+    const region = this.alloc(size, label);
+    this.regions.delete(region.addr);
+    this.u32.fill(0, region.addr >>> GRANULE_SHIFT, (region.addr + alignUp(size, GRANULE)) >>> GRANULE_SHIFT);
+    return region.addr;
+  }
+
   /** Release a region (by its address: setReadOnly hands out updated records); its bytes become inaccessible at once. */
   free(region: Region): void {
     const live = this.regions.get(region.addr);

@@ -1,5 +1,5 @@
 import type { EngineOptions, ExecutionEngine } from '../../src/vm/engine.js';
-import { createInterpreter } from '../../src/vm/interp/index.js';
+import { ENGINES } from '../../src/vm/engines.js';
 
 /** Every engine the semantics tests must hold for. */
-export const engines: { name: string; create: (o: EngineOptions) => ExecutionEngine }[] = [{ name: 'interp', create: createInterpreter }];
+export const engines: { name: string; create: (o: EngineOptions) => ExecutionEngine }[] = Object.entries(ENGINES).map(([name, create]) => ({ name, create }));

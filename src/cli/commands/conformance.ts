@@ -10,17 +10,11 @@ import { AddressSpace } from '../../vm/address-space.js';
 import { CodeRegistry } from '../../vm/engine.js';
 import { helperTable } from '../../vm/helper.js';
 import { createInterpreter } from '../../vm/interp/index.js';
+import { DEFAULT_ENGINE, engineFactory } from '../../vm/engines.js';
 import { RunState } from '../../vm/run-state.js';
 import { action, emit } from '../output.js';
 import { globals } from '../session.js';
 
-const ENGINES: Record<string, EngineFactory> = { interp: createInterpreter };
-
-function engineFactory(name: string): EngineFactory {
-  const f = ENGINES[name];
-  if (!f) throw new XdpchainError('EINVAL', `unknown engine "${name}" (available: ${Object.keys(ENGINES).join(', ')})`);
-  return f;
-}
 
 /** The first program of an ELF object, fully laid out (the plugin protocol's --elf). */
 function elfProgram(bytes: Uint8Array) {
@@ -40,7 +34,7 @@ export function registerConformance(root: Command): void {
     .option('--json', 'print a JSON report')
     .action(
       action((paths: string[], opts: { verbose?: boolean; json?: boolean }, cmd: Command) => {
-        const engine = globals(cmd).engine ?? 'interp';
+        const engine = globals(cmd).engine ?? DEFAULT_ENGINE;
         const results = runVectors(paths, engineFactory(engine));
         const passed = results.filter((r) => r.ok).length;
         const failed = results.length - passed;

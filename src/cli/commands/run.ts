@@ -31,7 +31,7 @@ export function registerRun(root: Command): void {
     .option('--progress', 'show progress even when stderr is not a terminal')
     .option('--json', 'print JSON')
     .action(action((object: string, opts: RunOptions, cmd: Command) => {
-      const rt = new Runtime({ engine: (globals(cmd).engine ?? 'interp') as EngineName });
+      const rt = new Runtime({ engine: globals(cmd).engine as EngineName | undefined });
       rt.fabric.recordEvents = false;
       const prog = pickProgram(rt.loadCollection(readObject(object)), opts.prog, object);
       const writers = new Map<number, { sink: ByteSink; writer: PcapWriter }>();

@@ -60,7 +60,7 @@ export function registerTestRun(root: Command): void {
       action((object: string, opts: TestRunOptions, cmd: Command) => {
         if (!!opts.data === !!opts.hex) throw new XdpchainError('EINVAL', 'give the packet with exactly one of --data FILE or --hex HEX');
         const data = opts.data ? new Uint8Array(readFileSync(opts.data)) : fromHex(opts.hex!);
-        const rt = new Runtime({ engine: (globals(cmd).engine ?? 'interp') as EngineName });
+        const rt = new Runtime({ engine: globals(cmd).engine as EngineName | undefined });
         const prog = pickProgram(rt.loadCollection(readObject(object)), opts.prog, object);
         const out = rt.testRun(prog, {
           data,

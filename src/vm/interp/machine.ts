@@ -3,6 +3,7 @@ import { MAX_CALL_DEPTH, MAX_TAIL_CALLS, STACK_SIZE } from '../../isa/opcodes.js
 import { GRANULE_SHIFT, READ_ONLY_BIT, type AddressSpace, type Region } from '../address-space.js';
 import type { CodeRegistry, Executable } from '../engine.js';
 import type { ArgIndex, HelperCall, HelperResult } from '../helper.js';
+import { legacyPacketLoad, NO_LEGACY_PACKET } from '../legacy-load.js';
 import type { RunState } from '../run-state.js';
 import type { Code } from './code.js';
 import {
@@ -364,9 +365,10 @@ export class Machine {
         // ---- ld_imm64 and legacy packet loads ----
         case 0x18: rl[d] = imm[pc]; rh[d] = code.immHi[pc]; pc++; break;
         case 0x20: case 0x28: case 0x30: case 0x40: case 0x48: case 0x50: {
-          const v = this.legacyLoad(state, o, imm[pc], o >= 0x40 ? rl[src[pc]] : 0, fail);
+          const v = legacyPacketLoad(this.space, state, o, imm[pc], o >= 0x40 ? rl[src[pc]] : 0);
+          if (v === null) fail('bad-instruction', NO_LEGACY_PACKET);
           if (v === undefined) { state.budget = budget; return 0n; }
-          rl[0] = v; rh[0] = 0;
+          rl[0] = v!; rh[0] = 0;
           for (let r = 1; r <= 5; r++) { rl[r] = 0; rh[r] = 0; }
           break;
         }
@@ -500,21 +502,6 @@ export class Machine {
       regs.lo[0] = Number(v & 0xffffffffn) | 0;
       regs.hi[0] = Number(v >> 32n) | 0;
     }
-  }
-
-  /**
-   * BPF_LD ABS/IND: a big-endian load from the run host's legacy packet; out of bounds ends
-   * the program with r0 = 0 (returns undefined), as the kernel does.
-   */
-  private legacyLoad(state: RunState, opcode: number, k: number, index: number, fail: (kind: VmFaultKind, message: string) => never): number | undefined {
-    const host = state.host as { legacyPacket?: { addr: number; len: number } } | undefined;
-    const pkt = host && typeof host === 'object' ? host.legacyPacket : undefined;
-    if (!pkt) return fail('bad-instruction', 'legacy packet access (ld_abs/ld_ind) needs a socket-buffer context, and this run has none');
-    const size = (opcode & 0x18) === 0x10 ? 1 : (opcode & 0x18) === 0x08 ? 2 : 4;
-    const offset = (opcode >= 0x40 ? (index | 0) + k : k) | 0;
-    if (offset < 0 || offset + size > pkt.len) return undefined;
-    const a = pkt.addr + offset;
-    return size === 1 ? this.u8[a] : size === 2 ? this.dv.getUint16(a, false) : this.dv.getInt32(a, false);
   }
 
   private exeOf(code: Code): Executable {

@@ -1,0 +1,67 @@
+import type { Code } from '../interp/code.js';
+
+/** A straight run of instructions entered only at its first slot. */
+export interface BasicBlock {
+  start: number;
+  /** Slots of the instructions in the block (a ld_imm64 counts once). */
+  slots: number[];
+}
+
+const CLASS_JMP = 0x05;
+const CLASS_JMP32 = 0x06;
+const EXIT = 0x95;
+const CALL = 0x85;
+const CALLX = 0x8d;
+const LD_IMM64 = 0x18;
+
+export const isJump = (op: number): boolean => {
+  const cls = op & 7;
+  return (cls === CLASS_JMP || cls === CLASS_JMP32) && op !== CALL && op !== CALLX && op !== EXIT;
+};
+
+/** Where a jump at `pc` goes when taken (`ja` of the JMP32 class uses imm). */
+export const jumpTargetOf = (code: Code, pc: number): number => pc + 1 + (code.op[pc] === 0x06 ? code.imm[pc] : code.off[pc]);
+
+export const nextSlot = (code: Code, pc: number): number => pc + (code.op[pc] === LD_IMM64 ? 2 : 1);
+
+/**
+ * The basic blocks of the function entered at `entry`: everything reachable from it through
+ * jumps and fall-through (calls return, so they do not end a block). Code that two functions
+ * share (only possible in unverified programs) is simply compiled into both.
+ */
+export function functionBlocks(code: Code, entry: number): Map<number, BasicBlock> {
+  const leaders = new Set<number>([entry]);
+  const seen = new Set<number>();
+  const work = [entry];
+  while (work.length > 0) {
+    let pc = work.pop()!;
+    while (!seen.has(pc)) {
+      seen.add(pc);
+      const op = code.op[pc];
+      if (op === EXIT) break;
+      if (isJump(op)) {
+        const to = jumpTargetOf(code, pc);
+        leaders.add(to);
+        work.push(to);
+        const unconditional = op === 0x05 || op === 0x06;
+        if (unconditional) break;
+        leaders.add(pc + 1);
+      }
+      pc = nextSlot(code, pc);
+    }
+  }
+  const blocks = new Map<number, BasicBlock>();
+  for (const start of [...leaders].sort((a, b) => a - b)) {
+    const slots: number[] = [];
+    let pc = start;
+    for (;;) {
+      slots.push(pc);
+      const op = code.op[pc];
+      if (op === EXIT || isJump(op)) break;
+      pc = nextSlot(code, pc);
+      if (leaders.has(pc)) break;
+    }
+    blocks.set(start, { start, slots });
+  }
+  return blocks;
+}

@@ -1,0 +1,444 @@
+import binaryen from 'binaryen';
+import { MAX_CALL_DEPTH, STACK_SIZE } from '../../isa/opcodes.js';
+import type { Code } from '../interp/code.js';
+import { functionBlocks, isJump, jumpTargetOf, nextSlot } from './cfg.js';
+import { FaultCode, Scratch } from './abi.js';
+
+type Expr = binaryen.ExpressionRef;
+
+const { i32, i64, none } = binaryen;
+
+/** Local indices: r1..r5 and the frame depth are parameters; the rest are locals. */
+const DEPTH = 5;
+const R0 = 6;
+const R10 = 11;
+const A = 12;
+const S = 13;
+const T = 14;
+const U = 15;
+const LABEL = 16;
+const VARS = [i64, i64, i64, i64, i64, i64, i32, i32, i64, i64, i32];
+/** An i64 constant from its low and high 32 bits (binaryen takes a bigint). */
+const k64 = (m: binaryen.Module, lo: number, hi: number): Expr => m.i64.const(BigInt.asIntN(64, (BigInt(hi | 0) << 32n) | BigInt(lo >>> 0)) as unknown as number);
+const regLocal = (r: number): number => (r === 0 ? R0 : r <= 5 ? r - 1 : r <= 9 ? r + 1 : R10);
+
+export interface CodegenLayout {
+  /** Private memory where arguments and results cross between wasm and the host. */
+  scratch: number;
+  /** Top of the engine's stack region; frame d (1-based) has r10 = stackTop - (d-1)·512. */
+  stackTop: number;
+  /** First address no program may touch (the address space's limit). */
+  limit: number;
+}
+
+/** Which instruction slots call which helper: the import receives the index into this list. */
+export interface CompiledModule {
+  binary: Uint8Array;
+  /** Function entry slots, each exported as `e<slot>` and with a freplace flag global `ov<slot>`. */
+  entries: readonly number[];
+}
+
+/**
+ * Translate one eBPF program to a wasm module. Every eBPF function becomes a wasm function
+ * `(r1..r5: i64, depth: i32) -> r0: i64` whose control flow the Relooper rebuilds from basic
+ * blocks; r6..r10 are locals, so bpf-to-bpf calls preserve them for free. Memory accesses check
+ * the shadow table inline and call the host only to report a fault; each block charges its
+ * length to the shared instruction budget.
+ */
+export function compileToWasm(code: Code, layout: CodegenLayout, opts: { text?: (wat: string) => void } = {}): CompiledModule {
+  const m = new binaryen.Module();
+  try {
+    m.setFeatures(binaryen.Features.MVP | binaryen.Features.SignExt | binaryen.Features.MutableGlobals);
+    m.setMemory(1, 65536, null, [], false, false, 'mem');
+    m.addMemoryImport('mem', 'env', 'memory');
+    m.addGlobalImport('budget', 'env', 'budget', i32, true);
+    m.addFunctionImport('fault', 'env', 'fault', binaryen.createType([i32, i32, i32, i32, i32]), none);
+    m.addFunctionImport('helper', 'env', 'helper', binaryen.createType([i32, i32]), i32);
+    m.addFunctionImport('callReplaced', 'env', 'callReplaced', binaryen.createType([i32, i32]), none);
+    m.addFunctionImport('callx', 'env', 'callx', binaryen.createType([i32, i32]), none);
+    m.addFunctionImport('ldabs', 'env', 'ldabs', binaryen.createType([i32, i32]), i32);
+
+    const entries = [...code.spec.program.functionEntries];
+    const params = binaryen.createType([i64, i64, i64, i64, i64, i32]);
+    for (const entry of entries) {
+      m.addGlobal(`ov${entry}`, i32, true, m.i32.const(0));
+      m.addGlobalExport(`ov${entry}`, `ov${entry}`);
+    }
+    const gen = new FunctionGen(m, code, layout);
+    for (const entry of entries) {
+      m.addFunction(`f${entry}`, params, i64, VARS, gen.function(entry));
+      const sc = layout.scratch;
+      const args = [1, 2, 3, 4, 5].map((r) => m.i64.load(0, 8, m.i32.const(sc + Scratch.args + (r - 1) * 8)));
+      m.addFunction(`e${entry}`, binaryen.createType([i32]), none, [], m.i64.store(0, 8, m.i32.const(sc + Scratch.r0), m.call(`f${entry}`, [...args, m.local.get(0, i32)], i64)));
+      m.addFunctionExport(`e${entry}`, `e${entry}`);
+    }
+    const zero = (): Expr => k64(m, 0, 0);
+    m.addFunction('run32', binaryen.createType([i32]), i32, [], m.i32.wrap(m.call('f0', [m.i64.extend_u(m.local.get(0, i32)), zero(), zero(), zero(), zero(), m.i32.const(1)], i64)));
+    m.addFunctionExport('run32', 'run32');
+    opts.text?.(m.emitText());
+    if (!m.validate()) throw new Error(`wasm codegen for ${code.spec.name} produced an invalid module`);
+    binaryen.setOptimizeLevel(2);
+    binaryen.setShrinkLevel(0);
+    m.optimize();
+    return { binary: m.emitBinary(), entries };
+  } finally {
+    m.dispose();
+  }
+}
+
+class FunctionGen {
+  private readonly sc: number;
+  constructor(private readonly m: binaryen.Module, private readonly code: Code, private readonly layout: CodegenLayout) {
+    this.sc = layout.scratch;
+  }
+
+  function(entry: number): Expr {
+    const { m, code } = this;
+    const blocks = functionBlocks(code, entry);
+    const relooper = new binaryen.Relooper(m);
+    const refs = new Map<number, number>();
+    for (const b of blocks.values()) refs.set(b.start, relooper.addBlock(m.block(null, this.block(b.slots), none)));
+    for (const b of blocks.values()) {
+      const last = b.slots[b.slots.length - 1];
+      const op = code.op[last];
+      if (op === 0x95) continue;
+      if (isJump(op)) {
+        const to = refs.get(jumpTargetOf(code, last))!;
+        if (op === 0x05 || op === 0x06) {
+          relooper.addBranch(refs.get(b.start)!, to, 0, 0);
+          continue;
+        }
+        relooper.addBranch(refs.get(b.start)!, to, this.condition(last), 0);
+        relooper.addBranch(refs.get(b.start)!, refs.get(last + 1)!, 0, 0);
+      } else {
+        relooper.addBranch(refs.get(b.start)!, refs.get(nextSlot(code, last))!, 0, 0);
+      }
+    }
+    const body = relooper.renderAndDispose(refs.get(entry)!, LABEL);
+    // r10 = stackTop - (depth - 1)·512
+    const r10 = m.local.set(R10, m.i64.extend_u(m.i32.sub(m.i32.const(this.layout.stackTop + STACK_SIZE), m.i32.mul(m.local.get(DEPTH, i32), m.i32.const(STACK_SIZE)))));
+    return m.block(null, [r10, body, m.unreachable()], none);
+  }
+
+  private get(r: number): Expr {
+    return this.m.local.get(regLocal(r), i64);
+  }
+  private set(r: number, v: Expr): Expr {
+    return this.m.local.set(regLocal(r), v);
+  }
+  private lo(r: number): Expr {
+    return this.m.i32.wrap(this.get(r));
+  }
+  private imm64(pc: number): Expr {
+    const v = this.code.imm[pc];
+    return k64(this.m, v, v >> 31);
+  }
+  private fault(kind: number, pc: number, x: Expr, y: Expr, z: Expr): Expr {
+    return this.m.call('fault', [this.m.i32.const(kind), this.m.i32.const(pc), x, y, z], none);
+  }
+
+  private block(slots: number[]): Expr[] {
+    const { m } = this;
+    const out: Expr[] = [
+      m.global.set('budget', m.i32.sub(m.global.get('budget', i32), m.i32.const(slots.length))),
+      m.if(m.i32.lt_s(m.global.get('budget', i32), m.i32.const(0)), this.fault(FaultCode.budget, slots[0], m.i32.const(0), m.i32.const(0), m.i32.const(0))),
+    ];
+    for (const pc of slots) out.push(...this.instruction(pc));
+    return out;
+  }
+
+  /** Checked address of `base + off` for `size` bytes, left in local A. */
+  private address(pc: number, base: number, size: number, write: boolean): Expr[] {
+    const { m } = this;
+    const off = this.code.off[pc];
+    const report = (): Expr => this.fault(FaultCode.memory, pc, m.i32.wrap(m.local.get(T, i64)), m.i32.wrap(m.i64.shr_u(m.local.get(T, i64), k64(m, 32, 0))), m.i32.const(size | (write ? 0x100 : 0)));
+    const end = m.i32.add(m.local.get(A, i32), m.i32.const(size));
+    return [
+      m.local.set(T, m.i64.add(this.get(base), k64(m, off, off >> 31))),
+      m.if(m.i64.ge_u(m.local.get(T, i64), k64(m, this.layout.limit, 0)), report()),
+      m.local.set(A, m.i32.wrap(m.local.get(T, i64))),
+      m.local.set(S, m.i32.load(0, 4, m.i32.shl(m.i32.shr_u(m.local.get(A, i32), m.i32.const(4)), m.i32.const(2)))),
+      // A read-only region has bit 31 set: signed, its end compares below any address.
+      m.if(write ? m.i32.gt_s(end, m.local.get(S, i32)) : m.i32.gt_u(end, m.i32.and(m.local.get(S, i32), m.i32.const(0x7fffffff))), report()),
+    ];
+  }
+
+  private instruction(pc: number): Expr[] {
+    const { m, code } = this;
+    const op = code.op[pc];
+    const d = code.dst[pc];
+    const s = code.src[pc];
+    const cls = op & 7;
+    const a = (): Expr => m.local.get(A, i32);
+    switch (cls) {
+      case 0x07: return [this.set(d, this.alu64(pc))];
+      case 0x04: return [this.set(d, this.alu32(pc))];
+      case 0x01: { // LDX
+        const mode = op & 0xe0;
+        const size = [4, 2, 1, 8][(op >> 3) & 3];
+        const sx = mode === 0x80;
+        const load = size === 8 ? m.i64.load(0, 1, a())
+          : size === 4 ? (sx ? m.i64.load32_s(0, 1, a()) : m.i64.load32_u(0, 1, a()))
+          : size === 2 ? (sx ? m.i64.load16_s(0, 1, a()) : m.i64.load16_u(0, 1, a()))
+          : sx ? m.i64.load8_s(0, 1, a()) : m.i64.load8_u(0, 1, a());
+        return [...this.address(pc, s, size, false), this.set(d, load)];
+      }
+      case 0x02: case 0x03: { // ST, STX
+        const size = [4, 2, 1, 8][(op >> 3) & 3];
+        if ((op & 0xe0) === 0xc0) return [...this.address(pc, d, size, true), ...this.atomic(pc, size)];
+        const v = cls === 0x02 ? this.imm64(pc) : this.get(s);
+        const store = size === 8 ? m.i64.store(0, 1, a(), v) : size === 4 ? m.i64.store32(0, 1, a(), v) : size === 2 ? m.i64.store16(0, 1, a(), v) : m.i64.store8(0, 1, a(), v);
+        return [...this.address(pc, d, size, true), store];
+      }
+      case 0x00: { // ld_imm64, else the legacy packet loads below
+        if (op === 0x18) return [this.set(d, k64(m, code.imm[pc], code.immHi[pc]))];
+        break;
+      }
+      case 0x05: case 0x06: {
+        if (op === 0x95) return [m.return(this.get(0))];
+        if (op === 0x85) return code.src[pc] === 1 ? this.localCall(pc) : this.helperCall(pc);
+        if (op === 0x8d) return this.callx(pc);
+        return []; // jumps become Relooper branches
+      }
+    }
+    // BPF_LD ABS/IND
+    return [
+      m.if(m.call('ldabs', [m.i32.const(pc), (op & 0xe0) === 0x40 ? this.lo(s) : m.i32.const(0)], i32), m.return(k64(m, 0, 0))),
+      this.set(0, m.i64.load(0, 8, m.i32.const(this.sc + Scratch.r0))),
+      ...this.clearArgs(),
+    ];
+  }
+
+  private clearArgs(): Expr[] {
+    return [1, 2, 3, 4, 5].map((r) => this.set(r, k64(this.m, 0, 0)));
+  }
+  private storeArgs(): Expr[] {
+    return [1, 2, 3, 4, 5].map((r) => this.m.i64.store(0, 8, this.m.i32.const(this.sc + Scratch.args + (r - 1) * 8), this.get(r)));
+  }
+  private loadR0(): Expr {
+    return this.set(0, this.m.i64.load(0, 8, this.m.i32.const(this.sc + Scratch.r0)));
+  }
+
+  private helperCall(pc: number): Expr[] {
+    const { m } = this;
+    const status = m.call('helper', [m.i32.const(pc), m.local.get(DEPTH, i32)], i32);
+    const call = this.code.helpers[pc]?.tailCall ? m.if(status, m.return(m.i64.load(0, 8, m.i32.const(this.sc + Scratch.r0)))) : m.drop(status);
+    return [...this.storeArgs(), call, this.loadR0(), ...this.clearArgs()];
+  }
+
+  private localCall(pc: number): Expr[] {
+    const { m } = this;
+    const target = pc + 1 + this.code.imm[pc];
+    const depth = (): Expr => m.local.get(DEPTH, i32);
+    return [
+      m.if(m.i32.ge_s(depth(), m.i32.const(MAX_CALL_DEPTH)), this.fault(FaultCode.callDepth, pc, m.i32.add(depth(), m.i32.const(1)), m.i32.const(0), m.i32.const(0))),
+      m.if(
+        m.global.get(`ov${target}`, i32),
+        m.block(null, [...this.storeArgs(), m.call('callReplaced', [m.i32.const(target), m.local.get(DEPTH, i32)], none), this.loadR0()], none),
+        this.set(0, m.call(`f${target}`, [1, 2, 3, 4, 5].map((r) => this.get(r)).concat(m.i32.add(m.local.get(DEPTH, i32), m.i32.const(1))), i64)),
+      ),
+    ];
+  }
+
+  private callx(pc: number): Expr[] {
+    const { m } = this;
+    return [
+      m.i64.store(0, 8, m.i32.const(this.sc + Scratch.target), this.get(this.code.dst[pc])),
+      ...this.storeArgs(),
+      m.call('callx', [m.i32.const(pc), m.local.get(DEPTH, i32)], none),
+      this.loadR0(),
+    ];
+  }
+
+  private atomic(pc: number, size: number): Expr[] {
+    const { m, code } = this;
+    const aop = code.imm[pc];
+    const s = code.src[pc];
+    const a = (): Expr => m.local.get(A, i32);
+    const fetch = aop & 1;
+    if (size === 4) {
+      const old = (): Expr => m.local.get(S, i32); // the shadow word is no longer needed: reuse S for the old value
+      const src = this.lo(s);
+      let next: Expr;
+      switch (aop & ~1) {
+        case 0x00: next = m.i32.add(old(), src); break;
+        case 0x40: next = m.i32.or(old(), src); break;
+        case 0x50: next = m.i32.and(old(), src); break;
+        case 0xa0: next = m.i32.xor(old(), src); break;
+        case 0xe0: next = src; break;
+        default: next = m.select(m.i32.eq(old(), this.lo(0)), src, old());
+      }
+      const out: Expr[] = [m.local.set(S, m.i32.load(0, 1, a())), m.i32.store(0, 1, a(), next)];
+      if (aop === 0xf1) out.push(this.set(0, m.i64.extend_u(old())));
+      else if (fetch) out.push(this.set(s, m.i64.extend_u(old())));
+      return out;
+    }
+    const old = (): Expr => m.local.get(U, i64);
+    const src = this.get(s);
+    let next: Expr;
+    switch (aop & ~1) {
+      case 0x00: next = m.i64.add(old(), src); break;
+      case 0x40: next = m.i64.or(old(), src); break;
+      case 0x50: next = m.i64.and(old(), src); break;
+      case 0xa0: next = m.i64.xor(old(), src); break;
+      case 0xe0: next = src; break;
+      default: next = m.select(m.i64.eq(old(), this.get(0)), src, old());
+    }
+    const out: Expr[] = [m.local.set(U, m.i64.load(0, 1, a())), m.i64.store(0, 1, a(), next)];
+    if (aop === 0xf1) out.push(this.set(0, old()));
+    else if (fetch) out.push(this.set(s, old()));
+    return out;
+  }
+
+  private alu64(pc: number): Expr {
+    const { m, code } = this;
+    const op = code.op[pc] & 0xf0;
+    const x = code.op[pc] & 0x08;
+    const d = code.dst[pc];
+    const a = this.get(d);
+    const b = x ? this.get(code.src[pc]) : this.imm64(pc);
+    const signed = code.off[pc] === 1;
+    switch (op) {
+      case 0x00: return m.i64.add(a, b);
+      case 0x10: return m.i64.sub(a, b);
+      case 0x20: return m.i64.mul(a, b);
+      case 0x40: return m.i64.or(a, b);
+      case 0x50: return m.i64.and(a, b);
+      case 0xa0: return m.i64.xor(a, b);
+      case 0x60: return m.i64.shl(a, b);
+      case 0x70: return m.i64.shr_u(a, b);
+      case 0xc0: return m.i64.shr_s(a, b);
+      case 0x80: return m.i64.sub(k64(m, 0, 0), a);
+      case 0x30: case 0x90: return this.divmod64(op === 0x90, signed, a, b, d);
+      case 0xb0: {
+        if (!x) return b;
+        const w = code.off[pc];
+        return w === 8 ? m.i64.extend8_s(b) : w === 16 ? m.i64.extend16_s(b) : w === 32 ? m.i64.extend32_s(b) : b;
+      }
+      case 0xd0: return this.swap(code.imm[pc], a);
+    }
+    throw new Error(`alu64 opcode 0x${code.op[pc].toString(16)} at ${pc}`);
+  }
+
+  private divmod64(mod: boolean, signed: boolean, a: Expr, b: Expr, d: number): Expr {
+    const { m } = this;
+    const div = (): Expr => m.local.get(T, i64);
+    const setB = m.local.set(T, b);
+    const zero = m.i64.eqz(div());
+    const minus1 = m.i64.eq(div(), k64(m, -1, -1));
+    let result: Expr;
+    if (!signed) result = m.if(zero, mod ? this.get(d) : k64(m, 0, 0), mod ? m.i64.rem_u(a, div()) : m.i64.div_u(a, div()));
+    else if (mod) result = m.if(zero, this.get(d), m.if(minus1, k64(m, 0, 0), m.i64.rem_s(a, div())));
+    else result = m.if(zero, k64(m, 0, 0), m.if(minus1, m.i64.sub(k64(m, 0, 0), this.get(d)), m.i64.div_s(a, div())));
+    return m.block(null, [setB, result], i64);
+  }
+
+  private alu32(pc: number): Expr {
+    const { m, code } = this;
+    const op = code.op[pc] & 0xf0;
+    const x = code.op[pc] & 0x08;
+    const d = code.dst[pc];
+    const a = this.lo(d);
+    const b = x ? this.lo(code.src[pc]) : m.i32.const(code.imm[pc]);
+    const signed = code.off[pc] === 1;
+    const z = (v: Expr): Expr => m.i64.extend_u(v);
+    switch (op) {
+      case 0x00: return z(m.i32.add(a, b));
+      case 0x10: return z(m.i32.sub(a, b));
+      case 0x20: return z(m.i32.mul(a, b));
+      case 0x40: return z(m.i32.or(a, b));
+      case 0x50: return z(m.i32.and(a, b));
+      case 0xa0: return z(m.i32.xor(a, b));
+      case 0x60: return z(m.i32.shl(a, b));
+      case 0x70: return z(m.i32.shr_u(a, b));
+      case 0xc0: return z(m.i32.shr_s(a, b));
+      case 0x80: return z(m.i32.sub(m.i32.const(0), a));
+      case 0x30: case 0x90: {
+        const div = (): Expr => m.local.get(S, i32);
+        const zero = m.i32.eqz(div());
+        const minus1 = m.i32.eq(div(), m.i32.const(-1));
+        const mod = op === 0x90;
+        let r: Expr;
+        if (!signed) r = m.if(zero, mod ? this.lo(d) : m.i32.const(0), mod ? m.i32.rem_u(a, div()) : m.i32.div_u(a, div()));
+        else if (mod) r = m.if(zero, this.lo(d), m.if(minus1, m.i32.const(0), m.i32.rem_s(a, div())));
+        else r = m.if(zero, m.i32.const(0), m.if(minus1, m.i32.sub(m.i32.const(0), this.lo(d)), m.i32.div_s(a, div())));
+        return z(m.block(null, [m.local.set(S, b), r], i32));
+      }
+      case 0xb0: {
+        if (!x) return k64(m, code.imm[pc], 0);
+        const w = code.off[pc];
+        return z(w === 8 ? m.i32.extend8_s(b) : w === 16 ? m.i32.extend16_s(b) : b);
+      }
+      case 0xd0: {
+        const bits = code.imm[pc];
+        if (x) return this.swap(bits, this.get(d)); // to big endian: a byte swap on this little-endian machine
+        return bits === 16 ? m.i64.and(this.get(d), k64(m, 0xffff, 0)) : bits === 32 ? z(a) : this.get(d);
+      }
+    }
+    throw new Error(`alu32 opcode 0x${code.op[pc].toString(16)} at ${pc}`);
+  }
+
+  private bswap32(v: Expr, tmp: number): Expr {
+    const { m } = this;
+    const t = (): Expr => m.local.get(tmp, i32);
+    const swapped = m.i32.or(m.i32.shr_u(m.i32.and(t(), m.i32.const(0xff00ff00 | 0)), m.i32.const(8)), m.i32.shl(m.i32.and(t(), m.i32.const(0x00ff00ff)), m.i32.const(8)));
+    return m.block(null, [m.local.set(tmp, v), m.i32.rotl(swapped, m.i32.const(16))], i32);
+  }
+
+  private swap(bits: number, v: Expr): Expr {
+    const { m } = this;
+    if (bits === 16) {
+      return m.block(null, [m.local.set(T, v), m.i64.or(m.i64.shl(m.i64.and(m.local.get(T, i64), k64(m, 0xff, 0)), k64(m, 8, 0)), m.i64.and(m.i64.shr_u(m.local.get(T, i64), k64(m, 8, 0)), k64(m, 0xff, 0)))], i64);
+    }
+    if (bits === 32) return m.i64.extend_u(this.bswap32(m.i32.wrap(v), S));
+    return m.block(null, [
+      m.local.set(T, v),
+      m.i64.or(
+        m.i64.shl(m.i64.extend_u(this.bswap32(m.i32.wrap(m.local.get(T, i64)), S)), k64(m, 32, 0)),
+        m.i64.extend_u(this.bswap32(m.i32.wrap(m.i64.shr_u(m.local.get(T, i64), k64(m, 32, 0))), A)),
+      ),
+    ], i64);
+  }
+
+  private condition(pc: number): Expr {
+    const { m, code } = this;
+    const op = code.op[pc];
+    const x = op & 0x08;
+    const cond = op & 0xf0;
+    const d = code.dst[pc];
+    if ((op & 7) === 0x05) {
+      const a = this.get(d);
+      const b = x ? this.get(code.src[pc]) : this.imm64(pc);
+      switch (cond) {
+        case 0x10: return m.i64.eq(a, b);
+        case 0x50: return m.i64.ne(a, b);
+        case 0x40: return m.i64.ne(m.i64.and(a, b), k64(m, 0, 0));
+        case 0x20: return m.i64.gt_u(a, b);
+        case 0x30: return m.i64.ge_u(a, b);
+        case 0xa0: return m.i64.lt_u(a, b);
+        case 0xb0: return m.i64.le_u(a, b);
+        case 0x60: return m.i64.gt_s(a, b);
+        case 0x70: return m.i64.ge_s(a, b);
+        case 0xc0: return m.i64.lt_s(a, b);
+        case 0xd0: return m.i64.le_s(a, b);
+      }
+    } else {
+      const a = this.lo(d);
+      const b = x ? this.lo(code.src[pc]) : m.i32.const(code.imm[pc]);
+      switch (cond) {
+        case 0x10: return m.i32.eq(a, b);
+        case 0x50: return m.i32.ne(a, b);
+        case 0x40: return m.i32.ne(m.i32.and(a, b), m.i32.const(0));
+        case 0x20: return m.i32.gt_u(a, b);
+        case 0x30: return m.i32.ge_u(a, b);
+        case 0xa0: return m.i32.lt_u(a, b);
+        case 0xb0: return m.i32.le_u(a, b);
+        case 0x60: return m.i32.gt_s(a, b);
+        case 0x70: return m.i32.ge_s(a, b);
+        case 0xc0: return m.i32.lt_s(a, b);
+        case 0xd0: return m.i32.le_s(a, b);
+      }
+    }
+    throw new Error(`jump opcode 0x${op.toString(16)} at ${pc}`);
+  }
+}

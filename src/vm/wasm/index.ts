@@ -1,0 +1,300 @@
+import { VmFault, type InstructionSite, type VmFaultKind } from '../../errors/index.js';
+import { MAX_CALL_DEPTH, MAX_TAIL_CALLS, STACK_SIZE } from '../../isa/opcodes.js';
+import type { EngineOptions, Executable, ExecutableSpec, ExecutionEngine } from '../engine.js';
+import type { ArgIndex, HelperCall, HelperResult, HelperSpec } from '../helper.js';
+import { decodeCode, type Code } from '../interp/code.js';
+import { legacyPacketLoad, NO_LEGACY_PACKET } from '../legacy-load.js';
+import type { RunState } from '../run-state.js';
+import { FaultCode, Scratch } from './abi.js';
+import { compileToWasm } from './codegen.js';
+
+const TWO32 = 4294967296;
+
+interface WasmExports {
+  run32(r1: number): number;
+  [name: string]: unknown;
+}
+
+/** A compiled program with what the host side of its imports needs. */
+interface Compiled {
+  exe: Executable;
+  code: Code;
+  exports: WasmExports;
+  entry: Map<number, (depth: number) => void>;
+  flags: Map<number, WebAssembly.Global>;
+  replacements: Map<number, Compiled>;
+}
+
+/** Reusable per-nesting-level helper call state (a bpf_loop callback calls helpers one level deeper). */
+interface Level {
+  lo: Int32Array;
+  hi: Int32Array;
+  at: { c: Compiled; pc: number; depth: number };
+  call: HelperCall;
+}
+
+/**
+ * The WebAssembly engine: each program becomes one wasm module (src/vm/wasm/codegen.ts) that
+ * shares the address space's memory, so packets, maps, stacks and globals are where the
+ * interpreter has them and a fault is reported exactly as the interpreter reports it. Helpers,
+ * freplace targets, callx and tail calls go through the host; everything else runs in wasm.
+ */
+export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
+  const { space, registry } = opts;
+  const stack = space.alloc(MAX_CALL_DEPTH * STACK_SIZE, 'stack');
+  const scratch = space.allocPrivate(Scratch.size, 'wasm scratch');
+  const layout = { scratch, stackTop: stack.addr + stack.size, limit: space.limit };
+  const budget = new WebAssembly.Global({ value: 'i32', mutable: true }, 0);
+  const byUid = new Map<number, Compiled>();
+  let state: RunState = undefined!;
+  const levels: Level[] = [];
+  let level = 0;
+
+  const site = (c: Compiled, pc: number): InstructionSite => {
+    const s: InstructionSite = { program: c.exe.spec.name, insn: pc };
+    const src = c.exe.spec.sourceOf?.(pc);
+    if (src) s.source = src;
+    return s;
+  };
+  const fail = (c: Compiled, pc: number, kind: VmFaultKind, message: string): never => {
+    state.budget = budget.value as number;
+    throw new VmFault(kind, site(c, pc), message);
+  };
+  const dv = (): DataView => space.dv;
+  const readU64 = (addr: number): bigint => dv().getBigUint64(addr, true);
+  const writeArg = (addr: number, v: bigint | number): void => {
+    if (typeof v === 'number' && v >= 0 && v < TWO32) {
+      dv().setUint32(addr, v, true);
+      dv().setUint32(addr + 4, 0, true);
+    } else {
+      dv().setBigUint64(addr, BigInt.asUintN(64, BigInt(v)), true);
+    }
+  };
+  const writeResult = (r: HelperResult): void => {
+    if (typeof r === 'number' && Number.isInteger(r) && r >= -(2 ** 53) && r <= 2 ** 53) {
+      dv().setInt32(scratch + Scratch.r0, r % TWO32 | 0, true);
+      dv().setInt32(scratch + Scratch.r0 + 4, Math.floor(r / TWO32) | 0, true);
+    } else {
+      dv().setBigUint64(scratch + Scratch.r0, BigInt.asUintN(64, typeof r === 'bigint' ? r : BigInt(r)), true);
+    }
+  };
+
+  /** A call from `from` into another program's function: the tracker's hooks around it. */
+  const crossCall = (from: Compiled, to: Compiled, slot: number, depth: number): void => {
+    state.onEnter?.(to.exe, 'call');
+    to.entry.get(slot)!(depth);
+    if (state.onReturn) state.onReturn(from.exe, to.exe, readU64(scratch + Scratch.r0));
+  };
+
+  const makeLevel = (): Level => {
+    const lo = new Int32Array(6);
+    const hi = new Int32Array(6);
+    const at = { c: undefined! as Compiled, pc: 0, depth: 0 };
+    const call: HelperCall = {
+      space,
+      get state(): RunState {
+        return state;
+      },
+      get exe(): Executable {
+        return at.c.exe;
+      },
+      get insn(): number {
+        return at.pc;
+      },
+      lo: (i: ArgIndex) => lo[i] >>> 0,
+      hi: (i: ArgIndex) => hi[i] >>> 0,
+      u64: (i: ArgIndex) => (BigInt(hi[i] >>> 0) << 32n) | BigInt(lo[i] >>> 0),
+      addr(i: ArgIndex): number {
+        if (hi[i] !== 0) this.fault(`argument ${i} (0x${this.u64(i).toString(16)}) is not an address`);
+        return lo[i] >>> 0;
+      },
+      callFunction(addr: bigint | number, args: readonly (bigint | number)[]): bigint {
+        const target = registry.resolve(addr);
+        if (!target) this.fault(`callback 0x${BigInt(addr).toString(16)} is not the address of a function`);
+        const { c, pc, depth } = at;
+        if (depth + 1 > MAX_CALL_DEPTH) fail(c, pc, 'call-depth', `callback would be frame ${depth + 1}; at most ${MAX_CALL_DEPTH} frames`);
+        const callee = compiledOf(target!.exe);
+        for (let k = 0; k < 5; k++) writeArg(scratch + Scratch.args + k * 8, args[k] ?? 0);
+        budget.value = state.budget;
+        try {
+          callee.entry.get(target!.slot)!(depth + 1);
+        } finally {
+          state.budget = budget.value as number;
+          Object.assign(at, { c, pc, depth });
+        }
+        return readU64(scratch + Scratch.r0);
+      },
+      fault(message: string): never {
+        const name = at.c.code.helpers[at.pc]?.name ?? 'helper';
+        return fail(at.c, at.pc, 'helper', `${name}: ${message}`);
+      },
+    };
+    return { lo, hi, at, call };
+  };
+
+  const compiledOf = (exe: Executable): Compiled => {
+    const c = byUid.get(exe.uid);
+    if (!c) throw new Error(`executable ${exe.spec.name} (uid ${exe.uid}) was not compiled by this wasm engine`);
+    return c;
+  };
+
+  /** A helper call from `c` at `pc`: arguments in scratch, r0 left there; 1 when a tail call ran instead. */
+  const runHelper = (c: Compiled, h: HelperSpec, pc: number, depth: number): number => {
+    if (++level >= levels.length) while (levels.length <= level) levels.push(makeLevel());
+    const l = levels[level];
+    const d = dv();
+    for (let k = 1; k <= 5; k++) {
+      l.lo[k] = d.getInt32(scratch + Scratch.args + (k - 1) * 8, true);
+      l.hi[k] = d.getInt32(scratch + Scratch.args + (k - 1) * 8 + 4, true);
+    }
+    l.at.c = c;
+    l.at.pc = pc;
+    l.at.depth = depth;
+    state.budget = budget.value as number;
+    try {
+      if (h.tailCall) {
+        const target = h.tailCall(l.call);
+        if (target && state.tailCalls < MAX_TAIL_CALLS) {
+          state.tailCalls++;
+          state.onEnter?.(target, 'tail-call');
+          const t = compiledOf(target);
+          const ctxLo = l.lo[1];
+          const ctxHi = l.hi[1];
+          level--;
+          dv().setInt32(scratch + Scratch.args, ctxLo, true);
+          dv().setInt32(scratch + Scratch.args + 4, ctxHi, true);
+          for (let k = 1; k < 5; k++) dv().setBigUint64(scratch + Scratch.args + k * 8, 0n, true);
+          budget.value = state.budget;
+          t.entry.get(0)!(depth);
+          level++;
+          return 1;
+        }
+      }
+      writeResult(h.fn(l.call));
+      budget.value = state.budget;
+      return 0;
+    } finally {
+      level--;
+    }
+  };
+
+  const imports = (self: () => Compiled): WebAssembly.Imports => ({
+    env: {
+      memory: space.memory,
+      budget,
+      fault(code: number, pc: number, x: number, y: number, z: number): void {
+        const c = self();
+        if (code === FaultCode.budget) fail(c, pc, 'budget', `instruction budget of ${state.initialBudget} exhausted (a loop that never ends?); raise it with --budget`);
+        if (code === FaultCode.callDepth) fail(c, pc, 'call-depth', `call would be frame ${x}; at most ${MAX_CALL_DEPTH} frames (the kernel's limit)`);
+        const size = z & 0xff;
+        const write = (z & 0x100) !== 0;
+        const a = x >>> 0;
+        if (y !== 0 || a >= space.limit) fail(c, pc, 'out-of-bounds', `${write ? 'write' : 'read'} of ${size} bytes at 0x${((BigInt(y >>> 0) << 32n) | BigInt(a)).toString(16)}: not an address of any region`);
+        if (write && space.accessible(a, size, false)) fail(c, pc, 'read-only', `write of ${size} bytes: ${space.describe(a, size)}, which is read-only`);
+        fail(c, pc, 'out-of-bounds', `${write ? 'write' : 'read'} of ${size} bytes: ${space.describe(a, size)}`);
+      },
+      helper(pc: number, depth: number): number {
+        const c = self();
+        return runHelper(c, c.code.helpers[pc]!, pc, depth);
+      },
+      callReplaced(slot: number, depth: number): void {
+        const c = self();
+        const r = c.replacements.get(slot)!;
+        crossCall(c, r, 0, depth + 1);
+      },
+      callx(pc: number, depth: number): void {
+        const c = self();
+        const lo = dv().getUint32(scratch + Scratch.target, true);
+        const hi = dv().getUint32(scratch + Scratch.target + 4, true);
+        const addr = hi * TWO32 + lo;
+        const target = hi < 0x200000 ? registry.resolve(addr) : undefined;
+        if (target) {
+          if (depth + 1 > MAX_CALL_DEPTH) fail(c, pc, 'call-depth', `call would be frame ${depth + 1}; at most ${MAX_CALL_DEPTH} frames (the kernel's limit)`);
+          const t = compiledOf(target.exe);
+          const r = t.replacements.get(target.slot);
+          if (r) crossCall(c, r, 0, depth + 1);
+          else if (t !== c) crossCall(c, t, target.slot, depth + 1);
+          else t.entry.get(target.slot)!(depth + 1);
+          return;
+        }
+        const h = c.exe.spec.callxHelperIds && hi === 0 ? c.exe.spec.helpers.get(lo) : undefined;
+        if (!h) fail(c, pc, 'bad-call', `callx through r${c.code.dst[pc]} = 0x${((BigInt(hi) << 32n) | BigInt(lo)).toString(16)}, which is not the address of a function`);
+        // A helper reached through callx (conformance convention): same path as a direct call.
+        runHelper(c, h!, pc, depth);
+      },
+      ldabs(pc: number, index: number): number {
+        const c = self();
+        const v = legacyPacketLoad(space, state, c.code.op[pc], c.code.imm[pc], index);
+        if (v === null) fail(c, pc, 'bad-instruction', NO_LEGACY_PACKET);
+        if (v === undefined) return 1;
+        dv().setUint32(scratch + Scratch.r0, v! >>> 0, true);
+        dv().setUint32(scratch + Scratch.r0 + 4, 0, true);
+        return 0;
+      },
+    },
+  });
+
+  const runFrom = (c: Compiled, s: RunState, body: () => void): void => {
+    state = s;
+    level = 0;
+    budget.value = s.budget;
+    try {
+      body();
+    } finally {
+      s.budget = budget.value as number;
+    }
+    void c;
+  };
+
+  return {
+    name: 'wasm',
+    compile(spec: ExecutableSpec): Executable {
+      const uid = registry.allocateUid();
+      const code = decodeCode(uid, spec);
+      const { binary, entries } = compileToWasm(code, layout);
+      let compiled: Compiled | undefined;
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(binary as Uint8Array<ArrayBuffer>), imports(() => compiled!));
+      const exports = instance.exports as unknown as WasmExports;
+      const exe: Executable = {
+        uid,
+        engine: 'wasm',
+        spec,
+        run(s: RunState, r1: bigint | number, r2: bigint | number = 0): bigint {
+          writeArg(scratch + Scratch.args, r1);
+          writeArg(scratch + Scratch.args + 8, r2);
+          for (let k = 2; k < 5; k++) writeArg(scratch + Scratch.args + k * 8, 0);
+          runFrom(compiled!, s, () => compiled!.entry.get(0)!(1));
+          return readU64(scratch + Scratch.r0);
+        },
+        runU32(s: RunState, r1: number): number {
+          state = s;
+          level = 0;
+          budget.value = s.budget;
+          try {
+            return exports.run32(r1) >>> 0;
+          } finally {
+            s.budget = budget.value as number;
+          }
+        },
+        replaceFunction(slot: number, replacement: Executable | null): void {
+          const flag = compiled!.flags.get(slot);
+          if (!flag) throw new Error(`slot ${slot} of ${spec.name} is not a function entry`);
+          if (replacement) compiled!.replacements.set(slot, compiledOf(replacement));
+          else compiled!.replacements.delete(slot);
+          flag.value = replacement ? 1 : 0;
+        },
+      };
+      compiled = {
+        exe,
+        code,
+        exports,
+        entry: new Map(entries.map((e) => [e, exports[`e${e}`] as (depth: number) => void])),
+        flags: new Map(entries.map((e) => [e, exports[`ov${e}`] as WebAssembly.Global])),
+        replacements: new Map(),
+      };
+      byUid.set(uid, compiled);
+      registry.register(exe);
+      return exe;
+    },
+  };
+}
