@@ -24,9 +24,11 @@ export interface XdpRunResult {
 export class XdpExecutor {
   readonly tracker: RunTracker;
   private readonly state: RunState;
+  /** The helpers' view of the run, reused so that a packet allocates nothing. */
+  private readonly host: { xdp: XdpBuffer | undefined } = { xdp: undefined };
 
-  constructor(private readonly chains: ChainTable, programOf: (exe: Executable) => Program | undefined, budget?: number) {
-    this.tracker = new RunTracker(programOf);
+  constructor(private readonly chains: ChainTable, programOf: (exe: Executable) => Program | undefined, budget?: number, opts: { timing?: boolean } = {}) {
+    this.tracker = new RunTracker(programOf, opts.timing ?? true);
     this.state = new RunState({ budget });
     this.tracker.attach(this.state);
   }
@@ -35,7 +37,8 @@ export class XdpExecutor {
     let p = prog;
     let ran = 0;
     for (;;) {
-      this.state.reset({ xdp: buffer });
+      this.host.xdp = buffer;
+      this.state.reset(this.host);
       this.tracker.begin(p);
       let retval: number;
       try {

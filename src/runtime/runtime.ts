@@ -52,6 +52,11 @@ export interface RuntimeOptions {
   maxDataBytes?: number;
   /** Possible CPUs (per-CPU maps hold one value each); default: this machine's. */
   possibleCpus?: number;
+  /**
+   * Keep each program's runTimeNs (default true). Off, only run counts are kept, like the kernel
+   * with kernel.bpf_stats_enabled=0: timing reads a clock at every switch between programs.
+   */
+  statsTiming?: boolean;
   /** The CPU programs run on (bpf_get_smp_processor_id, per-CPU maps); default 0. */
   cpu?: number;
   clock?: Clock;
@@ -76,6 +81,7 @@ export class Runtime {
   readonly engine: ExecutionEngine;
   readonly traceLines: TraceLine[] = [];
   readonly chains = new ChainTable();
+  readonly statsTiming: boolean;
   readonly links = new LinkRegistry();
   readonly executor: XdpExecutor;
   readonly xdp: XdpAttachments;
@@ -113,7 +119,8 @@ export class Runtime {
     this.helpers = xdpHelperTable(this.services);
     const engineName = opts.engine ?? DEFAULT_ENGINE;
     this.engine = engineFactory(engineName)({ space: this.space, registry: this.code });
-    this.executor = new XdpExecutor(this.chains, (exe) => this.programsByUid.get(exe.uid));
+    this.statsTiming = opts.statsTiming ?? true;
+    this.executor = new XdpExecutor(this.chains, (exe) => this.programsByUid.get(exe.uid), undefined, { timing: this.statsTiming });
     this.xdp = new XdpAttachments(this.executor, this.links);
     this.dispatchers = new XdpDispatchers(this);
     this.mprogs = new XdpMprogs(this);
@@ -307,7 +314,7 @@ export class Runtime {
 
   /** BPF_PROG_TEST_RUN (chain calls followed, statistics kept). */
   testRun(p: Program, input: XdpTestRunInput): XdpTestRunOutput {
-    const executor = input.budget === undefined ? this.executor : new XdpExecutor(this.chains, (exe) => this.programsByUid.get(exe.uid), input.budget);
+    const executor = input.budget === undefined ? this.executor : new XdpExecutor(this.chains, (exe) => this.programsByUid.get(exe.uid), input.budget, { timing: this.statsTiming });
     return xdpTestRun(p, this.space, { devices: this.fabric, execute: (b) => executor.run(p, b), ...input });
   }
 

@@ -15,12 +15,18 @@ export interface ProgramObserver {
  * program (freplace, callx) pauses the caller until it returns.
  */
 export class RunTracker {
+  /** Programs in progress, innermost last: `stack[0..depth)` (no array resizing per packet). */
   private readonly stack: Program[] = [];
+  private depth = 0;
   private since = 0n;
   private state: RunState | undefined;
   observer: ProgramObserver | undefined;
 
-  constructor(private readonly programOf: (exe: Executable) => Program | undefined) {}
+  /**
+   * With `timing` off only run counts are kept, as the kernel keeps run_time_ns only with
+   * kernel.bpf_stats_enabled: reading a clock twice per program costs more than a small program.
+   */
+  constructor(private readonly programOf: (exe: Executable) => Program | undefined, private readonly timing = true) {}
 
   /** Hook the tracker into a run state. */
   attach(state: RunState): void {
@@ -30,34 +36,35 @@ export class RunTracker {
       if (!p) return;
       this.charge();
       if (kind === 'tail-call') {
-        const left = this.stack.pop();
+        const left = this.pop();
         if (left) this.observer?.finished(left, state, undefined);
       }
-      this.stack.push(p);
+      this.push(p);
       p.stats.runCount++;
       this.observer?.started(p, state);
     };
     state.onReturn = (exe, from, r0) => {
       this.charge();
-      const done = this.stack.pop();
+      const done = this.pop();
       if (done && this.programOf(from) === done) this.observer?.finished(done, state, Number(r0 & 0xffffffffn));
       const p = this.programOf(exe);
-      if (p && this.stack[this.stack.length - 1] !== p) this.stack.push(p);
+      if (p && this.top() !== p) this.push(p);
     };
   }
 
   begin(p: Program): void {
-    this.stack.length = 0;
-    this.stack.push(p);
+    this.depth = 0;
+    this.push(p);
     p.stats.runCount++;
-    this.since = process.hrtime.bigint();
+    if (this.timing) this.since = process.hrtime.bigint();
     if (this.observer && this.state) this.observer.started(p, this.state);
   }
 
   /** Time since the last switch goes to the program on top. */
   private charge(): void {
+    if (!this.timing) return;
     const now = process.hrtime.bigint();
-    const top = this.stack[this.stack.length - 1];
+    const top = this.top();
     if (top) top.stats.runTimeNs += Number(now - this.since);
     this.since = now;
   }
@@ -65,8 +72,18 @@ export class RunTracker {
   /** The run ended with `retval` from the program on top. */
   end(retval?: number): void {
     this.charge();
-    const top = this.stack[this.stack.length - 1];
+    const top = this.top();
     if (top && this.observer && this.state) this.observer.finished(top, this.state, retval);
-    this.stack.length = 0;
+    this.depth = 0;
+  }
+
+  private push(p: Program): void {
+    this.stack[this.depth++] = p;
+  }
+  private pop(): Program | undefined {
+    return this.depth > 0 ? this.stack[--this.depth] : undefined;
+  }
+  private top(): Program | undefined {
+    return this.depth > 0 ? this.stack[this.depth - 1] : undefined;
   }
 }

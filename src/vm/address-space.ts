@@ -61,17 +61,20 @@ export class AddressSpace {
     this.refreshViews();
   }
 
-  /** Byte view of the whole memory; re-read after any allocation (growth detaches old views). */
+  /**
+   * Byte view of the whole memory; re-read after any allocation. Growth detaches the old buffer,
+   * which empties every view of it: an empty byte view is the (cheap) sign to renew them.
+   */
   get u8(): Uint8Array {
-    if (this._u8.buffer !== this.memory.buffer) this.refreshViews();
+    if (this._u8.length === 0) this.refreshViews();
     return this._u8;
   }
   get u32(): Uint32Array {
-    if (this._u32.buffer !== this.memory.buffer) this.refreshViews();
+    if (this._u8.length === 0) this.refreshViews();
     return this._u32;
   }
   get dv(): DataView {
-    if (this._dv.buffer !== this.memory.buffer) this.refreshViews();
+    if (this._u8.length === 0) this.refreshViews();
     return this._dv;
   }
 

@@ -5,6 +5,8 @@ export const Scratch = {
   args: 8,
   /** callx: the register holding the target. */
   target: 48,
+  /** The run's remaining instruction budget (i32), shared by every module of the engine. */
+  budget: 56,
   size: 64,
 } as const;
 

@@ -51,7 +51,6 @@ export function compileToWasm(code: Code, layout: CodegenLayout, opts: { text?: 
     m.setFeatures(binaryen.Features.MVP | binaryen.Features.SignExt | binaryen.Features.MutableGlobals);
     m.setMemory(1, 65536, null, [], false, false, 'mem');
     m.addMemoryImport('mem', 'env', 'memory');
-    m.addGlobalImport('budget', 'env', 'budget', i32, true);
     m.addFunctionImport('fault', 'env', 'fault', binaryen.createType([i32, i32, i32, i32, i32]), none);
     m.addFunctionImport('helper', 'env', 'helper', binaryen.createType([i32, i32]), i32);
     m.addFunctionImport('callReplaced', 'env', 'callReplaced', binaryen.createType([i32, i32]), none);
@@ -139,9 +138,11 @@ class FunctionGen {
 
   private block(slots: number[]): Expr[] {
     const { m } = this;
+    const cell = (): Expr => m.i32.const(this.sc + Scratch.budget);
     const out: Expr[] = [
-      m.global.set('budget', m.i32.sub(m.global.get('budget', i32), m.i32.const(slots.length))),
-      m.if(m.i32.lt_s(m.global.get('budget', i32), m.i32.const(0)), this.fault(FaultCode.budget, slots[0], m.i32.const(0), m.i32.const(0), m.i32.const(0))),
+      m.local.set(S, m.i32.sub(m.i32.load(0, 4, cell()), m.i32.const(slots.length))),
+      m.i32.store(0, 4, cell(), m.local.get(S, i32)),
+      m.if(m.i32.lt_s(m.local.get(S, i32), m.i32.const(0)), this.fault(FaultCode.budget, slots[0], m.i32.const(0), m.i32.const(0), m.i32.const(0))),
     ];
     for (const pc of slots) out.push(...this.instruction(pc));
     return out;

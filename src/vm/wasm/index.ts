@@ -9,6 +9,7 @@ import { FaultCode, Scratch } from './abi.js';
 import { compileToWasm } from './codegen.js';
 
 const TWO32 = 4294967296;
+const MAX_CELL = 0x7fffffff;
 
 interface WasmExports {
   run32(r1: number): number;
@@ -19,10 +20,17 @@ interface WasmExports {
 interface Compiled {
   exe: Executable;
   code: Code;
-  exports: WasmExports;
+  /** Filled by `instantiate`, which `ready` calls before the first use. */
   entry: Map<number, (depth: number) => void>;
   flags: Map<number, WebAssembly.Global>;
   replacements: Map<number, Compiled>;
+  instantiate(): void;
+}
+
+/** The program's module, built and instantiated on first use (loading never pays for code it does not run). */
+function ready(c: Compiled): Compiled {
+  if (c.entry.size === 0) c.instantiate();
+  return c;
 }
 
 /** Reusable per-nesting-level helper call state (a bpf_loop callback calls helpers one level deeper). */
@@ -44,7 +52,19 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   const stack = space.alloc(MAX_CALL_DEPTH * STACK_SIZE, 'stack');
   const scratch = space.allocPrivate(Scratch.size, 'wasm scratch');
   const layout = { scratch, stackTop: stack.addr + stack.size, limit: space.limit };
-  const budget = new WebAssembly.Global({ value: 'i32', mutable: true }, 0);
+  /** The budget cell in scratch memory, through a view renewed when the memory grows. */
+  let words = new Int32Array(space.memory.buffer);
+  const budgetIndex = (scratch + Scratch.budget) >>> 2;
+  // Growth detaches the old buffer, which leaves the view empty.
+  const cells = (): Int32Array => (words.length === 0 ? (words = new Int32Array(space.memory.buffer)) : words);
+  const budget = {
+    get value(): number {
+      return cells()[budgetIndex];
+    },
+    set value(v: number) {
+      cells()[budgetIndex] = v;
+    },
+  };
   const byUid = new Map<number, Compiled>();
   let state: RunState = undefined!;
   const levels: Level[] = [];
@@ -57,7 +77,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     return s;
   };
   const fail = (c: Compiled, pc: number, kind: VmFaultKind, message: string): never => {
-    state.budget = budget.value as number;
+    state.budget = budget.value;
     throw new VmFault(kind, site(c, pc), message);
   };
   const dv = (): DataView => space.dv;
@@ -119,7 +139,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         try {
           callee.entry.get(target!.slot)!(depth + 1);
         } finally {
-          state.budget = budget.value as number;
+          state.budget = budget.value;
           Object.assign(at, { c, pc, depth });
         }
         return readU64(scratch + Scratch.r0);
@@ -135,7 +155,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   const compiledOf = (exe: Executable): Compiled => {
     const c = byUid.get(exe.uid);
     if (!c) throw new Error(`executable ${exe.spec.name} (uid ${exe.uid}) was not compiled by this wasm engine`);
-    return c;
+    return ready(c);
   };
 
   /** A helper call from `c` at `pc`: arguments in scratch, r0 left there; 1 when a tail call ran instead. */
@@ -150,7 +170,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     l.at.c = c;
     l.at.pc = pc;
     l.at.depth = depth;
-    state.budget = budget.value as number;
+    state.budget = budget.value;
     try {
       if (h.tailCall) {
         const target = h.tailCall(l.call);
@@ -181,7 +201,6 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   const imports = (self: () => Compiled): WebAssembly.Imports => ({
     env: {
       memory: space.memory,
-      budget,
       fault(code: number, pc: number, x: number, y: number, z: number): void {
         const c = self();
         if (code === FaultCode.budget) fail(c, pc, 'budget', `instruction budget of ${state.initialBudget} exhausted (a loop that never ends?); raise it with --budget`);
@@ -234,27 +253,28 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     },
   });
 
-  const runFrom = (c: Compiled, s: RunState, body: () => void): void => {
+  const runFrom = (s: RunState, body: () => void): void => {
     state = s;
     level = 0;
-    budget.value = s.budget;
+    const extra = s.budget > MAX_CELL ? s.budget - MAX_CELL : 0;
+    budget.value = s.budget - extra;
     try {
       body();
     } finally {
-      s.budget = budget.value as number;
+      s.budget = budget.value + extra;
     }
-    void c;
   };
 
   return {
     name: 'wasm',
     compile(spec: ExecutableSpec): Executable {
       const uid = registry.allocateUid();
+      // Decoding checks the program (helpers, kfuncs, ld_imm64) at load; wasm is built on first run.
       const code = decodeCode(uid, spec);
-      const { binary, entries } = compileToWasm(code, layout);
-      let compiled: Compiled | undefined;
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(binary as Uint8Array<ArrayBuffer>), imports(() => compiled!));
-      const exports = instance.exports as unknown as WasmExports;
+      let run32: (r1: number) => number = (r1) => {
+        ready(compiled);
+        return run32(r1);
+      };
       const exe: Executable = {
         uid,
         engine: 'wasm',
@@ -263,34 +283,48 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
           writeArg(scratch + Scratch.args, r1);
           writeArg(scratch + Scratch.args + 8, r2);
           for (let k = 2; k < 5; k++) writeArg(scratch + Scratch.args + k * 8, 0);
-          runFrom(compiled!, s, () => compiled!.entry.get(0)!(1));
+          runFrom(s, () => ready(compiled).entry.get(0)!(1));
           return readU64(scratch + Scratch.r0);
         },
         runU32(s: RunState, r1: number): number {
           state = s;
           level = 0;
-          budget.value = s.budget;
+          // The cell is an i32; a larger budget keeps its excess aside.
+          const b = s.budget;
+          const extra = b > MAX_CELL ? b - MAX_CELL : 0;
+          cells()[budgetIndex] = b - extra;
           try {
-            return exports.run32(r1) >>> 0;
+            return run32(r1) >>> 0;
           } finally {
-            s.budget = budget.value as number;
+            s.budget = cells()[budgetIndex] + extra;
           }
         },
         replaceFunction(slot: number, replacement: Executable | null): void {
-          const flag = compiled!.flags.get(slot);
-          if (!flag) throw new Error(`slot ${slot} of ${spec.name} is not a function entry`);
-          if (replacement) compiled!.replacements.set(slot, compiledOf(replacement));
-          else compiled!.replacements.delete(slot);
-          flag.value = replacement ? 1 : 0;
+          if (!spec.program.functionEntries.includes(slot)) throw new Error(`slot ${slot} of ${spec.name} is not a function entry`);
+          if (replacement) compiled.replacements.set(slot, compiledOf(replacement));
+          else compiled.replacements.delete(slot);
+          const flag = compiled.flags.get(slot);
+          if (flag) flag.value = replacement ? 1 : 0;
         },
       };
-      compiled = {
+      const compiled: Compiled = {
         exe,
         code,
-        exports,
-        entry: new Map(entries.map((e) => [e, exports[`e${e}`] as (depth: number) => void])),
-        flags: new Map(entries.map((e) => [e, exports[`ov${e}`] as WebAssembly.Global])),
+        entry: new Map(),
+        flags: new Map(),
         replacements: new Map(),
+        instantiate(): void {
+          const { binary, entries } = compileToWasm(code, layout);
+          const instance = new WebAssembly.Instance(new WebAssembly.Module(binary as Uint8Array<ArrayBuffer>), imports(() => compiled));
+          const exports = instance.exports as unknown as WasmExports;
+          for (const e of entries) {
+            compiled.entry.set(e, exports[`e${e}`] as (depth: number) => void);
+            const flag = exports[`ov${e}`] as WebAssembly.Global;
+            flag.value = compiled.replacements.has(e) ? 1 : 0;
+            compiled.flags.set(e, flag);
+          }
+          run32 = exports.run32;
+        },
       };
       byUid.set(uid, compiled);
       registry.register(exe);

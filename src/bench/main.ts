@@ -1,0 +1,209 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: ns/packet of xdpchain (wasm and interpreter) against the kernel's
+ * BPF_PROG_TEST_RUN on the same objects and packet, measured in the same run. Prints a table
+ * and writes bench/results.json. Not part of `npm test`: timings are never asserted.
+ */
+import { Command } from 'commander';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readCollectionSpec } from '../elf/index.js';
+import { linkDispatcher } from '../link/dispatcher.js';
+import { ipv4UdpFrame } from '../packet/index.js';
+import { CHAIN_WILDCARD } from '../runtime/chain.js';
+import type { Program } from '../runtime/program.js';
+import { Runtime } from '../runtime/runtime.js';
+import type { CollectionSpec } from '../spec/collection-spec.js';
+import type { EngineName } from '../vm/engine.js';
+import { kernelUsable, timeOnKernel, type KernelObjectRun } from './kernel.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const XDP_PASS = 2;
+
+interface Result {
+  case: string;
+  engine: EngineName;
+  nsPerPacket: number;
+  mpps: number;
+  kernelNsPerPacket: number | null;
+  ratio: number | null;
+  /** What the kernel figure measured, where it is not the same program (the kernel has no chain calls). */
+  kernelReference?: string;
+}
+
+interface Case {
+  name: string;
+  /** Build the case on a fresh runtime; returns the program whose test-run is timed. */
+  setup(rt: Runtime): Program;
+  kernel?: { run: KernelObjectRun; reference?: string };
+}
+
+const read = (path: string): CollectionSpec => readCollectionSpec(readFileSync(path), { source: path });
+const corpusPath = (name: string): string => join(ROOT, 'progs/build', `${name}.o`);
+const BENCH_OBJECT = join(ROOT, 'bench/progs/bench.o');
+
+/** Median of `rounds` test-runs of `repeat` packets each, in ns per packet. */
+function timeHere(rt: Runtime, prog: Program, data: Uint8Array, repeat: number, rounds: number): number {
+  rt.testRun(prog, { data, repeat: Math.min(repeat, 1000) });
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) times.push(rt.testRun(prog, { data, repeat }).durationNs);
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+function cases(packet: Uint8Array, repeat: number, tmp: string): Case[] {
+  const bench = (rt: Runtime) => rt.loadCollection(read(BENCH_OBJECT));
+  const kernelTail = { object: BENCH_OBJECT, setup: ['bpftool map update pinned "$M/jump" key 0 0 0 0 value pinned "$P/xdp_bench_drop"'], jobs: [{ program: 'xdp_bench_tail', data: packet, repeat }] };
+  const out: Case[] = [
+    { name: 'drop', setup: (rt) => bench(rt).program('xdp_bench_drop'), kernel: { run: { object: BENCH_OBJECT, jobs: [{ program: 'xdp_bench_drop', data: packet, repeat }] } } },
+    {
+      name: 'chain-pass-drop',
+      setup: (rt) => {
+        const c = bench(rt);
+        rt.chains.add(c.program('xdp_bench_pass'), XDP_PASS, c.program('xdp_bench_drop'));
+        return c.program('xdp_bench_pass');
+      },
+      kernel: { run: kernelTail, reference: 'kernel: pass → drop by tail call (the kernel has no chain calls)' },
+    },
+    {
+      name: 'chain-any-drop',
+      setup: (rt) => {
+        const c = bench(rt);
+        rt.chains.add(c.program('xdp_bench_pass'), CHAIN_WILDCARD, c.program('xdp_bench_drop'));
+        return c.program('xdp_bench_pass');
+      },
+      kernel: { run: kernelTail, reference: 'kernel: pass → drop by tail call (the kernel has no chain calls)' },
+    },
+    {
+      name: 'tailcall-pass-drop',
+      setup: (rt) => {
+        const c = bench(rt);
+        const drop = c.program('xdp_bench_drop');
+        const id = new Uint8Array(new Uint32Array([drop.id]).buffer);
+        c.map('jump').update(new Uint8Array(4), id);
+        return c.program('xdp_bench_tail');
+      },
+      kernel: { run: kernelTail },
+    },
+  ];
+
+  const dispatcherCase = (name: string, objects: string[]): Case => {
+    const linked = join(tmp, `${name}.o`);
+    writeFileSync(linked, linkDispatcher(objects.map((o) => ({ spec: read(corpusPath(o)) }))));
+    return {
+      name,
+      setup: (rt) => {
+        const dev = rt.fabric.add('eth0');
+        const programs = objects.map((o) => {
+          const c = rt.loadCollection(read(corpusPath(o)));
+          return [...c.programs.values()].find((p) => p.spec.type === 'xdp')!;
+        });
+        return rt.dispatchers.add(dev, programs.map((program) => ({ program }))).dispatcher!;
+      },
+      kernel: { run: { object: linked, jobs: [{ program: 'xdp_dispatcher', data: packet, repeat }] }, reference: 'kernel: the same components statically linked behind the dispatcher (xdpchain link --dispatcher)' },
+    };
+  };
+  out.push(dispatcherCase('dispatcher-2', ['xdp_pass', 'xdp_drop']));
+  out.push(dispatcherCase('dispatcher-10', ['ipv6_blocker', 'firewall', 'udp_counter', 'proto_counters', 'port_acl', 'ttl_guard', 'parser', 'lpm_filter', 'nat', 'xdp_pass']));
+
+  for (const file of readdirSync(join(ROOT, 'progs/build')).filter((f) => f.endsWith('.o')).sort()) {
+    const spec = read(join(ROOT, 'progs/build', file));
+    for (const p of spec.programs.values()) {
+      if (p.type !== 'xdp' || p.sectionName.startsWith('xdp/')) continue;
+      out.push({
+        name: `prog:${file.replace(/\.o$/, '')}/${p.name}`,
+        setup: (rt) => rt.loadCollection(read(join(ROOT, 'progs/build', file))).program(p.name),
+        kernel: { run: { object: join(ROOT, 'progs/build', file), jobs: [{ program: p.name, data: packet, repeat }] } },
+      });
+    }
+  }
+  return out;
+}
+
+function largestProgram(): { file: string; program: string; insns: number } {
+  let best = { file: '', program: '', insns: 0 };
+  for (const file of readdirSync(join(ROOT, 'progs/build')).filter((f) => f.endsWith('.o'))) {
+    for (const p of read(join(ROOT, 'progs/build', file)).programs.values()) {
+      if (p.type === 'xdp' && p.instructions.length > best.insns) best = { file, program: p.name, insns: p.instructions.length };
+    }
+  }
+  return best;
+}
+
+const fmt = (n: number | null, digits = 1): string => (n === null ? '—' : n.toFixed(digits));
+
+function main(): void {
+  const opts = new Command('bench')
+    .description('time xdpchain (wasm, interp) against the kernel\'s BPF_PROG_TEST_RUN and write bench/results.json')
+    .option('--repeat <n>', 'packets per timed test-run', '200000')
+    .option('--rounds <n>', 'timed test-runs per case (the median counts)', '5')
+    .option('--filter <text>', 'only cases whose name contains this')
+    .option('--no-kernel', 'skip the kernel measurements')
+    .option('--out <file>', 'where to write the JSON results', join(ROOT, 'bench/results.json'))
+    .parse()
+    .opts<{ repeat: string; rounds: string; filter?: string; kernel: boolean; out: string }>();
+  const repeat = Number(opts.repeat);
+  const rounds = Number(opts.rounds);
+  const packet = ipv4UdpFrame();
+  const tmp = mkdtempSync(join(tmpdir(), 'xdpchain-bench-'));
+  const kernel = opts.kernel ? kernelUsable() : { usable: false, reason: '--no-kernel' };
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
+  console.log(`machine: ${machine}`);
+  console.log(`kernel: ${kernel.usable ? 'bpftool prog run, pinned to CPU 0' : `not measured (${kernel.reason})`}`);
+  console.log(`packet: ${packet.length}-byte IPv4/UDP; ${repeat} packets per test-run, median of ${rounds}\n`);
+  const results: Result[] = [];
+  try {
+    const all = cases(packet, repeat, tmp).filter((c) => !opts.filter || c.name.includes(opts.filter));
+    const header = `${'case'.padEnd(44)} ${'wasm ns'.padStart(9)} ${'interp ns'.padStart(10)} ${'kernel ns'.padStart(10)} ${'wasm/kernel'.padStart(12)}`;
+    console.log(header);
+    all.forEach((c, i) => {
+      process.stderr.write(`[${i + 1}/${all.length}] ${c.name}\r`);
+      const kernelNs = kernel.usable && c.kernel ? timeOnKernel(c.kernel.run)[0] : null;
+      const row: Record<string, number> = {};
+      for (const engine of ['wasm', 'interp'] as const) {
+        const rt = new Runtime({ engine, possibleCpus: 1, statsTiming: false });
+        const prog = c.setup(rt);
+        const ns = timeHere(rt, prog, packet, engine === 'interp' ? Math.max(1000, Math.floor(repeat / 10)) : repeat, rounds);
+        row[engine] = ns;
+        const r: Result = { case: c.name, engine, nsPerPacket: ns, mpps: 1000 / ns, kernelNsPerPacket: kernelNs, ratio: kernelNs ? ns / kernelNs : null };
+        if (c.kernel?.reference) r.kernelReference = c.kernel.reference;
+        results.push(r);
+      }
+      console.log(`${c.name.padEnd(44)} ${fmt(row.wasm).padStart(9)} ${fmt(row.interp).padStart(10)} ${fmt(kernelNs).padStart(10)} ${(kernelNs ? `${(row.wasm / kernelNs).toFixed(2)}×` : '—').padStart(12)}`);
+    });
+
+    if (!opts.filter || 'load-compile'.includes(opts.filter)) {
+      const big = largestProgram();
+      for (const engine of ['wasm', 'interp'] as const) {
+        const started = process.hrtime.bigint();
+        const rt = new Runtime({ engine, possibleCpus: 1 });
+        rt.loadCollection(read(join(ROOT, 'progs/build', big.file)));
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        results.push({ case: `load-compile:${big.file.replace(/\.o$/, '')}/${big.program}`, engine, nsPerPacket: ms * 1e6, mpps: 0, kernelNsPerPacket: null, ratio: null });
+        console.log(`load+compile ${big.file} (${big.program}, ${big.insns} insns) on ${engine}: ${ms.toFixed(1)} ms`);
+      }
+    }
+
+    const wasm = (name: string) => results.find((r) => r.case === name && r.engine === 'wasm');
+    const drop = wasm('drop');
+    const chain = wasm('chain-pass-drop');
+    const any = wasm('chain-any-drop');
+    if (drop && chain && any) {
+      console.log(`\nchain-call overhead per extra program (wasm): ${(chain.nsPerPacket - drop.nsPerPacket).toFixed(1)} ns on XDP_PASS, ${(any.nsPerPacket - drop.nsPerPacket).toFixed(1)} ns by wildcard`);
+    }
+    const own = results.filter((r) => r.engine === 'wasm' && r.case.startsWith('prog:') && r.ratio !== null);
+    if (own.length > 0) {
+      const geo = Math.exp(own.reduce((s, r) => s + Math.log(r.ratio!), 0) / own.length);
+      console.log(`geometric mean wasm/kernel over ${own.length} own programs: ${geo.toFixed(2)}`);
+    }
+    mkdirSync(dirname(opts.out), { recursive: true });
+    writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`wrote ${opts.out} (${results.length} results; machine: ${machine})`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main();
