@@ -4,7 +4,7 @@ import type { HelperServices } from './services.js';
 
 /** The map a helper's map argument names; anything else ends the run with a clear fault. */
 export function mapArg(s: HelperServices, c: HelperCall, i: 1 | 2 | 3 = 1): BpfMap {
-  const m = s.maps.byHandle(c.u64(i));
+  const m = s.maps.byHandle(c.hi(i) * 4294967296 + c.lo(i));
   if (!m) c.fault(`argument ${i} (0x${c.u64(i).toString(16)}) is not a map`);
   return m!;
 }

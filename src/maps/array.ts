@@ -1,5 +1,6 @@
 import type { MapSpec } from '../spec/map-spec.js';
 import type { Region } from '../vm/address-space.js';
+import type { ArrayLayout } from '../vm/engine.js';
 import { Err, MapBase, readU32, roundUp8, u32Key, UpdateFlag, type MapDeps } from './map.js';
 import { copyValue, spinLockOffset, userCopy } from './special-fields.js';
 
@@ -22,6 +23,11 @@ export class ArrayMap extends MapBase {
     this.region = deps.space.alloc(spec.maxEntries * this.stride * this.cpus, `map ${spec.name} values`);
     if (spec.initialData) this.space.view(this.region, 0, spec.initialData.length).set(spec.initialData);
     if (spec.frozen) this.freeze();
+  }
+
+  /** For engines that look up plain arrays inline; per-CPU arrays depend on the running CPU. */
+  layout(): ArrayLayout | undefined {
+    return this.perCpu ? undefined : { base: this.region.addr, stride: this.stride, maxEntries: this.spec.maxEntries };
   }
 
   /** Address of element `index` for `cpu` (plain arrays ignore the CPU). */

@@ -3,6 +3,7 @@ import { XdpchainError } from '../errors/index.js';
 import { seededRandom, systemClock, type Clock, type HelperServices, type TraceLine } from '../helpers/services.js';
 import { xdpHelperTable } from '../helpers/table.js';
 import { createMap } from '../maps/create.js';
+import { ArrayMap } from '../maps/array.js';
 import { CpuMap } from '../maps/cpumap.js';
 import { DevMap } from '../maps/devmap.js';
 import type { BpfMap, MapObjects } from '../maps/map.js';
@@ -195,7 +196,16 @@ export class Runtime {
     }
     const { program, mapIds } = resolveReferences(spec, maps);
     checkHelpers(spec, program, this.helpers);
-    const executable = this.engine.compile({ name: spec.name, program, helpers: this.helpers, sourceOf: sourceLocator(spec.lineInfo) });
+    const executable = this.engine.compile({
+      name: spec.name,
+      program,
+      helpers: this.helpers,
+      sourceOf: sourceLocator(spec.lineInfo),
+      arrayLayout: (handle) => {
+        const m = this.maps.byHandle(handle);
+        return m instanceof ArrayMap ? m.layout() : undefined;
+      },
+    });
     const id = opts.id ?? this.nextProgramId;
     if (this.programsById.has(id)) throw new XdpchainError('EEXIST', `program id ${id} is taken`);
     this.nextProgramId = Math.max(this.nextProgramId, id + 1);

@@ -30,6 +30,18 @@ export interface ExecutableSpec {
    * addresses are valid callx targets.
    */
   readonly callxHelperIds?: boolean;
+  /**
+   * The layout of a plain array map by its handle, so an engine may do `bpf_map_lookup_elem`
+   * on it inline (address arithmetic) instead of calling the helper.
+   */
+  arrayLayout?(handle: number): ArrayLayout | undefined;
+}
+
+/** Where a plain (not per-CPU) array map keeps its values: element i at base + i·stride. */
+export interface ArrayLayout {
+  base: number;
+  stride: number;
+  maxEntries: number;
 }
 
 /** A compiled program ready to run. Function addresses are `functionAddress(exe.uid, slot)`. */

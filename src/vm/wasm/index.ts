@@ -55,6 +55,8 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   /** The budget cell in scratch memory, through a view renewed when the memory grows. */
   let words = new Int32Array(space.memory.buffer);
   const budgetIndex = (scratch + Scratch.budget) >>> 2;
+  const argsIndex = (scratch + Scratch.args) >>> 2;
+  const r0Index = (scratch + Scratch.r0) >>> 2;
   // Growth detaches the old buffer, which leaves the view empty.
   const cells = (): Int32Array => (words.length === 0 ? (words = new Int32Array(space.memory.buffer)) : words);
   const budget = {
@@ -91,7 +93,11 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     }
   };
   const writeResult = (r: HelperResult): void => {
-    if (typeof r === 'number' && Number.isInteger(r) && r >= -(2 ** 53) && r <= 2 ** 53) {
+    if (typeof r === 'number' && (r | 0) === r) {
+      const w = cells();
+      w[r0Index] = r;
+      w[r0Index + 1] = r >> 31;
+    } else if (typeof r === 'number' && Number.isInteger(r) && r >= -(2 ** 53) && r <= 2 ** 53) {
       dv().setInt32(scratch + Scratch.r0, r % TWO32 | 0, true);
       dv().setInt32(scratch + Scratch.r0 + 4, Math.floor(r / TWO32) | 0, true);
     } else {
@@ -162,10 +168,10 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   const runHelper = (c: Compiled, h: HelperSpec, pc: number, depth: number): number => {
     if (++level >= levels.length) while (levels.length <= level) levels.push(makeLevel());
     const l = levels[level];
-    const d = dv();
-    for (let k = 1; k <= 5; k++) {
-      l.lo[k] = d.getInt32(scratch + Scratch.args + (k - 1) * 8, true);
-      l.hi[k] = d.getInt32(scratch + Scratch.args + (k - 1) * 8 + 4, true);
+    const w = cells();
+    for (let k = 1, at = argsIndex; k <= 5; k++, at += 2) {
+      l.lo[k] = w[at];
+      l.hi[k] = w[at + 1];
     }
     l.at.c = c;
     l.at.pc = pc;
