@@ -7,6 +7,9 @@ export class ByteSink {
   private chunks: Uint8Array[] = [];
   private size = 0;
   private fd: number | undefined;
+  /** File sinks gather writes here and write a MiB at a time. */
+  private readonly pending = new Uint8Array(1 << 20);
+  private used = 0;
 
   static toFile(path: string, append = false): ByteSink {
     const s = new ByteSink();
@@ -18,17 +21,26 @@ export class ByteSink {
     return s;
   }
 
+  /** Takes a copy: callers may reuse `b` at once. */
   write(b: Uint8Array): void {
-    this.chunks.push(b);
-    this.size += b.length;
-    if (this.fd !== undefined && this.size >= 1 << 20) this.flush();
+    if (this.fd === undefined) {
+      this.chunks.push(b.slice());
+      this.size += b.length;
+      return;
+    }
+    if (this.used + b.length > this.pending.length) this.flush();
+    if (b.length > this.pending.length) {
+      writeSync(this.fd, b);
+      return;
+    }
+    this.pending.set(b, this.used);
+    this.used += b.length;
   }
 
   private flush(): void {
-    if (this.fd === undefined) return;
-    for (const c of this.chunks) writeSync(this.fd, c);
-    this.chunks = [];
-    this.size = 0;
+    if (this.fd === undefined || this.used === 0) return;
+    writeSync(this.fd, this.pending, 0, this.used);
+    this.used = 0;
   }
 
   /** Everything written (memory sinks). */
@@ -62,15 +74,18 @@ export class PcapWriter {
     sink.write(new Uint8Array(h.buffer));
   }
   private readonly ns: boolean;
+  /** The record header, reused (the sink copies what it is given). */
+  private readonly headerBytes = new Uint8Array(16);
+  private readonly header = new DataView(this.headerBytes.buffer);
 
   writePacket(data: Uint8Array, timestampNs: bigint, originalLength = data.length): void {
-    const h = new DataView(new ArrayBuffer(16));
+    const h = this.header;
     h.setUint32(0, Number(timestampNs / 1_000_000_000n), true);
     h.setUint32(4, Number(this.ns ? timestampNs % 1_000_000_000n : (timestampNs % 1_000_000_000n) / 1000n), true);
     h.setUint32(8, data.length, true);
     h.setUint32(12, originalLength, true);
-    this.sink.write(new Uint8Array(h.buffer));
-    this.sink.write(data.slice());
+    this.sink.write(this.headerBytes);
+    this.sink.write(data);
   }
 }
 
