@@ -55,7 +55,7 @@ export function eventHelpers(s: HelperServices): HelperSpec[] {
       fn: (c) => {
         const ring = ringbufOf(s, c);
         const size = c.lo(3);
-        return ring.output(size ? Uint8Array.from(c.space.bytes(c.addr(2), size)) : new Uint8Array(0), c.hi(4) ? 0xffffffff : c.lo(4));
+        return ring.output(size ? c.space.bytes(c.addr(2), size).slice() : new Uint8Array(0), c.hi(4) ? 0xffffffff : c.lo(4));
       },
     },
     { id: 131, name: 'bpf_ringbuf_reserve', fn: (c) => ringbufOf(s, c).reserve(c.hi(2) ? 0xffffffff : c.lo(2), c.hi(3) | c.lo(3)) },

@@ -96,7 +96,7 @@ export class ArrayMap extends MapBase {
     if (flags & UpdateFlag.NOEXIST) return Err.EEXIST;
     const src = this.space.bytes(valueAddr, this.spec.valueSize);
     const a = this.valueAddress(i, cpu);
-    copyValue(this.space.u8.subarray(a, a + this.spec.valueSize), Uint8Array.from(src), this.lock);
+    copyValue(this.space.u8.subarray(a, a + this.spec.valueSize), src, this.lock); // set() copies overlapping ranges correctly
     return 0;
   }
 

@@ -143,7 +143,7 @@ export class HashMap extends MapBase {
     if (flags > UpdateFlag.LOCK || (flags & 3) === 3) return Err.EINVAL;
     if (flags & UpdateFlag.LOCK && this.lock === undefined) return Err.EINVAL;
     const k = keyString(this.keyAt(keyAddr));
-    const src = Uint8Array.from(this.space.bytes(valueAddr, this.spec.valueSize));
+    const src = this.space.bytes(valueAddr, this.spec.valueSize).slice();
     let slot = this.slots.get(k);
     if (slot !== undefined && flags & UpdateFlag.NOEXIST) return Err.EEXIST;
     if (slot === undefined) {

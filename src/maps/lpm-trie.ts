@@ -93,9 +93,9 @@ export class LpmTrieMap extends MapBase {
     }
     const target = n ?? this.walk(data, prefixLength, true)!;
     if (!target.entry) {
-      target.entry = { prefixLength, data: Uint8Array.from(data), slot: this.freeSlots.pop()! };
+      target.entry = { prefixLength, data: data.slice(), slot: this.freeSlots.pop()! };
       this.count++;
-    } else target.entry.data = Uint8Array.from(data);
+    } else target.entry.data = data.slice();
     this.space.u8.set(value.subarray(0, this.spec.valueSize), this.address(target.entry.slot));
     return 0;
   }
@@ -160,11 +160,11 @@ export class LpmTrieMap extends MapBase {
   }
 
   updateElem(keyAddr: number, valueAddr: number, flags: number, _cpu: number): number {
-    return this.put(Uint8Array.from(this.keyAt(keyAddr)), Uint8Array.from(this.space.bytes(valueAddr, this.spec.valueSize)), flags);
+    return this.put(this.keyAt(keyAddr).slice(), this.space.bytes(valueAddr, this.spec.valueSize).slice(), flags);
   }
 
   deleteElem(keyAddr: number): number {
-    return this.remove(Uint8Array.from(this.keyAt(keyAddr)));
+    return this.remove(this.keyAt(keyAddr).slice());
   }
 
   free(): void {

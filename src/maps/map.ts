@@ -122,7 +122,7 @@ export abstract class MapBase implements BpfMap {
 
   /** A u32 key a program passed by address. */
   protected indexAt(addr: number): number {
-    this.space.bytes(addr, 4);
+    if (!this.space.accessible(addr, 4, false)) this.space.bytes(addr, 4); // throws, naming the address
     return this.space.dv.getUint32(addr, true);
   }
 

@@ -31,7 +31,7 @@ export function copyValue(dst: Uint8Array, src: Uint8Array, lockOffset: number |
 
 /** A value as user space sees it: the lock word reads as zero. */
 export function userCopy(value: Uint8Array, lockOffset: number | undefined): Uint8Array {
-  const out = Uint8Array.from(value);
+  const out = value.slice();
   if (lockOffset !== undefined) out.fill(0, lockOffset, lockOffset + SPIN_LOCK_SIZE);
   return out;
 }

@@ -176,33 +176,33 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     l.at.c = c;
     l.at.pc = pc;
     l.at.depth = depth;
-    state.budget = budget.value;
-    try {
-      if (h.tailCall) {
-        const target = h.tailCall(l.call);
-        if (target && state.tailCalls < MAX_TAIL_CALLS) {
-          state.tailCalls++;
-          state.onEnter?.(target, 'tail-call');
-          const t = compiledOf(target);
-          const ctxLo = l.lo[1];
-          const ctxHi = l.hi[1];
-          level--;
-          dv().setInt32(scratch + Scratch.args, ctxLo, true);
-          dv().setInt32(scratch + Scratch.args + 4, ctxHi, true);
-          for (let k = 1; k < 5; k++) dv().setBigUint64(scratch + Scratch.args + k * 8, 0n, true);
-          budget.value = state.budget;
-          t.entry.get(0)!(depth);
-          level++;
-          return 1;
-        }
-      }
-      writeResult(h.fn(l.call));
-      budget.value = state.budget;
-      return 0;
-    } finally {
-      level--;
-    }
+    state.budget = w[budgetIndex];
+    if (h.tailCall !== undefined && tailCall(h, l, depth)) return 1;
+    // A fault throws past the `level--`: every outermost run starts again at level 0.
+    const r = h.fn(l.call);
+    level--;
+    writeResult(r);
+    cells()[budgetIndex] = state.budget;
+    return 0;
   };
+
+  /** bpf_tail_call: when the target resolves, run it in this frame; r0 is then its result. */
+  const tailCall = (h: HelperSpec, l: Level, depth: number): boolean => {
+    const target = h.tailCall!(l.call);
+    if (!target || state.tailCalls >= MAX_TAIL_CALLS) return false;
+    state.tailCalls++;
+    state.onEnter?.(target, 'tail-call');
+    const t = compiledOf(target);
+    const w = cells();
+    w[argsIndex] = l.lo[1];
+    w[argsIndex + 1] = l.hi[1];
+    w.fill(0, argsIndex + 2, argsIndex + 10);
+    w[budgetIndex] = state.budget;
+    level--;
+    t.entry.get(0)!(depth);
+    return true;
+  };
+
 
   const imports = (self: () => Compiled): WebAssembly.Imports => ({
     env: {
