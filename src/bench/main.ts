@@ -17,6 +17,7 @@ import type { Program } from '../runtime/program.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { CollectionSpec } from '../spec/collection-spec.js';
 import type { EngineName } from '../vm/engine.js';
+import { loadWasmCodegen } from '../vm/wasm/binaryen.js';
 import { kernelUsable, timeOnKernel, type KernelObjectRun } from './kernel.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -208,4 +209,5 @@ function main(): void {
   }
 }
 
+await loadWasmCodegen();
 main();

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { loadWasmCodegen } from '../vm/wasm/binaryen.js';
 import { commands } from './commands/index.js';
+
+/** Commands that never run a program: they start without the wasm code generator (~1 s). */
+const RUNS_NO_PROGRAMS = new Set(['netdev', 'prog', 'chain', 'attach', 'detach', 'freplace', 'map', 'load', 'unload', 'status', 'mprog', 'link', 'inspect', 'asm', 'disasm', 'help']);
 
 const program = new Command();
 program
@@ -9,6 +13,12 @@ program
   .version('0.1.0')
   .option('--state <dir>', 'state directory that keeps objects, devices and attachments between invocations (default $XDPCHAIN_STATE or ./.xdpchain)')
   .option('--engine <name>', 'execution engine: wasm (default, compiled) or interp (the reference interpreter); XDPCHAIN_ENGINE sets the default')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .hook('preAction', async (root, action) => {
+    const engine = (root.opts() as { engine?: string }).engine ?? process.env.XDPCHAIN_ENGINE;
+    let verb = action;
+    while (verb.parent && verb.parent !== root) verb = verb.parent;
+    if (engine !== 'interp' && !RUNS_NO_PROGRAMS.has(verb.name())) await loadWasmCodegen();
+  });
 for (const register of commands) register(program);
 await program.parseAsync(process.argv);

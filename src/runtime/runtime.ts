@@ -324,6 +324,8 @@ export class Runtime {
 
   /** BPF_PROG_TEST_RUN (chain calls followed, statistics kept). */
   testRun(p: Program, input: XdpTestRunInput): XdpTestRunOutput {
+    // Like the kernel, which compiles at load, keep code generation out of the measured duration.
+    for (const prog of this.programsById.values()) prog.executable.prepare?.();
     const executor = input.budget === undefined ? this.executor : new XdpExecutor(this.chains, (exe) => this.programsByUid.get(exe.uid), input.budget, { timing: this.statsTiming });
     return xdpTestRun(p, this.space, { devices: this.fabric, execute: (b) => executor.run(p, b), ...input });
   }

@@ -64,6 +64,8 @@ export interface Executable {
    * cleared with null. The replacement runs as a callee frame of the caller.
    */
   replaceFunction(slot: number, replacement: Executable | null): void;
+  /** Build the machine code now, for engines that compile on first run (so timings exclude it). */
+  prepare?(): void;
 }
 
 export interface EngineOptions {

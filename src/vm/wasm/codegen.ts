@@ -1,12 +1,17 @@
-import binaryen from 'binaryen';
+import type Binaryen from 'binaryen';
+import { binaryen as loadedBinaryen } from './binaryen.js';
 import { MAX_CALL_DEPTH, STACK_SIZE } from '../../isa/opcodes.js';
 import type { Code } from '../interp/code.js';
 import { functionBlocks, isJump, jumpTargetOf, nextSlot } from './cfg.js';
 import { FaultCode, Scratch } from './abi.js';
 
-type Expr = binaryen.ExpressionRef;
+type Expr = Binaryen.ExpressionRef;
+type Module = Binaryen.Module;
 
-const { i32, i64, none } = binaryen;
+/** Value types: binaryen's numbering is fixed, so they are read once the generator is loaded. */
+let i32: Binaryen.Type;
+let i64: Binaryen.Type;
+let none: Binaryen.Type;
 
 /** Local indices: r1..r5 and the frame depth are parameters; the rest are locals. */
 const DEPTH = 5;
@@ -17,9 +22,8 @@ const S = 13;
 const T = 14;
 const U = 15;
 const LABEL = 16;
-const VARS = [i64, i64, i64, i64, i64, i64, i32, i32, i64, i64, i32];
 /** An i64 constant from its low and high 32 bits (binaryen takes a bigint). */
-const k64 = (m: binaryen.Module, lo: number, hi: number): Expr => m.i64.const(BigInt.asIntN(64, (BigInt(hi | 0) << 32n) | BigInt(lo >>> 0)) as unknown as number);
+const k64 = (m: Module, lo: number, hi: number): Expr => m.i64.const(BigInt.asIntN(64, (BigInt(hi | 0) << 32n) | BigInt(lo >>> 0)) as unknown as number);
 const regLocal = (r: number): number => (r === 0 ? R0 : r <= 5 ? r - 1 : r <= 9 ? r + 1 : R10);
 
 export interface CodegenLayout {
@@ -46,6 +50,9 @@ export interface CompiledModule {
  * length to the shared instruction budget.
  */
 export function compileToWasm(code: Code, layout: CodegenLayout, opts: { text?: (wat: string) => void } = {}): CompiledModule {
+  const binaryen = loadedBinaryen();
+  ({ i32, i64, none } = binaryen);
+  const VARS = [i64, i64, i64, i64, i64, i64, i32, i32, i64, i64, i32];
   const m = new binaryen.Module();
   try {
     m.setFeatures(binaryen.Features.MVP | binaryen.Features.SignExt | binaryen.Features.MutableGlobals);
@@ -63,7 +70,7 @@ export function compileToWasm(code: Code, layout: CodegenLayout, opts: { text?: 
       m.addGlobal(`ov${entry}`, i32, true, m.i32.const(0));
       m.addGlobalExport(`ov${entry}`, `ov${entry}`);
     }
-    const gen = new FunctionGen(m, code, layout);
+    const gen = new FunctionGen(m, code, layout, binaryen);
     for (const entry of entries) {
       m.addFunction(`f${entry}`, params, i64, VARS, gen.function(entry));
       const sc = layout.scratch;
@@ -90,14 +97,14 @@ class FunctionGen {
   private readonly sc: number;
   /** r1's value where the block has just set it to a constant (a map handle before a helper call). */
   private r1: number | undefined;
-  constructor(private readonly m: binaryen.Module, private readonly code: Code, private readonly layout: CodegenLayout) {
+  constructor(private readonly m: Module, private readonly code: Code, private readonly layout: CodegenLayout, private readonly binaryen: typeof Binaryen) {
     this.sc = layout.scratch;
   }
 
   function(entry: number): Expr {
     const { m, code } = this;
     const blocks = functionBlocks(code, entry);
-    const relooper = new binaryen.Relooper(m);
+    const relooper = new this.binaryen.Relooper(m);
     const refs = new Map<number, number>();
     for (const b of blocks.values()) refs.set(b.start, relooper.addBlock(m.block(null, this.block(b.slots), none)));
     for (const b of blocks.values()) {

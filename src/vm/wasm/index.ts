@@ -108,7 +108,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   /** A call from `from` into another program's function: the tracker's hooks around it. */
   const crossCall = (from: Compiled, to: Compiled, slot: number, depth: number): void => {
     state.onEnter?.(to.exe, 'call');
-    to.entry.get(slot)!(depth);
+    ready(to).entry.get(slot)!(depth);
     if (state.onReturn) state.onReturn(from.exe, to.exe, readU64(scratch + Scratch.r0));
   };
 
@@ -158,11 +158,12 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     return { lo, hi, at, call };
   };
 
-  const compiledOf = (exe: Executable): Compiled => {
+  const registered = (exe: Executable): Compiled => {
     const c = byUid.get(exe.uid);
     if (!c) throw new Error(`executable ${exe.spec.name} (uid ${exe.uid}) was not compiled by this wasm engine`);
-    return ready(c);
+    return c;
   };
+  const compiledOf = (exe: Executable): Compiled => ready(registered(exe));
 
   /** A helper call from `c` at `pc`: arguments in scratch, r0 left there; 1 when a tail call ran instead. */
   const runHelper = (c: Compiled, h: HelperSpec, pc: number, depth: number): number => {
@@ -305,9 +306,12 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
             s.budget = cells()[budgetIndex] + extra;
           }
         },
+        prepare(): void {
+          ready(compiled);
+        },
         replaceFunction(slot: number, replacement: Executable | null): void {
           if (!spec.program.functionEntries.includes(slot)) throw new Error(`slot ${slot} of ${spec.name} is not a function entry`);
-          if (replacement) compiled.replacements.set(slot, compiledOf(replacement));
+          if (replacement) compiled.replacements.set(slot, registered(replacement));
           else compiled.replacements.delete(slot);
           const flag = compiled.flags.get(slot);
           if (flag) flag.value = replacement ? 1 : 0;
