@@ -25,9 +25,10 @@ export class ArrayMap extends MapBase {
     if (spec.frozen) this.freeze();
   }
 
-  /** For engines that look up plain arrays inline; per-CPU arrays depend on the running CPU. */
-  layout(): ArrayLayout | undefined {
-    return this.perCpu ? undefined : { base: this.region.addr, stride: this.stride, maxEntries: this.spec.maxEntries };
+  /** For engines that look up arrays inline; a per-CPU array needs the cell holding the running CPU. */
+  layout(cpuCell: number): ArrayLayout {
+    const plain = { base: this.region.addr, stride: this.stride, maxEntries: this.spec.maxEntries, cpus: this.cpus };
+    return this.perCpu ? { ...plain, cpuCell } : plain;
   }
 
   /** Address of element `index` for `cpu` (plain arrays ignore the CPU). */

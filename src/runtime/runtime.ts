@@ -88,7 +88,16 @@ export class Runtime {
   readonly xdp: XdpAttachments;
   readonly dispatchers: XdpDispatchers;
   readonly mprogs: XdpMprogs;
-  cpu: number;
+  /** The CPU programs run on; kept in a private memory cell too, for code that reads it inline. */
+  get cpu(): number {
+    return this.currentCpu;
+  }
+  set cpu(cpu: number) {
+    this.currentCpu = cpu;
+    this.space.dv.setUint32(this.cpuCell, cpu, true);
+  }
+  private currentCpu = 0;
+  private readonly cpuCell: number;
   private captures: CaptureSet | undefined;
   readonly kconfig: Record<string, bigint | number>;
   private readonly programsById = new Map<number, Program>();
@@ -99,6 +108,7 @@ export class Runtime {
 
   constructor(opts: RuntimeOptions = {}) {
     this.space = new AddressSpace({ maxDataBytes: opts.maxDataBytes });
+    this.cpuCell = this.space.allocPrivate(4, 'running CPU');
     this.cpu = opts.cpu ?? 0;
     this.kconfig = opts.kconfig ?? {};
     this.fabric = new Fabric(this.space, { resolve: (t, ingress) => this.resolveRedirect(t, ingress) });
@@ -203,7 +213,7 @@ export class Runtime {
       sourceOf: sourceLocator(spec.lineInfo),
       arrayLayout: (handle) => {
         const m = this.maps.byHandle(handle);
-        return m instanceof ArrayMap ? m.layout() : undefined;
+        return m instanceof ArrayMap ? m.layout(this.cpuCell) : undefined;
       },
     });
     const id = opts.id ?? this.nextProgramId;

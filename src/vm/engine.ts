@@ -31,17 +31,22 @@ export interface ExecutableSpec {
    */
   readonly callxHelperIds?: boolean;
   /**
-   * The layout of a plain array map by its handle, so an engine may do `bpf_map_lookup_elem`
-   * on it inline (address arithmetic) instead of calling the helper.
+   * The layout of an array map by its handle, so an engine may do `bpf_map_lookup_elem` on it
+   * inline (address arithmetic) instead of calling the helper.
    */
   arrayLayout?(handle: number): ArrayLayout | undefined;
 }
 
-/** Where a plain (not per-CPU) array map keeps its values: element i at base + i·stride. */
+/**
+ * Where an array map keeps its values: element i of CPU c at base + (i·cpus + c)·stride. For a
+ * per-CPU array, `cpuCell` is the address of a u32 that always holds the running CPU.
+ */
 export interface ArrayLayout {
   base: number;
   stride: number;
   maxEntries: number;
+  cpus: number;
+  cpuCell?: number;
 }
 
 /** A compiled program ready to run. Function addresses are `functionAddress(exe.uid, slot)`. */

@@ -367,7 +367,7 @@ export class Machine {
         case 0x20: case 0x28: case 0x30: case 0x40: case 0x48: case 0x50: {
           const v = legacyPacketLoad(this.space, state, o, imm[pc], o >= 0x40 ? rl[src[pc]] : 0);
           if (v === null) fail('bad-instruction', NO_LEGACY_PACKET);
-          if (v === undefined) { state.budget = budget; return 0n; }
+          if (v === undefined) { state.budget = budget; rl[0] = 0; rh[0] = 0; return 0n; }
           rl[0] = v!; rh[0] = 0;
           for (let r = 1; r <= 5; r++) { rl[r] = 0; rh[r] = 0; }
           break;

@@ -25,6 +25,13 @@ export const jumpTargetOf = (code: Code, pc: number): number => pc + 1 + (code.o
 export const nextSlot = (code: Code, pc: number): number => pc + (code.op[pc] === LD_IMM64 ? 2 : 1);
 
 /**
+ * An instruction after which the program may not continue (a tail call that jumps away, a
+ * legacy packet load past the end): it ends its block, so the block's budget charge never
+ * covers instructions that do not run.
+ */
+const endsEarly = (code: Code, pc: number): boolean => (code.op[pc] === CALL && code.helpers[pc]?.tailCall !== undefined) || ((code.op[pc] & 7) === 0 && code.op[pc] !== LD_IMM64);
+
+/**
  * The basic blocks of the function entered at `entry`: everything reachable from it through
  * jumps and fall-through (calls return, so they do not end a block). Code that two functions
  * share (only possible in unverified programs) is simply compiled into both.
@@ -39,6 +46,7 @@ export function functionBlocks(code: Code, entry: number): Map<number, BasicBloc
       seen.add(pc);
       const op = code.op[pc];
       if (op === EXIT) break;
+      if (endsEarly(code, pc)) leaders.add(nextSlot(code, pc));
       if (isJump(op)) {
         const to = jumpTargetOf(code, pc);
         leaders.add(to);
@@ -57,7 +65,7 @@ export function functionBlocks(code: Code, entry: number): Map<number, BasicBloc
     for (;;) {
       slots.push(pc);
       const op = code.op[pc];
-      if (op === EXIT || isJump(op)) break;
+      if (op === EXIT || isJump(op) || endsEarly(code, pc)) break;
       pc = nextSlot(code, pc);
       if (leaders.has(pc)) break;
     }

@@ -61,7 +61,7 @@ export function compileToWasm(code: Code, layout: CodegenLayout, opts: { text?: 
     m.addFunctionImport('fault', 'env', 'fault', binaryen.createType([i32, i32, i32, i32, i32]), none);
     m.addFunctionImport('helper', 'env', 'helper', binaryen.createType([i32, i32]), i32);
     m.addFunctionImport('callReplaced', 'env', 'callReplaced', binaryen.createType([i32, i32]), none);
-    m.addFunctionImport('callx', 'env', 'callx', binaryen.createType([i32, i32]), none);
+    m.addFunctionImport('callx', 'env', 'callx', binaryen.createType([i32, i32]), i32);
     m.addFunctionImport('ldabs', 'env', 'ldabs', binaryen.createType([i32, i32]), i32);
 
     const entries = [...code.spec.program.functionEntries];
@@ -113,7 +113,9 @@ class FunctionGen {
       if (op === 0x95) continue;
       if (isJump(op)) {
         const to = refs.get(jumpTargetOf(code, last))!;
-        if (op === 0x05 || op === 0x06) {
+        // A conditional jump to the next instruction goes there either way (and the Relooper
+        // refuses two branches between the same blocks).
+        if (op === 0x05 || op === 0x06 || jumpTargetOf(code, last) === last + 1) {
           relooper.addBranch(refs.get(b.start)!, to, 0, 0);
           continue;
         }
@@ -216,9 +218,9 @@ class FunctionGen {
         return []; // jumps become Relooper branches
       }
     }
-    // BPF_LD ABS/IND
+    // BPF_LD ABS/IND (out of bounds, the host ends the whole program with r0 = 0)
     return [
-      m.if(m.call('ldabs', [m.i32.const(pc), (op & 0xe0) === 0x40 ? this.lo(s) : m.i32.const(0)], i32), m.return(k64(m, 0, 0))),
+      m.drop(m.call('ldabs', [m.i32.const(pc), (op & 0xe0) === 0x40 ? this.lo(s) : m.i32.const(0)], i32)),
       this.set(0, m.i64.load(0, 8, m.i32.const(this.sc + Scratch.r0))),
       ...this.clearArgs(),
     ];
@@ -240,25 +242,28 @@ class FunctionGen {
     const op = code.op[pc];
     if (op === 0x18 && code.dst[pc] === 1) return code.immHi[pc] >= 0 && code.immHi[pc] < 0x200000 ? code.immHi[pc] * 4294967296 + (code.imm[pc] >>> 0) : undefined;
     const cls = op & 7;
+    if (cls === 0x00 && op !== 0x18) return undefined; // ld_abs/ld_ind clear r1..r5
     const writesDst = cls === 0x04 || cls === 0x07 || cls === 0x01 || cls === 0x00;
     const atomicFetch = (op & 0xe0) === 0xc0 && cls === 0x03 && (code.imm[pc] & 1) && code.src[pc] === 1;
     if ((writesDst && code.dst[pc] === 1) || atomicFetch || op === 0x85 || op === 0x8d) return undefined;
     return this.r1;
   }
 
-  /** `bpf_map_lookup_elem` on a plain array named by a constant: bounds check and address arithmetic. */
+  /** `bpf_map_lookup_elem` on an array named by a constant: bounds check and address arithmetic. */
   private inlineArrayLookup(pc: number): Expr[] | undefined {
     const { m, code } = this;
     if (code.helpers[pc]?.id !== BPF_MAP_LOOKUP_ELEM || this.r1 === undefined) return undefined;
     const layout = code.spec.arrayLayout?.(this.r1);
     if (!layout) return undefined;
     const key = (): Expr => m.local.get(S, i32);
+    // Element index: key·cpus + cpu for a per-CPU array, the key itself otherwise.
+    const slot = layout.cpuCell === undefined ? key() : m.i32.add(m.i32.mul(key(), m.i32.const(layout.cpus)), m.i32.load(0, 4, m.i32.const(layout.cpuCell)));
     return [
       ...this.address(pc, 2, 4, false),
       m.local.set(S, m.i32.load(0, 1, m.local.get(A, i32))),
       this.set(0, m.select(
         m.i32.lt_u(key(), m.i32.const(layout.maxEntries)),
-        m.i64.extend_u(m.i32.add(m.i32.const(layout.base), m.i32.mul(key(), m.i32.const(layout.stride)))),
+        m.i64.extend_u(m.i32.add(m.i32.const(layout.base), m.i32.mul(slot, m.i32.const(layout.stride)))),
         k64(m, 0, 0),
       )),
       ...this.clearArgs(),
@@ -293,8 +298,10 @@ class FunctionGen {
     return [
       m.i64.store(0, 8, m.i32.const(this.sc + Scratch.target), this.get(this.code.dst[pc])),
       ...this.storeArgs(),
-      m.call('callx', [m.i32.const(pc), m.local.get(DEPTH, i32)], none),
+      m.local.set(S, m.call('callx', [m.i32.const(pc), m.local.get(DEPTH, i32)], i32)),
       this.loadR0(),
+      // A helper reached through callx clobbers r1..r5 as a direct helper call does.
+      m.if(m.local.get(S, i32), m.block(null, this.clearArgs(), none)),
     ];
   }
 

@@ -9,6 +9,9 @@ import { FaultCode, Scratch } from './abi.js';
 import { compileToWasm } from './codegen.js';
 
 const TWO32 = 4294967296;
+
+/** Thrown by the host when a legacy packet load is out of bounds: the program ends with r0 = 0. */
+const LEGACY_EXIT = Symbol('legacy packet load out of bounds');
 const MAX_CELL = 0x7fffffff;
 
 interface WasmExports {
@@ -144,6 +147,10 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         budget.value = state.budget;
         try {
           callee.entry.get(target!.slot)!(depth + 1);
+        } catch (e) {
+          // A legacy load past the end ends the callback (its execution), as in the interpreter.
+          if (e !== LEGACY_EXIT) throw e;
+          writeResult(0);
         } finally {
           state.budget = budget.value;
           Object.assign(at, { c, pc, depth });
@@ -166,7 +173,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   const compiledOf = (exe: Executable): Compiled => ready(registered(exe));
 
   /** A helper call from `c` at `pc`: arguments in scratch, r0 left there; 1 when a tail call ran instead. */
-  const runHelper = (c: Compiled, h: HelperSpec, pc: number, depth: number): number => {
+  const runHelper = (c: Compiled, h: HelperSpec, pc: number, depth: number, allowTail = true): number => {
     if (++level >= levels.length) while (levels.length <= level) levels.push(makeLevel());
     const l = levels[level];
     const w = cells();
@@ -178,7 +185,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     l.at.pc = pc;
     l.at.depth = depth;
     state.budget = w[budgetIndex];
-    if (h.tailCall !== undefined && tailCall(h, l, depth)) return 1;
+    if (allowTail && h.tailCall !== undefined && tailCall(h, l, depth)) return 1;
     // A fault throws past the `level--`: every outermost run starts again at level 0.
     const r = h.fn(l.call);
     level--;
@@ -228,7 +235,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         const r = c.replacements.get(slot)!;
         crossCall(c, r, 0, depth + 1);
       },
-      callx(pc: number, depth: number): void {
+      callx(pc: number, depth: number): number {
         const c = self();
         const lo = dv().getUint32(scratch + Scratch.target, true);
         const hi = dv().getUint32(scratch + Scratch.target + 4, true);
@@ -241,18 +248,19 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
           if (r) crossCall(c, r, 0, depth + 1);
           else if (t !== c) crossCall(c, t, target.slot, depth + 1);
           else t.entry.get(target.slot)!(depth + 1);
-          return;
+          return 0;
         }
         const h = c.exe.spec.callxHelperIds && hi === 0 ? c.exe.spec.helpers.get(lo) : undefined;
         if (!h) fail(c, pc, 'bad-call', `callx through r${c.code.dst[pc]} = 0x${((BigInt(hi) << 32n) | BigInt(lo)).toString(16)}, which is not the address of a function`);
-        // A helper reached through callx (conformance convention): same path as a direct call.
-        runHelper(c, h!, pc, depth);
+        // A helper reached through callx (conformance convention): called, never a tail call.
+        runHelper(c, h!, pc, depth, false);
+        return 1;
       },
       ldabs(pc: number, index: number): number {
         const c = self();
         const v = legacyPacketLoad(space, state, c.code.op[pc], c.code.imm[pc], index);
         if (v === null) fail(c, pc, 'bad-instruction', NO_LEGACY_PACKET);
-        if (v === undefined) return 1;
+        if (v === undefined) throw LEGACY_EXIT;
         dv().setUint32(scratch + Scratch.r0, v! >>> 0, true);
         dv().setUint32(scratch + Scratch.r0 + 4, 0, true);
         return 0;
@@ -267,6 +275,9 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     budget.value = s.budget - extra;
     try {
       body();
+    } catch (e) {
+      if (e !== LEGACY_EXIT) throw e;
+      writeResult(0);
     } finally {
       s.budget = budget.value + extra;
     }
@@ -302,6 +313,9 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
           cells()[budgetIndex] = b - extra;
           try {
             return run32(r1) >>> 0;
+          } catch (e) {
+            if (e === LEGACY_EXIT) return 0;
+            throw e;
           } finally {
             s.budget = cells()[budgetIndex] + extra;
           }
