@@ -58,26 +58,20 @@ function timeHere(rt: Runtime, prog: Program, data: Uint8Array, repeat: number, 
 function cases(packet: Uint8Array, repeat: number, tmp: string): Case[] {
   const bench = (rt: Runtime) => rt.loadCollection(read(BENCH_OBJECT));
   const kernelTail = { object: BENCH_OBJECT, setup: ['bpftool map update pinned "$M/jump" key 0 0 0 0 value pinned "$P/xdp_bench_drop"'], jobs: [{ program: 'xdp_bench_tail', data: packet, repeat }] };
+  /** pass → drop by a chain call on `retcode` (the kernel runs the tail-call equivalent). */
+  const chainCase = (name: string, retcode: number): Case => ({
+    name,
+    setup: (rt) => {
+      const c = bench(rt);
+      rt.chains.add(c.program('xdp_bench_pass'), retcode, c.program('xdp_bench_drop'));
+      return c.program('xdp_bench_pass');
+    },
+    kernel: { run: kernelTail, reference: 'kernel: pass → drop by tail call (the kernel has no chain calls)' },
+  });
   const out: Case[] = [
     { name: 'drop', setup: (rt) => bench(rt).program('xdp_bench_drop'), kernel: { run: { object: BENCH_OBJECT, jobs: [{ program: 'xdp_bench_drop', data: packet, repeat }] } } },
-    {
-      name: 'chain-pass-drop',
-      setup: (rt) => {
-        const c = bench(rt);
-        rt.chains.add(c.program('xdp_bench_pass'), XDP_PASS, c.program('xdp_bench_drop'));
-        return c.program('xdp_bench_pass');
-      },
-      kernel: { run: kernelTail, reference: 'kernel: pass → drop by tail call (the kernel has no chain calls)' },
-    },
-    {
-      name: 'chain-any-drop',
-      setup: (rt) => {
-        const c = bench(rt);
-        rt.chains.add(c.program('xdp_bench_pass'), CHAIN_WILDCARD, c.program('xdp_bench_drop'));
-        return c.program('xdp_bench_pass');
-      },
-      kernel: { run: kernelTail, reference: 'kernel: pass → drop by tail call (the kernel has no chain calls)' },
-    },
+    chainCase('chain-pass-drop', XDP_PASS),
+    chainCase('chain-any-drop', CHAIN_WILDCARD),
     {
       name: 'tailcall-pass-drop',
       setup: (rt) => {

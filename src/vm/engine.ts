@@ -1,3 +1,4 @@
+import type { InstructionSite } from '../errors/index.js';
 import type { DecodedProgram } from '../isa/program.js';
 import type { AddressSpace } from './address-space.js';
 import type { HelperTable } from './helper.js';
@@ -47,6 +48,14 @@ export interface ArrayLayout {
   maxEntries: number;
   cpus: number;
   cpuCell?: number;
+}
+
+/** Where instruction `insn` of a program is, with its source line when BTF line info has it (for faults). */
+export function instructionSite(spec: ExecutableSpec, insn: number): InstructionSite {
+  const site: InstructionSite = { program: spec.name, insn };
+  const source = spec.sourceOf?.(insn);
+  if (source) site.source = source;
+  return site;
 }
 
 /** A compiled program ready to run. Function addresses are `functionAddress(exe.uid, slot)`. */

@@ -38,7 +38,7 @@ function applyNetns(rt: Runtime, n: NetnsSetup | undefined): void {
 }
 
 /** Every dumpable map, as the kernel oracle dumps it: sorted by key, empty slots left out. */
-function dumpMap(m: BpfMap, cpus: number): MapDump {
+export function dumpMap(m: BpfMap, cpus: number): MapDump {
   const out: MapDump = [];
   const seen = new Set<string>();
   for (let key = m.nextKey(); key !== undefined; key = m.nextKey(key)) {

@@ -22,7 +22,6 @@ import { XdpchainError } from '../../src/errors/index.js';
 import { seededRandom, steppingClock } from '../../src/helpers/services.js';
 import { linkDispatcherSpecs, type DispatcherComponentInput } from '../../src/link/dispatcher.js';
 import { writeObject } from '../../src/link/object-writer.js';
-import type { BpfMap } from '../../src/maps/map.js';
 import { fromHex, ipv4IcmpEchoFrame, ipv4TcpSynFrame, ipv4UdpFrame, ipv6UdpFrame, toHex } from '../../src/packet/index.js';
 import type { DispatcherMode } from '../../src/runtime/dispatcher.js';
 import { Runtime } from '../../src/runtime/runtime.js';
@@ -33,7 +32,7 @@ import { diffCaseResults } from '../differential/golden.js';
 import { kernelAvailability, possibleCpus, repoRoot, runScenarioOnKernel, UNDUMPABLE_MAP_TYPES } from '../differential/kernel-oracle.js';
 import type { CaseResult, MapDump, MapUpdate, PacketCase, Scenario } from '../differential/scenario.js';
 import { be16, frameCase, ipv4, mac, standardCases, u32le, u8, zeros } from '../differential/scenarios/common.js';
-import { runCaseOnXdpchain } from '../differential/xdpchain-runner.js';
+import { dumpMap, runCaseOnXdpchain } from '../differential/xdpchain-runner.js';
 import { engines } from '../vm/engines.js';
 import { corpus } from './objects.js';
 
@@ -220,24 +219,6 @@ function linked(c: Composition): Linked {
   return l;
 }
 
-/** A map as the differential runner dumps it: sorted by key, per-CPU values split. */
-function dumpMap(m: BpfMap): MapDump {
-  const dump: MapDump = [];
-  const seen = new Set<string>();
-  for (let key = m.nextKey(); key !== undefined; key = m.nextKey(key)) {
-    const hex = toHex(key);
-    if (seen.has(hex)) break;
-    seen.add(hex);
-    const v = m.lookup(key);
-    if (!v) continue;
-    if (m.spec.type.startsWith('percpu') || m.spec.type === 'lru_percpu_hash') {
-      const stride = (m.spec.valueSize + 7) & ~7;
-      dump.push({ key: hex, values: Array.from({ length: cpus }, (_, c) => toHex(v.subarray(c * stride, c * stride + m.spec.valueSize))) });
-    } else dump.push({ key: hex, value: toHex(v) });
-  }
-  return dump.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-
 /**
  * One packet through the runtime's dispatcher on a fresh runtime (the same clock, randomness and
  * CPU as the differential runner): every component loaded from its own object, the setup applied
@@ -268,7 +249,7 @@ function runOnRuntimeDispatcher(c: Composition, setup: MapUpdate[], p: PacketCas
   for (const coll of colls) {
     for (const [name, m] of coll.maps) {
       if (name.startsWith('.') || UNDUMPABLE_MAP_TYPES.has(m.spec.type)) continue;
-      maps[name] = dumpMap(m);
+      maps[name] = dumpMap(m, cpus);
     }
   }
   return { result: { retval: run.retval, dataOut: toHex(run.dataOut), maps }, order };

@@ -1,7 +1,7 @@
 import { VmFault, type InstructionSite, type VmFaultKind } from '../../errors/index.js';
 import { MAX_CALL_DEPTH, MAX_TAIL_CALLS, STACK_SIZE } from '../../isa/opcodes.js';
 import { GRANULE_SHIFT, READ_ONLY_BIT, type AddressSpace, type Region } from '../address-space.js';
-import type { CodeRegistry, Executable } from '../engine.js';
+import { instructionSite, type CodeRegistry, type Executable } from '../engine.js';
 import type { ArgIndex, HelperCall, HelperResult } from '../helper.js';
 import { legacyPacketLoad, NO_LEGACY_PACKET } from '../legacy-load.js';
 import type { RunState } from '../run-state.js';
@@ -101,10 +101,7 @@ export class Machine {
   }
 
   private site(code: Code, pc: number): InstructionSite {
-    const s: InstructionSite = { program: code.spec.name, insn: pc };
-    const src = code.spec.sourceOf?.(pc);
-    if (src) s.source = src;
-    return s;
+    return instructionSite(code.spec, pc);
   }
 
   /**

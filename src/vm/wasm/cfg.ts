@@ -1,3 +1,4 @@
+import { classOf, InsnClass, JmpOp, LD_IMM64, Source } from '../../isa/opcodes.js';
 import type { Code } from '../interp/code.js';
 
 /** A straight run of instructions entered only at its first slot. */
@@ -7,16 +8,13 @@ export interface BasicBlock {
   slots: number[];
 }
 
-const CLASS_JMP = 0x05;
-const CLASS_JMP32 = 0x06;
-const EXIT = 0x95;
-const CALL = 0x85;
-const CALLX = 0x8d;
-const LD_IMM64 = 0x18;
+const EXIT = InsnClass.JMP | JmpOp.EXIT;
+const CALL = InsnClass.JMP | JmpOp.CALL;
+const CALLX = CALL | Source.X;
 
 export const isJump = (op: number): boolean => {
   const cls = op & 7;
-  return (cls === CLASS_JMP || cls === CLASS_JMP32) && op !== CALL && op !== CALLX && op !== EXIT;
+  return (cls === InsnClass.JMP || cls === InsnClass.JMP32) && op !== CALL && op !== CALLX && op !== EXIT;
 };
 
 /** Where a jump at `pc` goes when taken (`ja` of the JMP32 class uses imm). */
@@ -29,7 +27,7 @@ export const nextSlot = (code: Code, pc: number): number => pc + (code.op[pc] ==
  * legacy packet load past the end): it ends its block, so the block's budget charge never
  * covers instructions that do not run.
  */
-const endsEarly = (code: Code, pc: number): boolean => (code.op[pc] === CALL && code.helpers[pc]?.tailCall !== undefined) || ((code.op[pc] & 7) === 0 && code.op[pc] !== LD_IMM64);
+const endsEarly = (code: Code, pc: number): boolean => (code.op[pc] === CALL && code.helpers[pc]?.tailCall !== undefined) || (classOf(code.op[pc]) === InsnClass.LD && code.op[pc] !== LD_IMM64);
 
 /**
  * The basic blocks of the function entered at `entry`: everything reachable from it through

@@ -1,6 +1,6 @@
-import { VmFault, type InstructionSite, type VmFaultKind } from '../../errors/index.js';
+import { VmFault, type VmFaultKind } from '../../errors/index.js';
 import { MAX_CALL_DEPTH, MAX_TAIL_CALLS, STACK_SIZE } from '../../isa/opcodes.js';
-import type { EngineOptions, Executable, ExecutableSpec, ExecutionEngine } from '../engine.js';
+import { instructionSite, type EngineOptions, type Executable, type ExecutableSpec, type ExecutionEngine } from '../engine.js';
 import type { ArgIndex, HelperCall, HelperResult, HelperSpec } from '../helper.js';
 import { decodeCode, type Code } from '../interp/code.js';
 import { legacyPacketLoad, NO_LEGACY_PACKET } from '../legacy-load.js';
@@ -75,15 +75,9 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   const levels: Level[] = [];
   let level = 0;
 
-  const site = (c: Compiled, pc: number): InstructionSite => {
-    const s: InstructionSite = { program: c.exe.spec.name, insn: pc };
-    const src = c.exe.spec.sourceOf?.(pc);
-    if (src) s.source = src;
-    return s;
-  };
   const fail = (c: Compiled, pc: number, kind: VmFaultKind, message: string): never => {
     state.budget = budget.value;
-    throw new VmFault(kind, site(c, pc), message);
+    throw new VmFault(kind, instructionSite(c.exe.spec, pc), message);
   };
   const dv = (): DataView => space.dv;
   const readU64 = (addr: number): bigint => dv().getBigUint64(addr, true);
