@@ -1,7 +1,7 @@
 import { XdpchainError } from '../errors/index.js';
 import type { XdpBuffer } from '../xdp/buffer.js';
 import type { HookVerdict, Netdev, XdpHook } from '../xdp/netdev.js';
-import type { XdpExecutor } from './execute.js';
+import type { XdpBatchResult, XdpExecutor } from './execute.js';
 import type { Link, LinkRegistry } from './link.js';
 import type { Program } from './program.js';
 
@@ -14,10 +14,15 @@ export class ProgramHook implements XdpHook {
   }
 
   run(buffer: XdpBuffer): HookVerdict {
-    const r = this.executor.run(this.program, buffer);
-    return r.fault ? { action: r.retval, error: r.fault } : { action: r.retval };
+    return verdictOf(this.executor.run(this.program, buffer));
+  }
+
+  runEach(buffers: readonly XdpBuffer[], _device: Netdev, each: (i: number, verdict: HookVerdict) => void): void {
+    this.executor.runEach(this.program, buffers, (i, r) => each(i, verdictOf(r)));
   }
 }
+
+const verdictOf = (r: XdpBatchResult): HookVerdict => (r.fault ? { action: r.retval, error: r.fault } : { action: r.retval });
 
 export interface AttachOptions {
   /** Refuse when something is attached (XDP_FLAGS_UPDATE_IF_NOEXIST): EBUSY. */

@@ -27,6 +27,9 @@ export class ChainTable {
   private readonly slots = new Map<number, (Program | undefined)[]>();
   private readonly owners = new Map<number, Program>();
 
+  /** `changed` hears every change of a program's slots (the runtime mirrors them for compiled batches). */
+  constructor(private readonly changed?: (prev: Program, slots: readonly (Program | undefined)[]) => void) {}
+
   private slotsOf(p: Program): (Program | undefined)[] {
     let s = this.slots.get(p.id);
     if (!s) {
@@ -42,7 +45,9 @@ export class ChainTable {
     if (next === prev || this.reaches(next, prev)) {
       throw new XdpchainError('ELOOP', `chaining ${prev.name} (id ${prev.id}) → ${next.name} (id ${next.id}) would close a cycle: ${next.name} already leads back to ${prev.name}`);
     }
-    this.slotsOf(prev)[slot] = next;
+    const s = this.slotsOf(prev);
+    s[slot] = next;
+    this.changed?.(prev, s);
   }
 
   delete(prev: Program, retcode: number): Program {
@@ -51,6 +56,7 @@ export class ChainTable {
     const next = s?.[slot];
     if (!s || !next) throw new XdpchainError('ENOENT', `${prev.name} (id ${prev.id}) has no chain call for ${describe(retcode)}`);
     s[slot] = undefined;
+    this.changed?.(prev, s);
     return next;
   }
 
@@ -82,6 +88,7 @@ export class ChainTable {
   clear(p: Program): void {
     this.slots.delete(p.id);
     this.owners.delete(p.id);
+    this.changed?.(p, []);
   }
 
   private reaches(from: Program, to: Program, seen = new Set<number>()): boolean {

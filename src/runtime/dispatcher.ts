@@ -36,6 +36,10 @@ export class DispatcherHook implements XdpHook {
   run(buffer: XdpBuffer): HookVerdict {
     return this.inner.run(buffer);
   }
+
+  runEach(buffers: readonly XdpBuffer[], device: Netdev, each: (i: number, verdict: HookVerdict) => void): void {
+    this.inner.runEach(buffers, device, each);
+  }
 }
 
 /** How components are reached: freplace links onto placeholders, or callx through a table. */

@@ -12,7 +12,6 @@ export interface ProgramStats {
 
 /** A loaded program: an id, its spec, the compiled code and its statistics. */
 export class Program implements ProgramRef, TestRunProgram {
-  readonly stats: ProgramStats = { runCount: 0, runTimeNs: 0 };
   loadedAt = new Date();
 
   constructor(
@@ -22,6 +21,9 @@ export class Program implements ProgramRef, TestRunProgram {
     readonly tag: string,
     /** Ids of the maps the program references. */
     readonly mapIds: readonly number[],
+    /** Its node in the runtime's batch graph (src/runtime/nodes.ts). */
+    readonly node: number,
+    readonly stats: ProgramStats,
   ) {}
 
   get name(): string {

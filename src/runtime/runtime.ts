@@ -14,7 +14,7 @@ import { XskMap } from '../maps/xskmap.js';
 import type { CollectionSpec } from '../spec/collection-spec.js';
 import type { ProgramSpec } from '../spec/program-spec.js';
 import { AddressSpace } from '../vm/address-space.js';
-import { CodeRegistry, type EngineName, type EngineOptions, type ExecutionEngine } from '../vm/engine.js';
+import { CodeRegistry, type EngineName, type EngineOptions, type Executable, type ExecutionEngine } from '../vm/engine.js';
 import type { HelperTable } from '../vm/helper.js';
 import { DEFAULT_ENGINE, engineFactory } from '../vm/engines.js';
 import { BPF_F_EXCLUDE_INGRESS, BPF_F_BROADCAST } from '../helpers/redirect.js';
@@ -29,6 +29,7 @@ import { XdpMprogs } from './mprog.js';
 import { CaptureSet, type PacketCapture } from '../trace/capture.js';
 import { Collection } from './collection.js';
 import { XdpExecutor } from './execute.js';
+import { ProgramNodes } from './nodes.js';
 import { checkReplacement } from './freplace.js';
 import { LinkRegistry, type Link } from './link.js';
 import { Program } from './program.js';
@@ -81,7 +82,8 @@ export class Runtime {
   readonly helpers: HelperTable;
   readonly engine: ExecutionEngine;
   readonly traceLines: TraceLine[] = [];
-  readonly chains = new ChainTable();
+  readonly chains = new ChainTable((prev, slots) => this.nodes.setSuccessors(prev.node, slots.map((s) => s?.node)));
+  readonly nodes: ProgramNodes;
   readonly statsTiming: boolean;
   readonly links = new LinkRegistry();
   readonly executor: XdpExecutor;
@@ -102,6 +104,9 @@ export class Runtime {
   readonly kconfig: Record<string, bigint | number>;
   private readonly programsById = new Map<number, Program>();
   private readonly programsByUid = new Map<number, Program>();
+  private readonly programsByNode = new Map<number, Program>();
+  /** Executors for test-runs with their own instruction budget, by budget. */
+  private readonly budgetExecutors = new Map<number, XdpExecutor>();
   /** freplace programs and the target each one holds. */
   private readonly extensionTargets = new Map<Program, { program: Program; slot: number; function: string }>();
   private nextProgramId = 1;
@@ -131,7 +136,8 @@ export class Runtime {
     const engineName = opts.engine ?? DEFAULT_ENGINE;
     this.engine = engineFactory(engineName)({ space: this.space, registry: this.code });
     this.statsTiming = opts.statsTiming ?? true;
-    this.executor = new XdpExecutor(this.chains, (exe) => this.programsByUid.get(exe.uid), undefined, { timing: this.statsTiming });
+    this.nodes = new ProgramNodes(this.space, this.engine);
+    this.executor = this.newExecutor();
     this.xdp = new XdpAttachments(this.executor, this.links);
     this.dispatchers = new XdpDispatchers(this);
     this.mprogs = new XdpMprogs(this);
@@ -206,21 +212,31 @@ export class Runtime {
     }
     const { program, mapIds } = resolveReferences(spec, maps);
     checkHelpers(spec, program, this.helpers);
-    const executable = this.engine.compile({
-      name: spec.name,
-      program,
-      helpers: this.helpers,
-      sourceOf: sourceLocator(spec.lineInfo),
-      arrayLayout: (handle) => {
-        const m = this.maps.byHandle(handle);
-        return m instanceof ArrayMap ? m.layout(this.cpuCell) : undefined;
-      },
-    });
     const id = opts.id ?? this.nextProgramId;
     if (this.programsById.has(id)) throw new XdpchainError('EEXIST', `program id ${id} is taken`);
+    const { node, stats, counter } = this.nodes.allocate(spec.name);
+    let executable: Executable;
+    try {
+      executable = this.engine.compile({
+        name: spec.name,
+        program,
+        helpers: this.helpers,
+        sourceOf: sourceLocator(spec.lineInfo),
+        arrayLayout: (handle) => {
+          const m = this.maps.byHandle(handle);
+          return m instanceof ArrayMap ? m.layout(this.cpuCell) : undefined;
+        },
+        runCounter: counter,
+      });
+    } catch (e) {
+      this.nodes.release(node);
+      throw e;
+    }
+    this.nodes.bind(node, executable);
     this.nextProgramId = Math.max(this.nextProgramId, id + 1);
-    const p = new Program(id, spec, executable, programTag(spec.instructions), mapIds);
+    const p = new Program(id, spec, executable, programTag(spec.instructions), mapIds, node, stats);
     this.programsById.set(p.id, p);
+    this.programsByNode.set(node, p);
     this.programsByUid.set(executable.uid, p);
     if (target) this.extensionTargets.set(p, target);
     return p;
@@ -325,6 +341,10 @@ export class Runtime {
     this.extensionTargets.delete(p);
     this.chains.clear(p);
     this.code.unregister(p.executable);
+    if (this.programsByNode.get(p.node) === p) {
+      this.programsByNode.delete(p.node);
+      this.nodes.release(p.node);
+    }
   }
 
   closeMap(m: BpfMap): void {
@@ -336,8 +356,16 @@ export class Runtime {
   testRun(p: Program, input: XdpTestRunInput): XdpTestRunOutput {
     // Like the kernel, which compiles at load, keep code generation out of the measured duration.
     for (const prog of this.programsById.values()) prog.executable.prepare?.();
-    const executor = input.budget === undefined ? this.executor : new XdpExecutor(this.chains, (exe) => this.programsByUid.get(exe.uid), input.budget, { timing: this.statsTiming });
-    return xdpTestRun(p, this.space, { devices: this.fabric, execute: (b) => executor.run(p, b), ...input });
+    let executor = this.executor;
+    if (input.budget !== undefined) {
+      executor = this.budgetExecutors.get(input.budget) ?? this.newExecutor(input.budget);
+      this.budgetExecutors.set(input.budget, executor);
+    }
+    return xdpTestRun(p, this.space, { devices: this.fabric, execute: (b, times) => executor.repeat(p, b, times), ...input });
+  }
+
+  private newExecutor(budget?: number): XdpExecutor {
+    return new XdpExecutor(this.chains, (exe) => this.programsByUid.get(exe.uid), this.nodes, (node) => this.programsByNode.get(node)!, budget, { timing: this.statsTiming });
   }
 
   /** Where a redirect helper's target sends a frame on the fabric. */

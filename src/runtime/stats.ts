@@ -21,12 +21,22 @@ export class RunTracker {
   private since = 0n;
   private state: RunState | undefined;
   observer: ProgramObserver | undefined;
+  /**
+   * Set while a compiled batch runs untracked: it counts the programs it starts itself, so
+   * entering another program (tail call, replacement) only counts that run.
+   */
+  get countOnly(): boolean {
+    return this.state?.countsOnly ?? false;
+  }
+  set countOnly(on: boolean) {
+    if (this.state) this.state.countsOnly = on;
+  }
 
   /**
    * With `timing` off only run counts are kept, as the kernel keeps run_time_ns only with
    * kernel.bpf_stats_enabled: reading a clock twice per program costs more than a small program.
    */
-  constructor(private readonly programOf: (exe: Executable) => Program | undefined, private readonly timing = true) {}
+  constructor(private readonly programOf: (exe: Executable) => Program | undefined, readonly timing = true) {}
 
   /** Hook the tracker into a run state. */
   attach(state: RunState): void {
@@ -34,6 +44,10 @@ export class RunTracker {
     state.onEnter = (exe, kind) => {
       const p = this.programOf(exe);
       if (!p) return;
+      if (this.countOnly) {
+        p.stats.runCount++;
+        return;
+      }
       this.charge();
       if (kind === 'tail-call') {
         const left = this.pop();
@@ -44,6 +58,7 @@ export class RunTracker {
       this.observer?.started(p, state);
     };
     state.onReturn = (exe, from, r0) => {
+      if (this.countOnly) return;
       this.charge();
       const done = this.pop();
       if (done && this.programOf(from) === done) this.observer?.finished(done, state, Number(r0 & 0xffffffffn));

@@ -169,7 +169,7 @@ export class Session {
       object: l.sha,
       programs: Object.fromEntries([...l.programs].map(([name, p]) => {
         const t = rt.extensionTarget(p);
-        return [name, { id: p.id, stats: { ...p.stats }, loadedAt: p.loadedAt.toISOString(), flags: p.spec.flags, ...(t ? { target: { program: t.program.id, function: t.function } } : {}) }];
+        return [name, { id: p.id, stats: { runCount: p.stats.runCount, runTimeNs: p.stats.runTimeNs }, loadedAt: p.loadedAt.toISOString(), flags: p.spec.flags, ...(t ? { target: { program: t.program.id, function: t.function } } : {}) }];
       })),
       maps: Object.fromEntries([...l.maps].map(([name, m]) => [name, { id: m.id, entries: TRANSIENT_MAP_TYPES.has(m.spec.type) ? [] : dumpEntries(m) }])),
     }));

@@ -1,6 +1,7 @@
 import type { InstructionSite } from '../errors/index.js';
 import type { DecodedProgram } from '../isa/program.js';
 import type { AddressSpace } from './address-space.js';
+import type { BatchDriver, BatchLayout } from './batch.js';
 import type { HelperTable } from './helper.js';
 import type { RunState } from './run-state.js';
 
@@ -36,6 +37,11 @@ export interface ExecutableSpec {
    * inline (address arithmetic) instead of calling the helper.
    */
   arrayLayout?(handle: number): ArrayLayout | undefined;
+  /**
+   * Address of the program's run count (an f64), so an engine that calls it directly as a
+   * replacement (freplace) counts the run itself.
+   */
+  readonly runCounter?: number;
 }
 
 /**
@@ -91,6 +97,8 @@ export interface EngineOptions {
 export interface ExecutionEngine {
   readonly name: EngineName;
   compile(spec: ExecutableSpec): Executable;
+  /** A driver that runs many packets per call (engines that compile; others run packet by packet). */
+  batchDriver?(layout: BatchLayout): BatchDriver;
 }
 
 /**

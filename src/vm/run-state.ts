@@ -26,6 +26,11 @@ export class RunState {
   onEnter?: (exe: Executable, kind: 'tail-call' | 'call') => void;
   /** Called when a call into another program's code returns to `exe` from `from` with `r0`. */
   onReturn?: (exe: Executable, from: Executable, r0: bigint) => void;
+  /**
+   * Set while `onEnter` only counts runs and `onReturn` does nothing: an engine may then call
+   * another program's code directly, counting its run at `ExecutableSpec.runCounter`.
+   */
+  countsOnly = false;
 
   constructor(opts: RunStateOptions = {}) {
     this.initialBudget = opts.budget ?? DEFAULT_INSTRUCTION_BUDGET;

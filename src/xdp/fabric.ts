@@ -2,7 +2,7 @@ import { XdpchainError } from '../errors/index.js';
 import type { AddressSpace } from '../vm/address-space.js';
 import type { RedirectTarget, XdpBuffer } from './buffer.js';
 import { LOOPBACK_IFINDEX, XdpAction, xdpActionName } from './constants.js';
-import { Netdev } from './netdev.js';
+import { Netdev, type HookVerdict } from './netdev.js';
 import { Routing } from './routing.js';
 
 /** Where a redirect sends a frame, as resolved from the helper's target (maps live in the runtime). */
@@ -35,6 +35,16 @@ export interface InjectResult {
 export interface HookObserver {
   before(dev: Netdev, buffer: XdpBuffer): void;
   after(dev: Netdev, buffer: XdpBuffer, action: number): void;
+}
+
+/** Frames per batch through a hook (the kernel's NAPI poll budget). */
+export const NAPI_POLL_FRAMES = 64;
+
+/** A frame on its way to a device's receive path, `hop` devices after it was injected. */
+interface Hop {
+  dev: Netdev;
+  data: Uint8Array;
+  hop: number;
 }
 
 /** More hops than this and a frame is dropped: XDP_TX ping-pong between peers would never end. */
@@ -127,30 +137,67 @@ export class Fabric {
    */
   inject(device: Netdev, frames: Iterable<Uint8Array>, into?: InjectResult): InjectResult {
     const result = into ?? { actions: {}, events: [], loops: 0 };
-    const queue: { dev: Netdev; data: Uint8Array; hop: number }[] = [];
-    for (const data of frames) {
-      queue.push({ dev: device, data, hop: 0 });
+    const queue: Hop[] = [];
+    const drain = (): void => {
       while (queue.length > 0) this.receive(queue.shift()!, queue, result);
+    };
+    // A whole-hook observer sees each frame before and after its hook, frame by frame.
+    if (!device.hook?.runEach || this.observer) {
+      for (const data of frames) {
+        queue.push({ dev: device, data, hop: 0 });
+        drain();
+      }
+      return result;
     }
+    // NAPI-style: a poll's worth of frames goes through the hook in one batch; each frame's
+    // verdict is then acted on, and what it leads to followed, before the next frame's.
+    const poll: Uint8Array[] = [];
+    const flush = (): void => {
+      const ring = device.rxRing(this.space, poll.length);
+      poll.forEach((data, i) => this.arrive(device, ring[i], data));
+      const verdicts: HookVerdict[] = [];
+      device.hook!.runEach!(ring, device, (i, v) => (verdicts[i] = v));
+      for (let i = 0; i < poll.length; i++) {
+        this.act(device, ring[i], verdicts[i], 0, queue, result);
+        drain();
+      }
+      poll.length = 0;
+    };
+    for (const data of frames) {
+      poll.push(data);
+      if (poll.length === NAPI_POLL_FRAMES) flush();
+    }
+    if (poll.length > 0) flush();
     return result;
   }
 
-  private receive(item: { dev: Netdev; data: Uint8Array; hop: number }, queue: { dev: Netdev; data: Uint8Array; hop: number }[], result: InjectResult): void {
+  private receive(item: Hop, queue: Hop[], result: InjectResult): void {
     const { dev, data, hop } = item;
-    dev.stats.rxPackets++;
-    dev.stats.rxBytes += data.length;
     if (!dev.hook) {
+      dev.stats.rxPackets++;
+      dev.stats.rxBytes += data.length;
       dev.stats.passed++;
       dev.keep(dev.stack, { data, ingressIfindex: dev.ifindex });
       return;
     }
     const buffer = dev.rxBuffer(this.space);
+    this.arrive(dev, buffer, data);
+    this.act(dev, buffer, dev.hook.run(buffer, dev), hop, queue, result);
+  }
+
+  /** A frame arrives on `dev` into `buffer`, ready for its hook. */
+  private arrive(dev: Netdev, buffer: XdpBuffer, data: Uint8Array): void {
+    dev.stats.rxPackets++;
+    dev.stats.rxBytes += data.length;
     buffer.load(data);
     buffer.ingressIfindex = dev.ifindex;
     buffer.rxQueueIndex = 0;
     buffer.syncContext();
     this.observer?.before(dev, buffer);
-    const verdict = dev.hook.run(buffer, dev);
+  }
+
+  /** Act on the hook's verdict for the frame in `buffer`. */
+  private act(dev: Netdev, buffer: XdpBuffer, verdict: HookVerdict, hop: number, queue: Hop[], result: InjectResult): void {
     const action = verdict.action >= 0 && verdict.action <= XdpAction.REDIRECT ? verdict.action : XdpAction.ABORTED;
     this.observer?.after(dev, buffer, verdict.action);
     const name = xdpActionName(action);

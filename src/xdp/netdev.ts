@@ -18,6 +18,8 @@ export interface XdpHook {
   /** A short description for status output (mode and ids). */
   readonly description: string;
   run(buffer: XdpBuffer, device: Netdev): HookVerdict;
+  /** Run each buffer's frame through the hook in one batch, in order (hooks that can; others run frame by frame). */
+  runEach?(buffers: readonly XdpBuffer[], device: Netdev, each: (i: number, verdict: HookVerdict) => void): void;
 }
 
 /** Per-device counters, like `ip -s link` plus XDP action counts. */
@@ -63,7 +65,7 @@ export class Netdev {
   mtu = 1500;
   /** Locally administered MAC derived from the ifindex unless set. */
   mac: Uint8Array;
-  private buffer: XdpBuffer | null = null;
+  private readonly ring: XdpBuffer[] = [];
 
   constructor(readonly name: string, readonly ifindex: number, readonly rxQueues = 1) {
     this.mac = Uint8Array.from([0x02, 0, 0, 0, (ifindex >> 8) & 0xff, ifindex & 0xff]);
@@ -72,18 +74,24 @@ export class Netdev {
     }
   }
 
-  /** The device's receive buffer (one frame in flight per device, like one NAPI poll). */
+  /** The device's receive buffer for one frame. */
   rxBuffer(space: AddressSpace): XdpBuffer {
-    if (!this.buffer) {
-      this.buffer = new XdpBuffer(space, `netdev ${this.name}`);
-      this.buffer.device = this.name;
+    return this.rxRing(space, 1)[0];
+  }
+
+  /** The first `n` buffers of the device's receive ring (a NAPI poll's worth of frames in flight); the first is `rxBuffer`. */
+  rxRing(space: AddressSpace, n: number): XdpBuffer[] {
+    while (this.ring.length < n) {
+      const b = new XdpBuffer(space, `netdev ${this.name}`);
+      b.device = this.name;
+      this.ring.push(b);
     }
-    return this.buffer;
+    return this.ring.slice(0, n);
   }
 
   release(): void {
-    this.buffer?.free();
-    this.buffer = null;
+    for (const b of this.ring) b.free();
+    this.ring.length = 0;
   }
 
   keep(list: DeliveredFrame[], frame: DeliveredFrame): void {

@@ -47,10 +47,10 @@ export interface XdpTestRunInput {
   budget?: number;
   devices?: IngressDevices;
   /**
-   * How one run executes (the runtime passes its chain-aware executor); by default the
-   * program's code runs alone.
+   * How the runs execute, `times` of them on the buffer, returning the last one's outcome (the
+   * runtime passes its chain-aware batch executor); by default the program's code runs alone.
    */
-  execute?: (buffer: XdpBuffer) => { retval: number; fault?: VmFault };
+  execute?: (buffer: XdpBuffer, times: number) => { retval: number; fault?: VmFault };
 }
 
 export interface XdpTestRunOutput {
@@ -68,9 +68,9 @@ export interface XdpTestRunOutput {
 }
 
 /** Run the program's own code, nothing else; a fault makes the run XDP_ABORTED. */
-function runAlone(prog: TestRunProgram, budget?: number): (buffer: XdpBuffer) => { retval: number; fault?: VmFault } {
+function runAlone(prog: TestRunProgram, budget?: number): (buffer: XdpBuffer, times: number) => { retval: number; fault?: VmFault } {
   const state = new RunState({ budget });
-  return (buffer) => {
+  const once = (buffer: XdpBuffer): { retval: number; fault?: VmFault } => {
     state.reset({ xdp: buffer });
     try {
       return { retval: Number(prog.executable.run(state, buffer.ctx.addr) & 0xffffffffn) };
@@ -78,6 +78,11 @@ function runAlone(prog: TestRunProgram, budget?: number): (buffer: XdpBuffer) =>
       if (!(e instanceof VmFault)) throw e;
       return { retval: XdpAction.ABORTED, fault: e };
     }
+  };
+  return (buffer, times) => {
+    let last = once(buffer);
+    for (let i = 1; i < times; i++) last = once(buffer);
+    return last;
   };
 }
 
@@ -128,10 +133,8 @@ export function xdpTestRun(prog: TestRunProgram, space: AddressSpace, input: Xdp
     buffer.syncContext();
     const repeat = Math.max(1, input.repeat ?? 1);
     const execute = input.execute ?? runAlone(prog, input.budget);
-    let retval: number = XdpAction.ABORTED;
-    let fault: VmFault | undefined;
     const started = process.hrtime.bigint();
-    for (let i = 0; i < repeat; i++) ({ retval, fault } = execute(buffer));
+    const { retval, fault } = execute(buffer, repeat);
     const durationNs = Number(process.hrtime.bigint() - started) / repeat;
     const out: XdpTestRunOutput = { retval, dataOut: buffer.packetWithMeta(), durationNs, redirect: buffer.redirect };
     if (fault) out.fault = fault;

@@ -3,6 +3,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCaptureFile } from '../../pcap/file.js';
 import { ByteSink, PcapWriter } from '../../pcap/write.js';
+import { BATCH_SIZE } from '../../runtime/execute.js';
 import { Runtime } from '../../runtime/runtime.js';
 import type { EngineName } from '../../vm/engine.js';
 import { XdpBuffer } from '../../xdp/buffer.js';
@@ -46,32 +47,43 @@ export function registerRun(root: Command): void {
       };
       if (opts.out) mkdirSync(opts.out, { recursive: true });
       const counts = new Map<number, { packets: number; bytes: number }>();
-      const buffer = new XdpBuffer(rt.space, 'run');
+      // A ring of buffers: each batch of packets goes through the program in one call (the NAPI-style loop).
+      const ring = Array.from({ length: BATCH_SIZE }, () => new XdpBuffer(rt.space, 'run'));
       const progress = new Progress('run', undefined, opts.progress);
       let packets = 0;
       let faults = 0;
       let firstFault: string | undefined;
       const started = process.hrtime.bigint();
+      const pending: { length: number; timestampNs: bigint }[] = [];
+      const flush = (): void => {
+        rt.executor.runEach(prog, ring.slice(0, pending.length), (i, r) => {
+          if (r.fault) {
+            faults++;
+            firstFault ??= r.fault.message;
+          }
+          const c = counts.get(r.retval) ?? { packets: 0, bytes: 0 };
+          c.packets++;
+          c.bytes += pending[i].length;
+          counts.set(r.retval, c);
+          writerFor(r.retval)?.writer.writePacket(ring[i].packet(), pending[i].timestampNs);
+        });
+        packets += pending.length;
+        pending.length = 0;
+        progress.tick(packets);
+      };
       for (const rec of readCaptureFile(opts.pcap)) {
+        const buffer = ring[pending.length];
         buffer.load(rec.data);
         buffer.ingressIfindex = 1;
         buffer.syncContext();
-        const r = rt.executor.run(prog, buffer);
-        if (r.fault) {
-          faults++;
-          firstFault ??= r.fault.message;
-        }
-        const c = counts.get(r.retval) ?? { packets: 0, bytes: 0 };
-        c.packets++;
-        c.bytes += rec.data.length;
-        counts.set(r.retval, c);
-        writerFor(r.retval)?.writer.writePacket(buffer.packet(), rec.timestampNs);
-        if (++packets % 4096 === 0) progress.tick(packets);
+        pending.push({ length: rec.data.length, timestampNs: rec.timestampNs });
+        if (pending.length === ring.length) flush();
       }
+      if (pending.length > 0) flush();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       progress.done();
       for (const w of writers.values()) w.sink.close();
-      buffer.free();
+      for (const b of ring) b.free();
       const actions = Object.fromEntries([...counts].sort((a, b) => a[0] - b[0]).map(([code, c]) => [xdpActionName(code), c]));
       const report = {
         program: prog.name,

@@ -7,7 +7,16 @@ export const Scratch = {
   target: 48,
   /** The run's remaining instruction budget (i32), shared by every module of the engine. */
   budget: 56,
-  size: 64,
+  /** Bumped by the batch driver before each program: the host resets the tail-call count when it moved. */
+  runSeq: 60,
+  /** Run counter for replacements that have none of their own (an f64 nobody reads). */
+  spareCounter: 64,
+  /**
+   * 1 when a call into a replacement may go straight to its code (counting its run in memory);
+   * 0 when the host must hear it (timing, capture).
+   */
+  direct: 72,
+  size: 80,
 } as const;
 
 /** First argument of the `fault` import: what went wrong. */

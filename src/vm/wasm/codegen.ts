@@ -4,6 +4,7 @@ import { MAX_CALL_DEPTH, STACK_SIZE } from '../../isa/opcodes.js';
 import type { Code } from '../interp/code.js';
 import { functionBlocks, isJump, jumpTargetOf, nextSlot } from './cfg.js';
 import { FaultCode, Scratch } from './abi.js';
+import { decodeFunctionAddress } from '../engine.js';
 
 type Expr = Binaryen.ExpressionRef;
 type Module = Binaryen.Module;
@@ -38,7 +39,10 @@ export interface CodegenLayout {
 /** Which instruction slots call which helper: the import receives the index into this list. */
 export interface CompiledModule {
   binary: Uint8Array;
-  /** Function entry slots, each exported as `e<slot>` and with a freplace flag global `ov<slot>`. */
+  /**
+ * Function entry slots, each exported as `e<slot>`, with freplace globals `ov<slot>` (replaced),
+ * `ovf<slot>` (the replacement's index in the `fns` table) and `ovc<slot>` (its run counter).
+ */
   entries: readonly number[];
 }
 
@@ -63,12 +67,21 @@ export function compileToWasm(code: Code, layout: CodegenLayout): CompiledModule
     m.addFunctionImport('callReplaced', 'env', 'callReplaced', binaryen.createType([i32, i32]), none);
     m.addFunctionImport('callx', 'env', 'callx', binaryen.createType([i32, i32]), i32);
     m.addFunctionImport('ldabs', 'env', 'ldabs', binaryen.createType([i32, i32]), i32);
+    // Replacements' f0, by the index the engine gave them; imported only where a call may need it.
+    const calls = code.op.some((op, pc) => op === 0x85 && code.src[pc] === 1);
+    if (calls) {
+      m.addTable('fns', 1, 0xffffffff);
+      m.addTableImport('fns', 'env', 'fns');
+    }
 
     const entries = [...code.spec.program.functionEntries];
     const params = binaryen.createType([i64, i64, i64, i64, i64, i32]);
+    // Per function entry: replaced or not, the replacement's index in `fns`, its run counter.
     for (const entry of entries) {
-      m.addGlobal(`ov${entry}`, i32, true, m.i32.const(0));
-      m.addGlobalExport(`ov${entry}`, `ov${entry}`);
+      for (const g of [`ov${entry}`, `ovf${entry}`, `ovc${entry}`]) {
+        m.addGlobal(g, i32, true, m.i32.const(0));
+        m.addGlobalExport(g, g);
+      }
     }
     const gen = new FunctionGen(m, code, layout, binaryen);
     for (const entry of entries) {
@@ -81,6 +94,7 @@ export function compileToWasm(code: Code, layout: CodegenLayout): CompiledModule
     const zero = (): Expr => k64(m, 0, 0);
     m.addFunction('run32', binaryen.createType([i32]), i32, [], m.i32.wrap(m.call('f0', [m.i64.extend_u(m.local.get(0, i32)), zero(), zero(), zero(), zero(), m.i32.const(1)], i64)));
     m.addFunctionExport('run32', 'run32');
+    m.addFunctionExport('f0', 'f0');
     if (!m.validate()) throw new Error(`wasm codegen for ${code.spec.name} produced an invalid module`);
     // No binaryen optimisation: V8's optimising tier does as well here (measured on nat.o: the
     // same ns/packet) and compiling takes ~30 ms instead of ~300 ms.
@@ -91,11 +105,20 @@ export function compileToWasm(code: Code, layout: CodegenLayout): CompiledModule
 }
 
 const BPF_MAP_LOOKUP_ELEM = 1;
+const BPF_LOOP = 181;
+/** bpf_loop's limits and errors (kernel/bpf/bpf_iter.c). */
+const MAX_LOOPS = 1 << 23;
+const EINVAL = -22;
+const E2BIG = -7;
 
 class FunctionGen {
   private readonly sc: number;
-  /** r1's value where the block has just set it to a constant (a map handle before a helper call). */
+  /**
+   * r1's and r2's values where the block has just set them to constants: a map handle before a
+   * helper call, a callback's address before bpf_loop.
+   */
   private r1: number | undefined;
+  private r2: number | undefined;
   constructor(private readonly m: Module, private readonly code: Code, private readonly layout: CodegenLayout, private readonly binaryen: typeof Binaryen) {
     this.sc = layout.scratch;
   }
@@ -156,9 +179,11 @@ class FunctionGen {
       m.if(m.i32.lt_s(m.local.get(S, i32), m.i32.const(0)), this.fault(FaultCode.budget, slots[0], m.i32.const(0), m.i32.const(0), m.i32.const(0))),
     ];
     this.r1 = undefined;
+    this.r2 = undefined;
     for (const pc of slots) {
       out.push(...this.instruction(pc));
-      this.r1 = this.r1After(pc);
+      this.r1 = this.constantAfter(pc, 1, this.r1);
+      this.r2 = this.constantAfter(pc, 2, this.r2);
     }
     return out;
   }
@@ -235,17 +260,17 @@ class FunctionGen {
     return this.set(0, this.m.i64.load(0, 8, this.m.i32.const(this.sc + Scratch.r0)));
   }
 
-  /** What is known of r1 after the instruction at `pc`. */
-  private r1After(pc: number): number | undefined {
+  /** What is known of register `r` (1 or 2), `known` before the instruction at `pc`, after it. */
+  private constantAfter(pc: number, r: number, known: number | undefined): number | undefined {
     const { code } = this;
     const op = code.op[pc];
-    if (op === 0x18 && code.dst[pc] === 1) return code.immHi[pc] >= 0 && code.immHi[pc] < 0x200000 ? code.immHi[pc] * 4294967296 + (code.imm[pc] >>> 0) : undefined;
+    if (op === 0x18 && code.dst[pc] === r) return code.immHi[pc] >= 0 && code.immHi[pc] < 0x200000 ? code.immHi[pc] * 4294967296 + (code.imm[pc] >>> 0) : undefined;
     const cls = op & 7;
     if (cls === 0x00 && op !== 0x18) return undefined; // ld_abs/ld_ind clear r1..r5
     const writesDst = cls === 0x04 || cls === 0x07 || cls === 0x01 || cls === 0x00;
-    const atomicFetch = (op & 0xe0) === 0xc0 && cls === 0x03 && (code.imm[pc] & 1) && code.src[pc] === 1;
-    if ((writesDst && code.dst[pc] === 1) || atomicFetch || op === 0x85 || op === 0x8d) return undefined;
-    return this.r1;
+    const atomicFetch = (op & 0xe0) === 0xc0 && cls === 0x03 && (code.imm[pc] & 1) && code.src[pc] === r;
+    if ((writesDst && code.dst[pc] === r) || atomicFetch || op === 0x85 || op === 0x8d) return undefined;
+    return known;
   }
 
   /** `bpf_map_lookup_elem` on an array named by a constant: bounds check and address arithmetic. */
@@ -269,9 +294,56 @@ class FunctionGen {
     ];
   }
 
+  /**
+   * `bpf_loop` with a callback of this program named by a constant: the loop runs here, calling
+   * the callback directly (DESIGN: bpf_loop semantics as the kernel inlines them). Frames past the
+   * limit still go through the helper, which reports them; programs with legacy packet loads too
+   * (one ends only its callback there).
+   */
+  private inlineLoop(pc: number): Expr[] | undefined {
+    const { m, code } = this;
+    if (code.helpers[pc]?.id !== BPF_LOOP || code.helpers[pc]?.name !== 'bpf_loop' || this.r2 === undefined || this.hasLegacyLoads()) return undefined;
+    const fn = decodeFunctionAddress(this.r2);
+    if (!fn || fn.uid !== code.uid || !code.spec.program.functionEntries.includes(fn.slot)) return undefined;
+    const depth = (): Expr => m.local.get(DEPTH, i32);
+    const i = (): Expr => m.local.get(S, i32);
+    const n = (): Expr => this.lo(1);
+    const zero = (): Expr => k64(m, 0, 0);
+    const loop = m.block('loop_done', [
+      m.local.set(S, m.i32.const(0)),
+      m.loop('loop_next', m.block(null, [
+        m.if(m.i32.ge_u(i(), n()), m.block(null, [this.set(0, m.i64.extend_u(n())), m.br('loop_done')], none)),
+        m.if(
+          m.i64.ne(m.call(`f${fn.slot}`, [m.i64.extend_u(i()), this.get(3), zero(), zero(), zero(), m.i32.add(depth(), m.i32.const(1))], i64), zero()),
+          m.block(null, [this.set(0, m.i64.extend_u(m.i32.add(i(), m.i32.const(1)))), m.br('loop_done')], none),
+        ),
+        m.local.set(S, m.i32.add(i(), m.i32.const(1))),
+        m.br('loop_next'),
+      ], none)),
+    ], none);
+    const inline = m.if(
+      m.i64.ne(this.get(4), zero()),
+      this.set(0, k64(m, EINVAL, -1)),
+      // The kernel's inlined bpf_loop sets w0 = -E2BIG: zero-extended.
+      m.if(m.i32.gt_u(n(), m.i32.const(MAX_LOOPS)), this.set(0, k64(m, E2BIG, 0)), loop),
+    );
+    // The loop counter lives in S across calls: callbacks are other wasm functions with their own locals.
+    return [m.if(m.i32.ge_s(depth(), m.i32.const(MAX_CALL_DEPTH)), m.block(null, this.helperCallViaHost(pc), none), inline), ...this.clearArgs()];
+  }
+
+  private hasLegacyLoads(): boolean {
+    this.legacyLoads ??= this.code.op.some((op) => (op & 7) === 0x00 && op !== 0x18 && op !== 0);
+    return this.legacyLoads;
+  }
+  private legacyLoads: boolean | undefined;
+
   private helperCall(pc: number): Expr[] {
-    const inline = this.inlineArrayLookup(pc);
+    const inline = this.inlineArrayLookup(pc) ?? this.inlineLoop(pc);
     if (inline) return inline;
+    return this.helperCallViaHost(pc);
+  }
+
+  private helperCallViaHost(pc: number): Expr[] {
     const { m } = this;
     const status = m.call('helper', [m.i32.const(pc), m.local.get(DEPTH, i32)], i32);
     const call = this.code.helpers[pc]?.tailCall ? m.if(status, m.return(m.i64.load(0, 8, m.i32.const(this.sc + Scratch.r0)))) : m.drop(status);
@@ -282,13 +354,20 @@ class FunctionGen {
     const { m } = this;
     const target = pc + 1 + this.code.imm[pc];
     const depth = (): Expr => m.local.get(DEPTH, i32);
+    const args = (): Expr[] => [1, 2, 3, 4, 5].map((r) => this.get(r)).concat(m.i32.add(depth(), m.i32.const(1)));
+    const counter = (): Expr => m.global.get(`ovc${target}`, i32);
+    // A replacement runs straight from here when the host needs no word of it, else through the host.
+    const replaced = m.if(
+      m.i32.load(0, 4, m.i32.const(this.sc + Scratch.direct)),
+      m.block(null, [
+        m.f64.store(0, 8, counter(), m.f64.add(m.f64.load(0, 8, counter()), m.f64.const(1))),
+        this.set(0, m.call_indirect('fns', m.global.get(`ovf${target}`, i32), args(), this.binaryen.createType([i64, i64, i64, i64, i64, i32]), i64)),
+      ], none),
+      m.block(null, [...this.storeArgs(), m.call('callReplaced', [m.i32.const(target), depth()], none), this.loadR0()], none),
+    );
     return [
       m.if(m.i32.ge_s(depth(), m.i32.const(MAX_CALL_DEPTH)), this.fault(FaultCode.callDepth, pc, m.i32.add(depth(), m.i32.const(1)), m.i32.const(0), m.i32.const(0))),
-      m.if(
-        m.global.get(`ov${target}`, i32),
-        m.block(null, [...this.storeArgs(), m.call('callReplaced', [m.i32.const(target), m.local.get(DEPTH, i32)], none), this.loadR0()], none),
-        this.set(0, m.call(`f${target}`, [1, 2, 3, 4, 5].map((r) => this.get(r)).concat(m.i32.add(m.local.get(DEPTH, i32), m.i32.const(1))), i64)),
-      ),
+      m.if(m.global.get(`ov${target}`, i32), replaced, this.set(0, m.call(`f${target}`, args(), i64))),
     ];
   }
 

@@ -7,6 +7,8 @@ import { legacyPacketLoad, NO_LEGACY_PACKET } from '../legacy-load.js';
 import type { RunState } from '../run-state.js';
 import { FaultCode, Scratch } from './abi.js';
 import { compileToWasm } from './codegen.js';
+import { compileDriver, type BatchExport } from './driver.js';
+import { Cursor, type BatchDriver, type BatchHooks, type BatchLayout, type BatchRequest } from '../batch.js';
 
 const TWO32 = 4294967296;
 
@@ -25,8 +27,14 @@ interface Compiled {
   code: Code;
   /** Filled by `instantiate`, which `ready` calls before the first use. */
   entry: Map<number, (depth: number) => void>;
-  flags: Map<number, WebAssembly.Global>;
+  /** Per function entry: the freplace globals (replaced, replacement's table index, its counter). */
+  flags: Map<number, { on: WebAssembly.Global; index: WebAssembly.Global; counter: WebAssembly.Global }>;
+  /** The module's f0 (after `instantiate`) and, once it replaces a function somewhere, its index in `fns`. */
+  f0?: (...args: unknown[]) => unknown;
+  fnIndex?: number;
   replacements: Map<number, Compiled>;
+  /** The module's `run32` export (after `instantiate`): what the batch driver's table holds. */
+  run32?: (r1: number) => number;
   instantiate(): void;
 }
 
@@ -38,8 +46,6 @@ function ready(c: Compiled): Compiled {
 
 /** Reusable per-nesting-level helper call state (a bpf_loop callback calls helpers one level deeper). */
 interface Level {
-  lo: Int32Array;
-  hi: Int32Array;
   at: { c: Compiled; pc: number; depth: number };
   call: HelperCall;
 }
@@ -55,11 +61,28 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   const stack = space.alloc(MAX_CALL_DEPTH * STACK_SIZE, 'stack');
   const scratch = space.allocPrivate(Scratch.size, 'wasm scratch');
   const layout = { scratch, stackTop: stack.addr + stack.size, limit: space.limit };
-  /** The budget cell in scratch memory, through a view renewed when the memory grows. */
+  /**
+   * Scratch cells as i32 (budget, arguments, r0). Memory only grows between runs, so the view
+   * is renewed when a run starts (`enter`) and used directly while it lasts.
+   */
   let words = new Int32Array(space.memory.buffer);
   const budgetIndex = (scratch + Scratch.budget) >>> 2;
   const argsIndex = (scratch + Scratch.args) >>> 2;
   const r0Index = (scratch + Scratch.r0) >>> 2;
+  const runSeqIndex = (scratch + Scratch.runSeq) >>> 2;
+  const directIndex = (scratch + Scratch.direct) >>> 2;
+  /** Every instantiated program's f0, for direct calls into replacements. */
+  const fns = new WebAssembly.Table({ element: 'anyfunc', initial: 1 });
+  /** Whether this run lets replacements be called directly (see Scratch.direct). */
+  const enter = (s: RunState): void => {
+    state = s;
+    level = 0;
+    const w = cells();
+    tailCallSeq = w[runSeqIndex];
+    w[directIndex] = s.countsOnly || !s.onEnter ? 1 : 0;
+  };
+  /** The run sequence the tail-call count belongs to: a batch moves it on for every program. */
+  let tailCallSeq = 0;
   // Growth detaches the old buffer, which leaves the view empty.
   const cells = (): Int32Array => (words.length === 0 ? (words = new Int32Array(space.memory.buffer)) : words);
   const budget = {
@@ -91,9 +114,8 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   };
   const writeResult = (r: HelperResult): void => {
     if (typeof r === 'number' && (r | 0) === r) {
-      const w = cells();
-      w[r0Index] = r;
-      w[r0Index + 1] = r >> 31;
+      words[r0Index] = r;
+      words[r0Index + 1] = r >> 31;
     } else if (typeof r === 'number' && Number.isInteger(r) && r >= -(2 ** 53) && r <= 2 ** 53) {
       dv().setInt32(scratch + Scratch.r0, r % TWO32 | 0, true);
       dv().setInt32(scratch + Scratch.r0 + 4, Math.floor(r / TWO32) | 0, true);
@@ -109,9 +131,10 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     if (state.onReturn) state.onReturn(from.exe, to.exe, readU64(scratch + Scratch.r0));
   };
 
+  // A helper reads its arguments where wasm stored them; a callback it makes saves and restores them.
+  const argLo = (i: ArgIndex): number => words[argsIndex + 2 * (i - 1)];
+  const argHi = (i: ArgIndex): number => words[argsIndex + 2 * (i - 1) + 1];
   const makeLevel = (): Level => {
-    const lo = new Int32Array(6);
-    const hi = new Int32Array(6);
     const at = { c: undefined! as Compiled, pc: 0, depth: 0 };
     const call: HelperCall = {
       space,
@@ -124,12 +147,12 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
       get insn(): number {
         return at.pc;
       },
-      lo: (i: ArgIndex) => lo[i] >>> 0,
-      hi: (i: ArgIndex) => hi[i] >>> 0,
-      u64: (i: ArgIndex) => (BigInt(hi[i] >>> 0) << 32n) | BigInt(lo[i] >>> 0),
+      lo: (i: ArgIndex) => argLo(i) >>> 0,
+      hi: (i: ArgIndex) => argHi(i) >>> 0,
+      u64: (i: ArgIndex) => (BigInt(argHi(i) >>> 0) << 32n) | BigInt(argLo(i) >>> 0),
       addr(i: ArgIndex): number {
-        if (hi[i] !== 0) this.fault(`argument ${i} (0x${this.u64(i).toString(16)}) is not an address`);
-        return lo[i] >>> 0;
+        if (argHi(i) !== 0) this.fault(`argument ${i} (0x${this.u64(i).toString(16)}) is not an address`);
+        return argLo(i) >>> 0;
       },
       callFunction(addr: bigint | number, args: readonly (bigint | number)[]): bigint {
         const target = registry.resolve(addr);
@@ -137,8 +160,8 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         const { c, pc, depth } = at;
         if (depth + 1 > MAX_CALL_DEPTH) fail(c, pc, 'call-depth', `callback would be frame ${depth + 1}; at most ${MAX_CALL_DEPTH} frames`);
         const callee = compiledOf(target!.exe);
+        const saved = words.slice(argsIndex, argsIndex + 10);
         for (let k = 0; k < 5; k++) writeArg(scratch + Scratch.args + k * 8, args[k] ?? 0);
-        budget.value = state.budget;
         try {
           callee.entry.get(target!.slot)!(depth + 1);
         } catch (e) {
@@ -146,7 +169,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
           if (e !== LEGACY_EXIT) throw e;
           writeResult(0);
         } finally {
-          state.budget = budget.value;
+          words.set(saved, argsIndex);
           Object.assign(at, { c, pc, depth });
         }
         return readU64(scratch + Scratch.r0);
@@ -156,7 +179,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         return fail(at.c, at.pc, 'helper', `${name}: ${message}`);
       },
     };
-    return { lo, hi, at, call };
+    return { at, call };
   };
 
   const registered = (exe: Executable): Compiled => {
@@ -168,47 +191,60 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
 
   /** A helper call from `c` at `pc`: arguments in scratch, r0 left there; 1 when a tail call ran instead. */
   const runHelper = (c: Compiled, h: HelperSpec, pc: number, depth: number, allowTail = true): number => {
-    if (++level >= levels.length) while (levels.length <= level) levels.push(makeLevel());
-    const l = levels[level];
-    const w = cells();
-    for (let k = 1, at = argsIndex; k <= 5; k++, at += 2) {
-      l.lo[k] = w[at];
-      l.hi[k] = w[at + 1];
-    }
+    const l = levels[++level] ?? (levels[level] = makeLevel());
     l.at.c = c;
     l.at.pc = pc;
     l.at.depth = depth;
-    state.budget = w[budgetIndex];
     if (allowTail && h.tailCall !== undefined && tailCall(h, l, depth)) return 1;
     // A fault throws past the `level--`: every outermost run starts again at level 0.
     const r = h.fn(l.call);
     level--;
     writeResult(r);
-    cells()[budgetIndex] = state.budget;
     return 0;
   };
 
   /** bpf_tail_call: when the target resolves, run it in this frame; r0 is then its result. */
   const tailCall = (h: HelperSpec, l: Level, depth: number): boolean => {
+    const seq = words[runSeqIndex];
+    if (seq !== tailCallSeq) {
+      tailCallSeq = seq;
+      state.tailCalls = 0;
+    }
     const target = h.tailCall!(l.call);
     if (!target || state.tailCalls >= MAX_TAIL_CALLS) return false;
     state.tailCalls++;
     state.onEnter?.(target, 'tail-call');
     const t = compiledOf(target);
-    const w = cells();
-    w[argsIndex] = l.lo[1];
-    w[argsIndex + 1] = l.hi[1];
-    w.fill(0, argsIndex + 2, argsIndex + 10);
-    w[budgetIndex] = state.budget;
+    // The target starts with the caller's r1 (still in place) and r2..r5 zero.
+    words.fill(0, argsIndex + 2, argsIndex + 10);
     level--;
     t.entry.get(0)!(depth);
     return true;
   };
 
 
+  /** Point an instantiated module's call at `slot` to its replacement (compiled now), or back to its own code. */
+  const wire = (c: Compiled, slot: number): void => {
+    const f = c.flags.get(slot)!;
+    const r = c.replacements.get(slot);
+    if (r) {
+      ready(r);
+      // Only replacements enter the table: every module importing it is updated on each change.
+      if (r.fnIndex === undefined) {
+        r.fnIndex = fns.length;
+        fns.grow(1);
+        fns.set(r.fnIndex, r.f0!);
+      }
+      f.index.value = r.fnIndex;
+      f.counter.value = r.exe.spec.runCounter ?? scratch + Scratch.spareCounter;
+    }
+    f.on.value = r ? 1 : 0;
+  };
+
   const imports = (self: () => Compiled): WebAssembly.Imports => ({
     env: {
       memory: space.memory,
+      fns,
       fault(code: number, pc: number, x: number, y: number, z: number): void {
         const c = self();
         if (code === FaultCode.budget) fail(c, pc, 'budget', `instruction budget of ${state.initialBudget} exhausted (a loop that never ends?); raise it with --budget`);
@@ -263,8 +299,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   });
 
   const runFrom = (s: RunState, body: () => void): void => {
-    state = s;
-    level = 0;
+    enter(s);
     const extra = s.budget > MAX_CELL ? s.budget - MAX_CELL : 0;
     budget.value = s.budget - extra;
     try {
@@ -277,8 +312,61 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     }
   };
 
+  /** The XDP NAPI-style loop: see src/vm/wasm/driver.ts. */
+  const batchDriver = (layout: BatchLayout): BatchDriver => {
+    const table = new WebAssembly.Table({ element: 'anyfunc', initial: 16 });
+    let hooks: BatchHooks | undefined;
+    const driverImports = {
+      env: {
+        memory: space.memory,
+        progs: table,
+        enter: (node: number) => hooks!.enter(node),
+        leave: (r: number) => hooks!.leave(r >>> 0),
+      },
+    };
+    // Built on the first batch, like programs: commands that never run packets never load binaryen.
+    let batch: BatchExport | undefined;
+    const driver = (): BatchExport => {
+      batch ??= new WebAssembly.Instance(new WebAssembly.Module(compileDriver(layout, scratch) as Uint8Array<ArrayBuffer>), driverImports).exports.batch as BatchExport;
+      return batch;
+    };
+    /** Nodes bound to programs whose code is not in the table yet (compiled on the first batch). */
+    const pending = new Map<number, Compiled>();
+    return {
+      maxBudget: MAX_CELL,
+      bind(node: number, exe: Executable | null): void {
+        if (node >= table.length) table.grow(Math.max(node + 1 - table.length, table.length));
+        table.set(node, null);
+        pending.delete(node);
+        if (exe) pending.set(node, registered(exe));
+      },
+      run(req: BatchRequest): void {
+        const batch = driver();
+        for (const [node, c] of pending) table.set(node, ready(c).run32!);
+        pending.clear();
+        enter(req.state);
+        hooks = req.hooks;
+        let from = req.from;
+        let resume = 0;
+        for (;;) {
+          try {
+            batch(req.entry, req.ctxList, req.ctxStride, req.results, req.resultStride, from, req.count, Math.min(req.state.initialBudget, MAX_CELL), req.hooks ? 1 : 0, resume);
+            return;
+          } catch (e) {
+            if (e !== LEGACY_EXIT) throw e;
+            // A legacy load past the end: that program returned 0; its packet goes on from there.
+            from = cells()[(layout.cursor >>> 2) + Cursor.packet];
+            resume = 1;
+            level = 0;
+          }
+        }
+      },
+    };
+  };
+
   return {
     name: 'wasm',
+    batchDriver,
     compile(spec: ExecutableSpec): Executable {
       const uid = registry.allocateUid();
       // Decoding checks the program (helpers, kfuncs, ld_imm64) at load; wasm is built on first run.
@@ -299,8 +387,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
           return readU64(scratch + Scratch.r0);
         },
         runU32(s: RunState, r1: number): number {
-          state = s;
-          level = 0;
+          enter(s);
           // The cell is an i32; a larger budget keeps its excess aside.
           const b = s.budget;
           const extra = b > MAX_CELL ? b - MAX_CELL : 0;
@@ -321,8 +408,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
           if (!spec.program.functionEntries.includes(slot)) throw new Error(`slot ${slot} of ${spec.name} is not a function entry`);
           if (replacement) compiled.replacements.set(slot, registered(replacement));
           else compiled.replacements.delete(slot);
-          const flag = compiled.flags.get(slot);
-          if (flag) flag.value = replacement ? 1 : 0;
+          if (compiled.flags.has(slot)) wire(compiled, slot);
         },
       };
       const compiled: Compiled = {
@@ -337,11 +423,13 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
           const exports = instance.exports as unknown as WasmExports;
           for (const e of entries) {
             compiled.entry.set(e, exports[`e${e}`] as (depth: number) => void);
-            const flag = exports[`ov${e}`] as WebAssembly.Global;
-            flag.value = compiled.replacements.has(e) ? 1 : 0;
-            compiled.flags.set(e, flag);
+            const g = (name: string) => exports[`${name}${e}`] as WebAssembly.Global;
+            compiled.flags.set(e, { on: g('ov'), index: g('ovf'), counter: g('ovc') });
           }
           run32 = exports.run32;
+          compiled.run32 = exports.run32;
+          compiled.f0 = exports.f0 as (...args: unknown[]) => unknown;
+          for (const e of entries) wire(compiled, e);
         },
       };
       byUid.set(uid, compiled);
