@@ -15,6 +15,8 @@ export interface ProgramRef {
   readonly name: string;
   readonly type: string;
   readonly executable: Executable;
+  /** Its node in the runtime's batch graph, where it has one (compiled tail calls go by it). */
+  readonly node?: number;
 }
 
 /** How maps find the objects user space names by id (the kernel's fds). */

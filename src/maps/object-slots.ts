@@ -22,6 +22,8 @@ export abstract class ObjectSlotMap<T> extends MapBase {
   protected abstract describe(value: T): Uint8Array;
   /** Called when an object leaves the map (drop references). */
   protected release(_value: T): void {}
+  /** Called after slot `index` changed (filled, replaced or emptied). */
+  protected changed(_index: number): void {}
 
   protected memoryBytes(): number {
     return this.spec.maxEntries * 8;
@@ -47,6 +49,7 @@ export abstract class ObjectSlotMap<T> extends MapBase {
     if (old !== undefined) this.release(old);
     if (value === undefined) this.slots.delete(index);
     else this.slots.set(index, value);
+    this.changed(index);
   }
 
   lookup(key: Uint8Array): Uint8Array | undefined {
@@ -68,6 +71,7 @@ export abstract class ObjectSlotMap<T> extends MapBase {
     if (!this.slots.has(index)) this.fail(this.indexed && index >= this.spec.maxEntries ? 'EINVAL' : 'ENOENT', `slot ${index} is empty`);
     this.release(this.slots.get(index)!);
     this.slots.delete(index);
+    this.changed(index);
   }
 
   nextKey(key?: Uint8Array): Uint8Array | undefined {
@@ -97,6 +101,7 @@ export abstract class ObjectSlotMap<T> extends MapBase {
     if (v === undefined) return Err.ENOENT;
     this.release(v);
     this.slots.delete(index);
+    this.changed(index);
     return 0;
   }
 

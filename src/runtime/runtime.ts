@@ -226,6 +226,10 @@ export class Runtime {
           const m = this.maps.byHandle(handle);
           return m instanceof ArrayMap ? m.layout(this.cpuCell) : undefined;
         },
+        tailCallLayout: (handle) => {
+          const m = this.maps.byHandle(handle);
+          return m instanceof ProgArrayMap ? m.tailCallLayout() : undefined;
+        },
         runCounter: counter,
       });
     } catch (e) {

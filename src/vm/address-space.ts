@@ -118,6 +118,14 @@ export class AddressSpace {
     return region.addr;
   }
 
+  /** Give back engine-private memory from `allocPrivate`. */
+  freePrivate(addr: number, size: number): void {
+    const rounded = alignUp(size, GRANULE);
+    const list = this.freeLists.get(rounded) ?? [];
+    list.push(addr);
+    this.freeLists.set(rounded, list);
+  }
+
   /** Release a region (by its address: setReadOnly hands out updated records); its bytes become inaccessible at once. */
   free(region: Region): void {
     const live = this.regions.get(region.addr);

@@ -37,6 +37,8 @@ export interface ExecutableSpec {
    * inline (address arithmetic) instead of calling the helper.
    */
   arrayLayout?(handle: number): ArrayLayout | undefined;
+  /** Where a program array keeps its slots' nodes, so an engine may tail-call without the helper. */
+  tailCallLayout?(handle: number): TailCallLayout | undefined;
   /**
    * Address of the program's run count (an f64), so an engine that calls it directly as a
    * replacement (freplace) counts the run itself.
@@ -54,6 +56,12 @@ export interface ArrayLayout {
   maxEntries: number;
   cpus: number;
   cpuCell?: number;
+}
+
+/** A program array's slots: the u32 at base + 4·i is the node + 1 of slot i's program (0: empty). */
+export interface TailCallLayout {
+  base: number;
+  maxEntries: number;
 }
 
 /** Where instruction `insn` of a program is, with its source line when BTF line info has it (for faults). */

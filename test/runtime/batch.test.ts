@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readCollectionSpec } from '../../src/elf/index.js';
 import { assemble } from '../../src/isa/asm.js';
-import { ipv4UdpFrame } from '../../src/packet/index.js';
+import { ipv4UdpFrame, standardPacketKinds } from '../../src/packet/index.js';
 import type { XdpBatchResult } from '../../src/runtime/execute.js';
 import type { Program } from '../../src/runtime/program.js';
 import { Runtime } from '../../src/runtime/runtime.js';
@@ -139,5 +139,25 @@ describe.each(engines)('batched runs on $name', ({ name: engine }) => {
     expect(result.events.map((e) => e.action)).toEqual(alone.map((a) => xdpActionName(a.retval)));
     expect(dev.stack.map((f) => f.data)).toEqual(alone.filter((a) => a.retval === XdpAction.PASS).map((a) => a.bytes));
     expect(prog.stats.runCount).toBe(data.length);
+  });
+
+  it('tail-calls through a program array the same way with and without a host in the loop', () => {
+    // Timing on, every tail call goes through the host (the tracker must hear it); off, compiled code may make it itself.
+    const outcome = (timing: boolean) => {
+      const rt = runtime(timing);
+      const coll = rt.loadCollection(object('tail_call'));
+      const slot = (i: number, name: string) => coll.map('jump_table').update(new Uint8Array([i, 0, 0, 0]), new Uint8Array(new Uint32Array([coll.program(name).id]).buffer));
+      slot(0, 'xdp_tail_ipv4'); // IPv4 → XDP_TX
+      slot(2, 'xdp_tail_arp'); // ARP → slot 3, which holds the self-chaining program: 33 more
+      slot(3, 'xdp_tail_chain');
+      const kinds = standardPacketKinds().map((k) => k.frame);
+      const got: number[] = [];
+      rt.executor.runEach(coll.program('xdp_tail_root'), buffersFor(rt, kinds), (i, r) => (got[i] = r.retval));
+      return { got, counts: [...coll.programs.values()].map((p) => p.stats.runCount), kinds: kinds.length };
+    };
+    const viaHost = outcome(true);
+    const compiled = outcome(false);
+    expect(compiled).toEqual(viaHost);
+    expect(new Set(viaHost.got).size).toBeGreaterThan(2);
   });
 });

@@ -16,7 +16,10 @@ export const Scratch = {
    * 0 when the host must hear it (timing, capture).
    */
   direct: 72,
-  size: 80,
+  /** Tail calls made so far in the run (a run's count is valid while `tailSeq` equals `runSeq`). */
+  tailSeq: 76,
+  tailCount: 80,
+  size: 88,
 } as const;
 
 /** First argument of the `fault` import: what went wrong. */

@@ -1,10 +1,11 @@
 import type Binaryen from 'binaryen';
 import { binaryen as loadedBinaryen } from './binaryen.js';
-import { MAX_CALL_DEPTH, STACK_SIZE } from '../../isa/opcodes.js';
+import { MAX_CALL_DEPTH, MAX_TAIL_CALLS, STACK_SIZE } from '../../isa/opcodes.js';
 import type { Code } from '../interp/code.js';
 import { functionBlocks, isJump, jumpTargetOf, nextSlot } from './cfg.js';
 import { FaultCode, Scratch } from './abi.js';
 import { decodeFunctionAddress } from '../engine.js';
+import { COUNTER_BYTES } from '../batch.js';
 
 type Expr = Binaryen.ExpressionRef;
 type Module = Binaryen.Module;
@@ -34,6 +35,8 @@ export interface CodegenLayout {
   stackTop: number;
   /** First address no program may touch (the address space's limit). */
   limit: number;
+  /** The batch graph's run counters (src/vm/batch.ts), where a runtime keeps one: compiled tail calls count there. */
+  counters?: number;
 }
 
 /** Which instruction slots call which helper: the import receives the index into this list. */
@@ -84,6 +87,8 @@ export function compileToWasm(code: Code, layout: CodegenLayout): CompiledModule
       }
     }
     const gen = new FunctionGen(m, code, layout, binaryen);
+    m.addTable('f0ByNode', 1, 0xffffffff);
+    m.addTableImport('f0ByNode', 'env', 'f0ByNode');
     for (const entry of entries) {
       m.addFunction(`f${entry}`, params, i64, VARS, gen.function(entry));
       const sc = layout.scratch;
@@ -95,6 +100,8 @@ export function compileToWasm(code: Code, layout: CodegenLayout): CompiledModule
     m.addFunction('run32', binaryen.createType([i32]), i32, [], m.i32.wrap(m.call('f0', [m.i64.extend_u(m.local.get(0, i32)), zero(), zero(), zero(), zero(), m.i32.const(1)], i64)));
     m.addFunctionExport('run32', 'run32');
     m.addFunctionExport('f0', 'f0');
+    // Only modules that tail-call by node import that table (V8 updates importers on each change).
+    if (!gen.tailCallsByNode) m.removeTable('f0ByNode');
     if (!m.validate()) throw new Error(`wasm codegen for ${code.spec.name} produced an invalid module`);
     // No binaryen optimisation: V8's optimising tier does as well here (measured on nat.o: the
     // same ns/packet) and compiling takes ~30 ms instead of ~300 ms.
@@ -106,6 +113,7 @@ export function compileToWasm(code: Code, layout: CodegenLayout): CompiledModule
 
 const BPF_MAP_LOOKUP_ELEM = 1;
 const BPF_LOOP = 181;
+const BPF_TAIL_CALL = 12;
 /** bpf_loop's limits and errors (kernel/bpf/bpf_iter.c). */
 const MAX_LOOPS = 1 << 23;
 const EINVAL = -22;
@@ -309,16 +317,16 @@ class FunctionGen {
     const i = (): Expr => m.local.get(S, i32);
     const n = (): Expr => this.lo(1);
     const zero = (): Expr => k64(m, 0, 0);
-    const loop = m.block('loop_done', [
+    const loop = m.block(`loop_done${pc}`, [
       m.local.set(S, m.i32.const(0)),
-      m.loop('loop_next', m.block(null, [
-        m.if(m.i32.ge_u(i(), n()), m.block(null, [this.set(0, m.i64.extend_u(n())), m.br('loop_done')], none)),
+      m.loop(`loop_next${pc}`, m.block(null, [
+        m.if(m.i32.ge_u(i(), n()), m.block(null, [this.set(0, m.i64.extend_u(n())), m.br(`loop_done${pc}`)], none)),
         m.if(
           m.i64.ne(m.call(`f${fn.slot}`, [m.i64.extend_u(i()), this.get(3), zero(), zero(), zero(), m.i32.add(depth(), m.i32.const(1))], i64), zero()),
-          m.block(null, [this.set(0, m.i64.extend_u(m.i32.add(i(), m.i32.const(1)))), m.br('loop_done')], none),
+          m.block(null, [this.set(0, m.i64.extend_u(m.i32.add(i(), m.i32.const(1)))), m.br(`loop_done${pc}`)], none),
         ),
         m.local.set(S, m.i32.add(i(), m.i32.const(1))),
-        m.br('loop_next'),
+        m.br(`loop_next${pc}`),
       ], none)),
     ], none);
     const inline = m.if(
@@ -337,8 +345,54 @@ class FunctionGen {
   }
   private legacyLoads: boolean | undefined;
 
+  /** Set once a compiled tail call needs the `f0ByNode` table. */
+  tailCallsByNode = false;
+
+  /**
+   * `bpf_tail_call` through a program array named by a constant, in a direct run: the slot's node
+   * comes from the array's memory, the count from the run's cells, and the target's f0 is called
+   * from here, its result returned as this function's (the helper's semantics, without the host).
+   */
+  private inlineTailCall(pc: number): Expr[] | undefined {
+    const { m, code, layout } = this;
+    const h = code.helpers[pc];
+    if (h?.id !== BPF_TAIL_CALL || h.tailCall === undefined || this.r2 === undefined || layout.counters === undefined) return undefined;
+    const table = code.spec.tailCallLayout?.(this.r2);
+    const counters = layout.counters;
+    if (!table) return undefined;
+    this.tailCallsByNode = true;
+    const cell = (at: number): Expr => m.i32.const(this.sc + at);
+    const index = (): Expr => m.local.get(A, i32);
+    const node = (): Expr => m.local.get(S, i32);
+    const counter = (): Expr => m.i32.add(m.i32.const(counters), m.i32.mul(node(), m.i32.const(COUNTER_BYTES)));
+    const zero = (): Expr => k64(m, 0, 0);
+    const tail = m.block(`tail_fail${pc}`, [
+      m.br(`tail_fail${pc}`, m.i32.or(m.i64.ne(m.i64.shr_u(this.get(3), k64(m, 32, 0)), zero()), m.i32.ge_u(this.lo(3), m.i32.const(table.maxEntries)))),
+      m.local.set(A, this.lo(3)),
+      m.local.set(S, m.i32.load(0, 4, m.i32.add(m.i32.const(table.base), m.i32.shl(index(), m.i32.const(2))))),
+      m.br(`tail_fail${pc}`, m.i32.eqz(node())),
+      m.local.set(S, m.i32.sub(node(), m.i32.const(1))),
+      // The run's count: a new run sequence starts it again at 0.
+      m.if(m.i32.ne(m.i32.load(0, 4, cell(Scratch.tailSeq)), m.i32.load(0, 4, cell(Scratch.runSeq))), m.block(null, [
+        m.i32.store(0, 4, cell(Scratch.tailSeq), m.i32.load(0, 4, cell(Scratch.runSeq))),
+        m.i32.store(0, 4, cell(Scratch.tailCount), m.i32.const(0)),
+      ], none)),
+      m.br(`tail_fail${pc}`, m.i32.ge_u(m.i32.load(0, 4, cell(Scratch.tailCount)), m.i32.const(MAX_TAIL_CALLS))),
+      m.i32.store(0, 4, cell(Scratch.tailCount), m.i32.add(m.i32.load(0, 4, cell(Scratch.tailCount)), m.i32.const(1))),
+      m.f64.store(0, 8, counter(), m.f64.add(m.f64.load(0, 8, counter()), m.f64.const(1))),
+      m.return(m.call_indirect('f0ByNode', node(), [this.get(1), zero(), zero(), zero(), zero(), m.local.get(DEPTH, i32)], this.binaryen.createType([i64, i64, i64, i64, i64, i32]), i64)),
+    ], none);
+    return [
+      m.if(
+        m.i32.load(0, 4, cell(Scratch.direct)),
+        m.block(null, [tail, this.set(0, zero()), ...this.clearArgs()], none),
+        m.block(null, this.helperCallViaHost(pc), none),
+      ),
+    ];
+  }
+
   private helperCall(pc: number): Expr[] {
-    const inline = this.inlineArrayLookup(pc) ?? this.inlineLoop(pc);
+    const inline = this.inlineArrayLookup(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc);
     if (inline) return inline;
     return this.helperCallViaHost(pc);
   }

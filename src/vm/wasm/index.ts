@@ -6,7 +6,7 @@ import { decodeCode, type Code } from '../interp/code.js';
 import { legacyPacketLoad, NO_LEGACY_PACKET } from '../legacy-load.js';
 import type { RunState } from '../run-state.js';
 import { FaultCode, Scratch } from './abi.js';
-import { compileToWasm } from './codegen.js';
+import { compileToWasm, type CodegenLayout } from './codegen.js';
 import { compileDriver, type BatchExport } from './driver.js';
 import { Cursor, type BatchDriver, type BatchHooks, type BatchLayout, type BatchRequest } from '../batch.js';
 
@@ -60,7 +60,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   const { space, registry } = opts;
   const stack = space.alloc(MAX_CALL_DEPTH * STACK_SIZE, 'stack');
   const scratch = space.allocPrivate(Scratch.size, 'wasm scratch');
-  const layout = { scratch, stackTop: stack.addr + stack.size, limit: space.limit };
+  const layout: CodegenLayout = { scratch, stackTop: stack.addr + stack.size, limit: space.limit };
   /**
    * Scratch cells as i32 (budget, arguments, r0). Memory only grows between runs, so the view
    * is renewed when a run starts (`enter`) and used directly while it lasts.
@@ -73,16 +73,46 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   const directIndex = (scratch + Scratch.direct) >>> 2;
   /** Every instantiated program's f0, for direct calls into replacements. */
   const fns = new WebAssembly.Table({ element: 'anyfunc', initial: 1 });
-  /** Whether this run lets replacements be called directly (see Scratch.direct). */
+  const tailSeqIndex = (scratch + Scratch.tailSeq) >>> 2;
+  const tailCountIndex = (scratch + Scratch.tailCount) >>> 2;
+  /**
+   * Programs by batch node (src/vm/batch.ts): their run32 for the driver, their f0 for compiled
+   * tail calls. Filled when a node's program is compiled, which a direct run does for all first.
+   */
+  const run32ByNode = new WebAssembly.Table({ element: 'anyfunc', initial: 16 });
+  const f0ByNode = new WebAssembly.Table({ element: 'anyfunc', initial: 16 });
+  const pendingNodes = new Map<number, Compiled>();
+  const readyNodes = (): void => {
+    for (const [node, c] of pendingNodes) {
+      ready(c);
+      run32ByNode.set(node, c.run32!);
+      f0ByNode.set(node, c.f0!);
+    }
+    pendingNodes.clear();
+  };
+  /**
+   * A run starts: its state, a fresh view, its tail-call count (valid for this run sequence), and
+   * whether calls into other programs may go straight there (see Scratch.direct).
+   */
   const enter = (s: RunState): void => {
     state = s;
     level = 0;
     const w = cells();
-    tailCallSeq = w[runSeqIndex];
-    w[directIndex] = s.countsOnly || !s.onEnter ? 1 : 0;
+    w[tailSeqIndex] = w[runSeqIndex];
+    w[tailCountIndex] = s.tailCalls;
+    const direct = s.countsOnly || !s.onEnter;
+    if (direct && pendingNodes.size > 0) readyNodes();
+    w[directIndex] = direct ? 1 : 0;
   };
-  /** The run sequence the tail-call count belongs to: a batch moves it on for every program. */
-  let tailCallSeq = 0;
+  /** The run's tail calls so far (a batch starts a new run sequence for every program). */
+  const tailCalls = (): number => {
+    const w = words;
+    if (w[tailSeqIndex] !== w[runSeqIndex]) {
+      w[tailSeqIndex] = w[runSeqIndex];
+      w[tailCountIndex] = 0;
+    }
+    return w[tailCountIndex];
+  };
   // Growth detaches the old buffer, which leaves the view empty.
   const cells = (): Int32Array => (words.length === 0 ? (words = new Int32Array(space.memory.buffer)) : words);
   const budget = {
@@ -205,14 +235,10 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
 
   /** bpf_tail_call: when the target resolves, run it in this frame; r0 is then its result. */
   const tailCall = (h: HelperSpec, l: Level, depth: number): boolean => {
-    const seq = words[runSeqIndex];
-    if (seq !== tailCallSeq) {
-      tailCallSeq = seq;
-      state.tailCalls = 0;
-    }
+    state.tailCalls = tailCalls();
     const target = h.tailCall!(l.call);
     if (!target || state.tailCalls >= MAX_TAIL_CALLS) return false;
-    state.tailCalls++;
+    words[tailCountIndex] = ++state.tailCalls;
     state.onEnter?.(target, 'tail-call');
     const t = compiledOf(target);
     // The target starts with the caller's r1 (still in place) and r2..r5 zero.
@@ -245,6 +271,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     env: {
       memory: space.memory,
       fns,
+      f0ByNode,
       fault(code: number, pc: number, x: number, y: number, z: number): void {
         const c = self();
         if (code === FaultCode.budget) fail(c, pc, 'budget', `instruction budget of ${state.initialBudget} exhausted (a loop that never ends?); raise it with --budget`);
@@ -309,17 +336,18 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
       writeResult(0);
     } finally {
       s.budget = budget.value + extra;
+      s.tailCalls = tailCalls();
     }
   };
 
   /** The XDP NAPI-style loop: see src/vm/wasm/driver.ts. */
-  const batchDriver = (layout: BatchLayout): BatchDriver => {
-    const table = new WebAssembly.Table({ element: 'anyfunc', initial: 16 });
+  const batchDriver = (batchLayout: BatchLayout): BatchDriver => {
+    layout.counters = batchLayout.counters;
     let hooks: BatchHooks | undefined;
     const driverImports = {
       env: {
         memory: space.memory,
-        progs: table,
+        progs: run32ByNode,
         enter: (node: number) => hooks!.enter(node),
         leave: (r: number) => hooks!.leave(r >>> 0),
       },
@@ -327,23 +355,22 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     // Built on the first batch, like programs: commands that never run packets never load binaryen.
     let batch: BatchExport | undefined;
     const driver = (): BatchExport => {
-      batch ??= new WebAssembly.Instance(new WebAssembly.Module(compileDriver(layout, scratch) as Uint8Array<ArrayBuffer>), driverImports).exports.batch as BatchExport;
+      batch ??= new WebAssembly.Instance(new WebAssembly.Module(compileDriver(batchLayout, scratch) as Uint8Array<ArrayBuffer>), driverImports).exports.batch as BatchExport;
       return batch;
     };
-    /** Nodes bound to programs whose code is not in the table yet (compiled on the first batch). */
-    const pending = new Map<number, Compiled>();
     return {
       maxBudget: MAX_CELL,
       bind(node: number, exe: Executable | null): void {
-        if (node >= table.length) table.grow(Math.max(node + 1 - table.length, table.length));
-        table.set(node, null);
-        pending.delete(node);
-        if (exe) pending.set(node, registered(exe));
+        for (const table of [run32ByNode, f0ByNode]) {
+          if (node >= table.length) table.grow(Math.max(node + 1 - table.length, table.length));
+          table.set(node, null);
+        }
+        pendingNodes.delete(node);
+        if (exe) pendingNodes.set(node, registered(exe));
       },
       run(req: BatchRequest): void {
         const batch = driver();
-        for (const [node, c] of pending) table.set(node, ready(c).run32!);
-        pending.clear();
+        readyNodes();
         enter(req.state);
         hooks = req.hooks;
         let from = req.from;
@@ -355,7 +382,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
           } catch (e) {
             if (e !== LEGACY_EXIT) throw e;
             // A legacy load past the end: that program returned 0; its packet goes on from there.
-            from = cells()[(layout.cursor >>> 2) + Cursor.packet];
+            from = cells()[(batchLayout.cursor >>> 2) + Cursor.packet];
             resume = 1;
             level = 0;
           }
@@ -399,6 +426,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
             throw e;
           } finally {
             s.budget = cells()[budgetIndex] + extra;
+            s.tailCalls = tailCalls();
           }
         },
         prepare(): void {
