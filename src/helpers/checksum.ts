@@ -10,18 +10,22 @@ const M = 0xffffffff;
  * modulo 2^32-1, whatever order or word size the kernel accumulates in.
  */
 export function csumPartial(bytes: Uint8Array, seed: number): number {
+  return csumPartialAt(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.length, seed);
+}
+
+/** csumPartial of `length` bytes at `offset` of `dv`, without copying them (the helper's hot path). */
+function csumPartialAt(dv: DataView, offset: number, length: number, seed: number): number {
   let sum = seed >>> 0;
   let any = sum !== 0;
-  const full = bytes.length & ~3;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < full; i += 4) {
+  const full = offset + (length & ~3);
+  for (let i = offset; i < full; i += 4) {
     const w = dv.getUint32(i, true);
     if (w !== 0) any = true;
     sum += w;
     if (sum >= 2 ** 52) sum = (sum % M) + M;
   }
   let tail = 0;
-  for (let i = full; i < bytes.length; i++) tail |= bytes[i] << (8 * (i - full));
+  for (let i = full; i < offset + length; i++) tail |= dv.getUint8(i) << (8 * (i - full));
   tail >>>= 0;
   if (tail !== 0) any = true;
   sum += tail;
@@ -45,15 +49,22 @@ export function csumFrom32To16(sum: number): number {
  * `from`, seeded, folded to 16 bits. Sizes need not be multiples of 4.
  */
 export function csumDiff(from: Uint8Array, to: Uint8Array, seed: number): number {
+  const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return csumDiffAt(view(from), 0, from.length, view(to), 0, to.length, seed);
+}
+
+function csumDiffAt(fromDv: DataView, from: number, fromSize: number, toDv: DataView, to: number, toSize: number, seed: number): number {
   let ret = seed >>> 0;
-  if (from.length && to.length) ret = csumAdd(csumPartial(to, ret), ~csumPartial(from, 0) >>> 0);
-  else if (to.length) ret = csumPartial(to, ret);
-  else if (from.length) ret = ~csumPartial(from, ~ret >>> 0) >>> 0;
+  if (fromSize && toSize) ret = csumAdd(csumPartialAt(toDv, to, toSize, ret), ~csumPartialAt(fromDv, from, fromSize, 0) >>> 0);
+  else if (toSize) ret = csumPartialAt(toDv, to, toSize, ret);
+  else if (fromSize) ret = ~csumPartialAt(fromDv, from, fromSize, ~ret >>> 0) >>> 0;
   return csumFrom32To16(ret);
 }
 
-function readArg(space: AddressSpace, addr: number, size: number): Uint8Array {
-  return size === 0 ? new Uint8Array(0) : space.bytes(addr, size);
+/** The address of a `size`-byte argument, checked readable (the same EFAULT as reading it). */
+function argAt(space: AddressSpace, addr: number, size: number): number {
+  if (size !== 0 && !space.accessible(addr, size, false)) space.bytes(addr, size);
+  return addr;
 }
 
 export const checksumHelpers: HelperSpec[] = [
@@ -63,9 +74,10 @@ export const checksumHelpers: HelperSpec[] = [
     fn: (c) => {
       const fromSize = c.lo(2);
       const toSize = c.lo(4);
-      const from = readArg(c.space, fromSize ? c.addr(1) : 0, fromSize);
-      const to = readArg(c.space, toSize ? c.addr(3) : 0, toSize);
-      return csumDiff(from, to, c.lo(5));
+      const from = fromSize ? argAt(c.space, c.addr(1), fromSize) : 0;
+      const to = toSize ? argAt(c.space, c.addr(3), toSize) : 0;
+      const dv = c.space.dv;
+      return csumDiffAt(dv, from, fromSize, dv, to, toSize, c.lo(5));
     },
   },
 ];

@@ -132,7 +132,7 @@ export class HashMap extends MapBase {
   }
 
   lookupElem(keyAddr: number, cpu: number): number {
-    const k = keyString(this.keyAt(keyAddr));
+    const k = this.keyStringAt(keyAddr);
     const slot = this.slots.get(k);
     if (slot === undefined) return 0;
     this.touch(k, slot);
@@ -142,7 +142,7 @@ export class HashMap extends MapBase {
   updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number {
     if (flags > UpdateFlag.LOCK || (flags & 3) === 3) return Err.EINVAL;
     if (flags & UpdateFlag.LOCK && this.lock === undefined) return Err.EINVAL;
-    const k = keyString(this.keyAt(keyAddr));
+    const k = this.keyStringAt(keyAddr);
     const src = this.space.bytes(valueAddr, this.spec.valueSize).slice();
     let slot = this.slots.get(k);
     if (slot !== undefined && flags & UpdateFlag.NOEXIST) return Err.EEXIST;
@@ -161,7 +161,7 @@ export class HashMap extends MapBase {
   }
 
   deleteElem(keyAddr: number): number {
-    return this.remove(keyString(this.keyAt(keyAddr)));
+    return this.remove(this.keyStringAt(keyAddr));
   }
 
   free(): void {

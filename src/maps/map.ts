@@ -86,6 +86,17 @@ export const roundUp8 = (n: number): number => (n + 7) & ~7;
 export const keyString = (key: Uint8Array): string => Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
 export const keyBytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
 
+/** One reusable char-code array per key size (resizing one array costs more than the lookup). */
+const charCodes: number[][] = [];
+/** keyString of `size` bytes at `addr` of `u8`, without a copy or a Buffer (a program's lookup path). */
+export function keyStringAt(u8: Uint8Array, addr: number, size: number): string {
+  if (size === 4) return String.fromCharCode(u8[addr], u8[addr + 1], u8[addr + 2], u8[addr + 3]);
+  if (size > 64) return keyString(u8.subarray(addr, addr + size));
+  const codes = (charCodes[size] ??= new Array<number>(size).fill(0));
+  for (let i = 0; i < size; i++) codes[i] = u8[addr + i];
+  return String.fromCharCode.apply(null, codes);
+}
+
 /** Shared validation and byte plumbing for map families. */
 export abstract class MapBase implements BpfMap {
   frozen = false;
@@ -120,6 +131,13 @@ export abstract class MapBase implements BpfMap {
   /** Read a key a program passed by address (checked like any program access). */
   protected keyAt(addr: number): Uint8Array {
     return this.space.bytes(addr, this.spec.keySize);
+  }
+
+  /** The key a program passed by address, as a Map key (checked readable like `keyAt`). */
+  protected keyStringAt(addr: number): string {
+    const size = this.spec.keySize;
+    if (!this.space.accessible(addr, size, false)) this.space.bytes(addr, size); // throws, naming the address
+    return keyStringAt(this.space.u8, addr, size);
   }
 
   /** A u32 key a program passed by address. */
@@ -163,4 +181,4 @@ export const u32Key = (index: number): Uint8Array => {
   new DataView(k.buffer).setUint32(0, index, true);
   return k;
 };
-export const readU32 = (b: Uint8Array): number => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0, true);
+export const readU32 = (b: Uint8Array): number => (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
