@@ -18,9 +18,8 @@ function ringbufOf(s: HelperServices, c: HelperCall): RingBufMap {
 
 /** The ring buffer holding a reserved record (submit/discard only get the record pointer). */
 function ringOwning(s: HelperServices, c: HelperCall, addr: number): RingBufMap {
-  const ring = s.maps.all().find((m): m is RingBufMap => m instanceof RingBufMap && m.owns(addr));
-  if (!ring) c.fault(`0x${addr.toString(16)} is not a reserved ring buffer record (submitted twice?)`);
-  return ring!;
+  for (const m of s.maps.values()) if (m instanceof RingBufMap && m.owns(addr)) return m;
+  return c.fault(`0x${addr.toString(16)} is not a reserved ring buffer record (submitted twice?)`);
 }
 
 /** Perf event and ring buffer output. */

@@ -39,6 +39,10 @@ export class MapRegistry {
     if (v < MAP_HANDLE_BASE || (v - MAP_HANDLE_BASE) % 16 !== 0) return undefined;
     return this.byId.get((v - MAP_HANDLE_BASE) / 16);
   }
+  /** Every map, in no particular order (no sorting: for lookups on a program's path). */
+  values(): IterableIterator<BpfMap> {
+    return this.byId.values();
+  }
   all(): BpfMap[] {
     return [...this.byId.values()].sort((a, b) => a.id - b.id);
   }

@@ -154,6 +154,22 @@ export class XdpBuffer {
     for (const f of this.frags) segment(f.page.subarray(0, f.size));
   }
 
+  /**
+   * `copy` with the other side at address `addr` of the address space (checked by the caller):
+   * a frame without fragments copies in place, overlapping ranges included (memmove).
+   */
+  copyAt(offset: number, addr: number, len: number, direction: 'load' | 'store'): void {
+    const u8 = this.space.u8;
+    if (this.frags.length > 0) {
+      const buf = u8.subarray(addr, addr + len);
+      this.copy(offset, direction === 'load' ? buf : buf.slice(), direction);
+      return;
+    }
+    const at = this.data + offset;
+    if (direction === 'load') u8.copyWithin(addr, at, at + len);
+    else u8.copyWithin(at, addr, addr + len);
+  }
+
   /** bpf_xdp_adjust_head: move data by `delta`; metadata moves along. Returns 0 or -EINVAL. */
   adjustHead(delta: number): number {
     const meta = this.metaLength;

@@ -137,3 +137,28 @@ describe('multi-buffer frames', () => {
     expect(b.length).toBe(3514);
   });
 });
+
+describe('XdpBuffer.copyAt (bpf_xdp_load_bytes / store_bytes by address)', () => {
+  it('copies like copy() on linear and fragmented frames, and moves overlapping ranges within the packet', () => {
+    for (const len of [64, XDP_MAX_LINEAR + 100]) {
+      const b = buffer(len);
+      const scratch = b.space.alloc(256, 'scratch');
+      const offset = Math.max(0, len - 80); // in the fragment for the long frame
+      const viaCopy = new Uint8Array(60);
+      b.copy(offset, viaCopy, 'load');
+      b.copyAt(offset, scratch.addr, 60, 'load');
+      expect(b.space.u8.slice(scratch.addr, scratch.addr + 60)).toEqual(viaCopy);
+      b.space.u8.fill(0xab, scratch.addr, scratch.addr + 60);
+      b.copyAt(offset, scratch.addr, 60, 'store');
+      const back = new Uint8Array(60);
+      b.copy(offset, back, 'load');
+      expect(back).toEqual(new Uint8Array(60).fill(0xab));
+    }
+    // The source is the packet itself, 4 bytes ahead: memmove semantics.
+    const b = buffer(64);
+    const expected = b.packet().slice();
+    expected.copyWithin(10, 14, 34);
+    b.copyAt(10, b.data + 14, 20, 'store');
+    expect(b.packet()).toEqual(expected);
+  });
+});
