@@ -147,6 +147,9 @@ function main(): void {
   const kernel = opts.kernel ? kernelUsable() : { usable: false, reason: '--no-kernel' };
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
   console.log(`machine: ${machine}`);
+  // `npm run bench` compiles wasm with the optimising tier only: a test-run's single long loop
+  // would otherwise be timed partly in baseline code (the kernel too times JIT-compiled code).
+  console.log(`node flags: ${process.execArgv.join(' ') || '(none: wasm may be timed in baseline code; use npm run bench)'}`);
   console.log(`kernel: ${kernel.usable ? 'bpftool prog run, pinned to CPU 0' : `not measured (${kernel.reason})`}`);
   console.log(`packet: ${packet.length}-byte IPv4/UDP; ${repeat} packets per test-run, median of ${rounds}\n`);
   const results: Result[] = [];

@@ -7,8 +7,8 @@ export const Scratch = {
   target: 48,
   /** The run's remaining instruction budget (i32), shared by every module of the engine. */
   budget: 56,
-  /** Bumped by the batch driver before each program: the host resets the tail-call count when it moved. */
-  runSeq: 60,
+  /** Tail calls made so far in the run: set when a run starts (the batch driver zeroes it per program). */
+  tailCount: 60,
   /** Run counter for replacements that have none of their own (an f64 nobody reads). */
   spareCounter: 64,
   /**
@@ -16,10 +16,7 @@ export const Scratch = {
    * 0 when the host must hear it (timing, capture).
    */
   direct: 72,
-  /** Tail calls made so far in the run (a run's count is valid while `tailSeq` equals `runSeq`). */
-  tailSeq: 76,
-  tailCount: 80,
-  size: 88,
+  size: 80,
 } as const;
 
 /** First argument of the `fault` import: what went wrong. */

@@ -372,11 +372,6 @@ class FunctionGen {
       m.local.set(S, m.i32.load(0, 4, m.i32.add(m.i32.const(table.base), m.i32.shl(index(), m.i32.const(2))))),
       m.br(`tail_fail${pc}`, m.i32.eqz(node())),
       m.local.set(S, m.i32.sub(node(), m.i32.const(1))),
-      // The run's count: a new run sequence starts it again at 0.
-      m.if(m.i32.ne(m.i32.load(0, 4, cell(Scratch.tailSeq)), m.i32.load(0, 4, cell(Scratch.runSeq))), m.block(null, [
-        m.i32.store(0, 4, cell(Scratch.tailSeq), m.i32.load(0, 4, cell(Scratch.runSeq))),
-        m.i32.store(0, 4, cell(Scratch.tailCount), m.i32.const(0)),
-      ], none)),
       m.br(`tail_fail${pc}`, m.i32.ge_u(m.i32.load(0, 4, cell(Scratch.tailCount)), m.i32.const(MAX_TAIL_CALLS))),
       m.i32.store(0, 4, cell(Scratch.tailCount), m.i32.add(m.i32.load(0, 4, cell(Scratch.tailCount)), m.i32.const(1))),
       m.f64.store(0, 8, counter(), m.f64.add(m.f64.load(0, 8, counter()), m.f64.const(1))),

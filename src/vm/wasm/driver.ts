@@ -12,25 +12,26 @@ export type BatchExport = (entry: number, ctxList: number, ctxStride: number, re
 
 /**
  * The batch driver's module: a loop over packets, each following the successor table from the
- * entry node, calling every program's `run32` through the shared function table `env.progs`
+ * entry node, calling every program's `f0` through the shared function table `env.f0ByNode`
  * (indexed by node). It keeps the cursor cells current so the host knows where a fault was.
  */
 export function compileDriver(layout: BatchLayout, scratch: number): Uint8Array {
   const b = loadedBinaryen();
-  const { i32, none } = b;
+  const { i32, i64, none } = b;
   const m = new b.Module();
   try {
     m.setFeatures(b.Features.MVP | b.Features.MutableGlobals);
     m.setMemory(1, 65536, null, [], false, false, 'mem');
     m.addMemoryImport('mem', 'env', 'memory');
-    m.addTable('progs', 1, 0xffffffff);
-    m.addTableImport('progs', 'env', 'progs');
+    m.addTable('f0ByNode', 1, 0xffffffff);
+    m.addTableImport('f0ByNode', 'env', 'f0ByNode');
     m.addFunctionImport('enter', 'env', 'enter', b.createType([i32]), none);
     m.addFunctionImport('leave', 'env', 'leave', b.createType([i32]), none);
 
     const get = (local: number): number => m.local.get(local, i32);
     const set = (local: number, v: number): number => m.local.set(local, v);
     const k = (v: number): number => m.i32.const(v);
+    const zero64 = (): number => m.i64.const(0 as unknown as number);
     const cursor = (cell: number): number => k(layout.cursor + cell * 4);
     const counter = (): number => m.i32.add(k(layout.counters), m.i32.mul(get(L.node), k(COUNTER_BYTES)));
     const successor = (slot: number): number => m.i32.load(0, 4, m.i32.add(m.i32.add(k(layout.successors), m.i32.mul(get(L.node), k(BATCH_SLOTS * 4))), m.i32.shl(slot, k(2))));
@@ -38,9 +39,10 @@ export function compileDriver(layout: BatchLayout, scratch: number): Uint8Array 
     const runProgram = m.block(null, [
       m.i32.store(0, 4, cursor(Cursor.node), get(L.node)),
       m.i32.store(0, 4, k(scratch + Scratch.budget), get(P.budget)),
-      m.i32.store(0, 4, k(scratch + Scratch.runSeq), m.i32.add(m.i32.load(0, 4, k(scratch + Scratch.runSeq)), k(1))),
+      m.i32.store(0, 4, k(scratch + Scratch.tailCount), k(0)),
       m.if(get(P.tracked), m.call('enter', [get(L.node)], none), m.f64.store(0, 8, counter(), m.f64.add(m.f64.load(0, 8, counter()), m.f64.const(1)))),
-      set(L.r, m.call_indirect('progs', get(L.node), [get(L.ctx)], b.createType([i32]), i32)),
+      // The program's f0(r1 = ctx, r2..r5 = 0, frame 1); r0's low 32 bits are the verdict.
+      set(L.r, m.i32.wrap(m.call_indirect('f0ByNode', get(L.node), [m.i64.extend_u(get(L.ctx)), zero64(), zero64(), zero64(), zero64(), k(1)], b.createType([i64, i64, i64, i64, i64, i32]), i64))),
     ], none);
 
     const chain = m.loop('chain', m.block(null, [

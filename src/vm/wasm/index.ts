@@ -33,8 +33,6 @@ interface Compiled {
   f0?: (...args: unknown[]) => unknown;
   fnIndex?: number;
   replacements: Map<number, Compiled>;
-  /** The module's `run32` export (after `instantiate`): what the batch driver's table holds. */
-  run32?: (r1: number) => number;
   instantiate(): void;
 }
 
@@ -69,23 +67,19 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   const budgetIndex = (scratch + Scratch.budget) >>> 2;
   const argsIndex = (scratch + Scratch.args) >>> 2;
   const r0Index = (scratch + Scratch.r0) >>> 2;
-  const runSeqIndex = (scratch + Scratch.runSeq) >>> 2;
   const directIndex = (scratch + Scratch.direct) >>> 2;
   /** Every instantiated program's f0, for direct calls into replacements. */
   const fns = new WebAssembly.Table({ element: 'anyfunc', initial: 1 });
-  const tailSeqIndex = (scratch + Scratch.tailSeq) >>> 2;
   const tailCountIndex = (scratch + Scratch.tailCount) >>> 2;
   /**
-   * Programs by batch node (src/vm/batch.ts): their run32 for the driver, their f0 for compiled
-   * tail calls. Filled when a node's program is compiled, which a direct run does for all first.
+   * Programs' f0 by batch node (src/vm/batch.ts), for the driver and compiled tail calls. Filled
+   * when a node's program is compiled, which a direct run does for all first.
    */
-  const run32ByNode = new WebAssembly.Table({ element: 'anyfunc', initial: 16 });
   const f0ByNode = new WebAssembly.Table({ element: 'anyfunc', initial: 16 });
   const pendingNodes = new Map<number, Compiled>();
   const readyNodes = (): void => {
     for (const [node, c] of pendingNodes) {
       ready(c);
-      run32ByNode.set(node, c.run32!);
       f0ByNode.set(node, c.f0!);
     }
     pendingNodes.clear();
@@ -98,21 +92,13 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     state = s;
     level = 0;
     const w = cells();
-    w[tailSeqIndex] = w[runSeqIndex];
     w[tailCountIndex] = s.tailCalls;
     const direct = s.countsOnly || !s.onEnter;
     if (direct && pendingNodes.size > 0) readyNodes();
     w[directIndex] = direct ? 1 : 0;
   };
-  /** The run's tail calls so far (a batch starts a new run sequence for every program). */
-  const tailCalls = (): number => {
-    const w = words;
-    if (w[tailSeqIndex] !== w[runSeqIndex]) {
-      w[tailSeqIndex] = w[runSeqIndex];
-      w[tailCountIndex] = 0;
-    }
-    return w[tailCountIndex];
-  };
+  /** The run's tail calls so far (the batch driver starts each program's run at 0). */
+  const tailCalls = (): number => words[tailCountIndex];
   // Growth detaches the old buffer, which leaves the view empty.
   const cells = (): Int32Array => (words.length === 0 ? (words = new Int32Array(space.memory.buffer)) : words);
   const budget = {
@@ -347,7 +333,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     const driverImports = {
       env: {
         memory: space.memory,
-        progs: run32ByNode,
+        f0ByNode,
         enter: (node: number) => hooks!.enter(node),
         leave: (r: number) => hooks!.leave(r >>> 0),
       },
@@ -361,10 +347,8 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     return {
       maxBudget: MAX_CELL,
       bind(node: number, exe: Executable | null): void {
-        for (const table of [run32ByNode, f0ByNode]) {
-          if (node >= table.length) table.grow(Math.max(node + 1 - table.length, table.length));
-          table.set(node, null);
-        }
+        if (node >= f0ByNode.length) f0ByNode.grow(Math.max(node + 1 - f0ByNode.length, f0ByNode.length));
+        f0ByNode.set(node, null);
         pendingNodes.delete(node);
         if (exe) pendingNodes.set(node, registered(exe));
       },
@@ -455,7 +439,6 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
             compiled.flags.set(e, { on: g('ov'), index: g('ovf'), counter: g('ovc') });
           }
           run32 = exports.run32;
-          compiled.run32 = exports.run32;
           compiled.f0 = exports.f0 as (...args: unknown[]) => unknown;
           for (const e of entries) wire(compiled, e);
         },
