@@ -19,6 +19,7 @@ import type { HelperTable } from '../vm/helper.js';
 import { DEFAULT_ENGINE, engineFactory } from '../vm/engines.js';
 import { BPF_F_EXCLUDE_INGRESS, BPF_F_BROADCAST } from '../helpers/redirect.js';
 import type { RedirectTarget } from '../xdp/buffer.js';
+import { XDP_CONTEXT_LAYOUT } from '../xdp/constants.js';
 import { Fabric, type RedirectDestination } from '../xdp/fabric.js';
 import type { Netdev } from '../xdp/netdev.js';
 import { xdpTestRun, type XdpTestRunInput, type XdpTestRunOutput } from '../xdp/test-run.js';
@@ -230,6 +231,7 @@ export class Runtime {
           const m = this.maps.byHandle(handle);
           return m instanceof ProgArrayMap ? m.tailCallLayout() : undefined;
         },
+        xdpContext: XDP_CONTEXT_LAYOUT,
         runCounter: counter,
       });
     } catch (e) {

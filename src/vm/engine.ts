@@ -39,6 +39,8 @@ export interface ExecutableSpec {
   arrayLayout?(handle: number): ArrayLayout | undefined;
   /** Where a program array keeps its slots' nodes, so an engine may tail-call without the helper. */
   tailCallLayout?(handle: number): TailCallLayout | undefined;
+  /** How an XDP context and its frame are laid out, so an engine may run the frame helpers inline. */
+  readonly xdpContext?: XdpContextLayout;
   /**
    * Address of the program's run count (an f64), so an engine that calls it directly as a
    * replacement (freplace) counts the run itself.
@@ -56,6 +58,26 @@ export interface ArrayLayout {
   maxEntries: number;
   cpus: number;
   cpuCell?: number;
+}
+
+/**
+ * Where the frame helpers (adjust_head/meta/tail, get_buff_len) find what they change: offsets
+ * in the context of data, data_end, data_meta and of two u32 no program can reach (the frame's
+ * first byte, the fragment count), and the frame's geometry.
+ */
+export interface XdpContextLayout {
+  data: number;
+  dataEnd: number;
+  dataMeta: number;
+  hardStart: number;
+  frags: number;
+  /** Bytes at the frame's start that adjust_head/adjust_meta may not reach (xdp_frame). */
+  frameDescriptor: number;
+  frameSize: number;
+  /** Bytes at the frame's end that adjust_tail may not grow into (skb_shared_info). */
+  tailroom: number;
+  ethHlen: number;
+  metadataMax: number;
 }
 
 /** A program array's slots: the u32 at base + 4·i is the node + 1 of slot i's program (0: empty). */

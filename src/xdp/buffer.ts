@@ -2,7 +2,7 @@ import { XdpchainError } from '../errors/index.js';
 import type { AddressSpace, Region } from '../vm/address-space.js';
 import {
   ETH_HLEN, MAX_SKB_FRAGS, XDP_FRAG_SIZE, XDP_FRAME_DESCRIPTOR, XDP_FRAME_SIZE, XDP_MD_SIZE, XDP_METADATA_MAX,
-  XDP_PACKET_HEADROOM, XDP_TAILROOM, XdpMdField,
+  XDP_PACKET_HEADROOM, XDP_TAILROOM, XdpCtxHidden, XdpMdField,
 } from './constants.js';
 
 /** A page of a multi-buffer frame. Programs never get pointers into fragments, so they live outside the address space. */
@@ -24,9 +24,6 @@ export type RedirectTarget =
 export class XdpBuffer {
   readonly frame: Region;
   readonly ctx: Region;
-  dataMeta = 0;
-  data = 0;
-  dataEnd = 0;
   ingressIfindex = 0;
   rxQueueIndex = 0;
   egressIfindex = 0;
@@ -39,6 +36,27 @@ export class XdpBuffer {
   constructor(readonly space: AddressSpace, label = 'packet') {
     this.frame = space.alloc(XDP_FRAME_SIZE, `${label} frame`);
     this.ctx = space.alloc(XDP_MD_SIZE, `${label} xdp_md context`, { readOnly: true });
+    space.dv.setUint32(this.ctx.addr + XdpCtxHidden.hardStart, this.frame.addr, true);
+  }
+
+  // data, data_end and data_meta live in xdp_md itself, so compiled helpers can move them too.
+  get data(): number {
+    return this.space.dv.getUint32(this.ctx.addr + XdpMdField.data, true);
+  }
+  set data(v: number) {
+    this.space.dv.setUint32(this.ctx.addr + XdpMdField.data, v, true);
+  }
+  get dataEnd(): number {
+    return this.space.dv.getUint32(this.ctx.addr + XdpMdField.data_end, true);
+  }
+  set dataEnd(v: number) {
+    this.space.dv.setUint32(this.ctx.addr + XdpMdField.data_end, v, true);
+  }
+  get dataMeta(): number {
+    return this.space.dv.getUint32(this.ctx.addr + XdpMdField.data_meta, true);
+  }
+  set dataMeta(v: number) {
+    this.space.dv.setUint32(this.ctx.addr + XdpMdField.data_meta, v, true);
   }
 
   get hardStart(): number {
@@ -99,13 +117,11 @@ export class XdpBuffer {
     this.syncContext();
   }
 
-  /** Write data/data_end/data_meta and the device fields into the program-visible xdp_md. */
+  /** Write the device fields into the program-visible xdp_md, and the fragment count beside it. */
   syncContext(): void {
     const dv = this.space.dv;
     const base = this.ctx.addr;
-    dv.setUint32(base + XdpMdField.data, this.data, true);
-    dv.setUint32(base + XdpMdField.data_end, this.dataEnd, true);
-    dv.setUint32(base + XdpMdField.data_meta, this.dataMeta, true);
+    dv.setUint32(base + XdpCtxHidden.frags, this.frags.length, true);
     dv.setUint32(base + XdpMdField.ingress_ifindex, this.ingressIfindex, true);
     dv.setUint32(base + XdpMdField.rx_queue_index, this.rxQueueIndex, true);
     dv.setUint32(base + XdpMdField.egress_ifindex, this.egressIfindex, true);
@@ -226,10 +242,8 @@ export class XdpBuffer {
       left -= cut;
       if (last.size === 0) this.frags.pop();
     }
-    if (this.frags.length === 0 && left > 0) {
-      this.dataEnd -= left;
-      this.syncContext();
-    }
+    if (this.frags.length === 0 && left > 0) this.dataEnd -= left;
+    this.syncContext();
     return 0;
   }
 

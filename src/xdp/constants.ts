@@ -27,6 +27,17 @@ export const XdpMdField = {
   egress_ifindex: 20,
 } as const;
 
+/**
+ * xdp_md is 24 bytes in a 32-byte allocation: the last 8 are out of every program's reach (the
+ * region ends at 24) and tell compiled helpers about the frame (src/xdp/buffer.ts keeps them).
+ */
+export const XdpCtxHidden = {
+  /** u32: the frame's first byte (xdp_buff's data_hard_start). */
+  hardStart: XDP_MD_SIZE,
+  /** u32: how many fragments follow the linear part. */
+  frags: XDP_MD_SIZE + 4,
+} as const;
+
 export const XdpAction = {
   ABORTED: 0,
   DROP: 1,
@@ -53,3 +64,17 @@ export function parseXdpAction(text: string): number | undefined {
 
 /** Loopback's ifindex: the test-run's default ingress device. */
 export const LOOPBACK_IFINDEX = 1;
+
+/** The above, as the engines' inline frame helpers take it. */
+export const XDP_CONTEXT_LAYOUT = {
+  data: XdpMdField.data,
+  dataEnd: XdpMdField.data_end,
+  dataMeta: XdpMdField.data_meta,
+  hardStart: XdpCtxHidden.hardStart,
+  frags: XdpCtxHidden.frags,
+  frameDescriptor: XDP_FRAME_DESCRIPTOR,
+  frameSize: XDP_FRAME_SIZE,
+  tailroom: XDP_TAILROOM,
+  ethHlen: ETH_HLEN,
+  metadataMax: XDP_METADATA_MAX,
+} as const;

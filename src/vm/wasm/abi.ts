@@ -16,6 +16,8 @@ export const Scratch = {
    * 0 when the host must hear it (timing, capture).
    */
   direct: 72,
+  /** The XDP context of the packet running (0 when the run has none): the inline frame helpers' buffer. */
+  ctx: 76,
   size: 80,
 } as const;
 

@@ -118,6 +118,9 @@ const BPF_TAIL_CALL = 12;
 const MAX_LOOPS = 1 << 23;
 const EINVAL = -22;
 const E2BIG = -7;
+const EACCES = -13;
+/** The frame helpers done inline, by id (the name must match too: tables may define their own ids). */
+const FRAME_HELPERS: Record<number, string> = { 44: 'bpf_xdp_adjust_head', 54: 'bpf_xdp_adjust_meta', 65: 'bpf_xdp_adjust_tail', 188: 'bpf_xdp_get_buff_len' };
 
 class FunctionGen {
   private readonly sc: number;
@@ -386,8 +389,96 @@ class FunctionGen {
     ];
   }
 
+  /**
+   * The frame helpers on a linear frame, done on the context's fields in memory (the buffer's
+   * own storage): adjust_head (without metadata), adjust_meta, adjust_tail and get_buff_len,
+   * with src/xdp/buffer.ts's checks and errors. Anything else (fragments, metadata to move, no
+   * XDP context in this run) goes through the host.
+   */
+  private inlineFrameHelper(pc: number): Expr[] | undefined {
+    const { m, code } = this;
+    const x = code.spec.xdpContext;
+    const h = code.helpers[pc];
+    if (!x || !h || FRAME_HELPERS[h.id] !== h.name) return undefined;
+    const ctx = (): Expr => m.local.get(A, i32);
+    const field = (off: number): Expr => m.i32.load(0, 4, m.i32.add(ctx(), m.i32.const(off)));
+    const store = (off: number, v: Expr): Expr => m.i32.store(0, 4, m.i32.add(ctx(), m.i32.const(off)), v);
+    const wide = (v: Expr): Expr => m.i64.extend_u(v);
+    const delta = (): Expr => m.i64.extend_s(this.lo(2));
+    const target = (): Expr => m.local.get(T, i64);
+    const err = (negativeErrno: number): Expr => this.set(0, k64(m, negativeErrno, -1));
+    const ok = (): Expr => this.set(0, k64(m, 0, 0));
+    const hardStart = (): Expr => wide(field(x.hardStart));
+    const fragments = (): Expr => m.i32.ne(field(x.frags), m.i32.const(0));
+    let fallback: Expr;
+    let body: Expr[];
+    switch (h.id) {
+      case 44: // adjust_head: data moves within [hard start + descriptor, data_end - ETH_HLEN]
+        fallback = m.i32.ne(field(x.data), field(x.dataMeta));
+        body = [
+          m.local.set(T, m.i64.add(wide(field(x.data)), delta())),
+          m.if(
+            m.i32.or(m.i64.lt_s(target(), m.i64.add(hardStart(), k64(m, x.frameDescriptor, 0))), m.i64.gt_s(target(), m.i64.sub(wide(field(x.dataEnd)), k64(m, x.ethHlen, 0)))),
+            err(EINVAL),
+            m.block(null, [store(x.data, m.i32.wrap(target())), store(x.dataMeta, m.i32.wrap(target())), ok()], none),
+          ),
+        ];
+        break;
+      case 54: // adjust_meta: data_meta moves within [hard start + descriptor, data], 4-byte multiples up to the maximum
+        fallback = m.i32.const(0);
+        body = [
+          m.local.set(T, m.i64.add(wide(field(x.dataMeta)), delta())),
+          m.local.set(U, m.i64.sub(wide(field(x.data)), target())),
+          m.if(
+            m.i32.or(m.i64.lt_s(target(), m.i64.add(hardStart(), k64(m, x.frameDescriptor, 0))), m.i64.lt_s(m.local.get(U, i64), k64(m, 0, 0))),
+            err(EINVAL),
+            m.if(
+              m.i32.or(m.i64.gt_s(m.local.get(U, i64), k64(m, x.metadataMax, 0)), m.i64.ne(m.i64.and(m.local.get(U, i64), k64(m, 3, 0)), k64(m, 0, 0))),
+              err(EACCES),
+              m.block(null, [store(x.dataMeta, m.i32.wrap(target())), ok()], none),
+            ),
+          ),
+        ];
+        break;
+      case 65: { // adjust_tail: data_end moves within [data + ETH_HLEN, frame end - tailroom]; grown bytes are zeroed
+        fallback = fragments();
+        const end = (): Expr => m.local.get(S, i32);
+        body = [
+          m.local.set(T, m.i64.add(wide(field(x.dataEnd)), delta())),
+          m.if(
+            m.i32.or(m.i64.gt_s(target(), m.i64.add(hardStart(), k64(m, x.frameSize - x.tailroom, 0))), m.i64.lt_s(target(), m.i64.add(wide(field(x.data)), k64(m, x.ethHlen, 0)))),
+            err(EINVAL),
+            m.block(null, [
+              m.local.set(S, field(x.dataEnd)),
+              m.block(`grown${pc}`, [m.loop(`zero${pc}`, m.block(null, [
+                m.br(`grown${pc}`, m.i64.ge_s(wide(end()), target())),
+                m.i32.store8(0, 1, end(), m.i32.const(0)),
+                m.local.set(S, m.i32.add(end(), m.i32.const(1))),
+                m.br(`zero${pc}`),
+              ], none))], none),
+              store(x.dataEnd, m.i32.wrap(target())),
+              ok(),
+            ], none),
+          ),
+        ];
+        break;
+      }
+      default: // get_buff_len: the linear bytes
+        fallback = fragments();
+        body = [this.set(0, wide(m.i32.sub(field(x.dataEnd), field(x.data))))];
+    }
+    return [
+      m.local.set(A, m.i32.load(0, 4, m.i32.const(this.sc + Scratch.ctx))),
+      m.if(
+        m.i32.or(m.i32.eqz(ctx()), fallback),
+        m.block(null, this.helperCallViaHost(pc), none),
+        m.block(null, [...body, ...this.clearArgs()], none),
+      ),
+    ];
+  }
+
   private helperCall(pc: number): Expr[] {
-    const inline = this.inlineArrayLookup(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc);
+    const inline = this.inlineArrayLookup(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc);
     if (inline) return inline;
     return this.helperCallViaHost(pc);
   }

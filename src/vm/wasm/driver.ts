@@ -62,6 +62,7 @@ export function compileDriver(layout: BatchLayout, scratch: number): Uint8Array 
     const packet = m.block(null, [
       m.i32.store(0, 4, cursor(Cursor.packet), get(L.i)),
       set(L.ctx, m.i32.load(0, 4, m.i32.add(get(P.ctxList), m.i32.mul(get(L.i), get(P.ctxStride))))),
+      m.i32.store(0, 4, k(scratch + Scratch.ctx), get(L.ctx)),
       m.if(
         get(P.resume),
         m.block(null, [set(L.node, m.i32.load(0, 4, cursor(Cursor.node))), set(L.ran, m.i32.load(0, 4, cursor(Cursor.ran))), set(L.r, k(0))], none),

@@ -68,6 +68,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   const argsIndex = (scratch + Scratch.args) >>> 2;
   const r0Index = (scratch + Scratch.r0) >>> 2;
   const directIndex = (scratch + Scratch.direct) >>> 2;
+  const ctxIndex = (scratch + Scratch.ctx) >>> 2;
   /** Every instantiated program's f0, for direct calls into replacements. */
   const fns = new WebAssembly.Table({ element: 'anyfunc', initial: 1 });
   const tailCountIndex = (scratch + Scratch.tailCount) >>> 2;
@@ -391,6 +392,8 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         engine: 'wasm',
         spec,
         run(s: RunState, r1: bigint | number, r2: bigint | number = 0): bigint {
+          // A generic run: r1 need not be an XDP context, so the frame helpers go through the host.
+          cells()[ctxIndex] = 0;
           writeArg(scratch + Scratch.args, r1);
           writeArg(scratch + Scratch.args + 8, r2);
           for (let k = 2; k < 5; k++) writeArg(scratch + Scratch.args + k * 8, 0);
@@ -399,6 +402,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         },
         runU32(s: RunState, r1: number): number {
           enter(s);
+          words[ctxIndex] = r1;
           // The cell is an i32; a larger budget keeps its excess aside.
           const b = s.budget;
           const extra = b > MAX_CELL ? b - MAX_CELL : 0;
