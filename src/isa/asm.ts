@@ -11,12 +11,6 @@ export function assemble(text: string): RawInstruction[] {
   return assembleInstructions(text).flatMap((i) => encodeInstruction(i));
 }
 
-type Operand =
-  | { kind: 'reg'; reg: number }
-  | { kind: 'imm'; value: bigint; text: string }
-  | { kind: 'mem'; reg: number; off: number }
-  | { kind: 'target'; label?: string; rel?: number };
-
 interface Line {
   no: number;
   mnemonic: string;

@@ -14,7 +14,7 @@ import { XskMap } from '../maps/xskmap.js';
 import type { CollectionSpec } from '../spec/collection-spec.js';
 import type { ProgramSpec } from '../spec/program-spec.js';
 import { AddressSpace } from '../vm/address-space.js';
-import { CodeRegistry, type EngineName, type EngineOptions, type Executable, type ExecutionEngine } from '../vm/engine.js';
+import { CodeRegistry, type EngineName, type Executable, type ExecutionEngine } from '../vm/engine.js';
 import type { HelperTable } from '../vm/helper.js';
 import { DEFAULT_ENGINE, engineFactory } from '../vm/engines.js';
 import { BPF_F_EXCLUDE_INGRESS, BPF_F_BROADCAST } from '../helpers/redirect.js';

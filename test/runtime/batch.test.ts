@@ -15,13 +15,11 @@ import type { ProgramSpec } from '../../src/spec/program-spec.js';
 import { XdpBuffer } from '../../src/xdp/buffer.js';
 import { XdpAction, xdpActionName } from '../../src/xdp/constants.js';
 import { engines } from '../vm/engines.js';
+import { loadProgramSpec, xdpProgramSpec } from './specs.js';
 
 const object = (name: string) => readCollectionSpec(new Uint8Array(readFileSync(new URL(`../../progs/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
 
-const xdp = (name: string, text: string): ProgramSpec => ({
-  name, sectionName: 'xdp', type: 'xdp', attachType: 'xdp', flags: 0, license: 'GPL', kernelVersion: 0,
-  instructions: assemble(text), references: [], funcInfo: [], lineInfo: [], warnings: [],
-});
+const xdp = (name: string, text: string): ProgramSpec => xdpProgramSpec(name, assemble(text));
 
 /** XDP_PASS, except for frames whose first byte is 0xff: those read address 0xff and fault. */
 const faultOnMarked = xdp('fault_on_marked', `
@@ -43,7 +41,6 @@ const frames = (marks: number[]) => marks.map((m) => {
 describe.each(engines)('batched runs on $name', ({ name: engine }) => {
   const runtime = (statsTiming = false) => new Runtime({ engine: engine as 'interp', possibleCpus: 1, statsTiming });
   const load = (rt: Runtime, obj: string): Program => [...rt.loadCollection(object(obj)).programs.values()][0];
-  const loadSpec = (rt: Runtime, p: ProgramSpec): Program => rt.loadCollection({ programs: new Map([[p.name, p]]), maps: new Map(), license: 'GPL' }).program(p.name);
   const buffersFor = (rt: Runtime, data: Uint8Array[]) => data.map((d) => {
     const b = new XdpBuffer(rt.space, 'batch test');
     b.load(d);
@@ -82,7 +79,7 @@ describe.each(engines)('batched runs on $name', ({ name: engine }) => {
 
   it('ends a faulting packet as XDP_ABORTED and goes on with the rest of the batch', () => {
     const rt = runtime();
-    const prog = loadSpec(rt, faultOnMarked);
+    const prog = loadProgramSpec(rt, faultOnMarked);
     const drop = load(rt, 'xdp_drop');
     rt.chains.add(prog, XdpAction.PASS, drop);
     const got: XdpBatchResult[] = [];
@@ -95,7 +92,7 @@ describe.each(engines)('batched runs on $name', ({ name: engine }) => {
 
   it('reports the last repeat when it faults, and keeps counting after a fault', () => {
     const rt = runtime();
-    const prog = loadSpec(rt, faultOnMarked);
+    const prog = loadProgramSpec(rt, faultOnMarked);
     const out = rt.testRun(prog, { data: frames([0xff])[0], repeat: 5 });
     expect(out.retval).toBe(XdpAction.ABORTED);
     expect(out.fault?.kind).toBe('out-of-bounds');

@@ -6,6 +6,7 @@ import { ipv4UdpFrame } from '../../src/packet/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import type { ProgramSpec } from '../../src/spec/program-spec.js';
 import { engines } from '../vm/engines.js';
+import { loadProgramSpec, xdpProgramSpec } from './specs.js';
 
 /**
  * cb(i, ctx) adds 1 to the u64 that ctx points to (on the caller's stack) and returns 1 once
@@ -43,17 +44,14 @@ function loopProgram(n: number, flags: number, stopAt: number): ProgramSpec {
   const raw = i.flatMap((x) => encodeInstruction(x));
   const cb = 18; // slot of the callback (ld_imm64 takes two)
   raw[2].imm = cb - 3;
-  return {
-    name: 'loop', sectionName: 'xdp', type: 'xdp', attachType: 'xdp', flags: 0, license: 'GPL', kernelVersion: 0,
-    instructions: raw, references: [], funcInfo: [], lineInfo: [], warnings: [],
-  };
+  return xdpProgramSpec('loop', raw);
 }
 
 describe.each(engines)('bpf_loop on $name', ({ name }) => {
   const result = (n: number, flags: number, stopAt: number): number => {
     const rt = new Runtime({ engine: name as 'interp', possibleCpus: 1 });
     const p = loopProgram(n, flags, stopAt);
-    const prog = rt.loadCollection({ programs: new Map([[p.name, p]]), maps: new Map(), license: 'GPL' }).program(p.name);
+    const prog = loadProgramSpec(rt, p);
     return rt.testRun(prog, { data: ipv4UdpFrame() }).retval;
   };
 

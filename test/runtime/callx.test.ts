@@ -6,6 +6,7 @@ import { Runtime } from '../../src/runtime/runtime.js';
 import type { MapSpec } from '../../src/spec/map-spec.js';
 import type { ProgramSpec } from '../../src/spec/program-spec.js';
 import { engines } from '../vm/engines.js';
+import { loadProgramSpec, xdpProgramSpec } from './specs.js';
 
 const mapSpec = (name: string, over: Partial<MapSpec> = {}): MapSpec => ({
   name, type: 'array', keySize: 4, valueSize: 8, maxEntries: 1, flags: 0, pinning: 'none', contents: [], frozen: false, keyTypeId: 0, valueTypeId: 0, ...over,
@@ -47,10 +48,7 @@ function program(where: 'global' | 'map'): ProgramSpec {
   i.push({ kind: 'alu', bits: 64, op: 'mov', dst: 0, src: { reg: 1 } }, { kind: 'alu', bits: 64, op: 'mul', dst: 0, src: { imm: 2 } }, { kind: 'exit' });
   const raw = i.flatMap((x) => encodeInstruction(x));
   raw[fnLoad].imm = fnSlot - (fnLoad + 1);
-  return {
-    name: `callx_${where}`, sectionName: 'xdp', type: 'xdp', attachType: 'xdp', flags: 0, license: 'GPL', kernelVersion: 0,
-    instructions: raw, references: refs, funcInfo: [], lineInfo: [], warnings: [],
-  };
+  return { ...xdpProgramSpec(`callx_${where}`, raw), references: refs };
 }
 
 describe.each(engines)('callx through function pointers kept in memory on $name (DESIGN §5.5)', ({ name }) => {
@@ -58,7 +56,6 @@ describe.each(engines)('callx through function pointers kept in memory on $name 
     const rt = new Runtime({ engine: name as 'interp', possibleCpus: 1 });
     const maps = new Map([['.data', mapSpec('.data', { initialData: new Uint8Array(8) })], ['ptrs', mapSpec('ptrs', { type: 'hash' })]]);
     const p = program(where);
-    const coll = rt.loadCollection({ programs: new Map([[p.name, p]]), maps, license: 'GPL' });
-    expect(rt.testRun(coll.program(p.name), { data: ipv4UdpFrame() }).retval).toBe(42);
+    expect(rt.testRun(loadProgramSpec(rt, p, maps), { data: ipv4UdpFrame() }).retval).toBe(42);
   });
 });

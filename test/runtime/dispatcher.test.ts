@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readCollectionSpec } from '../../src/elf/index.js';
-import { encodeInstruction } from '../../src/isa/instruction.js';
 import { ipv4UdpFrame, ipv6UdpFrame } from '../../src/packet/index.js';
 import { orderComponents, type DispatcherComponent } from '../../src/runtime/dispatcher.js';
 import type { Program } from '../../src/runtime/program.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { ProgramSpec } from '../../src/spec/program-spec.js';
 import { XdpAction } from '../../src/xdp/constants.js';
 import { engines } from '../vm/engines.js';
+import { returning } from './specs.js';
 
 const object = (name: string) => readCollectionSpec(new Uint8Array(readFileSync(new URL(`../../progs/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
 const errnoOf = (f: () => unknown) => {
@@ -20,14 +19,6 @@ const errnoOf = (f: () => unknown) => {
   return 'no error';
 };
 
-/** A tiny XDP program returning `ret` (any value, 32..63 included). */
-function returning(name: string, ret: number): ProgramSpec {
-  return {
-    name, sectionName: 'xdp', type: 'xdp', attachType: 'xdp', flags: 0, license: 'GPL', kernelVersion: 0,
-    instructions: [...encodeInstruction({ kind: 'alu', bits: 64, op: 'mov', dst: 0, src: { imm: ret } }), ...encodeInstruction({ kind: 'exit' })],
-    references: [], funcInfo: [], lineInfo: [], warnings: [],
-  };
-}
 
 const modes = engines.flatMap((e) => (['freplace', 'callx'] as const).map((mode) => ({ ...e, mode })));
 

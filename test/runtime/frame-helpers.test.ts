@@ -8,6 +8,7 @@ import { ipv4UdpFrame } from '../../src/packet/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import type { ProgramSpec } from '../../src/spec/program-spec.js';
 import { ENGINES } from '../../src/vm/engines.js';
+import { loadProgramSpec, xdpProgramSpec } from './specs.js';
 
 const HELPERS = { adjust_head: 44, adjust_meta: 54, adjust_tail: 65, get_buff_len: 188 } as const;
 
@@ -32,10 +33,7 @@ function program(helper: keyof typeof HELPERS, delta: number): ProgramSpec {
     { kind: 'alu', bits: 64, op: 'mov', dst: 0, src: { reg: 7 } },
     { kind: 'exit' },
   );
-  return {
-    name: `frame_${helper}`, sectionName: 'xdp', type: 'xdp', attachType: 'xdp', flags: 0, license: 'GPL', kernelVersion: 0,
-    instructions: i.flatMap((x) => encodeInstruction(x)), references: [], funcInfo: [], lineInfo: [], warnings: [],
-  };
+  return xdpProgramSpec(`frame_${helper}`, i.flatMap((x) => encodeInstruction(x)));
 }
 
 const CASES: [keyof typeof HELPERS, number[]][] = [
@@ -51,7 +49,7 @@ describe('frame helpers inline and through the host', () => {
     const outcome = (engine: string, delta: number, withMeta: boolean, statsTiming: boolean) => {
       const rt = new Runtime({ engine: engine as 'wasm', possibleCpus: 1, statsTiming });
       const p = program(helper, delta);
-      const prog = rt.loadCollection({ programs: new Map([[p.name, p]]), maps: new Map(), license: 'GPL' }).program(p.name);
+      const prog = loadProgramSpec(rt, p);
       const data = ipv4UdpFrame();
       const out = rt.testRun(prog, withMeta ? { data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, ...data]), ctx: { data: 8, dataEnd: data.length + 8 } } : { data, repeat: 3 });
       return { retval: out.retval, dataOut: [...out.dataOut], ctxOut: out.ctxOut };

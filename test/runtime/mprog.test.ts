@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { encodeInstruction } from '../../src/isa/instruction.js';
 import { ipv4UdpFrame } from '../../src/packet/index.js';
 import { MPROG_MAX } from '../../src/runtime/mprog.js';
 import type { Program } from '../../src/runtime/program.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { ProgramSpec } from '../../src/spec/program-spec.js';
 import { XdpAction } from '../../src/xdp/constants.js';
 import { engines } from '../vm/engines.js';
+import { returning } from './specs.js';
 
-function returning(name: string, ret: number): ProgramSpec {
-  return {
-    name, sectionName: 'xdp', type: 'xdp', attachType: 'xdp', flags: 0, license: 'GPL', kernelVersion: 0,
-    instructions: [...encodeInstruction({ kind: 'alu', bits: 64, op: 'mov', dst: 0, src: { imm: ret } }), ...encodeInstruction({ kind: 'exit' })],
-    references: [], funcInfo: [], lineInfo: [], warnings: [],
-  };
-}
 const errnoOf = (f: () => unknown) => {
   try {
     f();

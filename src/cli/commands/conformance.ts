@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parseHexBytes } from '../../conformance/data-file.js';
-import { conformanceHelpers, runVectors, type EngineFactory } from '../../conformance/runner.js';
+import { conformanceHelpers, runVectors } from '../../conformance/runner.js';
 import { readCollectionSpec } from '../../elf/collection.js';
 import { XdpchainError } from '../../errors/index.js';
 import { decodeProgram } from '../../isa/program.js';

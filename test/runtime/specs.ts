@@ -1,0 +1,25 @@
+/** Hand-built XDP program specs for runtime tests. */
+import { encodeInstruction } from '../../src/isa/instruction.js';
+import type { RawInstruction } from '../../src/isa/raw.js';
+import type { Program } from '../../src/runtime/program.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
+import type { MapSpec } from '../../src/spec/map-spec.js';
+import type { ProgramSpec } from '../../src/spec/program-spec.js';
+
+/** An XDP program (section `xdp`, GPL) of these instructions and nothing else. */
+export function xdpProgramSpec(name: string, instructions: RawInstruction[]): ProgramSpec {
+  return {
+    name, sectionName: 'xdp', type: 'xdp', attachType: 'xdp', flags: 0, license: 'GPL', kernelVersion: 0,
+    instructions, references: [], funcInfo: [], lineInfo: [], warnings: [],
+  };
+}
+
+/** A tiny XDP program returning `ret` (any value, 32..63 included). */
+export function returning(name: string, ret: number): ProgramSpec {
+  return xdpProgramSpec(name, [...encodeInstruction({ kind: 'alu', bits: 64, op: 'mov', dst: 0, src: { imm: ret } }), ...encodeInstruction({ kind: 'exit' })]);
+}
+
+/** Load one program spec (and the maps it names) as its own collection. */
+export function loadProgramSpec(rt: Runtime, p: ProgramSpec, maps: Map<string, MapSpec> = new Map()): Program {
+  return rt.loadCollection({ programs: new Map([[p.name, p]]), maps, license: 'GPL' }).program(p.name);
+}
