@@ -27,7 +27,8 @@ export class ArrayMap extends MapBase {
 
   /** For engines that look up arrays inline; a per-CPU array needs the cell holding the running CPU. */
   layout(cpuCell: number): ArrayLayout {
-    const plain = { base: this.region.addr, stride: this.stride, maxEntries: this.spec.maxEntries, cpus: this.cpus };
+    const plain: ArrayLayout = { base: this.region.addr, stride: this.stride, maxEntries: this.spec.maxEntries, cpus: this.cpus, valueSize: this.spec.valueSize };
+    if (this.lock !== undefined) plain.lockOffset = this.lock;
     return this.perCpu ? { ...plain, cpuCell } : plain;
   }
 

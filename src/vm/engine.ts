@@ -58,6 +58,9 @@ export interface ArrayLayout {
   maxEntries: number;
   cpus: number;
   cpuCell?: number;
+  valueSize: number;
+  /** Offset of a bpf_spin_lock in the value, which updates never copy (engines leave those to the helper). */
+  lockOffset?: number;
 }
 
 /**

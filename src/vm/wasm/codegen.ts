@@ -62,7 +62,7 @@ export function compileToWasm(code: Code, layout: CodegenLayout): CompiledModule
   const VARS = [i64, i64, i64, i64, i64, i64, i32, i32, i64, i64, i32];
   const m = new binaryen.Module();
   try {
-    m.setFeatures(binaryen.Features.MVP | binaryen.Features.SignExt | binaryen.Features.MutableGlobals);
+    m.setFeatures(binaryen.Features.MVP | binaryen.Features.SignExt | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt);
     m.setMemory(1, 65536, null, [], false, false, 'mem');
     m.addMemoryImport('mem', 'env', 'memory');
     m.addFunctionImport('fault', 'env', 'fault', binaryen.createType([i32, i32, i32, i32, i32]), none);
@@ -112,6 +112,11 @@ export function compileToWasm(code: Code, layout: CodegenLayout): CompiledModule
 }
 
 const BPF_MAP_LOOKUP_ELEM = 1;
+const BPF_MAP_UPDATE_ELEM = 2;
+/** Map update flags (BPF_NOEXIST, BPF_F_LOCK) and the errors array updates return. */
+const BPF_NOEXIST = 1;
+const BPF_F_LOCK = 4;
+const EEXIST = -17;
 const BPF_LOOP = 181;
 const BPF_TAIL_CALL = 12;
 /** bpf_loop's limits and errors (kernel/bpf/bpf_iter.c). */
@@ -305,6 +310,60 @@ class FunctionGen {
     ];
   }
 
+  /** Whether `size` bytes at the address in register `r` are readable (the check `address` makes, as a condition). */
+  private readable(r: number, size: number): Expr {
+    const { m } = this;
+    const at = (): Expr => m.i32.wrap(this.get(r));
+    const shadow = m.i32.load(0, 4, m.i32.shl(m.i32.shr_u(at(), m.i32.const(4)), m.i32.const(2)));
+    return m.if(
+      m.i64.lt_u(this.get(r), k64(m, this.layout.limit, 0)),
+      m.i32.le_u(m.i32.add(at(), m.i32.const(size)), m.i32.and(shadow, m.i32.const(0x7fffffff))),
+      m.i32.const(0),
+    );
+  }
+
+  /**
+   * `bpf_map_update_elem` on an array named by a constant, without a spin lock in its values:
+   * ArrayMap.updateElem's checks in its order, then a copy (memmove). Unreadable key or value
+   * pointers go to the helper, which reports them as it does.
+   */
+  private inlineArrayUpdate(pc: number): Expr[] | undefined {
+    const { m, code } = this;
+    const h = code.helpers[pc];
+    if (h?.id !== BPF_MAP_UPDATE_ELEM || h.name !== 'bpf_map_update_elem' || this.r1 === undefined) return undefined;
+    const layout = code.spec.arrayLayout?.(this.r1);
+    if (!layout || layout.lockOffset !== undefined) return undefined;
+    const flags = (): Expr => this.get(4);
+    const key = (): Expr => m.local.get(S, i32);
+    const slot = layout.cpuCell === undefined ? key() : m.i32.add(m.i32.mul(key(), m.i32.const(layout.cpus)), m.i32.load(0, 4, m.i32.const(layout.cpuCell)));
+    const update = m.if(
+      m.i32.or(m.i64.gt_u(flags(), k64(m, BPF_F_LOCK, 0)), m.i64.eq(m.i64.and(flags(), k64(m, 3, 0)), k64(m, 3, 0))),
+      this.set(0, k64(m, EINVAL, -1)),
+      m.block(null, [
+        m.local.set(S, m.i32.load(0, 1, m.i32.wrap(this.get(2)))),
+        m.if(
+          m.i32.ge_u(key(), m.i32.const(layout.maxEntries)),
+          this.set(0, k64(m, E2BIG, -1)),
+          m.if(
+            m.i32.wrap(m.i64.and(flags(), k64(m, BPF_NOEXIST, 0))),
+            this.set(0, k64(m, EEXIST, -1)),
+            m.block(null, [
+              m.memory.copy(m.i32.add(m.i32.const(layout.base), m.i32.mul(slot, m.i32.const(layout.stride))), m.i32.wrap(this.get(3)), m.i32.const(layout.valueSize)),
+              this.set(0, k64(m, 0, 0)),
+            ], none),
+          ),
+        ),
+      ], none),
+    );
+    return [
+      m.if(
+        m.i32.and(this.readable(2, 4), this.readable(3, layout.valueSize)),
+        m.block(null, [update, ...this.clearArgs()], none),
+        m.block(null, this.helperCallViaHost(pc), none),
+      ),
+    ];
+  }
+
   /**
    * `bpf_loop` with a callback of this program named by a constant: the loop runs here, calling
    * the callback directly (DESIGN: bpf_loop semantics as the kernel inlines them). Frames past the
@@ -478,7 +537,7 @@ class FunctionGen {
   }
 
   private helperCall(pc: number): Expr[] {
-    const inline = this.inlineArrayLookup(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc);
+    const inline = this.inlineArrayLookup(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc);
     if (inline) return inline;
     return this.helperCallViaHost(pc);
   }
