@@ -102,6 +102,7 @@ export function compileToWasm(code: Code, layout: CodegenLayout): CompiledModule
     m.addFunctionExport('f0', 'f0');
     // Only modules that tail-call by node import that table (V8 updates importers on each change).
     if (!gen.tailCallsByNode) m.removeTable('f0ByNode');
+    if (gen.csumPartialUsed) compileCsumPartial(m);
     if (!m.validate()) throw new Error(`wasm codegen for ${code.spec.name} produced an invalid module`);
     // No binaryen optimisation: V8's optimising tier does as well here (measured on nat.o: the
     // same ns/packet) and compiling takes ~30 ms instead of ~300 ms.
@@ -111,8 +112,45 @@ export function compileToWasm(code: Code, layout: CodegenLayout): CompiledModule
   }
 }
 
+/**
+ * `csum_partial(addr, len, seed) -> u32`: x86's csum_partial as src/helpers/checksum.ts defines
+ * it: the sum of little-endian u32 words (a short tail zero-padded) and the seed, 0 only when all
+ * are 0, otherwise the value in [1, 2^32 - 1] congruent to the sum modulo 2^32 - 1.
+ */
+function compileCsumPartial(m: Module): void {
+  const [ADDR, LEN, SEED, SUM, I, END, TAIL] = [0, 1, 2, 3, 4, 5, 6];
+  const g32 = (l: number): Expr => m.local.get(l, i32);
+  const sum = (): Expr => m.local.get(SUM, i64);
+  const body = m.block(null, [
+    m.local.set(SUM, m.i64.extend_u(g32(SEED))),
+    m.local.set(END, m.i32.add(g32(ADDR), m.i32.and(g32(LEN), m.i32.const(~3)))),
+    m.local.set(I, g32(ADDR)),
+    m.block('words_done', [m.loop('words', m.block(null, [
+      m.br('words_done', m.i32.ge_u(g32(I), g32(END))),
+      m.local.set(SUM, m.i64.add(sum(), m.i64.load32_u(0, 1, g32(I)))),
+      m.local.set(I, m.i32.add(g32(I), m.i32.const(4))),
+      m.br('words'),
+    ], none))], none),
+    m.local.set(TAIL, m.i32.const(0)),
+    m.block('tail_done', [m.loop('tail', m.block(null, [
+      m.br('tail_done', m.i32.ge_u(g32(I), m.i32.add(g32(ADDR), g32(LEN)))),
+      m.local.set(TAIL, m.i32.or(g32(TAIL), m.i32.shl(m.i32.load8_u(0, 1, g32(I)), m.i32.shl(m.i32.sub(g32(I), g32(END)), m.i32.const(3))))),
+      m.local.set(I, m.i32.add(g32(I), m.i32.const(1))),
+      m.br('tail'),
+    ], none))], none),
+    m.local.set(SUM, m.i64.add(sum(), m.i64.extend_u(g32(TAIL)))),
+    m.return(m.select(
+      m.i64.ne(sum(), k64(m, 0, 0)),
+      m.i32.wrap(m.i64.add(m.i64.rem_u(m.i64.sub(sum(), k64(m, 1, 0)), k64(m, -1, 0)), k64(m, 1, 0))),
+      m.i32.const(0),
+    )),
+  ], none);
+  m.addFunction('csum_partial', loadedBinaryen().createType([i32, i32, i32]), i32, [i64, i32, i32, i32], m.block(null, [body, m.unreachable()], none));
+}
+
 const BPF_MAP_LOOKUP_ELEM = 1;
 const BPF_MAP_UPDATE_ELEM = 2;
+const BPF_CSUM_DIFF = 28;
 /** Map update flags (BPF_NOEXIST, BPF_F_LOCK) and the errors array updates return. */
 const BPF_NOEXIST = 1;
 const BPF_F_LOCK = 4;
@@ -310,16 +348,62 @@ class FunctionGen {
     ];
   }
 
-  /** Whether `size` bytes at the address in register `r` are readable (the check `address` makes, as a condition). */
-  private readable(r: number, size: number): Expr {
+  /** Whether `size` bytes (an i32 expression, read as unsigned) at the address in register `r` are readable: `address`'s check, as a condition. */
+  private readable(r: number, size: Expr): Expr {
     const { m } = this;
     const at = (): Expr => m.i32.wrap(this.get(r));
     const shadow = m.i32.load(0, 4, m.i32.shl(m.i32.shr_u(at(), m.i32.const(4)), m.i32.const(2)));
     return m.if(
       m.i64.lt_u(this.get(r), k64(m, this.layout.limit, 0)),
-      m.i32.le_u(m.i32.add(at(), m.i32.const(size)), m.i32.and(shadow, m.i32.const(0x7fffffff))),
+      m.i64.le_u(m.i64.add(m.i64.extend_u(at()), m.i64.extend_u(size)), m.i64.extend_u(m.i32.and(shadow, m.i32.const(0x7fffffff)))),
       m.i32.const(0),
     );
+  }
+
+  /** Set once a compiled bpf_csum_diff needs the module's `csum_partial` function. */
+  csumPartialUsed = false;
+
+  /**
+   * `bpf_csum_diff` on readable arguments: src/helpers/checksum.ts's csumDiff, with the x86
+   * csum_partial in wasm (compileCsumPartial). Unreadable ranges go to the helper.
+   */
+  private inlineCsumDiff(pc: number): Expr[] | undefined {
+    const { m, code } = this;
+    const h = code.helpers[pc];
+    if (h?.id !== BPF_CSUM_DIFF || h.name !== 'bpf_csum_diff') return undefined;
+    this.csumPartialUsed = true;
+    const fromSize = (): Expr => this.lo(2);
+    const toSize = (): Expr => this.lo(4);
+    const seed = (): Expr => this.lo(5);
+    const partial = (r: number, size: Expr, init: Expr): Expr => m.call('csum_partial', [this.lo(r), size, init], i32);
+    const ret = (): Expr => m.local.get(S, i32);
+    const wide = (v: Expr): Expr => m.i64.extend_u(v);
+    const argOk = (r: number, size: () => Expr): Expr => m.if(size(), this.readable(r, size()), m.i32.const(1));
+    const compute = m.block(null, [
+      m.local.set(S, seed()),
+      m.if(
+        m.i32.and(m.i32.ne(fromSize(), m.i32.const(0)), m.i32.ne(toSize(), m.i32.const(0))),
+        // csum_add(partial(to, seed), ~partial(from, 0)) with the end-around carry
+        m.block(null, [
+          m.local.set(T, m.i64.add(wide(partial(3, toSize(), ret())), wide(m.i32.xor(partial(1, fromSize(), m.i32.const(0)), m.i32.const(-1))))),
+          m.local.set(S, m.i32.wrap(m.select(m.i64.gt_u(m.local.get(T, i64), k64(m, -1, 0)), m.i64.sub(m.local.get(T, i64), k64(m, -1, 0)), m.local.get(T, i64)))),
+        ], none),
+        m.if(
+          toSize(),
+          m.local.set(S, partial(3, toSize(), ret())),
+          m.if(fromSize(), m.local.set(S, m.i32.xor(partial(1, fromSize(), m.i32.xor(ret(), m.i32.const(-1))), m.i32.const(-1)))),
+        ),
+      ),
+      // csum_from32to16: (sum + rotl(sum, 16)) >> 16, not complemented
+      this.set(0, wide(m.i32.and(m.i32.shr_u(m.i32.add(ret(), m.i32.rotl(ret(), m.i32.const(16))), m.i32.const(16)), m.i32.const(0xffff)))),
+    ], none);
+    return [
+      m.if(
+        m.i32.and(argOk(1, fromSize), argOk(3, toSize)),
+        m.block(null, [compute, ...this.clearArgs()], none),
+        m.block(null, this.helperCallViaHost(pc), none),
+      ),
+    ];
   }
 
   /**
@@ -357,7 +441,7 @@ class FunctionGen {
     );
     return [
       m.if(
-        m.i32.and(this.readable(2, 4), this.readable(3, layout.valueSize)),
+        m.i32.and(this.readable(2, m.i32.const(4)), this.readable(3, m.i32.const(layout.valueSize))),
         m.block(null, [update, ...this.clearArgs()], none),
         m.block(null, this.helperCallViaHost(pc), none),
       ),
@@ -537,7 +621,7 @@ class FunctionGen {
   }
 
   private helperCall(pc: number): Expr[] {
-    const inline = this.inlineArrayLookup(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc);
+    const inline = this.inlineArrayLookup(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineCsumDiff(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc);
     if (inline) return inline;
     return this.helperCallViaHost(pc);
   }
