@@ -2,6 +2,8 @@ import type { MapSpec } from '../spec/map-spec.js';
 import type { Region } from '../vm/address-space.js';
 import { Err, keyBytes, keyString, MapBase, roundUp8, UpdateFlag, type MapDeps } from './map.js';
 import { copyValue, spinLockOffset, userCopy } from './special-fields.js';
+import { HashIndex, MAX_INDEXED_ENTRIES } from './hash-index.js';
+import type { HashLayout } from '../vm/engine.js';
 
 export interface HashOptions {
   perCpu: boolean;
@@ -24,6 +26,8 @@ export class HashMap extends MapBase {
   /** key → slot; Map order is insertion order, refreshed on access for LRU. */
   private readonly slots = new Map<string, number>();
   private readonly freeSlots: number[] = [];
+  /** Keys in memory for compiled lookups (plain hash maps: an LRU lookup must refresh the JS order). */
+  private readonly index: HashIndex | undefined;
 
   constructor(spec: MapSpec, id: number, handle: number, deps: MapDeps, readonly opts: HashOptions) {
     super(spec, id, handle, deps);
@@ -33,6 +37,14 @@ export class HashMap extends MapBase {
     this.lock = spinLockOffset(spec);
     this.region = deps.space.alloc(spec.maxEntries * this.stride * this.cpus, `map ${spec.name} values`);
     for (let s = spec.maxEntries - 1; s >= 0; s--) this.freeSlots.push(s);
+    if (!opts.lru && spec.maxEntries <= MAX_INDEXED_ENTRIES) this.index = new HashIndex(deps.space, spec.maxEntries, spec.keySize, `map ${spec.name}`);
+  }
+
+  /** Where compiled code finds keys and values (plain hash maps only). */
+  layout(cpuCell: number): HashLayout | undefined {
+    if (!this.index) return undefined;
+    const plain: HashLayout = { table: this.index.table, mask: this.index.mask, keys: this.index.keys, keySize: this.spec.keySize, values: this.region.addr, stride: this.stride, cpus: this.cpus };
+    return this.opts.perCpu ? { ...plain, cpuCell } : plain;
   }
 
   get size(): number {
@@ -95,6 +107,7 @@ export class HashMap extends MapBase {
       slot = this.allocate();
       if (slot === undefined) this.fail('E2BIG', `map is full (${this.spec.maxEntries} entries)`);
       this.zero(slot);
+      this.index?.insert(key, slot!);
     }
     this.slots.delete(k);
     this.slots.set(k, slot);
@@ -114,6 +127,7 @@ export class HashMap extends MapBase {
     if (slot === undefined) return Err.ENOENT;
     this.slots.delete(k);
     this.freeSlots.push(slot);
+    this.index?.remove(slot);
     return 0;
   }
 
@@ -152,6 +166,7 @@ export class HashMap extends MapBase {
       if (slot === undefined) return Err.E2BIG;
       // A new per-CPU element starts zeroed on every CPU but the current one.
       this.zero(slot);
+      this.index?.insert(this.space.u8.subarray(keyAddr, keyAddr + this.spec.keySize), slot);
     }
     this.slots.delete(k);
     this.slots.set(k, slot);
@@ -166,5 +181,6 @@ export class HashMap extends MapBase {
 
   free(): void {
     this.space.free(this.region);
+    this.index?.free();
   }
 }

@@ -4,6 +4,7 @@ import { seededRandom, systemClock, type Clock, type HelperServices, type TraceL
 import { xdpHelperTable } from '../helpers/table.js';
 import { createMap } from '../maps/create.js';
 import { ArrayMap } from '../maps/array.js';
+import { HashMap } from '../maps/hash.js';
 import { CpuMap } from '../maps/cpumap.js';
 import { DevMap } from '../maps/devmap.js';
 import type { BpfMap, MapObjects } from '../maps/map.js';
@@ -226,6 +227,10 @@ export class Runtime {
         arrayLayout: (handle) => {
           const m = this.maps.byHandle(handle);
           return m instanceof ArrayMap ? m.layout(this.cpuCell) : undefined;
+        },
+        hashLayout: (handle) => {
+          const m = this.maps.byHandle(handle);
+          return m instanceof HashMap ? m.layout(this.cpuCell) : undefined;
         },
         tailCallLayout: (handle) => {
           const m = this.maps.byHandle(handle);

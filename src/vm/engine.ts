@@ -37,6 +37,8 @@ export interface ExecutableSpec {
    * inline (address arithmetic) instead of calling the helper.
    */
   arrayLayout?(handle: number): ArrayLayout | undefined;
+  /** The memory index of a hash map by its handle, so an engine may look keys up inline. */
+  hashLayout?(handle: number): HashLayout | undefined;
   /** Where a program array keeps its slots' nodes, so an engine may tail-call without the helper. */
   tailCallLayout?(handle: number): TailCallLayout | undefined;
   /** How an XDP context and its frame are laid out, so an engine may run the frame helpers inline. */
@@ -81,6 +83,23 @@ export interface XdpContextLayout {
   tailroom: number;
   ethHlen: number;
   metadataMax: number;
+}
+
+/**
+ * A hash map's memory index (src/maps/hash-index.ts): `mask + 1` entries of [u32 FNV-1a hash,
+ * u32 slot + 1] at `table` (0 empty, 0xffffffff removed), probed linearly; slot s's key at
+ * keys + s·keySize; its value for CPU c at values + (s·cpus + c)·stride (c from `cpuCell` for a
+ * per-CPU map, else 0).
+ */
+export interface HashLayout {
+  table: number;
+  mask: number;
+  keys: number;
+  keySize: number;
+  values: number;
+  stride: number;
+  cpus: number;
+  cpuCell?: number;
 }
 
 /** A program array's slots: the u32 at base + 4·i is the node + 1 of slot i's program (0: empty). */

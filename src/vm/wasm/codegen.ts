@@ -103,6 +103,7 @@ export function compileToWasm(code: Code, layout: CodegenLayout): CompiledModule
     // Only modules that tail-call by node import that table (V8 updates importers on each change).
     if (!gen.tailCallsByNode) m.removeTable('f0ByNode');
     if (gen.csumPartialUsed) compileCsumPartial(m);
+    if (gen.hashFindUsed) compileHashFind(m);
     if (!m.validate()) throw new Error(`wasm codegen for ${code.spec.name} produced an invalid module`);
     // No binaryen optimisation: V8's optimising tier does as well here (measured on nat.o: the
     // same ns/packet) and compiling takes ~30 ms instead of ~300 ms.
@@ -146,6 +147,41 @@ function compileCsumPartial(m: Module): void {
     )),
   ], none);
   m.addFunction('csum_partial', loadedBinaryen().createType([i32, i32, i32]), i32, [i64, i32, i32, i32], m.block(null, [body, m.unreachable()], none));
+}
+
+/**
+ * `hash_find(table, mask, keys, keySize, key) -> slot + 1 | 0`: a probe of a hash map's memory
+ * index (src/maps/hash-index.ts): FNV-1a of the key's bytes, then linear probing until the entry
+ * whose hash and key bytes match, or an empty one.
+ */
+function compileHashFind(m: Module): void {
+  const [TABLE, MASK, KEYS, SIZE, KEY, H, I, E, TAG, J, A2] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const g = (l: number): Expr => m.local.get(l, i32);
+  const set = (l: number, v: Expr): Expr => m.local.set(l, v);
+  const byteLoop = (name: string, body: Expr[]): Expr => m.block(`${name}_done`, [
+    set(J, m.i32.const(0)),
+    m.loop(name, m.block(null, [m.br(`${name}_done`, m.i32.ge_u(g(J), g(SIZE))), ...body, set(J, m.i32.add(g(J), m.i32.const(1))), m.br(name)], none)),
+  ], none);
+  const body = m.block(null, [
+    set(H, m.i32.const(0x811c9dc5 | 0)),
+    byteLoop('hash', [set(H, m.i32.mul(m.i32.xor(g(H), m.i32.load8_u(0, 1, m.i32.add(g(KEY), g(J)))), m.i32.const(0x01000193)))]),
+    set(I, m.i32.and(g(H), g(MASK))),
+    m.loop('probe', m.block(null, [
+      set(E, m.i32.add(g(TABLE), m.i32.shl(g(I), m.i32.const(3)))),
+      set(TAG, m.i32.load(4, 4, g(E))),
+      m.if(m.i32.eqz(g(TAG)), m.return(m.i32.const(0))),
+      m.if(m.i32.and(m.i32.ne(g(TAG), m.i32.const(-1)), m.i32.eq(m.i32.load(0, 4, g(E)), g(H))), m.block(null, [
+        set(A2, m.i32.add(g(KEYS), m.i32.mul(m.i32.sub(g(TAG), m.i32.const(1)), g(SIZE)))),
+        m.block('differs', [
+          byteLoop('compare', [m.br('differs', m.i32.ne(m.i32.load8_u(0, 1, m.i32.add(g(A2), g(J))), m.i32.load8_u(0, 1, m.i32.add(g(KEY), g(J)))))]),
+          m.return(g(TAG)),
+        ], none),
+      ], none)),
+      set(I, m.i32.and(m.i32.add(g(I), m.i32.const(1)), g(MASK))),
+      m.br('probe'),
+    ], none)),
+  ], none);
+  m.addFunction('hash_find', loadedBinaryen().createType([i32, i32, i32, i32, i32]), i32, [i32, i32, i32, i32, i32, i32], m.block(null, [body, m.unreachable()], none));
 }
 
 const BPF_MAP_LOOKUP_ELEM = 1;
@@ -358,6 +394,37 @@ class FunctionGen {
       m.i64.le_u(m.i64.add(m.i64.extend_u(at()), m.i64.extend_u(size)), m.i64.extend_u(m.i32.and(shadow, m.i32.const(0x7fffffff)))),
       m.i32.const(0),
     );
+  }
+
+  /** Set once a compiled hash lookup needs the module's `hash_find` function. */
+  hashFindUsed = false;
+
+  /**
+   * `bpf_map_lookup_elem` on a plain hash map named by a constant: its memory index is probed
+   * here (compileHashFind) and the value's address computed as HashMap.lookupElem does. An
+   * unreadable key goes to the helper.
+   */
+  private inlineHashLookup(pc: number): Expr[] | undefined {
+    const { m, code } = this;
+    const h = code.helpers[pc];
+    if (h?.id !== BPF_MAP_LOOKUP_ELEM || h.name !== 'bpf_map_lookup_elem' || this.r1 === undefined) return undefined;
+    const layout = code.spec.hashLayout?.(this.r1);
+    if (!layout) return undefined;
+    this.hashFindUsed = true;
+    const tag = (): Expr => m.local.get(S, i32);
+    const cpu = layout.cpuCell === undefined ? m.i32.const(0) : m.i32.load(0, 4, m.i32.const(layout.cpuCell));
+    const element = m.i32.add(m.i32.mul(m.i32.sub(tag(), m.i32.const(1)), m.i32.const(layout.cpus)), cpu);
+    return [
+      m.if(
+        this.readable(2, m.i32.const(layout.keySize)),
+        m.block(null, [
+          m.local.set(S, m.call('hash_find', [m.i32.const(layout.table), m.i32.const(layout.mask), m.i32.const(layout.keys), m.i32.const(layout.keySize), this.lo(2)], i32)),
+          this.set(0, m.select(tag(), m.i64.extend_u(m.i32.add(m.i32.const(layout.values), m.i32.mul(element, m.i32.const(layout.stride)))), k64(m, 0, 0))),
+          ...this.clearArgs(),
+        ], none),
+        m.block(null, this.helperCallViaHost(pc), none),
+      ),
+    ];
   }
 
   /** Set once a compiled bpf_csum_diff needs the module's `csum_partial` function. */
@@ -621,7 +688,7 @@ class FunctionGen {
   }
 
   private helperCall(pc: number): Expr[] {
-    const inline = this.inlineArrayLookup(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineCsumDiff(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc);
+    const inline = this.inlineArrayLookup(pc) ?? this.inlineHashLookup(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineCsumDiff(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc);
     if (inline) return inline;
     return this.helperCallViaHost(pc);
   }
