@@ -237,6 +237,7 @@ export class Runtime {
           return m instanceof ProgArrayMap ? m.tailCallLayout() : undefined;
         },
         xdpContext: XDP_CONTEXT_LAYOUT,
+        cpuCell: this.cpuCell,
         runCounter: counter,
       });
     } catch (e) {

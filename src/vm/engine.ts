@@ -41,6 +41,8 @@ export interface ExecutableSpec {
   hashLayout?(handle: number): HashLayout | undefined;
   /** Where a program array keeps its slots' nodes, so an engine may tail-call without the helper. */
   tailCallLayout?(handle: number): TailCallLayout | undefined;
+  /** Address of a u32 that always holds the running CPU (bpf_get_smp_processor_id inline). */
+  readonly cpuCell?: number;
   /** How an XDP context and its frame are laid out, so an engine may run the frame helpers inline. */
   readonly xdpContext?: XdpContextLayout;
   /**

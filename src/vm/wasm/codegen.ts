@@ -187,6 +187,10 @@ function compileHashFind(m: Module): void {
 const BPF_MAP_LOOKUP_ELEM = 1;
 const BPF_MAP_UPDATE_ELEM = 2;
 const BPF_CSUM_DIFF = 28;
+const BPF_GET_SMP_PROCESSOR_ID = 8;
+const BPF_XDP_LOAD_BYTES = 189;
+const BPF_XDP_STORE_BYTES = 190;
+const EFAULT = -14;
 /** Map update flags (BPF_NOEXIST, BPF_F_LOCK) and the errors array updates return. */
 const BPF_NOEXIST = 1;
 const BPF_F_LOCK = 4;
@@ -384,16 +388,70 @@ class FunctionGen {
     ];
   }
 
-  /** Whether `size` bytes (an i32 expression, read as unsigned) at the address in register `r` are readable: `address`'s check, as a condition. */
-  private readable(r: number, size: Expr): Expr {
+  /**
+   * Whether `size` bytes (an i32 expression, read as unsigned) at the address in register `r`
+   * may be read (or written): `address`'s check, as a condition. A read-only region's shadow
+   * entry has bit 31 set, so as a signed end it admits no write.
+   */
+  private readable(r: number, size: Expr, write = false): Expr {
     const { m } = this;
     const at = (): Expr => m.i32.wrap(this.get(r));
     const shadow = m.i32.load(0, 4, m.i32.shl(m.i32.shr_u(at(), m.i32.const(4)), m.i32.const(2)));
+    const end = write ? m.i64.extend_s(shadow) : m.i64.extend_u(m.i32.and(shadow, m.i32.const(0x7fffffff)));
     return m.if(
       m.i64.lt_u(this.get(r), k64(m, this.layout.limit, 0)),
-      m.i64.le_u(m.i64.add(m.i64.extend_u(at()), m.i64.extend_u(size)), m.i64.extend_u(m.i32.and(shadow, m.i32.const(0x7fffffff)))),
+      m.i64.le_s(m.i64.add(m.i64.extend_u(at()), m.i64.extend_u(size)), end),
       m.i32.const(0),
     );
+  }
+
+  /** bpf_get_smp_processor_id: the cell where the runtime keeps the running CPU. */
+  private inlineCpuId(pc: number): Expr[] | undefined {
+    const { m, code } = this;
+    const h = code.helpers[pc];
+    const cell = code.spec.cpuCell;
+    if (h?.id !== BPF_GET_SMP_PROCESSOR_ID || h.name !== 'bpf_get_smp_processor_id' || cell === undefined) return undefined;
+    return [this.set(0, m.i64.extend_u(m.i32.load(0, 4, m.i32.const(cell)))), ...this.clearArgs()];
+  }
+
+  /**
+   * bpf_xdp_load_bytes / store_bytes on a linear frame: the helpers' range checks, then a
+   * memmove between the packet and the program's buffer. Fragments, a buffer the program may not
+   * use that way, or no XDP context in this run go through the host.
+   */
+  private inlinePacketBytes(pc: number): Expr[] | undefined {
+    const { m, code } = this;
+    const x = code.spec.xdpContext;
+    const h = code.helpers[pc];
+    const load = h?.id === BPF_XDP_LOAD_BYTES && h.name === 'bpf_xdp_load_bytes';
+    if (!x || !h || !(load || (h.id === BPF_XDP_STORE_BYTES && h.name === 'bpf_xdp_store_bytes'))) return undefined;
+    const ctx = (): Expr => m.local.get(A, i32);
+    const field = (off: number): Expr => m.i32.load(0, 4, m.i32.add(ctx(), m.i32.const(off)));
+    const offset = (): Expr => this.lo(2);
+    const len = (): Expr => this.lo(4);
+    const packet = (): Expr => m.i32.add(field(x.data), offset());
+    const buffer = (): Expr => this.lo(3);
+    const copy = m.if(
+      this.readable(3, len(), load),
+      m.block(null, [m.memory.copy(load ? buffer() : packet(), load ? packet() : buffer(), len()), this.set(0, k64(m, 0, 0)), ...this.clearArgs()], none),
+      m.block(null, this.helperCallViaHost(pc), none),
+    );
+    return [
+      m.local.set(A, m.i32.load(0, 4, m.i32.const(this.sc + Scratch.ctx))),
+      m.if(
+        m.i32.or(m.i32.eqz(ctx()), m.i32.ne(field(x.frags), m.i32.const(0))),
+        m.block(null, this.helperCallViaHost(pc), none),
+        m.if(
+          m.i32.or(m.i32.gt_u(offset(), m.i32.const(0xffff)), m.i32.gt_u(len(), m.i32.const(0xffff))),
+          m.block(null, [this.set(0, k64(m, EFAULT, -1)), ...this.clearArgs()], none),
+          m.if(
+            m.i32.gt_u(m.i32.add(offset(), len()), m.i32.sub(field(x.dataEnd), field(x.data))),
+            m.block(null, [this.set(0, k64(m, EINVAL, -1)), ...this.clearArgs()], none),
+            copy,
+          ),
+        ),
+      ),
+    ];
   }
 
   /** Set once a compiled hash lookup needs the module's `hash_find` function. */
@@ -688,7 +746,7 @@ class FunctionGen {
   }
 
   private helperCall(pc: number): Expr[] {
-    const inline = this.inlineArrayLookup(pc) ?? this.inlineHashLookup(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineCsumDiff(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc);
+    const inline = this.inlineArrayLookup(pc) ?? this.inlineHashLookup(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineCpuId(pc) ?? this.inlinePacketBytes(pc) ?? this.inlineCsumDiff(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc);
     if (inline) return inline;
     return this.helperCallViaHost(pc);
   }
