@@ -6,6 +6,7 @@ import { functionBlocks, isJump, jumpTargetOf, nextSlot } from './cfg.js';
 import { FaultCode, Scratch } from './abi.js';
 import { decodeFunctionAddress } from '../engine.js';
 import { COUNTER_BYTES } from '../batch.js';
+import { ERRNO } from '../../errors/errno.js';
 
 type Expr = Binaryen.ExpressionRef;
 type Module = Binaryen.Module;
@@ -184,26 +185,31 @@ function compileHashFind(m: Module): void {
   m.addFunction('hash_find', loadedBinaryen().createType([i32, i32, i32, i32, i32]), i32, [i32, i32, i32, i32, i32, i32], m.block(null, [body, m.unreachable()], none));
 }
 
-const BPF_MAP_LOOKUP_ELEM = 1;
-const BPF_MAP_UPDATE_ELEM = 2;
-const BPF_CSUM_DIFF = 28;
-const BPF_GET_SMP_PROCESSOR_ID = 8;
-const BPF_XDP_LOAD_BYTES = 189;
-const BPF_XDP_STORE_BYTES = 190;
-const EFAULT = -14;
-/** Map update flags (BPF_NOEXIST, BPF_F_LOCK) and the errors array updates return. */
+/**
+ * Helpers whose calls may compile inline, by name with their ids: a call is one of them only when
+ * both match (tables may give an id to another helper, as the conformance suite's does).
+ */
+const INLINE_HELPERS = {
+  bpf_map_lookup_elem: 1,
+  bpf_map_update_elem: 2,
+  bpf_get_smp_processor_id: 8,
+  bpf_tail_call: 12,
+  bpf_csum_diff: 28,
+  bpf_xdp_adjust_head: 44,
+  bpf_xdp_adjust_meta: 54,
+  bpf_xdp_adjust_tail: 65,
+  bpf_loop: 181,
+  bpf_xdp_get_buff_len: 188,
+  bpf_xdp_load_bytes: 189,
+  bpf_xdp_store_bytes: 190,
+} as const;
+type InlineHelper = keyof typeof INLINE_HELPERS;
+const FRAME_HELPERS = ['bpf_xdp_adjust_head', 'bpf_xdp_adjust_meta', 'bpf_xdp_adjust_tail', 'bpf_xdp_get_buff_len'] as const;
+/** Map update flags (UAPI BPF_NOEXIST, BPF_F_LOCK). */
 const BPF_NOEXIST = 1;
 const BPF_F_LOCK = 4;
-const EEXIST = -17;
-const BPF_LOOP = 181;
-const BPF_TAIL_CALL = 12;
-/** bpf_loop's limits and errors (kernel/bpf/bpf_iter.c). */
+/** bpf_loop's limit (kernel/bpf/bpf_iter.c). */
 const MAX_LOOPS = 1 << 23;
-const EINVAL = -22;
-const E2BIG = -7;
-const EACCES = -13;
-/** The frame helpers done inline, by id (the name must match too: tables may define their own ids). */
-const FRAME_HELPERS: Record<number, string> = { 44: 'bpf_xdp_adjust_head', 54: 'bpf_xdp_adjust_meta', 65: 'bpf_xdp_adjust_tail', 188: 'bpf_xdp_get_buff_len' };
 
 class FunctionGen {
   private readonly sc: number;
@@ -260,6 +266,35 @@ class FunctionGen {
     const v = this.code.imm[pc];
     return k64(this.m, v, v >> 31);
   }
+  /** Whether the call at `pc` is to that helper (id and name). */
+  private calls(pc: number, name: InlineHelper): boolean {
+    const h = this.code.helpers[pc];
+    return h?.id === INLINE_HELPERS[name] && h.name === name;
+  }
+  /** r0 = -errno, sign-extended, as a helper returning a negative int gives it. */
+  private errno(name: 'EINVAL' | 'E2BIG' | 'EEXIST' | 'EACCES' | 'EFAULT'): Expr {
+    return this.set(0, k64(this.m, -ERRNO[name], -1));
+  }
+  /** The element of `index` in a map with `cpus` values per index: index·cpus + the running CPU for a per-CPU map. */
+  private perCpuIndex(index: Expr, layout: { cpus: number; cpuCell?: number }): Expr {
+    const { m } = this;
+    return layout.cpuCell === undefined ? index : m.i32.add(m.i32.mul(index, m.i32.const(layout.cpus)), m.i32.load(0, 4, m.i32.const(layout.cpuCell)));
+  }
+  /** The shadow-table entry of the granule holding `addr` (i32): its region's end, bit 31 set when read-only. */
+  private shadowEntry(addr: Expr): Expr {
+    const { m } = this;
+    return m.i32.load(0, 4, m.i32.shl(m.i32.shr_u(addr, m.i32.const(4)), m.i32.const(2)));
+  }
+  /** A = the XDP context of the packet running (0 when the run has none). */
+  private loadRunContext(): Expr {
+    return this.m.local.set(A, this.m.i32.load(0, 4, this.m.i32.const(this.sc + Scratch.ctx)));
+  }
+  /** The u32 at offset `off` of the context in A. */
+  private ctxField(off: number): Expr {
+    const { m } = this;
+    return m.i32.load(0, 4, m.i32.add(m.local.get(A, i32), m.i32.const(off)));
+  }
+
   private fault(kind: number, pc: number, x: Expr, y: Expr, z: Expr): Expr {
     return this.m.call('fault', [this.m.i32.const(kind), this.m.i32.const(pc), x, y, z], none);
   }
@@ -292,7 +327,7 @@ class FunctionGen {
       m.local.set(T, m.i64.add(this.get(base), k64(m, off, off >> 31))),
       m.if(m.i64.ge_u(m.local.get(T, i64), k64(m, this.layout.limit, 0)), report()),
       m.local.set(A, m.i32.wrap(m.local.get(T, i64))),
-      m.local.set(S, m.i32.load(0, 4, m.i32.shl(m.i32.shr_u(m.local.get(A, i32), m.i32.const(4)), m.i32.const(2)))),
+      m.local.set(S, this.shadowEntry(m.local.get(A, i32))),
       // A read-only region has bit 31 set: signed, its end compares below any address.
       m.if(write ? m.i32.gt_s(end, m.local.get(S, i32)) : m.i32.gt_u(end, m.i32.and(m.local.get(S, i32), m.i32.const(0x7fffffff))), report()),
     ];
@@ -370,12 +405,11 @@ class FunctionGen {
   /** `bpf_map_lookup_elem` on an array named by a constant: bounds check and address arithmetic. */
   private inlineArrayLookup(pc: number): Expr[] | undefined {
     const { m, code } = this;
-    if (code.helpers[pc]?.id !== BPF_MAP_LOOKUP_ELEM || this.r1 === undefined) return undefined;
+    if (!this.calls(pc, 'bpf_map_lookup_elem') || this.r1 === undefined) return undefined;
     const layout = code.spec.arrayLayout?.(this.r1);
     if (!layout) return undefined;
     const key = (): Expr => m.local.get(S, i32);
-    // Element index: key·cpus + cpu for a per-CPU array, the key itself otherwise.
-    const slot = layout.cpuCell === undefined ? key() : m.i32.add(m.i32.mul(key(), m.i32.const(layout.cpus)), m.i32.load(0, 4, m.i32.const(layout.cpuCell)));
+    const slot = this.perCpuIndex(key(), layout);
     return [
       ...this.address(pc, 2, 4, false),
       m.local.set(S, m.i32.load(0, 1, m.local.get(A, i32))),
@@ -396,7 +430,7 @@ class FunctionGen {
   private readable(r: number, size: Expr, write = false): Expr {
     const { m } = this;
     const at = (): Expr => m.i32.wrap(this.get(r));
-    const shadow = m.i32.load(0, 4, m.i32.shl(m.i32.shr_u(at(), m.i32.const(4)), m.i32.const(2)));
+    const shadow = this.shadowEntry(at());
     const end = write ? m.i64.extend_s(shadow) : m.i64.extend_u(m.i32.and(shadow, m.i32.const(0x7fffffff)));
     return m.if(
       m.i64.lt_u(this.get(r), k64(m, this.layout.limit, 0)),
@@ -408,9 +442,8 @@ class FunctionGen {
   /** bpf_get_smp_processor_id: the cell where the runtime keeps the running CPU. */
   private inlineCpuId(pc: number): Expr[] | undefined {
     const { m, code } = this;
-    const h = code.helpers[pc];
     const cell = code.spec.cpuCell;
-    if (h?.id !== BPF_GET_SMP_PROCESSOR_ID || h.name !== 'bpf_get_smp_processor_id' || cell === undefined) return undefined;
+    if (!this.calls(pc, 'bpf_get_smp_processor_id') || cell === undefined) return undefined;
     return [this.set(0, m.i64.extend_u(m.i32.load(0, 4, m.i32.const(cell)))), ...this.clearArgs()];
   }
 
@@ -422,11 +455,9 @@ class FunctionGen {
   private inlinePacketBytes(pc: number): Expr[] | undefined {
     const { m, code } = this;
     const x = code.spec.xdpContext;
-    const h = code.helpers[pc];
-    const load = h?.id === BPF_XDP_LOAD_BYTES && h.name === 'bpf_xdp_load_bytes';
-    if (!x || !h || !(load || (h.id === BPF_XDP_STORE_BYTES && h.name === 'bpf_xdp_store_bytes'))) return undefined;
-    const ctx = (): Expr => m.local.get(A, i32);
-    const field = (off: number): Expr => m.i32.load(0, 4, m.i32.add(ctx(), m.i32.const(off)));
+    const load = this.calls(pc, 'bpf_xdp_load_bytes');
+    if (!x || !(load || this.calls(pc, 'bpf_xdp_store_bytes'))) return undefined;
+    const field = (off: number): Expr => this.ctxField(off);
     const offset = (): Expr => this.lo(2);
     const len = (): Expr => this.lo(4);
     const packet = (): Expr => m.i32.add(field(x.data), offset());
@@ -437,16 +468,16 @@ class FunctionGen {
       m.block(null, this.helperCallViaHost(pc), none),
     );
     return [
-      m.local.set(A, m.i32.load(0, 4, m.i32.const(this.sc + Scratch.ctx))),
+      this.loadRunContext(),
       m.if(
-        m.i32.or(m.i32.eqz(ctx()), m.i32.ne(field(x.frags), m.i32.const(0))),
+        m.i32.or(m.i32.eqz(m.local.get(A, i32)), m.i32.ne(field(x.frags), m.i32.const(0))),
         m.block(null, this.helperCallViaHost(pc), none),
         m.if(
           m.i32.or(m.i32.gt_u(offset(), m.i32.const(0xffff)), m.i32.gt_u(len(), m.i32.const(0xffff))),
-          m.block(null, [this.set(0, k64(m, EFAULT, -1)), ...this.clearArgs()], none),
+          m.block(null, [this.errno('EFAULT'), ...this.clearArgs()], none),
           m.if(
             m.i32.gt_u(m.i32.add(offset(), len()), m.i32.sub(field(x.dataEnd), field(x.data))),
-            m.block(null, [this.set(0, k64(m, EINVAL, -1)), ...this.clearArgs()], none),
+            m.block(null, [this.errno('EINVAL'), ...this.clearArgs()], none),
             copy,
           ),
         ),
@@ -464,14 +495,12 @@ class FunctionGen {
    */
   private inlineHashLookup(pc: number): Expr[] | undefined {
     const { m, code } = this;
-    const h = code.helpers[pc];
-    if (h?.id !== BPF_MAP_LOOKUP_ELEM || h.name !== 'bpf_map_lookup_elem' || this.r1 === undefined) return undefined;
+    if (!this.calls(pc, 'bpf_map_lookup_elem') || this.r1 === undefined) return undefined;
     const layout = code.spec.hashLayout?.(this.r1);
     if (!layout) return undefined;
     this.hashFindUsed = true;
     const tag = (): Expr => m.local.get(S, i32);
-    const cpu = layout.cpuCell === undefined ? m.i32.const(0) : m.i32.load(0, 4, m.i32.const(layout.cpuCell));
-    const element = m.i32.add(m.i32.mul(m.i32.sub(tag(), m.i32.const(1)), m.i32.const(layout.cpus)), cpu);
+    const element = this.perCpuIndex(m.i32.sub(tag(), m.i32.const(1)), layout);
     return [
       m.if(
         this.readable(2, m.i32.const(layout.keySize)),
@@ -493,9 +522,8 @@ class FunctionGen {
    * csum_partial in wasm (compileCsumPartial). Unreadable ranges go to the helper.
    */
   private inlineCsumDiff(pc: number): Expr[] | undefined {
-    const { m, code } = this;
-    const h = code.helpers[pc];
-    if (h?.id !== BPF_CSUM_DIFF || h.name !== 'bpf_csum_diff') return undefined;
+    const { m } = this;
+    if (!this.calls(pc, 'bpf_csum_diff')) return undefined;
     this.csumPartialUsed = true;
     const fromSize = (): Expr => this.lo(2);
     const toSize = (): Expr => this.lo(4);
@@ -538,24 +566,23 @@ class FunctionGen {
    */
   private inlineArrayUpdate(pc: number): Expr[] | undefined {
     const { m, code } = this;
-    const h = code.helpers[pc];
-    if (h?.id !== BPF_MAP_UPDATE_ELEM || h.name !== 'bpf_map_update_elem' || this.r1 === undefined) return undefined;
+    if (!this.calls(pc, 'bpf_map_update_elem') || this.r1 === undefined) return undefined;
     const layout = code.spec.arrayLayout?.(this.r1);
     if (!layout || layout.lockOffset !== undefined) return undefined;
     const flags = (): Expr => this.get(4);
     const key = (): Expr => m.local.get(S, i32);
-    const slot = layout.cpuCell === undefined ? key() : m.i32.add(m.i32.mul(key(), m.i32.const(layout.cpus)), m.i32.load(0, 4, m.i32.const(layout.cpuCell)));
+    const slot = this.perCpuIndex(key(), layout);
     const update = m.if(
       m.i32.or(m.i64.gt_u(flags(), k64(m, BPF_F_LOCK, 0)), m.i64.eq(m.i64.and(flags(), k64(m, 3, 0)), k64(m, 3, 0))),
-      this.set(0, k64(m, EINVAL, -1)),
+      this.errno('EINVAL'),
       m.block(null, [
         m.local.set(S, m.i32.load(0, 1, m.i32.wrap(this.get(2)))),
         m.if(
           m.i32.ge_u(key(), m.i32.const(layout.maxEntries)),
-          this.set(0, k64(m, E2BIG, -1)),
+          this.errno('E2BIG'),
           m.if(
             m.i32.wrap(m.i64.and(flags(), k64(m, BPF_NOEXIST, 0))),
-            this.set(0, k64(m, EEXIST, -1)),
+            this.errno('EEXIST'),
             m.block(null, [
               m.memory.copy(m.i32.add(m.i32.const(layout.base), m.i32.mul(slot, m.i32.const(layout.stride))), m.i32.wrap(this.get(3)), m.i32.const(layout.valueSize)),
               this.set(0, k64(m, 0, 0)),
@@ -581,7 +608,7 @@ class FunctionGen {
    */
   private inlineLoop(pc: number): Expr[] | undefined {
     const { m, code } = this;
-    if (code.helpers[pc]?.id !== BPF_LOOP || code.helpers[pc]?.name !== 'bpf_loop' || this.r2 === undefined || this.hasLegacyLoads()) return undefined;
+    if (!this.calls(pc, 'bpf_loop') || this.r2 === undefined || this.hasLegacyLoads()) return undefined;
     const fn = decodeFunctionAddress(this.r2);
     if (!fn || fn.uid !== code.uid || !code.spec.program.functionEntries.includes(fn.slot)) return undefined;
     const depth = (): Expr => m.local.get(DEPTH, i32);
@@ -602,9 +629,9 @@ class FunctionGen {
     ], none);
     const inline = m.if(
       m.i64.ne(this.get(4), zero()),
-      this.set(0, k64(m, EINVAL, -1)),
+      this.errno('EINVAL'),
       // The kernel's inlined bpf_loop sets w0 = -E2BIG: zero-extended.
-      m.if(m.i32.gt_u(n(), m.i32.const(MAX_LOOPS)), this.set(0, k64(m, E2BIG, 0)), loop),
+      m.if(m.i32.gt_u(n(), m.i32.const(MAX_LOOPS)), this.set(0, k64(m, -ERRNO.E2BIG, 0)), loop),
     );
     // The loop counter lives in S across calls: callbacks are other wasm functions with their own locals.
     return [m.if(m.i32.ge_s(depth(), m.i32.const(MAX_CALL_DEPTH)), m.block(null, this.helperCallViaHost(pc), none), inline), ...this.clearArgs()];
@@ -626,8 +653,7 @@ class FunctionGen {
    */
   private inlineTailCall(pc: number): Expr[] | undefined {
     const { m, code, layout } = this;
-    const h = code.helpers[pc];
-    if (h?.id !== BPF_TAIL_CALL || h.tailCall === undefined || this.r2 === undefined || layout.counters === undefined) return undefined;
+    if (!this.calls(pc, 'bpf_tail_call') || code.helpers[pc]!.tailCall === undefined || this.r2 === undefined || layout.counters === undefined) return undefined;
     const table = code.spec.tailCallLayout?.(this.r2);
     const counters = layout.counters;
     if (!table) return undefined;
@@ -666,56 +692,54 @@ class FunctionGen {
   private inlineFrameHelper(pc: number): Expr[] | undefined {
     const { m, code } = this;
     const x = code.spec.xdpContext;
-    const h = code.helpers[pc];
-    if (!x || !h || FRAME_HELPERS[h.id] !== h.name) return undefined;
-    const ctx = (): Expr => m.local.get(A, i32);
-    const field = (off: number): Expr => m.i32.load(0, 4, m.i32.add(ctx(), m.i32.const(off)));
-    const store = (off: number, v: Expr): Expr => m.i32.store(0, 4, m.i32.add(ctx(), m.i32.const(off)), v);
+    const helper = FRAME_HELPERS.find((name) => this.calls(pc, name));
+    if (!x || !helper) return undefined;
+    const field = (off: number): Expr => this.ctxField(off);
+    const store = (off: number, v: Expr): Expr => m.i32.store(0, 4, m.i32.add(m.local.get(A, i32), m.i32.const(off)), v);
     const wide = (v: Expr): Expr => m.i64.extend_u(v);
     const delta = (): Expr => m.i64.extend_s(this.lo(2));
     const target = (): Expr => m.local.get(T, i64);
-    const err = (negativeErrno: number): Expr => this.set(0, k64(m, negativeErrno, -1));
     const ok = (): Expr => this.set(0, k64(m, 0, 0));
     const hardStart = (): Expr => wide(field(x.hardStart));
     const fragments = (): Expr => m.i32.ne(field(x.frags), m.i32.const(0));
     let fallback: Expr;
     let body: Expr[];
-    switch (h.id) {
-      case 44: // adjust_head: data moves within [hard start + descriptor, data_end - ETH_HLEN]
+    switch (helper) {
+      case 'bpf_xdp_adjust_head': // adjust_head: data moves within [hard start + descriptor, data_end - ETH_HLEN]
         fallback = m.i32.ne(field(x.data), field(x.dataMeta));
         body = [
           m.local.set(T, m.i64.add(wide(field(x.data)), delta())),
           m.if(
             m.i32.or(m.i64.lt_s(target(), m.i64.add(hardStart(), k64(m, x.frameDescriptor, 0))), m.i64.gt_s(target(), m.i64.sub(wide(field(x.dataEnd)), k64(m, x.ethHlen, 0)))),
-            err(EINVAL),
+            this.errno('EINVAL'),
             m.block(null, [store(x.data, m.i32.wrap(target())), store(x.dataMeta, m.i32.wrap(target())), ok()], none),
           ),
         ];
         break;
-      case 54: // adjust_meta: data_meta moves within [hard start + descriptor, data], 4-byte multiples up to the maximum
+      case 'bpf_xdp_adjust_meta': // adjust_meta: data_meta moves within [hard start + descriptor, data], 4-byte multiples up to the maximum
         fallback = m.i32.const(0);
         body = [
           m.local.set(T, m.i64.add(wide(field(x.dataMeta)), delta())),
           m.local.set(U, m.i64.sub(wide(field(x.data)), target())),
           m.if(
             m.i32.or(m.i64.lt_s(target(), m.i64.add(hardStart(), k64(m, x.frameDescriptor, 0))), m.i64.lt_s(m.local.get(U, i64), k64(m, 0, 0))),
-            err(EINVAL),
+            this.errno('EINVAL'),
             m.if(
               m.i32.or(m.i64.gt_s(m.local.get(U, i64), k64(m, x.metadataMax, 0)), m.i64.ne(m.i64.and(m.local.get(U, i64), k64(m, 3, 0)), k64(m, 0, 0))),
-              err(EACCES),
+              this.errno('EACCES'),
               m.block(null, [store(x.dataMeta, m.i32.wrap(target())), ok()], none),
             ),
           ),
         ];
         break;
-      case 65: { // adjust_tail: data_end moves within [data + ETH_HLEN, frame end - tailroom]; grown bytes are zeroed
+      case 'bpf_xdp_adjust_tail': { // adjust_tail: data_end moves within [data + ETH_HLEN, frame end - tailroom]; grown bytes are zeroed
         fallback = fragments();
         const end = (): Expr => m.local.get(S, i32);
         body = [
           m.local.set(T, m.i64.add(wide(field(x.dataEnd)), delta())),
           m.if(
             m.i32.or(m.i64.gt_s(target(), m.i64.add(hardStart(), k64(m, x.frameSize - x.tailroom, 0))), m.i64.lt_s(target(), m.i64.add(wide(field(x.data)), k64(m, x.ethHlen, 0)))),
-            err(EINVAL),
+            this.errno('EINVAL'),
             m.block(null, [
               m.local.set(S, field(x.dataEnd)),
               m.block(`grown${pc}`, [m.loop(`zero${pc}`, m.block(null, [
@@ -736,9 +760,9 @@ class FunctionGen {
         body = [this.set(0, wide(m.i32.sub(field(x.dataEnd), field(x.data))))];
     }
     return [
-      m.local.set(A, m.i32.load(0, 4, m.i32.const(this.sc + Scratch.ctx))),
+      this.loadRunContext(),
       m.if(
-        m.i32.or(m.i32.eqz(ctx()), fallback),
+        m.i32.or(m.i32.eqz(m.local.get(A, i32)), fallback),
         m.block(null, this.helperCallViaHost(pc), none),
         m.block(null, [...body, ...this.clearArgs()], none),
       ),
