@@ -1,4 +1,3 @@
-import type { AddressSpace } from '../vm/address-space.js';
 import type { HelperSpec } from '../vm/helper.js';
 
 const M = 0xffffffff;
@@ -61,12 +60,6 @@ function csumDiffAt(fromDv: DataView, from: number, fromSize: number, toDv: Data
   return csumFrom32To16(ret);
 }
 
-/** The address of a `size`-byte argument, checked readable (the same EFAULT as reading it). */
-function argAt(space: AddressSpace, addr: number, size: number): number {
-  if (size !== 0 && !space.accessible(addr, size, false)) space.bytes(addr, size);
-  return addr;
-}
-
 export const checksumHelpers: HelperSpec[] = [
   {
     id: 28,
@@ -74,8 +67,8 @@ export const checksumHelpers: HelperSpec[] = [
     fn: (c) => {
       const fromSize = c.lo(2);
       const toSize = c.lo(4);
-      const from = fromSize ? argAt(c.space, c.addr(1), fromSize) : 0;
-      const to = toSize ? argAt(c.space, c.addr(3), toSize) : 0;
+      const from = fromSize ? c.space.check(c.addr(1), fromSize) : 0;
+      const to = toSize ? c.space.check(c.addr(3), toSize) : 0;
       const dv = c.space.dv;
       return csumDiffAt(dv, from, fromSize, dv, to, toSize, c.lo(5));
     },

@@ -1,4 +1,4 @@
-import type { ArgIndex, HelperCall, HelperSpec } from '../vm/helper.js';
+import type { HelperSpec } from '../vm/helper.js';
 import { xdpBufferOf } from './xdp-context.js';
 
 const EFAULT = -14;
@@ -22,7 +22,7 @@ export const xdpPacketHelpers: HelperSpec[] = [
       const len = c.lo(4);
       const err = checkRange(offset, len, xdp.totalLength);
       if (err) return err;
-      xdp.copyAt(offset, checkedArg(c, 3, len, true), len, 'load');
+      xdp.copyAt(offset, c.space.check(c.addr(3), len, true), len, 'load');
       return 0;
     },
   },
@@ -35,18 +35,11 @@ export const xdpPacketHelpers: HelperSpec[] = [
       const len = c.lo(4);
       const err = checkRange(offset, len, xdp.totalLength);
       if (err) return err;
-      xdp.copyAt(offset, checkedArg(c, 3, len, false), len, 'store');
+      xdp.copyAt(offset, c.space.check(c.addr(3), len), len, 'store');
       return 0;
     },
   },
 ];
-
-/** The address in argument `i`, checked for `len` bytes of access (the EFAULT `space.bytes` raises otherwise). */
-function checkedArg(c: HelperCall, i: ArgIndex, len: number, write: boolean): number {
-  const addr = c.addr(i);
-  if (len > 0 && !c.space.accessible(addr, len, write)) c.space.bytes(addr, len, write);
-  return addr;
-}
 
 /** bpf_xdp_pointer's checks: offset and length are 16-bit, and must lie inside the packet. */
 function checkRange(offset: number, len: number, size: number): number {

@@ -166,7 +166,7 @@ export class HashMap extends MapBase {
       if (slot === undefined) return Err.E2BIG;
       // A new per-CPU element starts zeroed on every CPU but the current one.
       this.zero(slot);
-      this.index?.insert(this.space.u8.subarray(keyAddr, keyAddr + this.spec.keySize), slot);
+      this.index?.insert(this.keyAt(keyAddr), slot);
     }
     this.slots.delete(k);
     this.slots.set(k, slot);

@@ -136,14 +136,12 @@ export abstract class MapBase implements BpfMap {
   /** The key a program passed by address, as a Map key (checked readable like `keyAt`). */
   protected keyStringAt(addr: number): string {
     const size = this.spec.keySize;
-    if (!this.space.accessible(addr, size, false)) this.space.bytes(addr, size); // throws, naming the address
-    return keyStringAt(this.space.u8, addr, size);
+    return keyStringAt(this.space.u8, this.space.check(addr, size), size);
   }
 
   /** A u32 key a program passed by address. */
   protected indexAt(addr: number): number {
-    if (!this.space.accessible(addr, 4, false)) this.space.bytes(addr, 4); // throws, naming the address
-    return this.space.dv.getUint32(addr, true);
+    return this.space.dv.getUint32(this.space.check(addr, 4), true);
   }
 
   freeze(): void {

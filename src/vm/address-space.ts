@@ -178,12 +178,18 @@ export class AddressSpace {
     return `address ${hex} is ${rel - best.size} bytes past the end of ${best.label} (${best.size} bytes)`;
   }
 
+  /** `addr`, when `size` bytes there may be accessed so (any address for 0 bytes); throws EFAULT naming it otherwise. */
+  check(addr: number, size: number, write = false): number {
+    if (size !== 0 && !this.accessible(addr, size, write)) {
+      throw new XdpchainError('EFAULT', `${write ? 'write' : 'read'} of ${size} bytes: ${this.describe(addr, size)}`);
+    }
+    return addr;
+  }
+
   /** A byte view of an accessible range, for helpers and map code; throws EFAULT otherwise. */
   bytes(addr: number, size: number, write = false): Uint8Array {
     if (size === 0) return new Uint8Array(0);
-    if (!this.accessible(addr, size, write)) {
-      throw new XdpchainError('EFAULT', `${write ? 'write' : 'read'} of ${size} bytes: ${this.describe(addr, size)}`);
-    }
+    this.check(addr, size, write);
     return this.u8.subarray(addr, addr + size);
   }
 
