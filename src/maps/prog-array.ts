@@ -11,10 +11,12 @@ export class ProgArrayMap extends ObjectSlotMap<ProgramRef> {
   private ownerType: string | undefined;
   /** Private memory: slot i holds its program's node + 1 (0 when empty), for compiled tail calls. */
   private readonly nodes: number;
+  private readonly nodesBytes: number;
 
   constructor(spec: MapSpec, id: number, handle: number, deps: MapDeps) {
     super(spec, id, handle, deps, true);
-    this.nodes = deps.space.allocPrivate(Math.max(1, spec.maxEntries) * 4, `prog array ${spec.name} nodes`);
+    this.nodesBytes = Math.max(1, spec.maxEntries) * 4;
+    this.nodes = deps.space.allocPrivate(this.nodesBytes, `prog array ${spec.name} nodes`);
   }
 
   /** Where an engine finds each slot's node + 1 (0: empty) to tail-call without the helper. */
@@ -24,7 +26,7 @@ export class ProgArrayMap extends ObjectSlotMap<ProgramRef> {
 
   override free(): void {
     super.free();
-    this.space.freePrivate(this.nodes, Math.max(1, this.spec.maxEntries) * 4);
+    this.space.freePrivate(this.nodes, this.nodesBytes);
   }
 
   protected resolve(value: Uint8Array): ProgramRef {

@@ -142,7 +142,6 @@ export class XdpExecutor {
           const i = this.nodes.cursor(Cursor.packet);
           buffers[stride ? i : 0].syncContext();
           if (tracked) this.tracker.end(XdpAction.ABORTED);
-          dv.setUint32(this.results + i * stride, XdpAction.ABORTED, true);
           faults.set(i, e);
           if (!stride) each(i, { retval: XdpAction.ABORTED, fault: e });
           from = i + 1;

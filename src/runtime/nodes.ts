@@ -61,7 +61,7 @@ export class ProgramNodes {
     const stats = new StatsCells(this.space, counter);
     stats.runCount = 0;
     stats.runTimeNs = 0;
-    this.setSuccessors(node, []);
+    // Successors are already empty: fresh memory is zero, and `release` clears a node it frees.
     return { node, stats, counter };
   }
 

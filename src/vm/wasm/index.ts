@@ -69,7 +69,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   const r0Index = (scratch + Scratch.r0) >>> 2;
   const directIndex = (scratch + Scratch.direct) >>> 2;
   const ctxIndex = (scratch + Scratch.ctx) >>> 2;
-  /** Every instantiated program's f0, for direct calls into replacements. */
+  /** Replacements' f0 (freplace targets), for direct calls into them; `wire` adds each on first use. */
   const fns = new WebAssembly.Table({ element: 'anyfunc', initial: 1 });
   const tailCountIndex = (scratch + Scratch.tailCount) >>> 2;
   /**
@@ -86,8 +86,8 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     pendingNodes.clear();
   };
   /**
-   * A run starts: its state, a fresh view, its tail-call count (valid for this run sequence), and
-   * whether calls into other programs may go straight there (see Scratch.direct).
+   * A run starts: its state, a fresh view, its tail-call count, and whether calls into other
+   * programs may go straight there (see Scratch.direct; such runs compile every bound node first).
    */
   const enter = (s: RunState): void => {
     state = s;
