@@ -1,4 +1,5 @@
 import type { MapSpec } from '../spec/map-spec.js';
+import type { SlotLayout } from '../vm/engine.js';
 import { Err, MapBase, readU32, u32Key, UpdateFlag, type MapDeps } from './map.js';
 
 /**
@@ -9,11 +10,31 @@ import { Err, MapBase, readU32, u32Key, UpdateFlag, type MapDeps } from './map.j
  */
 export abstract class ObjectSlotMap<T> extends MapBase {
   protected readonly slots = new Map<number, T>();
+  /**
+   * Indexed maps: private memory where slot i's u32 is `mirrorOf` its object (0 when empty), so
+   * compiled code can see which slots are filled (redirects, tail calls) without the host.
+   */
+  private readonly mirror: number | undefined;
 
   constructor(spec: MapSpec, id: number, handle: number, deps: MapDeps, protected readonly indexed: boolean, valueSizes: readonly number[] = [4]) {
     super(spec, id, handle, deps);
     if (spec.keySize !== 4) this.fail('EINVAL', `keys are 4 bytes, not ${spec.keySize}`);
     if (!valueSizes.includes(spec.valueSize)) this.fail('EINVAL', `values are ${valueSizes.join(' or ')} bytes, not ${spec.valueSize}`);
+    if (indexed) this.mirror = deps.space.allocPrivate(this.mirrorBytes(), `map ${spec.name} slots`);
+  }
+
+  private mirrorBytes(): number {
+    return Math.max(1, this.spec.maxEntries) * 4;
+  }
+
+  /** Where an engine finds each slot's mirror (indexed maps only). */
+  slotLayout(): SlotLayout | undefined {
+    return this.mirror === undefined ? undefined : { base: this.mirror, maxEntries: this.spec.maxEntries };
+  }
+
+  /** The u32 compiled code sees for a filled slot (never 0). */
+  protected mirrorOf(_value: T): number {
+    return 1;
   }
 
   /** Turn user value bytes into the object (validating it), or undefined to clear the slot. */
@@ -23,7 +44,11 @@ export abstract class ObjectSlotMap<T> extends MapBase {
   /** Called when an object leaves the map (drop references). */
   protected release(_value: T): void {}
   /** Called after slot `index` changed (filled, replaced or emptied). */
-  protected changed(_index: number): void {}
+  private changed(index: number): void {
+    if (this.mirror === undefined) return;
+    const v = this.slots.get(index);
+    this.space.dv.setUint32(this.mirror + index * 4, v === undefined ? 0 : this.mirrorOf(v), true);
+  }
 
   protected memoryBytes(): number {
     return this.spec.maxEntries * 8;
@@ -108,5 +133,6 @@ export abstract class ObjectSlotMap<T> extends MapBase {
   free(): void {
     for (const v of this.slots.values()) this.release(v);
     this.slots.clear();
+    if (this.mirror !== undefined) this.space.freePrivate(this.mirror, this.mirrorBytes());
   }
 }

@@ -1,7 +1,6 @@
 import type { MapSpec } from '../spec/map-spec.js';
 import { readU32, u32Key, type MapDeps, type ProgramRef } from './map.js';
 import { ObjectSlotMap } from './object-slots.js';
-import type { TailCallLayout } from '../vm/engine.js';
 
 /**
  * BPF_MAP_TYPE_PROG_ARRAY: tail-call targets. Every program in one array must be of the same
@@ -9,24 +8,14 @@ import type { TailCallLayout } from '../vm/engine.js';
  */
 export class ProgArrayMap extends ObjectSlotMap<ProgramRef> {
   private ownerType: string | undefined;
-  /** Private memory: slot i holds its program's node + 1 (0 when empty), for compiled tail calls. */
-  private readonly nodes: number;
-  private readonly nodesBytes: number;
 
   constructor(spec: MapSpec, id: number, handle: number, deps: MapDeps) {
     super(spec, id, handle, deps, true);
-    this.nodesBytes = Math.max(1, spec.maxEntries) * 4;
-    this.nodes = deps.space.allocPrivate(this.nodesBytes, `prog array ${spec.name} nodes`);
   }
 
-  /** Where an engine finds each slot's node + 1 (0: empty) to tail-call without the helper. */
-  tailCallLayout(): TailCallLayout {
-    return { base: this.nodes, maxEntries: this.spec.maxEntries };
-  }
-
-  override free(): void {
-    super.free();
-    this.space.freePrivate(this.nodes, this.nodesBytes);
+  /** A slot's mirror is its program's node + 1, so compiled code tail-calls without the helper. */
+  protected override mirrorOf(value: ProgramRef): number {
+    return value.node === undefined ? 0 : value.node + 1;
   }
 
   protected resolve(value: Uint8Array): ProgramRef {
@@ -46,10 +35,5 @@ export class ProgArrayMap extends ObjectSlotMap<ProgramRef> {
       if (value.type !== this.ownerType) this.fail('EINVAL', `program ${value.name} is ${value.type}, but this array holds ${this.ownerType} programs`);
     }
     super.set(index, value, flags);
-  }
-
-  protected override changed(index: number): void {
-    const target = this.slots.get(index);
-    this.space.dv.setUint32(this.nodes + index * 4, target?.node === undefined ? 0 : target.node + 1, true);
   }
 }

@@ -18,7 +18,7 @@ import { AddressSpace } from '../vm/address-space.js';
 import { CodeRegistry, type EngineName, type Executable, type ExecutionEngine } from '../vm/engine.js';
 import type { HelperTable } from '../vm/helper.js';
 import { DEFAULT_ENGINE, engineFactory } from '../vm/engines.js';
-import { BPF_F_EXCLUDE_INGRESS, BPF_F_BROADCAST } from '../helpers/redirect.js';
+import { BPF_F_EXCLUDE_INGRESS, BPF_F_BROADCAST, redirectLayout } from '../helpers/redirect.js';
 import type { RedirectTarget } from '../xdp/buffer.js';
 import { XDP_CONTEXT_LAYOUT } from '../xdp/constants.js';
 import { Fabric, type RedirectDestination } from '../xdp/fabric.js';
@@ -234,8 +234,9 @@ export class Runtime {
         },
         tailCallLayout: (handle) => {
           const m = this.maps.byHandle(handle);
-          return m instanceof ProgArrayMap ? m.tailCallLayout() : undefined;
+          return m instanceof ProgArrayMap ? m.slotLayout() : undefined;
         },
+        redirectLayout: (handle) => redirectLayout(this.maps.byHandle(handle)),
         xdpContext: XDP_CONTEXT_LAYOUT,
         cpuCell: this.cpuCell,
         runCounter: counter,

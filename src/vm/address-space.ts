@@ -27,6 +27,8 @@ export interface Region {
   /** What the region is, for error messages: "packet", "stack", "map xdp_stats value", … */
   readonly label: string;
   readonly readOnly: boolean;
+  /** Engine-private bytes allocated after `size` that no program access reaches (see alloc). */
+  readonly privateTail?: number;
 }
 
 const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
@@ -84,10 +86,14 @@ export class AddressSpace {
     this._dv = new DataView(this.memory.buffer);
   }
 
-  /** Allocate a zeroed region. Never call while a program runs: growth would detach engine views. */
-  alloc(size: number, label: string, opts: { readOnly?: boolean } = {}): Region {
+  /**
+   * Allocate a zeroed region. Never call while a program runs: growth would detach engine views.
+   * `privateTail` bytes follow the region in the same allocation but stay inaccessible to
+   * programs: state the engines keep beside an object (an XDP context's frame and redirect).
+   */
+  alloc(size: number, label: string, opts: { readOnly?: boolean; privateTail?: number } = {}): Region {
     if (!Number.isInteger(size) || size <= 0) throw new XdpchainError('EINVAL', `cannot allocate ${size} bytes for ${label}`);
-    const rounded = alignUp(size, GRANULE);
+    const rounded = alignUp(size + (opts.privateTail ?? 0), GRANULE);
     let addr = this.freeLists.get(rounded)?.pop();
     if (addr === undefined) {
       addr = this.bumpTop;
@@ -101,7 +107,7 @@ export class AddressSpace {
     } else {
       this.u8.fill(0, addr, addr + rounded);
     }
-    const region: Region = { addr, size, label, readOnly: opts.readOnly ?? false };
+    const region: Region = { addr, size, label, readOnly: opts.readOnly ?? false, ...(opts.privateTail ? { privateTail: opts.privateTail } : {}) };
     this.regions.set(addr, region);
     this.mark(region);
     return region;
@@ -131,7 +137,7 @@ export class AddressSpace {
     const live = this.regions.get(region.addr);
     if (!live || live.size !== region.size) throw new XdpchainError('EINVAL', `region ${region.label} at 0x${region.addr.toString(16)} is not allocated`);
     this.regions.delete(region.addr);
-    const rounded = alignUp(region.size, GRANULE);
+    const rounded = alignUp(region.size + (live.privateTail ?? 0), GRANULE);
     this.u32.fill(0, region.addr >>> GRANULE_SHIFT >>> 0, (region.addr + rounded) >>> GRANULE_SHIFT);
     const list = this.freeLists.get(rounded) ?? [];
     list.push(region.addr);

@@ -40,7 +40,9 @@ export interface ExecutableSpec {
   /** The memory index of a hash map by its handle, so an engine may look keys up inline. */
   hashLayout?(handle: number): HashLayout | undefined;
   /** Where a program array keeps its slots' nodes, so an engine may tail-call without the helper. */
-  tailCallLayout?(handle: number): TailCallLayout | undefined;
+  tailCallLayout?(handle: number): SlotLayout | undefined;
+  /** A devmap, cpumap or xskmap by its handle, so an engine may do bpf_redirect_map inline. */
+  redirectLayout?(handle: number): RedirectLayout | undefined;
   /** Address of a u32 that always holds the running CPU (bpf_get_smp_processor_id inline). */
   readonly cpuCell?: number;
   /** How an XDP context and its frame are laid out, so an engine may run the frame helpers inline. */
@@ -78,6 +80,18 @@ export interface XdpContextLayout {
   dataMeta: number;
   hardStart: number;
   frags: number;
+  /** Where the redirect helpers record their target, and the codes they use (src/xdp/constants.ts). */
+  redirect: {
+    kind: number;
+    target: number;
+    key: number;
+    flags: number;
+    ifindexKind: number;
+    mapKind: number;
+    /** XDP_REDIRECT and XDP_ABORTED. */
+    redirectAction: number;
+    abortedAction: number;
+  };
   /** Bytes at the frame's start that adjust_head/adjust_meta may not reach (xdp_frame). */
   frameDescriptor: number;
   frameSize: number;
@@ -104,10 +118,23 @@ export interface HashLayout {
   cpuCell?: number;
 }
 
-/** A program array's slots: the u32 at base + 4·i is the node + 1 of slot i's program (0: empty). */
-export interface TailCallLayout {
+/**
+ * An indexed object map's slots (src/maps/object-slots.ts): the u32 at base + 4·i is 0 when slot
+ * i is empty; in a program array, the node + 1 of its program.
+ */
+export interface SlotLayout {
   base: number;
   maxEntries: number;
+}
+
+/** A redirect map's slots, and what bpf_redirect_map records and allows for it. */
+export interface RedirectLayout extends SlotLayout {
+  mapId: number;
+  /** Flag bits bpf_redirect_map accepts for this map type (others give XDP_ABORTED). */
+  allowedFlags: number;
+  /** BPF_F_BROADCAST, and the flags' low bits: the action when the slot is empty. */
+  broadcastFlag: number;
+  actionMask: number;
 }
 
 /** Where instruction `insn` of a program is, with its source line when BTF line info has it (for faults). */

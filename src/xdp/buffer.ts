@@ -2,7 +2,7 @@ import { XdpchainError } from '../errors/index.js';
 import type { AddressSpace, Region } from '../vm/address-space.js';
 import {
   ETH_HLEN, MAX_SKB_FRAGS, XDP_FRAG_SIZE, XDP_FRAME_DESCRIPTOR, XDP_FRAME_SIZE, XDP_MD_SIZE, XDP_METADATA_MAX,
-  XDP_PACKET_HEADROOM, XDP_TAILROOM, XdpCtxHidden, XdpMdField,
+  XDP_CTX_PRIVATE_BYTES, XDP_PACKET_HEADROOM, XDP_TAILROOM, RedirectKind, XdpCtxHidden, XdpMdField,
 } from './constants.js';
 
 /** A page of a multi-buffer frame. Programs never get pointers into fragments, so they live outside the address space. */
@@ -27,7 +27,6 @@ export class XdpBuffer {
   ingressIfindex = 0;
   rxQueueIndex = 0;
   egressIfindex = 0;
-  redirect: RedirectTarget | null = null;
   /** Pages after the linear part (xdp.frags / multi-buffer frames), in order. */
   frags: XdpFragment[] = [];
   /** The device this buffer receives for, when it belongs to one (capture uses it). */
@@ -35,7 +34,7 @@ export class XdpBuffer {
 
   constructor(readonly space: AddressSpace, label = 'packet') {
     this.frame = space.alloc(XDP_FRAME_SIZE, `${label} frame`);
-    this.ctx = space.alloc(XDP_MD_SIZE, `${label} xdp_md context`, { readOnly: true });
+    this.ctx = space.alloc(XDP_MD_SIZE, `${label} xdp_md context`, { readOnly: true, privateTail: XDP_CTX_PRIVATE_BYTES });
     space.dv.setUint32(this.ctx.addr + XdpCtxHidden.hardStart, this.frame.addr, true);
   }
 
@@ -57,6 +56,26 @@ export class XdpBuffer {
   }
   set dataMeta(v: number) {
     this.space.dv.setUint32(this.ctx.addr + XdpMdField.data_meta, v, true);
+  }
+
+  /** Kept in the context's private tail, so compiled redirect helpers set it too. */
+  get redirect(): RedirectTarget | null {
+    const dv = this.space.dv;
+    const base = this.ctx.addr;
+    const kind = dv.getUint32(base + XdpCtxHidden.redirectKind, true);
+    if (kind === RedirectKind.none) return null;
+    const target = dv.getUint32(base + XdpCtxHidden.redirectTarget, true);
+    const flags = dv.getUint32(base + XdpCtxHidden.redirectFlags, true);
+    if (kind === RedirectKind.ifindex) return { kind: 'ifindex', ifindex: target, flags };
+    return { kind: 'map', mapId: target, key: dv.getUint32(base + XdpCtxHidden.redirectKey, true), flags };
+  }
+  set redirect(r: RedirectTarget | null) {
+    const dv = this.space.dv;
+    const base = this.ctx.addr;
+    dv.setUint32(base + XdpCtxHidden.redirectKind, r === null ? RedirectKind.none : RedirectKind[r.kind], true);
+    dv.setUint32(base + XdpCtxHidden.redirectTarget, r === null ? 0 : r.kind === 'ifindex' ? r.ifindex : r.mapId, true);
+    dv.setUint32(base + XdpCtxHidden.redirectKey, r?.kind === 'map' ? r.key : 0, true);
+    dv.setUint32(base + XdpCtxHidden.redirectFlags, r?.flags ?? 0, true);
   }
 
   get hardStart(): number {

@@ -28,15 +28,27 @@ export const XdpMdField = {
 } as const;
 
 /**
- * xdp_md is 24 bytes in a 32-byte allocation: the last 8 are out of every program's reach (the
- * region ends at 24) and tell compiled helpers about the frame (src/xdp/buffer.ts keeps them).
+ * xdp_md's 24 bytes are followed by a private tail out of every program's reach (the region ends
+ * at 24): the frame and the redirect target, for compiled helpers (src/xdp/buffer.ts keeps them).
  */
 export const XdpCtxHidden = {
   /** u32: the frame's first byte (xdp_buff's data_hard_start). */
   hardStart: XDP_MD_SIZE,
   /** u32: how many fragments follow the linear part. */
   frags: XDP_MD_SIZE + 4,
+  /** u32: RedirectKind of the target a redirect helper set. */
+  redirectKind: XDP_MD_SIZE + 8,
+  /** u32: the target's ifindex (RedirectKind.ifindex) or map id (RedirectKind.map). */
+  redirectTarget: XDP_MD_SIZE + 12,
+  /** u32: the map key. */
+  redirectKey: XDP_MD_SIZE + 16,
+  /** u32: the flags kept with the target. */
+  redirectFlags: XDP_MD_SIZE + 20,
 } as const;
+export const XDP_CTX_PRIVATE_BYTES = 24;
+
+/** What XdpCtxHidden.redirectKind holds. */
+export const RedirectKind = { none: 0, ifindex: 1, map: 2 } as const;
 
 export const XdpAction = {
   ABORTED: 0,
@@ -72,6 +84,16 @@ export const XDP_CONTEXT_LAYOUT = {
   dataMeta: XdpMdField.data_meta,
   hardStart: XdpCtxHidden.hardStart,
   frags: XdpCtxHidden.frags,
+  redirect: {
+    kind: XdpCtxHidden.redirectKind,
+    target: XdpCtxHidden.redirectTarget,
+    key: XdpCtxHidden.redirectKey,
+    flags: XdpCtxHidden.redirectFlags,
+    ifindexKind: RedirectKind.ifindex,
+    mapKind: RedirectKind.map,
+    redirectAction: XdpAction.REDIRECT,
+    abortedAction: XdpAction.ABORTED,
+  },
   frameDescriptor: XDP_FRAME_DESCRIPTOR,
   frameSize: XDP_FRAME_SIZE,
   tailroom: XDP_TAILROOM,

@@ -31,6 +31,20 @@ describe('AddressSpace', () => {
     expect([...space.u8.subarray(b.addr, b.addr + 32)]).toEqual(new Array(32).fill(0));
   });
 
+  it('keeps a private tail out of reach, allocated and freed with its region', () => {
+    const space = new AddressSpace({ maxDataBytes: 1 << 20 });
+    const ctx = space.alloc(24, 'ctx', { readOnly: true, privateTail: 24 });
+    const next = space.alloc(16, 'next');
+    expect(next.addr).toBe(ctx.addr + 48);
+    expect(space.accessible(ctx.addr, 24, false)).toBe(true);
+    for (let off = 24; off < 48; off += 4) expect(space.accessible(ctx.addr + off, 4, false)).toBe(false);
+    space.u8.fill(9, ctx.addr + 24, ctx.addr + 48);
+    space.free(ctx);
+    const again = space.alloc(48, 'again');
+    expect(again.addr).toBe(ctx.addr);
+    expect([...space.u8.subarray(again.addr + 24, again.addr + 48)]).toEqual(new Array(24).fill(0));
+  });
+
   it('names the region near a faulting address', () => {
     const space = new AddressSpace({ maxDataBytes: 1 << 20 });
     const r = space.alloc(8, 'stack');

@@ -194,7 +194,9 @@ const INLINE_HELPERS = {
   bpf_map_update_elem: 2,
   bpf_get_smp_processor_id: 8,
   bpf_tail_call: 12,
+  bpf_redirect: 23,
   bpf_csum_diff: 28,
+  bpf_redirect_map: 51,
   bpf_xdp_adjust_head: 44,
   bpf_xdp_adjust_meta: 54,
   bpf_xdp_adjust_tail: 65,
@@ -769,8 +771,62 @@ class FunctionGen {
     ];
   }
 
+  /**
+   * bpf_redirect, and bpf_redirect_map on an indexed redirect map named by a constant: the
+   * helpers' checks (src/helpers/redirect.ts), with the target written to the context's private
+   * tail where XdpBuffer.redirect reads it. A run without an XDP context goes through the host.
+   */
+  private inlineRedirect(pc: number): Expr[] | undefined {
+    const { m, code } = this;
+    const x = code.spec.xdpContext?.redirect;
+    if (!x) return undefined;
+    const store = (off: number, v: Expr): Expr => m.i32.store(0, 4, m.i32.add(m.local.get(A, i32), m.i32.const(off)), v);
+    const result = (v: Expr): Expr => this.set(0, m.i64.extend_u(v));
+    const hiNonZero = (r: number): Expr => m.i64.ne(m.i64.shr_u(this.get(r), k64(m, 32, 0)), k64(m, 0, 0));
+    const aborted = (): Expr => result(m.i32.const(x.abortedAction));
+    let body: Expr;
+    if (this.calls(pc, 'bpf_redirect')) {
+      body = m.if(
+        m.i64.ne(this.get(2), k64(m, 0, 0)),
+        aborted(),
+        m.block(null, [store(x.kind, m.i32.const(x.ifindexKind)), store(x.target, this.lo(1)), store(x.key, m.i32.const(0)), store(x.flags, m.i32.const(0)), result(m.i32.const(x.redirectAction))], none),
+      );
+    } else if (this.calls(pc, 'bpf_redirect_map') && this.r1 !== undefined) {
+      const map = code.spec.redirectLayout?.(this.r1);
+      if (!map) return undefined;
+      const flags = (): Expr => this.lo(3);
+      const key = (): Expr => m.local.get(S, i32);
+      const broadcast = (): Expr => m.i32.and(flags(), m.i32.const(map.broadcastFlag));
+      const empty = m.if(m.i32.ge_u(key(), m.i32.const(map.maxEntries)), m.i32.const(1), m.i32.eqz(m.i32.load(0, 4, m.i32.add(m.i32.const(map.base), m.i32.shl(key(), m.i32.const(2))))));
+      body = m.if(
+        m.i32.or(hiNonZero(3), m.i32.and(flags(), m.i32.const(~map.allowedFlags))),
+        aborted(),
+        m.block(null, [
+          m.local.set(S, m.select(hiNonZero(2), m.i32.const(-1), this.lo(2))),
+          m.if(
+            m.i32.and(m.i32.eqz(broadcast()), empty),
+            m.block(null, [store(x.kind, m.i32.const(0)), result(m.i32.and(flags(), m.i32.const(map.actionMask)))], none),
+            m.block(null, [
+              store(x.kind, m.i32.const(x.mapKind)),
+              store(x.target, m.i32.const(map.mapId)),
+              store(x.key, key()),
+              store(x.flags, m.select(broadcast(), flags(), m.i32.const(0))),
+              result(m.i32.const(x.redirectAction)),
+            ], none),
+          ),
+        ], none),
+      );
+    } else {
+      return undefined;
+    }
+    return [
+      this.loadRunContext(),
+      m.if(m.i32.eqz(m.local.get(A, i32)), m.block(null, this.helperCallViaHost(pc), none), m.block(null, [body, ...this.clearArgs()], none)),
+    ];
+  }
+
   private helperCall(pc: number): Expr[] {
-    const inline = this.inlineArrayLookup(pc) ?? this.inlineHashLookup(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineCpuId(pc) ?? this.inlinePacketBytes(pc) ?? this.inlineCsumDiff(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc);
+    const inline = this.inlineArrayLookup(pc) ?? this.inlineHashLookup(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineCpuId(pc) ?? this.inlinePacketBytes(pc) ?? this.inlineCsumDiff(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc) ?? this.inlineRedirect(pc);
     if (inline) return inline;
     return this.helperCallViaHost(pc);
   }
