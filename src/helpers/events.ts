@@ -31,21 +31,19 @@ export function eventHelpers(s: HelperServices): HelperSpec[] {
       fn: (c) => {
         const xdp = xdpBufferOf(c, 'bpf_perf_event_output');
         const map = mapArg(s, c, 2);
-        if (!(map instanceof PerfEventArrayMap)) c.fault(`map ${map.spec.name} (${map.spec.type}) is not a perf event array`);
-        const hi = c.hi(3);
-        if (hi & ~CTXLEN_MASK_HI) return EINVAL;
-        const ctxLen = hi;
+        if (!(map instanceof PerfEventArrayMap)) return c.fault(`map ${map.spec.name} (${map.spec.type}) is not a perf event array`);
+        const ctxLen = c.hi(3);
+        if (ctxLen & ~CTXLEN_MASK_HI) return EINVAL;
         if (ctxLen > xdp.totalLength) return EFAULT;
+        const cpu = s.cpu();
+        const buf = map.target(c.lo(3), cpu);
+        if (typeof buf === 'number') return buf;
         const size = c.lo(5);
-        const meta = size ? c.space.bytes(c.addr(4), size) : new Uint8Array(0);
         const data = new Uint8Array(size + ctxLen);
-        data.set(meta);
-        if (ctxLen) {
-          const pkt = new Uint8Array(ctxLen);
-          xdp.copy(0, pkt, 'load');
-          data.set(pkt, size);
-        }
-        return (map as PerfEventArrayMap).output(c.lo(3), s.cpu(), data);
+        if (size) data.set(c.space.bytes(c.addr(4), size));
+        if (ctxLen) xdp.copy(0, data.subarray(size), 'load');
+        buf.push({ cpu, data });
+        return 0;
       },
     },
     {

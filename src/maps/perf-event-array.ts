@@ -51,13 +51,22 @@ export class PerfEventArrayMap extends ObjectSlotMap<PerfBuffer> {
     return Uint8Array.of(b.cpu, 0, 0, 0);
   }
 
-  /** bpf_perf_event_output: index from the flags' low 32 bits (BPF_F_CURRENT_CPU = this CPU). */
-  output(indexFlag: number, cpu: number, data: Uint8Array): number {
+  /**
+   * bpf_perf_event_output's buffer: index from the flags' low 32 bits (BPF_F_CURRENT_CPU = this
+   * CPU), or the error the kernel gives before it copies anything.
+   */
+  target(indexFlag: number, cpu: number): PerfBuffer | number {
     const index = indexFlag === BPF_F_CURRENT_CPU ? cpu : indexFlag;
     if (index >= this.spec.maxEntries) return Err.E2BIG;
     const buf = this.slots.get(index);
     if (!buf) return Err.ENOENT;
     if (buf.cpu !== cpu) return Err.EOPNOTSUPP;
+    return buf;
+  }
+
+  output(indexFlag: number, cpu: number, data: Uint8Array): number {
+    const buf = this.target(indexFlag, cpu);
+    if (typeof buf === 'number') return buf;
     buf.push({ cpu, data });
     return 0;
   }

@@ -9,6 +9,7 @@ import { CpuMap } from '../maps/cpumap.js';
 import { DevMap } from '../maps/devmap.js';
 import type { BpfMap, MapObjects } from '../maps/map.js';
 import { MapInMap } from '../maps/map-in-map.js';
+import { PerfEventArrayMap } from '../maps/perf-event-array.js';
 import { ProgArrayMap } from '../maps/prog-array.js';
 import { MapRegistry } from '../maps/registry.js';
 import { XskMap } from '../maps/xskmap.js';
@@ -237,6 +238,10 @@ export class Runtime {
           return m instanceof ProgArrayMap ? m.slotLayout() : undefined;
         },
         redirectLayout: (handle) => redirectLayout(this.maps.byHandle(handle)),
+        perfEventLayout: (handle) => {
+          const m = this.maps.byHandle(handle);
+          return m instanceof PerfEventArrayMap ? m.slotLayout() : undefined;
+        },
         xdpContext: XDP_CONTEXT_LAYOUT,
         cpuCell: this.cpuCell,
         runCounter: counter,

@@ -41,6 +41,8 @@ export interface ExecutableSpec {
   hashLayout?(handle: number): HashLayout | undefined;
   /** Where a program array keeps its slots' nodes, so an engine may tail-call without the helper. */
   tailCallLayout?(handle: number): SlotLayout | undefined;
+  /** A perf event array's slots by its handle, so an engine may refuse an output to an empty slot inline. */
+  perfEventLayout?(handle: number): SlotLayout | undefined;
   /** A devmap, cpumap or xskmap by its handle, so an engine may do bpf_redirect_map inline. */
   redirectLayout?(handle: number): RedirectLayout | undefined;
   /** Address of a u32 that always holds the running CPU (bpf_get_smp_processor_id inline). */

@@ -195,6 +195,7 @@ const INLINE_HELPERS = {
   bpf_get_smp_processor_id: 8,
   bpf_tail_call: 12,
   bpf_redirect: 23,
+  bpf_perf_event_output: 25,
   bpf_csum_diff: 28,
   bpf_redirect_map: 51,
   bpf_xdp_adjust_head: 44,
@@ -210,6 +211,9 @@ const FRAME_HELPERS = ['bpf_xdp_adjust_head', 'bpf_xdp_adjust_meta', 'bpf_xdp_ad
 /** Map update flags (UAPI BPF_NOEXIST, BPF_F_LOCK). */
 const BPF_NOEXIST = 1;
 const BPF_F_LOCK = 4;
+/** bpf_perf_event_output: BPF_F_CURRENT_CPU, and the flags' high word may only hold BPF_F_CTXLEN_MASK. */
+const BPF_F_CURRENT_CPU = 0xffffffff;
+const CTXLEN_MASK_HI = 0xfffff;
 /** bpf_loop's limit (kernel/bpf/bpf_iter.c). */
 const MAX_LOOPS = 1 << 23;
 
@@ -274,7 +278,7 @@ class FunctionGen {
     return h?.id === INLINE_HELPERS[name] && h.name === name;
   }
   /** r0 = -errno, sign-extended, as a helper returning a negative int gives it. */
-  private errno(name: 'EINVAL' | 'E2BIG' | 'EEXIST' | 'EACCES' | 'EFAULT'): Expr {
+  private errno(name: 'EINVAL' | 'E2BIG' | 'EEXIST' | 'EACCES' | 'EFAULT' | 'ENOENT'): Expr {
     return this.set(0, k64(this.m, -ERRNO[name], -1));
   }
   /** The element of `index` in a map with `cpus` values per index: index·cpus + the running CPU for a per-CPU map. */
@@ -825,8 +829,50 @@ class FunctionGen {
     ];
   }
 
+  /**
+   * bpf_perf_event_output's refusals in wasm, as the kernel gives them before it copies anything:
+   * bad flags, more frame bytes than the frame has, an index past the end, no buffer in the slot.
+   * An output (or a fragmented frame, or no XDP context) goes through the host.
+   */
+  private inlinePerfOutput(pc: number): Expr[] | undefined {
+    const { m, code } = this;
+    const x = code.spec.xdpContext;
+    const cpuCell = code.spec.cpuCell;
+    if (!x || cpuCell === undefined || !this.calls(pc, 'bpf_perf_event_output') || this.r2 === undefined) return undefined;
+    const slots = code.spec.perfEventLayout?.(this.r2);
+    if (!slots) return undefined;
+    const field = (off: number): Expr => this.ctxField(off);
+    const ctxLen = (): Expr => m.i32.wrap(m.i64.shr_u(this.get(3), k64(m, 32, 0)));
+    const index = (): Expr => m.local.get(S, i32);
+    const host = (): Expr => m.block(null, this.helperCallViaHost(pc), none);
+    const refused = (name: 'EINVAL' | 'EFAULT' | 'E2BIG' | 'ENOENT'): Expr => m.block(null, [this.errno(name), ...this.clearArgs()], none);
+    return [
+      this.loadRunContext(),
+      m.if(
+        m.i32.or(m.i32.eqz(m.local.get(A, i32)), m.i32.ne(field(x.frags), m.i32.const(0))),
+        host(),
+        m.if(
+          m.i32.and(ctxLen(), m.i32.const(~CTXLEN_MASK_HI)),
+          refused('EINVAL'),
+          m.if(
+            m.i32.gt_u(ctxLen(), m.i32.sub(field(x.dataEnd), field(x.data))),
+            refused('EFAULT'),
+            m.block(null, [
+              m.local.set(S, m.select(m.i32.eq(this.lo(3), m.i32.const(BPF_F_CURRENT_CPU)), m.i32.load(0, 4, m.i32.const(cpuCell)), this.lo(3))),
+              m.if(
+                m.i32.ge_u(index(), m.i32.const(slots.maxEntries)),
+                refused('E2BIG'),
+                m.if(m.i32.load(0, 4, m.i32.add(m.i32.const(slots.base), m.i32.shl(index(), m.i32.const(2)))), host(), refused('ENOENT')),
+              ),
+            ], none),
+          ),
+        ),
+      ),
+    ];
+  }
+
   private helperCall(pc: number): Expr[] {
-    const inline = this.inlineArrayLookup(pc) ?? this.inlineHashLookup(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineCpuId(pc) ?? this.inlinePacketBytes(pc) ?? this.inlineCsumDiff(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc) ?? this.inlineRedirect(pc);
+    const inline = this.inlineArrayLookup(pc) ?? this.inlineHashLookup(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineCpuId(pc) ?? this.inlinePacketBytes(pc) ?? this.inlineCsumDiff(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc) ?? this.inlineRedirect(pc) ?? this.inlinePerfOutput(pc);
     if (inline) return inline;
     return this.helperCallViaHost(pc);
   }
