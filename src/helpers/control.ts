@@ -1,9 +1,8 @@
 import { ProgArrayMap } from '../maps/prog-array.js';
 import type { HelperCall, HelperSpec } from '../vm/helper.js';
-import { formatPrintf } from './printf.js';
 import { mapArg } from './maps.js';
 import type { HelperServices } from './services.js';
-import { readBytes, readCString } from './trace.js';
+import { Printk } from './trace.js';
 
 const EINVAL = -22;
 const E2BIG = -7;
@@ -19,6 +18,7 @@ function setLockWord(c: HelperCall, value: number): number {
 
 /** Control flow and locking: tail calls, bpf_loop, spin locks; plus bpf_trace_vprintk. */
 export function controlHelpers(s: HelperServices): HelperSpec[] {
+  const printk = new Printk(s);
   return [
     {
       id: 12,
@@ -57,19 +57,7 @@ export function controlHelpers(s: HelperServices): HelperSpec[] {
         const size = c.lo(2);
         const dataLen = c.lo(4);
         if (size === 0 || dataLen % 8 !== 0 || dataLen > MAX_VPRINTK_ARGS * 8) return EINVAL;
-        const fmtBytes = c.space.bytes(c.addr(1), size);
-        const nul = fmtBytes.indexOf(0);
-        if (nul < 0) return EINVAL;
-        const values: bigint[] = [];
-        if (dataLen) {
-          const base = c.addr(3);
-          c.space.bytes(base, dataLen);
-          for (let i = 0; i < dataLen; i += 8) values.push(c.space.dv.getBigUint64(base + i, true));
-        }
-        const text = formatPrintf(Buffer.from(fmtBytes.subarray(0, nul)).toString('latin1'), { values, readString: (a) => readCString(c, a), readBytes: (a, n) => readBytes(c, a, n) }, MAX_VPRINTK_ARGS);
-        if (text === undefined) return EINVAL;
-        s.trace({ program: c.exe.spec.name, insn: c.insn, cpu: s.cpu(), text });
-        return Buffer.byteLength(text, 'latin1');
+        return printk.print(c, c.addr(1), size, { arg: 3, count: dataLen / 8 }, MAX_VPRINTK_ARGS);
       },
     },
   ];

@@ -33,6 +33,7 @@ import { CaptureSet, type PacketCapture } from '../trace/capture.js';
 import { Collection } from './collection.js';
 import { XdpExecutor } from './execute.js';
 import { ProgramNodes } from './nodes.js';
+import { TraceLog } from './trace-log.js';
 import { checkReplacement } from './freplace.js';
 import { LinkRegistry, type Link } from './link.js';
 import { Program } from './program.js';
@@ -84,10 +85,14 @@ export class Runtime {
   readonly services: HelperServices;
   readonly helpers: HelperTable;
   readonly engine: ExecutionEngine;
-  readonly traceLines: TraceLine[] = [];
+  private readonly traceLog = new TraceLog();
   readonly chains = new ChainTable((prev, slots) => this.nodes.setSuccessors(prev.node, slots.map((s) => s?.node)));
   readonly nodes: ProgramNodes;
   readonly statsTiming: boolean;
+  /** bpf_trace_printk's lines kept when no `trace` option is given: the last 10000, oldest first. */
+  get traceLines(): TraceLine[] {
+    return this.traceLog.lines();
+  }
   readonly links = new LinkRegistry();
   readonly executor: XdpExecutor;
   readonly xdp: XdpAttachments;
@@ -128,10 +133,7 @@ export class Runtime {
       random,
       cpu: () => this.cpu,
       possibleCpus,
-      trace: opts.trace ?? ((line) => {
-        if (this.traceLines.length >= 10_000) this.traceLines.shift();
-        this.traceLines.push(line);
-      }),
+      trace: opts.trace ?? ((line) => this.traceLog.push(line)),
       maps: this.maps,
       network: this.fabric,
     };
