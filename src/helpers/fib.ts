@@ -47,16 +47,15 @@ export function fibHelper(net: FibNetwork): HelperSpec {
       if (plen < F.size || flags & ~KNOWN_FLAGS) return EINVAL;
       const base = c.addr(2);
       const p = c.space.bytes(base, F.size, true);
-      const dv = new DataView(p.buffer, p.byteOffset, F.size);
+      const dv = c.space.dv;
       const family = p[F.family];
       if (family !== AF_INET && family !== AF_INET6) return EAFNOSUPPORT;
       const v4 = family === AF_INET;
-      const ingress = dv.getUint32(F.ifindex, true);
+      const ingress = dv.getUint32(base + F.ifindex, true);
       if (!net.device(ingress)) return ENODEV;
       if (v4 ? !net.routing.forwards4(ingress) : !net.routing.forwarding6) return FibResult.FWD_DISABLED;
 
-      const addrLen = v4 ? 4 : 16;
-      const dst = p.slice(F.dst, F.dst + addrLen);
+      const dst = p.subarray(F.dst, F.dst + (v4 ? 4 : 16));
       const route = net.routing.lookup(dst);
       if (!route) return FibResult.NOT_FWDED;
       switch (route.type) {
@@ -72,23 +71,23 @@ export function fibHelper(net: FibNetwork): HelperSpec {
       const egress = route.ifindex === undefined ? undefined : net.device(route.ifindex);
       if (!egress) return FibResult.NOT_FWDED;
       const mtu = route.mtu ?? egress.mtu ?? DEFAULT_MTU;
-      if (dv.getUint16(F.totLen, true) > mtu) {
-        dv.setUint16(F.totLen, mtu, true);
+      if (dv.getUint16(base + F.totLen, true) > mtu) {
+        dv.setUint16(base + F.totLen, mtu, true);
         return FibResult.FRAG_NEEDED;
       }
-      dv.setUint32(F.rtMetric, route.metric, true);
-      dv.setUint32(F.ifindex, route.ifindex!, true);
-      const nextHop = route.gateway ?? dst;
+      dv.setUint32(base + F.rtMetric, route.metric, true);
+      dv.setUint32(base + F.ifindex, route.ifindex!, true);
+      // The neighbour is looked up before the gateway overwrites dst (`dst` views the struct).
+      const mac = flags & FLAG_SKIP_NEIGH ? undefined : net.routing.neighbour(route.ifindex!, route.gateway ?? dst);
       if (route.gateway) p.set(route.gateway, F.dst);
       if (!(flags & FLAG_SKIP_NEIGH)) {
-        const mac = net.routing.neighbour(route.ifindex!, nextHop);
         if (!mac) return FibResult.NO_NEIGH;
         p.set(mac, F.dmac);
         p.set(egress.mac, F.smac);
       }
-      dv.setUint16(F.vlanProto, 0, true);
-      dv.setUint16(F.vlanTci, 0, true);
-      dv.setUint16(F.totLen, mtu, true);
+      dv.setUint16(base + F.vlanProto, 0, true);
+      dv.setUint16(base + F.vlanTci, 0, true);
+      dv.setUint16(base + F.totLen, mtu, true);
       return FibResult.SUCCESS;
     },
   };

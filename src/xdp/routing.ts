@@ -53,12 +53,21 @@ function maskPrefix(addr: Uint8Array, bits: number): Uint8Array {
   return out;
 }
 
+/** Whether `addr` is in the route's prefix (compared in place: lookups run per packet). */
 function matches(route: Route, addr: Uint8Array): boolean {
-  const masked = maskPrefix(addr, route.prefixLength);
-  return masked.every((b, i) => b === route.prefix[i]);
+  const bits = route.prefixLength;
+  const whole = bits >>> 3;
+  for (let i = 0; i < whole; i++) if (addr[i] !== route.prefix[i]) return false;
+  const rest = bits & 7;
+  return rest === 0 || ((addr[whole] ^ route.prefix[whole]) & (0xff << (8 - rest)) & 0xff) === 0;
 }
 
-const key = (ifindex: number, addr: Uint8Array): string => `${ifindex}/${[...addr].join('.')}`;
+/** A neighbour's key, `ifindex/b0.b1.…` (kept in saved state). */
+function key(ifindex: number, addr: Uint8Array): string {
+  let k = `${ifindex}/${addr[0]}`;
+  for (let i = 1; i < addr.length; i++) k += `.${addr[i]}`;
+  return k;
+}
 
 /**
  * A network namespace's routing state as bpf_fib_lookup sees it: addresses (which add

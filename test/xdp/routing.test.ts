@@ -13,6 +13,24 @@ describe('Routing', () => {
     expect(() => parseIp('1::2::3')).toThrow(/not an IPv6 address/);
   });
 
+  it('matches prefixes of every length bit by bit', () => {
+    for (const len of [0, 1, 7, 8, 13, 23, 25, 31, 32]) {
+      const r = new Routing();
+      r.addRoute(`blackhole 172.20.255.255/${len}`, ifindexOf);
+      for (const probe of ['172.20.255.255', '172.20.254.1', '172.21.0.0', '172.19.255.255', '173.0.0.0', '44.1.2.3', '0.0.0.0']) {
+        const a = parseIp(probe);
+        const b = parseIp('172.20.255.255');
+        const reference = [...a].every((x, i) => i * 8 >= len || ((x ^ b[i]) & ((0xff << (8 - Math.min(8, len - i * 8))) & 0xff)) === 0);
+        expect({ len, probe, hit: r.lookup(a) !== undefined }).toEqual({ len, probe, hit: reference });
+      }
+    }
+    const r6 = new Routing();
+    r6.addRoute('unreachable fd00:ab:cd80::/41', ifindexOf);
+    expect(r6.lookup(parseIp('fd00:ab:cdff::1'))?.type).toBe('unreachable');
+    expect(r6.lookup(parseIp('fd00:ab:cd00::1'))).toBeUndefined();
+    expect(r6.lookup(parseIp('10.0.0.1'))).toBeUndefined();
+  });
+
   it('prefers local routes, then the longest prefix, then the lowest metric', () => {
     const r = new Routing();
     r.addAddress(10, '10.0.0.2/24');
