@@ -10,8 +10,7 @@ const MAX_LOOPS = 1 << 23;
 const MAX_VPRINTK_ARGS = 12;
 
 function setLockWord(c: HelperCall, value: number): number {
-  const a = c.addr(1);
-  c.space.bytes(a, 4, true);
+  const a = c.space.check(c.addr(1), 4, true);
   c.space.dv.setUint32(a, value, true);
   return 0;
 }

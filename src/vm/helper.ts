@@ -1,3 +1,4 @@
+import { XdpchainError } from '../errors/index.js';
 import type { AddressSpace } from './address-space.js';
 import type { Executable } from './engine.js';
 import type { RunState } from './run-state.js';
@@ -45,6 +46,19 @@ export interface HelperSpec {
 }
 
 export type HelperTable = ReadonlyMap<number, HelperSpec>;
+
+/**
+ * Run a helper for an engine. Memory it may not use (AddressSpace's EFAULT) ends the run as a
+ * fault of the call instruction, naming the helper, as the helpers' own checks do.
+ */
+export function runHelperFn(h: HelperSpec, call: HelperCall): HelperResult {
+  try {
+    return h.fn(call);
+  } catch (e) {
+    if (e instanceof XdpchainError && e.errno === 'EFAULT') call.fault(e.message);
+    throw e;
+  }
+}
 
 export function helperTable(specs: readonly HelperSpec[]): HelperTable {
   return new Map(specs.map((s) => [s.id, s]));

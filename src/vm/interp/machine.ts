@@ -2,7 +2,7 @@ import { VmFault, type InstructionSite, type VmFaultKind } from '../../errors/in
 import { MAX_CALL_DEPTH, MAX_TAIL_CALLS, STACK_SIZE } from '../../isa/opcodes.js';
 import { GRANULE_SHIFT, READ_ONLY_BIT, type AddressSpace, type Region } from '../address-space.js';
 import { instructionSite, type CodeRegistry, type Executable } from '../engine.js';
-import type { ArgIndex, HelperCall, HelperResult } from '../helper.js';
+import { runHelperFn, type ArgIndex, type HelperCall, type HelperResult } from '../helper.js';
 import { legacyPacketLoad, NO_LEGACY_PACKET } from '../legacy-load.js';
 import type { RunState } from '../run-state.js';
 import type { Code } from './code.js';
@@ -445,7 +445,7 @@ export class Machine {
               continue;
             }
           }
-          this.setResult(regs, h.fn(helperCall));
+          this.setResult(regs, runHelperFn(h, helperCall));
           budget = state.budget;
           for (let r = 1; r <= 5; r++) { rl[r] = 0; rh[r] = 0; }
           break;
@@ -463,7 +463,7 @@ export class Machine {
           pos.code = code;
           pos.pc = pc;
           pos.depth = depth;
-          this.setResult(regs, h!.fn(helperCall));
+          this.setResult(regs, runHelperFn(h!, helperCall));
           budget = state.budget;
           for (let k = 1; k <= 5; k++) { rl[k] = 0; rh[k] = 0; }
           break;

@@ -201,6 +201,8 @@ const INLINE_HELPERS = {
   bpf_xdp_adjust_head: 44,
   bpf_xdp_adjust_meta: 54,
   bpf_xdp_adjust_tail: 65,
+  bpf_spin_lock: 93,
+  bpf_spin_unlock: 94,
   bpf_loop: 181,
   bpf_xdp_get_buff_len: 188,
   bpf_xdp_load_bytes: 189,
@@ -443,6 +445,23 @@ class FunctionGen {
       m.i64.le_s(m.i64.add(m.i64.extend_u(at()), m.i64.extend_u(size)), end),
       m.i32.const(0),
     );
+  }
+
+  /**
+   * bpf_spin_lock / bpf_spin_unlock: one CPU runs at a time here, so a lock only records its
+   * state in its word (src/helpers/control.ts); a word the program may not write goes to the host.
+   */
+  private inlineSpinLock(pc: number): Expr[] | undefined {
+    const { m } = this;
+    const lock = this.calls(pc, 'bpf_spin_lock');
+    if (!lock && !this.calls(pc, 'bpf_spin_unlock')) return undefined;
+    return [
+      m.if(
+        this.readable(1, m.i32.const(4), true),
+        m.block(null, [m.i32.store(0, 4, this.lo(1), m.i32.const(lock ? 1 : 0)), this.set(0, k64(m, 0, 0)), ...this.clearArgs()], none),
+        m.block(null, this.helperCallViaHost(pc), none),
+      ),
+    ];
   }
 
   /** bpf_get_smp_processor_id: the cell where the runtime keeps the running CPU. */
@@ -872,7 +891,7 @@ class FunctionGen {
   }
 
   private helperCall(pc: number): Expr[] {
-    const inline = this.inlineArrayLookup(pc) ?? this.inlineHashLookup(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineCpuId(pc) ?? this.inlinePacketBytes(pc) ?? this.inlineCsumDiff(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc) ?? this.inlineRedirect(pc) ?? this.inlinePerfOutput(pc);
+    const inline = this.inlineArrayLookup(pc) ?? this.inlineHashLookup(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineCpuId(pc) ?? this.inlinePacketBytes(pc) ?? this.inlineCsumDiff(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc) ?? this.inlineRedirect(pc) ?? this.inlinePerfOutput(pc) ?? this.inlineSpinLock(pc);
     if (inline) return inline;
     return this.helperCallViaHost(pc);
   }

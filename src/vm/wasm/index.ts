@@ -1,7 +1,7 @@
 import { VmFault, type VmFaultKind } from '../../errors/index.js';
 import { MAX_CALL_DEPTH, MAX_TAIL_CALLS, STACK_SIZE } from '../../isa/opcodes.js';
 import { instructionSite, type EngineOptions, type Executable, type ExecutableSpec, type ExecutionEngine } from '../engine.js';
-import type { ArgIndex, HelperCall, HelperResult, HelperSpec } from '../helper.js';
+import { runHelperFn, type ArgIndex, type HelperCall, type HelperResult, type HelperSpec } from '../helper.js';
 import { decodeCode, type Code } from '../interp/code.js';
 import { legacyPacketLoad, NO_LEGACY_PACKET } from '../legacy-load.js';
 import type { RunState } from '../run-state.js';
@@ -214,7 +214,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     l.at.depth = depth;
     if (allowTail && h.tailCall !== undefined && tailCall(h, l, depth)) return 1;
     // A fault throws past the `level--`: every outermost run starts again at level 0.
-    const r = h.fn(l.call);
+    const r = runHelperFn(h, l.call);
     level--;
     writeResult(r);
     return 0;
