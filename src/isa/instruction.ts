@@ -190,6 +190,8 @@ export function decodeInstruction(raw: readonly RawInstruction[], index: number)
       if (mode === Mode.ATOMIC) {
         if (size !== 4 && size !== 8) fail(`atomic operation on ${size} bytes is not defined`);
         const named = ATOMIC_NAMES[r.imm] ?? fail(`unknown atomic operation imm=0x${(r.imm >>> 0).toString(16)}`);
+        // A fetch returns the old value in src (cmpxchg in r0), which r10 cannot take.
+        if (named[1] && named[0] !== 'cmpxchg' && r.src === 10) fail('frame pointer r10 is read-only');
         return { insn: { kind: 'atomic', size: size as 4 | 8, op: named[0], fetch: named[1], base: r.dst, off: r.off, src: r.src }, slots: 1 };
       }
       return fail(`stx mode 0x${mode.toString(16)} is not defined`);

@@ -47,6 +47,14 @@ describe('assembler (conformance dialect)', () => {
     expect(decodeProgram(insns.flatMap((i) => encodeInstruction(i))).slots.filter(Boolean)).toEqual(insns);
   });
 
+  it('refuses an atomic fetch into the frame pointer, as the verifier does (cmpxchg returns in r0)', () => {
+    const decode = (text: string) => () => decodeProgram(assembleInstructions(text).flatMap((i) => encodeInstruction(i)));
+    expect(decode('lock fetch add [%r1+0], %r10\nexit')).toThrow(/frame pointer r10 is read-only/);
+    expect(decode('lock xchg32 [%r1+0], %r10\nexit')).toThrow(/frame pointer r10 is read-only/);
+    expect(decode('lock cmpxchg [%r1+0], %r10\nexit')).not.toThrow();
+    expect(decode('lock add [%r1+0], %r10\nexit')).not.toThrow();
+  });
+
   it('resolves `exit` as a target to the next exit instruction', () => {
     const raw = assemble('jeq %r1, 0, exit\nmov %r0, 1\nexit\nmov %r0, 2\nexit');
     expect(raw[0].off).toBe(1);

@@ -325,10 +325,15 @@ class FunctionGen {
     return out;
   }
 
-  /** Checked address of `base + off` for `size` bytes, left in local A. */
+  /**
+   * Checked address of `base + off` for `size` bytes, left in local A. r10 with an offset inside
+   * its frame needs no check: r10 is read-only (the decoder refuses writes to it) and always the
+   * top of this call's frame, in the stack region.
+   */
   private address(pc: number, base: number, size: number, write: boolean): Expr[] {
     const { m } = this;
     const off = this.code.off[pc];
+    if (base === 10 && off >= -STACK_SIZE && off + size <= 0) return [m.local.set(A, m.i32.add(m.i32.wrap(this.get(10)), m.i32.const(off)))];
     const report = (): Expr => this.fault(FaultCode.memory, pc, m.i32.wrap(m.local.get(T, i64)), m.i32.wrap(m.i64.shr_u(m.local.get(T, i64), k64(m, 32, 0))), m.i32.const(size | (write ? 0x100 : 0)));
     const end = m.i32.add(m.local.get(A, i32), m.i32.const(size));
     return [
