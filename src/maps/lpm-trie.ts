@@ -1,5 +1,6 @@
 import { MapFlag, type MapSpec } from '../spec/map-spec.js';
 import type { Region } from '../vm/address-space.js';
+import type { LpmLayout } from '../vm/engine.js';
 import { Err, MapBase, readU32, roundUp8, UpdateFlag, type MapDeps } from './map.js';
 
 interface TrieNode {
@@ -9,6 +10,8 @@ interface TrieNode {
 }
 
 const node = (): TrieNode => ({ children: [undefined, undefined] });
+/** Most prefixes compiled code scans in memory; a larger trie is looked up by the host. */
+const SCAN_MAX = 64;
 const bitAt = (data: Uint8Array, i: number): 0 | 1 => ((data[i >> 3] >> (7 - (i & 7))) & 1) as 0 | 1;
 
 /**
@@ -23,6 +26,9 @@ export class LpmTrieMap extends MapBase {
   private readonly root = node();
   private readonly freeSlots: number[] = [];
   private count = 0;
+  /** The prefixes, longest first, in private memory for compiled lookups (LpmLayout). */
+  private readonly scan: number;
+  private readonly scanStride: number;
 
   constructor(spec: MapSpec, id: number, handle: number, deps: MapDeps) {
     super(spec, id, handle, deps);
@@ -32,6 +38,32 @@ export class LpmTrieMap extends MapBase {
     this.stride = roundUp8(spec.valueSize);
     this.region = deps.space.alloc(spec.maxEntries * this.stride, `map ${spec.name} values`);
     for (let s = spec.maxEntries - 1; s >= 0; s--) this.freeSlots.push(s);
+    this.scanStride = 8 + ((this.dataSize + 3) & ~3);
+    this.scan = deps.space.allocPrivate(4 + SCAN_MAX * this.scanStride, `map ${spec.name} prefixes`);
+  }
+
+  lpmLayout(): LpmLayout {
+    return { table: this.scan, entryStride: this.scanStride, keySize: this.spec.keySize, maxScan: SCAN_MAX, values: this.region.addr, stride: this.stride };
+  }
+
+  /** Rewrite the scan table after a change: every prefix longest first, or a count past SCAN_MAX. */
+  private rescan(): void {
+    const dv = this.space.dv;
+    dv.setUint32(this.scan, this.count, true);
+    if (this.count > SCAN_MAX) return;
+    const entries: NonNullable<TrieNode['entry']>[] = [];
+    const visit = (n: TrieNode): void => {
+      if (n.entry) entries.push(n.entry);
+      for (const c of n.children) if (c) visit(c);
+    };
+    visit(this.root);
+    entries.sort((a, b) => b.prefixLength - a.prefixLength);
+    entries.forEach((e, i) => {
+      const at = this.scan + 4 + i * this.scanStride;
+      dv.setUint32(at, e.prefixLength, true);
+      dv.setUint32(at + 4, e.slot, true);
+      this.space.u8.set(e.data, at + 8);
+    });
   }
 
   protected memoryBytes(): number {
@@ -97,6 +129,7 @@ export class LpmTrieMap extends MapBase {
       this.count++;
     } else target.entry.data = data.slice();
     this.space.u8.set(value.subarray(0, this.spec.valueSize), this.address(target.entry.slot));
+    this.rescan();
     return 0;
   }
 
@@ -118,6 +151,7 @@ export class LpmTrieMap extends MapBase {
     this.freeSlots.push(n.entry.slot);
     n.entry = undefined;
     this.count--;
+    this.rescan();
     return 0;
   }
 
@@ -169,5 +203,6 @@ export class LpmTrieMap extends MapBase {
 
   free(): void {
     this.space.free(this.region);
+    this.space.freePrivate(this.scan, 4 + SCAN_MAX * this.scanStride);
   }
 }

@@ -8,6 +8,7 @@ import { HashMap } from '../maps/hash.js';
 import { CpuMap } from '../maps/cpumap.js';
 import { DevMap } from '../maps/devmap.js';
 import type { BpfMap, MapObjects } from '../maps/map.js';
+import { LpmTrieMap } from '../maps/lpm-trie.js';
 import { MapInMap } from '../maps/map-in-map.js';
 import { PerfEventArrayMap } from '../maps/perf-event-array.js';
 import { ProgArrayMap } from '../maps/prog-array.js';
@@ -230,6 +231,10 @@ export class Runtime {
         arrayLayout: (handle) => {
           const m = this.maps.byHandle(handle);
           return m instanceof ArrayMap ? m.layout(this.cpuCell) : undefined;
+        },
+        lpmLayout: (handle) => {
+          const m = this.maps.byHandle(handle);
+          return m instanceof LpmTrieMap ? m.lpmLayout() : undefined;
         },
         hashLayout: (handle) => {
           const m = this.maps.byHandle(handle);

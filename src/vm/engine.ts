@@ -37,6 +37,8 @@ export interface ExecutableSpec {
    * inline (address arithmetic) instead of calling the helper.
    */
   arrayLayout?(handle: number): ArrayLayout | undefined;
+  /** An LPM trie's prefix table by its handle, so an engine may look keys up inline. */
+  lpmLayout?(handle: number): LpmLayout | undefined;
   /** The memory index of a hash map by its handle, so an engine may look keys up inline. */
   hashLayout?(handle: number): HashLayout | undefined;
   /** Where a program array keeps its slots' nodes, so an engine may tail-call without the helper. */
@@ -118,6 +120,21 @@ export interface HashLayout {
   stride: number;
   cpus: number;
   cpuCell?: number;
+}
+
+/**
+ * An LPM trie's prefixes as compiled code scans them (src/maps/lpm-trie.ts): at `table` a u32
+ * count, then `count` entries of `entryStride` bytes, longest prefix first: u32 prefix length,
+ * u32 value slot, the prefix's data. A count above `maxScan` means: ask the host. A slot's value
+ * is at values + slot·stride.
+ */
+export interface LpmLayout {
+  table: number;
+  entryStride: number;
+  keySize: number;
+  maxScan: number;
+  values: number;
+  stride: number;
 }
 
 /**

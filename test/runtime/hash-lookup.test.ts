@@ -4,12 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { encodeInstruction, type Instruction } from '../../src/isa/instruction.js';
-import { PseudoLd } from '../../src/isa/opcodes.js';
 import type { HashMap } from '../../src/maps/hash.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import type { MapSpec } from '../../src/spec/map-spec.js';
 import { ENGINES } from '../../src/vm/engines.js';
-import { loadProgramSpec, xdpProgramSpec } from './specs.js';
+import { loadProgramSpec, lookupReturningValue, xdpProgramSpec } from './specs.js';
 
 const KEY = 6;
 const hashSpec = (type: 'hash' | 'percpu_hash'): MapSpec => ({
@@ -20,13 +19,7 @@ const hashSpec = (type: 'hash' | 'percpu_hash'): MapSpec => ({
 function program() {
   const i: Instruction[] = [
     { kind: 'load', size: 4, signed: false, dst: 2, base: 1, off: 0 },
-    { kind: 'ld_imm64', dst: 1, pseudo: PseudoLd.MAP_FD, imm: 0n },
-    { kind: 'call', target: 'helper', imm: 1 },
-    { kind: 'jump', bits: 64, cond: 'jne', dst: 0, src: { imm: 0 }, offset: 2 },
-    { kind: 'alu', bits: 64, op: 'mov', dst: 0, src: { imm: 0xdead } },
-    { kind: 'exit' },
-    { kind: 'load', size: 4, signed: false, dst: 0, base: 0, off: 0 },
-    { kind: 'exit' },
+    ...lookupReturningValue(),
   ];
   return { ...xdpProgramSpec('lookup', i.flatMap((x) => encodeInstruction(x))), references: [{ slot: 1, kind: 'map' as const, map: 'table' }] };
 }

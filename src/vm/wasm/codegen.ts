@@ -105,6 +105,7 @@ export function compileToWasm(code: Code, layout: CodegenLayout): CompiledModule
     if (!gen.tailCallsByNode) m.removeTable('f0ByNode');
     if (gen.csumPartialUsed) compileCsumPartial(m);
     if (gen.hashFindUsed) compileHashFind(m);
+    for (const stride of gen.lpmStrides) compileLpmFind(m, stride);
     if (!m.validate()) throw new Error(`wasm codegen for ${code.spec.name} produced an invalid module`);
     // No binaryen optimisation: V8's optimising tier does as well here (measured on nat.o: the
     // same ns/packet) and compiling takes ~30 ms instead of ~300 ms.
@@ -186,6 +187,49 @@ function compileHashFind(m: Module): void {
 }
 
 /**
+ * `lpm_find(table, key, dataBits) -> slot + 1 or 0`: the first (longest) prefix of an LpmLayout
+ * table that covers the key { u32 prefix length; data }, considering prefixes no longer than the
+ * key's length (capped at `dataBits`), as LpmTrieMap's trie walk finds it.
+ */
+function compileLpmFind(m: Module, entryStride: number): void {
+  const [TABLE, KEY, BITS, MAX, N, E, L, J, REST] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const g = (l: number): Expr => m.local.get(l, i32);
+  const set = (l: number, v: Expr): Expr => m.local.set(l, v);
+  const k = (v: number): Expr => m.i32.const(v);
+  const keyByte = (at: Expr): Expr => m.i32.load8_u(0, 1, m.i32.add(m.i32.add(g(KEY), k(4)), at));
+  const entryByte = (at: Expr): Expr => m.i32.load8_u(0, 1, m.i32.add(m.i32.add(g(E), k(8)), at));
+  const body = m.block(null, [
+    set(MAX, m.select(m.i32.lt_u(m.i32.load(0, 4, g(KEY)), g(BITS)), m.i32.load(0, 4, g(KEY)), g(BITS))),
+    set(N, m.i32.load(0, 4, g(TABLE))),
+    set(E, m.i32.add(g(TABLE), k(4))),
+    m.loop('entries', m.block(null, [
+      m.if(m.i32.eqz(g(N)), m.return(k(0))),
+      set(L, m.i32.load(0, 4, g(E))),
+      m.if(m.i32.le_u(g(L), g(MAX)), m.block('differs', [
+        set(J, k(0)),
+        m.loop('bytes', m.block(null, [
+          m.if(m.i32.lt_u(g(J), m.i32.shr_u(g(L), k(3))), m.block(null, [
+            m.br('differs', m.i32.ne(keyByte(g(J)), entryByte(g(J)))),
+            set(J, m.i32.add(g(J), k(1))),
+            m.br('bytes'),
+          ], none)),
+        ], none)),
+        set(REST, m.i32.and(g(L), k(7))),
+        m.br('differs', m.i32.and(
+          m.i32.ne(g(REST), k(0)),
+          m.i32.ne(m.i32.and(m.i32.xor(keyByte(g(J)), entryByte(g(J))), m.i32.and(m.i32.shl(k(0xff), m.i32.sub(k(8), g(REST))), k(0xff))), k(0)),
+        )),
+        m.return(m.i32.add(m.i32.load(4, 4, g(E)), k(1))),
+      ], none)),
+      set(N, m.i32.sub(g(N), k(1))),
+      set(E, m.i32.add(g(E), k(entryStride))),
+      m.br('entries'),
+    ], none)),
+  ], none);
+  m.addFunction(`lpm_find${entryStride}`, loadedBinaryen().createType([i32, i32, i32]), i32, [i32, i32, i32, i32, i32, i32], m.block(null, [body, m.unreachable()], none));
+}
+
+/**
  * Helpers whose calls may compile inline, by name with their ids: a call is one of them only when
  * both match (tables may give an id to another helper, as the conformance suite's does).
  */
@@ -212,6 +256,8 @@ type InlineHelper = keyof typeof INLINE_HELPERS;
 const FRAME_HELPERS = ['bpf_xdp_adjust_head', 'bpf_xdp_adjust_meta', 'bpf_xdp_adjust_tail', 'bpf_xdp_get_buff_len'] as const;
 /** Map update flags (UAPI BPF_NOEXIST, BPF_F_LOCK). */
 const BPF_NOEXIST = 1;
+/** Most maps a lookup of an unknown map compares r1 with (each adds a copy of the inline lookup). */
+const MAX_CANDIDATE_MAPS = 8;
 const BPF_F_LOCK = 4;
 /** bpf_perf_event_output: BPF_F_CURRENT_CPU, and the flags' high word may only hold BPF_F_CTXLEN_MASK. */
 const BPF_F_CURRENT_CPU = 0xffffffff;
@@ -537,6 +583,34 @@ class FunctionGen {
         m.block(null, [
           m.local.set(S, m.call('hash_find', [m.i32.const(layout.table), m.i32.const(layout.mask), m.i32.const(layout.keys), m.i32.const(layout.keySize), this.lo(2)], i32)),
           this.set(0, m.select(tag(), m.i64.extend_u(m.i32.add(m.i32.const(layout.values), m.i32.mul(element, m.i32.const(layout.stride)))), k64(m, 0, 0))),
+          ...this.clearArgs(),
+        ], none),
+        m.block(null, this.helperCallViaHost(pc), none),
+      ),
+    ];
+  }
+
+  /** The entry strides of the LPM tables compiled lookups scan (one `lpm_find` each). */
+  readonly lpmStrides = new Set<number>();
+
+  /**
+   * `bpf_map_lookup_elem` on an LPM trie named by a constant, while it has few enough prefixes
+   * for its scan table (LpmLayout): the longest covering prefix's value. An unreadable key, or a
+   * larger trie, goes to the helper.
+   */
+  private inlineLpmLookup(pc: number): Expr[] | undefined {
+    const { m, code } = this;
+    if (!this.calls(pc, 'bpf_map_lookup_elem') || this.r1 === undefined) return undefined;
+    const layout = code.spec.lpmLayout?.(this.r1);
+    if (!layout) return undefined;
+    this.lpmStrides.add(layout.entryStride);
+    const slot = (): Expr => m.local.get(S, i32);
+    return [
+      m.if(
+        m.i32.and(this.readable(2, m.i32.const(layout.keySize)), m.i32.le_u(m.i32.load(0, 4, m.i32.const(layout.table)), m.i32.const(layout.maxScan))),
+        m.block(null, [
+          m.local.set(S, m.call(`lpm_find${layout.entryStride}`, [m.i32.const(layout.table), this.lo(2), m.i32.const((layout.keySize - 4) * 8)], i32)),
+          this.set(0, m.select(slot(), m.i64.extend_u(m.i32.add(m.i32.const(layout.values), m.i32.mul(m.i32.sub(slot(), m.i32.const(1)), m.i32.const(layout.stride)))), k64(m, 0, 0))),
           ...this.clearArgs(),
         ], none),
         m.block(null, this.helperCallViaHost(pc), none),
@@ -895,8 +969,32 @@ class FunctionGen {
     ];
   }
 
+  /**
+   * A map lookup whose map is not known in its block (blocks that join after each loaded a
+   * different map, as clang emits for `f(cond ? lookup(&a, k) : lookup(&b, k))`): r1 is compared
+   * with each map the program loads, and the lookup is inline for the one it holds.
+   */
+  private lookupByCandidateMap(pc: number): Expr[] | undefined {
+    const { m, code } = this;
+    if (this.r1 !== undefined || !this.calls(pc, 'bpf_map_lookup_elem')) return undefined;
+    // Every constant the program loads; the layouts tell which are maps (loads resolve to handles).
+    this.mapHandles ??= [...new Set([...code.op].flatMap((op, at) => (op === 0x18 ? [this.constantAfter(at, code.dst[at], undefined)] : [])))].filter((h): h is number => h !== undefined);
+    const arms: [number, Expr[]][] = [];
+    for (const handle of this.mapHandles) {
+      this.r1 = handle;
+      const body = this.inlineArrayLookup(pc) ?? this.inlineHashLookup(pc) ?? this.inlineLpmLookup(pc);
+      this.r1 = undefined;
+      if (body) arms.push([handle, body]);
+      if (arms.length === MAX_CANDIDATE_MAPS) break;
+    }
+    if (arms.length === 0) return undefined;
+    const host = m.block(null, this.helperCallViaHost(pc), none);
+    return [arms.reduceRight<Expr>((rest, [handle, body]) => m.if(m.i64.eq(this.get(1), k64(m, handle % 4294967296, Math.floor(handle / 4294967296))), m.block(null, body, none), rest), host)];
+  }
+  private mapHandles: number[] | undefined;
+
   private helperCall(pc: number): Expr[] {
-    const inline = this.inlineArrayLookup(pc) ?? this.inlineHashLookup(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineCpuId(pc) ?? this.inlinePacketBytes(pc) ?? this.inlineCsumDiff(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc) ?? this.inlineRedirect(pc) ?? this.inlinePerfOutput(pc) ?? this.inlineSpinLock(pc);
+    const inline = this.inlineArrayLookup(pc) ?? this.inlineHashLookup(pc) ?? this.inlineLpmLookup(pc) ?? this.lookupByCandidateMap(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineCpuId(pc) ?? this.inlinePacketBytes(pc) ?? this.inlineCsumDiff(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc) ?? this.inlineRedirect(pc) ?? this.inlinePerfOutput(pc) ?? this.inlineSpinLock(pc);
     if (inline) return inline;
     return this.helperCallViaHost(pc);
   }
