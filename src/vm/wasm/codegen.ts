@@ -2,6 +2,7 @@ import type Binaryen from 'binaryen';
 import { binaryen as loadedBinaryen } from './binaryen.js';
 import { MAX_CALL_DEPTH, MAX_TAIL_CALLS, STACK_SIZE } from '../../isa/opcodes.js';
 import type { Code } from '../interp/code.js';
+import { accessGroups, inFrame, type AccessGroup } from './access-groups.js';
 import { functionBlocks, isJump, jumpTargetOf, nextSlot } from './cfg.js';
 import { FaultCode, Scratch } from './abi.js';
 import { decodeFunctionAddress } from '../engine.js';
@@ -25,6 +26,8 @@ const S = 13;
 const T = 14;
 const U = 15;
 const LABEL = 16;
+/** i32 locals holding whether an access group's range check passed (src/vm/wasm/access-groups.ts). */
+const GROUP_FLAGS = [17, 18, 19, 20];
 /** An i64 constant from its low and high 32 bits (binaryen takes a bigint). */
 const k64 = (m: Module, lo: number, hi: number): Expr => m.i64.const(BigInt.asIntN(64, (BigInt(hi | 0) << 32n) | BigInt(lo >>> 0)) as unknown as number);
 const regLocal = (r: number): number => (r === 0 ? R0 : r <= 5 ? r - 1 : r <= 9 ? r + 1 : R10);
@@ -60,7 +63,7 @@ export interface CompiledModule {
 export function compileToWasm(code: Code, layout: CodegenLayout): CompiledModule {
   const binaryen = loadedBinaryen();
   ({ i32, i64, none } = binaryen);
-  const VARS = [i64, i64, i64, i64, i64, i64, i32, i32, i64, i64, i32];
+  const VARS = [i64, i64, i64, i64, i64, i64, i32, i32, i64, i64, i32, ...GROUP_FLAGS.map(() => i32)];
   const m = new binaryen.Module();
   try {
     m.setFeatures(binaryen.Features.MVP | binaryen.Features.SignExt | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt);
@@ -363,7 +366,10 @@ class FunctionGen {
     ];
     this.r1 = undefined;
     this.r2 = undefined;
+    const checks = this.planGroups(slots);
     for (const pc of slots) {
+      const check = checks.get(pc);
+      if (check) out.push(this.groupCheck(check.group, check.flag));
       out.push(...this.instruction(pc));
       this.r1 = this.constantAfter(pc, 1, this.r1);
       this.r2 = this.constantAfter(pc, 2, this.r2);
@@ -371,15 +377,63 @@ class FunctionGen {
     return out;
   }
 
+  /** Members of the block's access groups, by slot: the local holding their group's check. */
+  private groupFlag = new Map<number, number>();
+
+  /** Give the block's access groups a flag local each while they last (as many as there are locals); their checks by first slot. */
+  private planGroups(slots: number[]): Map<number, { group: AccessGroup; flag: number }> {
+    const checks = new Map<number, { group: AccessGroup; flag: number }>();
+    this.groupFlag = new Map();
+    const groups = accessGroups(this.code, slots);
+    let active: { last: number; flag: number }[] = [];
+    for (const pc of slots) {
+      const group = groups.get(pc);
+      if (!group || group.first !== pc) continue;
+      active = active.filter((a) => a.last > pc);
+      const flag = GROUP_FLAGS.find((f) => !active.some((a) => a.flag === f));
+      if (flag === undefined) continue;
+      active.push({ last: group.members[group.members.length - 1], flag });
+      checks.set(pc, { group, flag });
+      for (const member of group.members) this.groupFlag.set(member, flag);
+    }
+    return checks;
+  }
+
+  /** flag = whether [base + minOff, base + maxEnd) lies in one region (writable if the group writes). */
+  private groupCheck(g: AccessGroup, flag: number): Expr {
+    const { m } = this;
+    const end = m.i32.add(m.local.get(A, i32), m.i32.const(g.maxEnd - g.minOff));
+    return m.local.set(flag, m.if(
+      m.i64.lt_u(m.local.tee(T, m.i64.add(this.get(g.base), k64(m, g.minOff, g.minOff >> 31)), i64), k64(m, this.layout.limit, 0)),
+      m.block(null, [
+        m.local.set(A, m.i32.wrap(m.local.get(T, i64))),
+        m.local.set(S, this.shadowEntry(m.local.get(A, i32))),
+        g.write ? m.i32.le_s(end, m.local.get(S, i32)) : m.i32.le_u(end, m.i32.and(m.local.get(S, i32), m.i32.const(0x7fffffff))),
+      ], i32),
+      m.i32.const(0),
+    ));
+  }
+
   /**
    * Checked address of `base + off` for `size` bytes, left in local A. r10 with an offset inside
    * its frame needs no check: r10 is read-only (the decoder refuses writes to it) and always the
-   * top of this call's frame, in the stack region.
+   * top of this call's frame, in the stack region. A member of an access group whose range check
+   * passed needs none either.
    */
   private address(pc: number, base: number, size: number, write: boolean): Expr[] {
     const { m } = this;
     const off = this.code.off[pc];
-    if (base === 10 && off >= -STACK_SIZE && off + size <= 0) return [m.local.set(A, m.i32.add(m.i32.wrap(this.get(10)), m.i32.const(off)))];
+    if (inFrame(base, off, size)) return [m.local.set(A, m.i32.add(m.i32.wrap(this.get(10)), m.i32.const(off)))];
+    const flag = this.groupFlag.get(pc);
+    if (flag !== undefined) {
+      return [m.if(m.local.get(flag, i32), m.local.set(A, m.i32.add(m.i32.wrap(this.get(base)), m.i32.const(off))), m.block(null, this.checkedAddress(pc, base, size, write), none))];
+    }
+    return this.checkedAddress(pc, base, size, write);
+  }
+
+  private checkedAddress(pc: number, base: number, size: number, write: boolean): Expr[] {
+    const { m } = this;
+    const off = this.code.off[pc];
     const report = (): Expr => this.fault(FaultCode.memory, pc, m.i32.wrap(m.local.get(T, i64)), m.i32.wrap(m.i64.shr_u(m.local.get(T, i64), k64(m, 32, 0))), m.i32.const(size | (write ? 0x100 : 0)));
     const end = m.i32.add(m.local.get(A, i32), m.i32.const(size));
     return [
