@@ -38,6 +38,9 @@ const EAFNOSUPPORT = -97;
  * neighbour lookup, and success fills the MACs, clears the VLAN fields and reports the MTU.
  */
 export function fibHelper(net: FibNetwork): HelperSpec {
+  // The destination, copied out of the struct: no new view per call, and the gateway may overwrite it there.
+  const dst4 = new Uint8Array(4);
+  const dst6 = new Uint8Array(16);
   return {
     id: 69,
     name: 'bpf_fib_lookup',
@@ -45,17 +48,18 @@ export function fibHelper(net: FibNetwork): HelperSpec {
       const plen = c.lo(3);
       const flags = c.lo(4);
       if (plen < F.size || flags & ~KNOWN_FLAGS) return EINVAL;
-      const base = c.addr(2);
-      const p = c.space.bytes(base, F.size, true);
+      const base = c.space.check(c.addr(2), F.size, true);
+      const u8 = c.space.u8;
       const dv = c.space.dv;
-      const family = p[F.family];
+      const family = u8[base + F.family];
       if (family !== AF_INET && family !== AF_INET6) return EAFNOSUPPORT;
       const v4 = family === AF_INET;
       const ingress = dv.getUint32(base + F.ifindex, true);
       if (!net.device(ingress)) return ENODEV;
       if (v4 ? !net.routing.forwards4(ingress) : !net.routing.forwarding6) return FibResult.FWD_DISABLED;
 
-      const dst = p.subarray(F.dst, F.dst + (v4 ? 4 : 16));
+      const dst = v4 ? dst4 : dst6;
+      for (let i = 0; i < dst.length; i++) dst[i] = u8[base + F.dst + i];
       const route = net.routing.lookup(dst);
       if (!route) return FibResult.NOT_FWDED;
       switch (route.type) {
@@ -77,13 +81,12 @@ export function fibHelper(net: FibNetwork): HelperSpec {
       }
       dv.setUint32(base + F.rtMetric, route.metric, true);
       dv.setUint32(base + F.ifindex, route.ifindex!, true);
-      // The neighbour is looked up before the gateway overwrites dst (`dst` views the struct).
-      const mac = flags & FLAG_SKIP_NEIGH ? undefined : net.routing.neighbour(route.ifindex!, route.gateway ?? dst);
-      if (route.gateway) p.set(route.gateway, F.dst);
+      if (route.gateway) u8.set(route.gateway, base + F.dst);
       if (!(flags & FLAG_SKIP_NEIGH)) {
+        const mac = net.routing.neighbour(route.ifindex!, route.gateway ?? dst);
         if (!mac) return FibResult.NO_NEIGH;
-        p.set(mac, F.dmac);
-        p.set(egress.mac, F.smac);
+        u8.set(mac, base + F.dmac);
+        u8.set(egress.mac, base + F.smac);
       }
       dv.setUint16(base + F.vlanProto, 0, true);
       dv.setUint16(base + F.vlanTci, 0, true);
