@@ -1,5 +1,6 @@
 import type { MapSpec } from '../spec/map-spec.js';
 import type { Region } from '../vm/address-space.js';
+import type { RingLayout } from '../vm/engine.js';
 import { Err, MapBase, roundUp8, type MapDeps } from './map.js';
 
 export const RINGBUF_BUSY = 1 << 31;
@@ -18,8 +19,8 @@ export const RingbufQuery = { AVAIL_DATA: 0, RING_SIZE: 1, CONS_POS: 2, PROD_POS
 export class RingBufMap extends MapBase {
   private readonly region: Region;
   private readonly size: number;
-  producer = 0;
-  consumer = 0;
+  /** Producer and consumer positions (f64 each) in private memory, where compiled code reserves and queries. */
+  private readonly positions: number;
 
   constructor(spec: MapSpec, id: number, handle: number, deps: MapDeps) {
     super(spec, id, handle, deps);
@@ -28,6 +29,25 @@ export class RingBufMap extends MapBase {
     if (size < PAGE || size % PAGE !== 0 || (size & (size - 1)) !== 0) this.fail('EINVAL', `size ${size} must be a power of 2 and a multiple of ${PAGE}`);
     this.size = size;
     this.region = deps.space.alloc(2 * size, `ring buffer ${spec.name}`);
+    this.positions = deps.space.allocPrivate(16, `ring buffer ${spec.name} positions`);
+  }
+
+  get producer(): number {
+    return this.space.dv.getFloat64(this.positions, true);
+  }
+  set producer(v: number) {
+    this.space.dv.setFloat64(this.positions, v, true);
+  }
+  get consumer(): number {
+    return this.space.dv.getFloat64(this.positions + 8, true);
+  }
+  set consumer(v: number) {
+    this.space.dv.setFloat64(this.positions + 8, v, true);
+  }
+
+  /** Where an engine finds the ring to reserve records and answer queries inline. */
+  ringLayout(): RingLayout {
+    return { data: this.region.addr, size: this.size, positions: this.positions };
   }
 
   protected memoryBytes(): number {
@@ -131,5 +151,6 @@ export class RingBufMap extends MapBase {
   }
   free(): void {
     this.space.free(this.region);
+    this.space.freePrivate(this.positions, 16);
   }
 }

@@ -12,6 +12,7 @@ import { LpmTrieMap } from '../maps/lpm-trie.js';
 import { MapInMap } from '../maps/map-in-map.js';
 import { PerfEventArrayMap } from '../maps/perf-event-array.js';
 import { ProgArrayMap } from '../maps/prog-array.js';
+import { RingBufMap } from '../maps/ringbuf.js';
 import { MapRegistry } from '../maps/registry.js';
 import { XskMap } from '../maps/xskmap.js';
 import type { CollectionSpec } from '../spec/collection-spec.js';
@@ -231,6 +232,10 @@ export class Runtime {
         arrayLayout: (handle) => {
           const m = this.maps.byHandle(handle);
           return m instanceof ArrayMap ? m.layout(this.cpuCell) : undefined;
+        },
+        ringLayout: (handle) => {
+          const m = this.maps.byHandle(handle);
+          return m instanceof RingBufMap ? m.ringLayout() : undefined;
         },
         lpmLayout: (handle) => {
           const m = this.maps.byHandle(handle);

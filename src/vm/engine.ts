@@ -37,6 +37,8 @@ export interface ExecutableSpec {
    * inline (address arithmetic) instead of calling the helper.
    */
   arrayLayout?(handle: number): ArrayLayout | undefined;
+  /** A ring buffer by its handle, so an engine may reserve records and answer queries inline. */
+  ringLayout?(handle: number): RingLayout | undefined;
   /** An LPM trie's prefix table by its handle, so an engine may look keys up inline. */
   lpmLayout?(handle: number): LpmLayout | undefined;
   /** The memory index of a hash map by its handle, so an engine may look keys up inline. */
@@ -135,6 +137,16 @@ export interface LpmLayout {
   maxScan: number;
   values: number;
   stride: number;
+}
+
+/**
+ * A ring buffer (src/maps/ringbuf.ts): `size` bytes of records at `data` (mapped twice), the
+ * producer and consumer positions as f64 at `positions` and `positions + 8`.
+ */
+export interface RingLayout {
+  data: number;
+  size: number;
+  positions: number;
 }
 
 /**

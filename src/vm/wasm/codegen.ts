@@ -250,6 +250,8 @@ const INLINE_HELPERS = {
   bpf_xdp_adjust_tail: 65,
   bpf_spin_lock: 93,
   bpf_spin_unlock: 94,
+  bpf_ringbuf_reserve: 131,
+  bpf_ringbuf_query: 134,
   bpf_loop: 181,
   bpf_xdp_get_buff_len: 188,
   bpf_xdp_load_bytes: 189,
@@ -259,6 +261,10 @@ type InlineHelper = keyof typeof INLINE_HELPERS;
 const FRAME_HELPERS = ['bpf_xdp_adjust_head', 'bpf_xdp_adjust_meta', 'bpf_xdp_adjust_tail', 'bpf_xdp_get_buff_len'] as const;
 /** Map update flags (UAPI BPF_NOEXIST, BPF_F_LOCK). */
 const BPF_NOEXIST = 1;
+/** Ring buffer records: an 8-byte header (length with the BUSY bit, page offset), data rounded up to 8 (src/maps/ringbuf.ts). */
+const RINGBUF_HEADER = 8;
+const RINGBUF_BUSY = 0x80000000;
+const PAGE_SHIFT = 12;
 /** Most maps a lookup of an unknown map compares r1 with (each adds a copy of the inline lookup). */
 const MAX_CANDIDATE_MAPS = 8;
 const BPF_F_LOCK = 4;
@@ -1047,8 +1053,60 @@ class FunctionGen {
   }
   private mapHandles: number[] | undefined;
 
+  /**
+   * bpf_ringbuf_reserve and bpf_ringbuf_query on a ring named by a constant, on the positions
+   * the ring keeps in memory (RingLayout), as RingBufMap.reserve and query do them.
+   */
+  private inlineRing(pc: number): Expr[] | undefined {
+    const { m, code } = this;
+    const reserve = this.calls(pc, 'bpf_ringbuf_reserve');
+    if ((!reserve && !this.calls(pc, 'bpf_ringbuf_query')) || this.r1 === undefined) return undefined;
+    const ring = code.spec.ringLayout?.(this.r1);
+    if (!ring) return undefined;
+    const producer = (): Expr => m.f64.load(0, 8, m.i32.const(ring.positions));
+    const consumer = (): Expr => m.f64.load(0, 8, m.i32.const(ring.positions + 8));
+    const hiNonZero = (r: number): Expr => m.i64.ne(m.i64.shr_u(this.get(r), k64(m, 32, 0)), k64(m, 0, 0));
+    const result = (v: Expr): Expr => this.set(0, m.i64.trunc_u.f64(v));
+    const zero = (): Expr => this.set(0, k64(m, 0, 0));
+    let body: Expr;
+    if (reserve) {
+      const size = (): Expr => m.local.get(S, i32);
+      const header = (): Expr => m.local.get(A, i32);
+      const len = (): Expr => m.f64.convert_u.i32(m.i32.and(m.i32.add(size(), m.i32.const(RINGBUF_HEADER + 7)), m.i32.const(~7)));
+      body = m.block(null, [
+        m.local.set(S, m.select(hiNonZero(2), m.i32.const(-1), this.lo(2))),
+        m.if(
+          m.i32.or(m.i64.ne(this.get(3), k64(m, 0, 0)), m.i32.gt_u(size(), m.i32.const(ring.size - RINGBUF_HEADER))),
+          zero(),
+          m.block(null, [
+            m.if(
+              m.f64.gt(m.f64.sub(m.f64.add(producer(), len()), consumer()), m.f64.const(ring.size - 1)),
+              zero(),
+              m.block(null, [
+                m.local.set(A, m.i32.add(m.i32.const(ring.data), m.i32.and(m.i32.wrap(m.i64.trunc_u.f64(producer())), m.i32.const(ring.size - 1)))),
+                m.i32.store(0, 4, header(), m.i32.or(size(), m.i32.const(RINGBUF_BUSY | 0))),
+                m.i32.store(4, 4, header(), m.i32.add(m.i32.shr_u(m.i32.sub(header(), m.i32.const(ring.data)), m.i32.const(PAGE_SHIFT)), m.i32.const(1))),
+                m.f64.store(0, 8, m.i32.const(ring.positions), m.f64.add(producer(), len())),
+                this.set(0, m.i64.extend_u(m.i32.add(header(), m.i32.const(RINGBUF_HEADER)))),
+              ], none),
+            ),
+          ], none),
+        ),
+      ], none);
+    } else {
+      const which = (): Expr => this.lo(2);
+      const answer = (n: number, v: Expr, rest: Expr): Expr => m.select(m.i32.eq(which(), m.i32.const(n)), v, rest);
+      body = m.if(
+        hiNonZero(2),
+        zero(),
+        result(answer(0, m.f64.sub(producer(), consumer()), answer(1, m.f64.const(ring.size), answer(2, consumer(), answer(3, producer(), m.f64.const(0)))))),
+      );
+    }
+    return [body, ...this.clearArgs()];
+  }
+
   private helperCall(pc: number): Expr[] {
-    const inline = this.inlineArrayLookup(pc) ?? this.inlineHashLookup(pc) ?? this.inlineLpmLookup(pc) ?? this.lookupByCandidateMap(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineCpuId(pc) ?? this.inlinePacketBytes(pc) ?? this.inlineCsumDiff(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc) ?? this.inlineRedirect(pc) ?? this.inlinePerfOutput(pc) ?? this.inlineSpinLock(pc);
+    const inline = this.inlineArrayLookup(pc) ?? this.inlineHashLookup(pc) ?? this.inlineLpmLookup(pc) ?? this.lookupByCandidateMap(pc) ?? this.inlineArrayUpdate(pc) ?? this.inlineCpuId(pc) ?? this.inlinePacketBytes(pc) ?? this.inlineCsumDiff(pc) ?? this.inlineLoop(pc) ?? this.inlineTailCall(pc) ?? this.inlineFrameHelper(pc) ?? this.inlineRedirect(pc) ?? this.inlinePerfOutput(pc) ?? this.inlineSpinLock(pc) ?? this.inlineRing(pc);
     if (inline) return inline;
     return this.helperCallViaHost(pc);
   }
