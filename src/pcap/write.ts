@@ -63,8 +63,10 @@ export class ByteSink {
 
 /** Classic pcap (little-endian, microsecond or nanosecond timestamps). */
 export class PcapWriter {
-  constructor(readonly sink: ByteSink, opts: { nanoseconds?: boolean; linkType?: number; snapLength?: number } = {}) {
+  /** `header: false` appends records to a file that already has its header. */
+  constructor(readonly sink: ByteSink, opts: { nanoseconds?: boolean; linkType?: number; snapLength?: number; header?: boolean } = {}) {
     this.ns = opts.nanoseconds ?? false;
+    if (opts.header === false) return;
     const h = new DataView(new ArrayBuffer(24));
     h.setUint32(0, this.ns ? 0xa1b23c4d : 0xa1b2c3d4, true);
     h.setUint16(4, 2, true);

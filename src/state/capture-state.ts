@@ -1,5 +1,6 @@
 import { ByteSink, PcapngWriter } from '../pcap/write.js';
 import { PacketCapture, type CaptureSpec } from '../trace/capture.js';
+import { PflogWriter } from '../trace/pflog.js';
 import type { Session, StateExtension } from './session.js';
 
 interface SavedCapture {
@@ -15,7 +16,7 @@ export class CaptureRegistry {
 
   start(s: Session, file: string, spec: CaptureSpec, resumed?: SavedCapture): PacketCapture {
     const sink = ByteSink.toFile(file, resumed !== undefined);
-    const writer = resumed ? PcapngWriter.resume(sink, resumed.interfaces.length) : new PcapngWriter(sink);
+    const writer = spec.format === 'pflog' ? new PflogWriter(sink, resumed !== undefined) : resumed ? PcapngWriter.resume(sink, resumed.interfaces.length) : new PcapngWriter(sink);
     const capture = new PacketCapture(spec, writer, resumed?.interfaces ?? []);
     if (resumed) capture.count = resumed.packets;
     s.rt.addCapture(capture);

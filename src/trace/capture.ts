@@ -3,6 +3,7 @@ import { isXdpRunHost } from '../helpers/xdp-context.js';
 import type { Program } from '../runtime/program.js';
 import type { ProgramObserver } from '../runtime/stats.js';
 import type { PcapngWriter } from '../pcap/write.js';
+import { PflogWriter } from './pflog.js';
 import type { RunState } from '../vm/run-state.js';
 import type { XdpBuffer } from '../xdp/buffer.js';
 import { xdpActionName } from '../xdp/constants.js';
@@ -18,7 +19,11 @@ export interface CaptureSpec {
   program?: number;
   entry: boolean;
   exit: boolean;
+  /** pcapng (default), or pflog for tcpdump (src/trace/pflog.ts). */
+  format?: CaptureFormat;
 }
+
+export type CaptureFormat = 'pcapng' | 'pflog';
 
 /** One captured frame, as `dump --print` shows it. */
 export interface CapturedPacket {
@@ -33,37 +38,43 @@ export interface CapturedPacket {
 /**
  * xdpdump: frames at the entry and/or exit of a program (or of a device's whole hook) go to a
  * pcapng file, one interface per (device, program, point) named like `eth0@xdp_fw(id 3):exit`,
- * each packet commented with program, id, point and action and carrying the XDP verdict option.
+ * each packet commented with program, id, point and action and carrying the XDP verdict option;
+ * or, for tcpdump, to a pflog pcap (src/trace/pflog.ts).
  */
 export class PacketCapture implements ProgramObserver, HookObserver {
   readonly interfaces: string[];
   private readonly clockBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
   count = 0;
 
-  constructor(readonly spec: CaptureSpec, private readonly writer: PcapngWriter, interfaces: string[] = [], public onPacket?: (p: CapturedPacket) => void) {
+  constructor(readonly spec: CaptureSpec, private readonly writer: PcapngWriter | PflogWriter, interfaces: string[] = [], public onPacket?: (p: CapturedPacket) => void) {
     if (!spec.entry && !spec.exit) throw new XdpchainError('EINVAL', 'capture neither at entry nor at exit: nothing to capture');
     this.interfaces = [...interfaces];
   }
 
   private write(device: string, who: string, programId: number | undefined, point: CapturePoint, buffer: XdpBuffer, action?: number): void {
-    const name = `${device}@${who}${programId !== undefined ? `(id ${programId})` : ''}:${point}`;
-    let id = this.interfaces.indexOf(name);
-    if (id < 0) {
-      id = this.writer.addInterface({ name, description: `xdpchain capture of ${who} on ${device} at ${point}` });
-      this.interfaces.push(name);
-    }
     const data = buffer.packet();
     const actionName = action === undefined ? undefined : xdpActionName(action);
-    const comment = `${who}${programId !== undefined ? ` (id ${programId})` : ''} ${point}${actionName ? ` ${actionName}` : ''} on ${device}`;
-    this.writer.writePacket({
-      interfaceId: id,
-      timestampNs: this.clockBase + process.hrtime.bigint(),
-      data,
-      comment,
-      flags: 1,
-      queue: buffer.rxQueueIndex,
-      ...(action !== undefined ? { xdpVerdict: action } : {}),
-    });
+    const timestampNs = this.clockBase + process.hrtime.bigint();
+    if (this.writer instanceof PflogWriter) {
+      this.writer.write({ name: programId === undefined ? device : who, ...(programId !== undefined ? { programId } : {}), point, ...(action !== undefined ? { action } : {}), data, timestampNs });
+    } else {
+      const name = `${device}@${who}${programId !== undefined ? `(id ${programId})` : ''}:${point}`;
+      let id = this.interfaces.indexOf(name);
+      if (id < 0) {
+        id = this.writer.addInterface({ name, description: `xdpchain capture of ${who} on ${device} at ${point}` });
+        this.interfaces.push(name);
+      }
+      const comment = `${who}${programId !== undefined ? ` (id ${programId})` : ''} ${point}${actionName ? ` ${actionName}` : ''} on ${device}`;
+      this.writer.writePacket({
+        interfaceId: id,
+        timestampNs,
+        data,
+        comment,
+        flags: 1,
+        queue: buffer.rxQueueIndex,
+        ...(action !== undefined ? { xdpVerdict: action } : {}),
+      });
+    }
     this.count++;
     this.onPacket?.({ device, program: who, ...(programId !== undefined ? { programId } : {}), point, ...(actionName ? { action: actionName } : {}), length: data.length });
   }

@@ -15,6 +15,7 @@ interface DumpOptions {
   entry?: boolean;
   exit?: boolean;
   write?: string;
+  format: string;
   pcap?: string;
   print?: boolean;
   list?: boolean;
@@ -32,7 +33,8 @@ export function registerDump(root: Command): void {
     .option('--program <prog>', 'capture around this program (id or name) instead of the whole hook')
     .option('--entry', 'capture as the program starts')
     .option('--exit', 'capture as it returns, with its action (default: both entry and exit)')
-    .option('-w, --write <file>', 'pcapng file to write')
+    .option('-w, --write <file>', 'capture file to write')
+    .option('--format <format>', 'pcapng (each packet\'s program, id, point and action as interface name, comment and verdict: tshark, Wireshark), or pflog (a pcap that `tcpdump -r FILE -e` prints as "rule ID.ACTION.0/0(match): pass|block in|out on PROGRAM: <IP packet>"; frames lose their Ethernet header)', 'pcapng')
     .option('--pcap <capture>', 'inject this capture now, capture it, and stop (otherwise the capture stays on for later invocations)')
     .option('--print', 'also print a line per captured frame')
     .option('--list', 'list captures that are on')
@@ -56,9 +58,10 @@ export function registerDump(root: Command): void {
           }
           return;
         }
-        if (!iface || !opts.write) throw new XdpchainError('EINVAL', 'usage: dump IFACE -w FILE.pcapng [--program P] [--entry] [--exit] [--pcap IN]');
+        if (!iface || !opts.write) throw new XdpchainError('EINVAL', 'usage: dump IFACE -w FILE [--format pcapng|pflog] [--program P] [--entry] [--exit] [--pcap IN]');
         const dev = s.rt.fabric.get(iface);
-        const spec: CaptureSpec = { device: dev.name, entry: opts.entry ?? !opts.exit, exit: opts.exit ?? !opts.entry };
+        if (opts.format !== 'pcapng' && opts.format !== 'pflog') throw new XdpchainError('EINVAL', `--format ${opts.format}: pcapng or pflog`);
+        const spec: CaptureSpec = { device: dev.name, entry: opts.entry ?? !opts.exit, exit: opts.exit ?? !opts.entry, ...(opts.format === 'pflog' ? { format: 'pflog' as const } : {}) };
         if (opts.program) spec.program = s.program(opts.program).id;
         const file = resolve(opts.write);
         if (reg.captures.has(file)) throw new XdpchainError('EEXIST', `a capture already writes ${file}`);
