@@ -229,31 +229,13 @@ export class Runtime {
         program,
         helpers: this.helpers,
         sourceOf: sourceLocator(spec.lineInfo),
-        arrayLayout: (handle) => {
-          const m = this.maps.byHandle(handle);
-          return m instanceof ArrayMap ? m.layout(this.cpuCell) : undefined;
-        },
-        ringLayout: (handle) => {
-          const m = this.maps.byHandle(handle);
-          return m instanceof RingBufMap ? m.ringLayout() : undefined;
-        },
-        lpmLayout: (handle) => {
-          const m = this.maps.byHandle(handle);
-          return m instanceof LpmTrieMap ? m.lpmLayout() : undefined;
-        },
-        hashLayout: (handle) => {
-          const m = this.maps.byHandle(handle);
-          return m instanceof HashMap ? m.layout(this.cpuCell) : undefined;
-        },
-        tailCallLayout: (handle) => {
-          const m = this.maps.byHandle(handle);
-          return m instanceof ProgArrayMap ? m.slotLayout() : undefined;
-        },
+        arrayLayout: this.layoutOf(ArrayMap, (m) => m.layout(this.cpuCell)),
+        ringLayout: this.layoutOf(RingBufMap, (m) => m.ringLayout()),
+        lpmLayout: this.layoutOf(LpmTrieMap, (m) => m.lpmLayout()),
+        hashLayout: this.layoutOf(HashMap, (m) => m.layout(this.cpuCell)),
+        tailCallLayout: this.layoutOf(ProgArrayMap, (m) => m.slotLayout()),
         redirectLayout: (handle) => redirectLayout(this.maps.byHandle(handle)),
-        perfEventLayout: (handle) => {
-          const m = this.maps.byHandle(handle);
-          return m instanceof PerfEventArrayMap ? m.slotLayout() : undefined;
-        },
+        perfEventLayout: this.layoutOf(PerfEventArrayMap, (m) => m.slotLayout()),
         xdpContext: XDP_CONTEXT_LAYOUT,
         cpuCell: this.cpuCell,
         runCounter: counter,
@@ -270,6 +252,14 @@ export class Runtime {
     this.programsByUid.set(executable.uid, p);
     if (target) this.extensionTargets.set(p, target);
     return p;
+  }
+
+  /** What an engine may know of a map of one type, by its handle (compiled code does the map's work inline). */
+  private layoutOf<M extends BpfMap, L>(type: abstract new (...args: never[]) => M, layout: (m: M) => L | undefined): (handle: number) => L | undefined {
+    return (handle) => {
+      const m = this.maps.byHandle(handle);
+      return m instanceof type ? layout(m) : undefined;
+    };
   }
 
   program(id: number): Program | undefined {

@@ -325,6 +325,13 @@ class FunctionGen {
   private lo(r: number): Expr {
     return this.m.i32.wrap(this.get(r));
   }
+  private hi(r: number): Expr {
+    return this.m.i32.wrap(this.m.i64.shr_u(this.get(r), k64(this.m, 32, 0)));
+  }
+  /** A u32 argument as helpers read it: 0xffffffff when the value does not fit in 32 bits. */
+  private u32Arg(r: number): Expr {
+    return this.m.select(this.hi(r), this.m.i32.const(-1), this.lo(r));
+  }
   private imm64(pc: number): Expr {
     const v = this.code.imm[pc];
     return k64(this.m, v, v >> 31);
@@ -828,7 +835,7 @@ class FunctionGen {
     const counter = (): Expr => m.i32.add(m.i32.const(counters), m.i32.mul(node(), m.i32.const(COUNTER_BYTES)));
     const zero = (): Expr => k64(m, 0, 0);
     const tail = m.block(`tail_fail${pc}`, [
-      m.br(`tail_fail${pc}`, m.i32.or(m.i64.ne(m.i64.shr_u(this.get(3), k64(m, 32, 0)), zero()), m.i32.ge_u(this.lo(3), m.i32.const(table.maxEntries)))),
+      m.br(`tail_fail${pc}`, m.i32.or(this.hi(3), m.i32.ge_u(this.lo(3), m.i32.const(table.maxEntries)))),
       m.local.set(A, this.lo(3)),
       m.local.set(S, m.i32.load(0, 4, m.i32.add(m.i32.const(table.base), m.i32.shl(index(), m.i32.const(2))))),
       m.br(`tail_fail${pc}`, m.i32.eqz(node())),
@@ -944,7 +951,6 @@ class FunctionGen {
     if (!x) return undefined;
     const store = (off: number, v: Expr): Expr => m.i32.store(0, 4, m.i32.add(m.local.get(A, i32), m.i32.const(off)), v);
     const result = (v: Expr): Expr => this.set(0, m.i64.extend_u(v));
-    const hiNonZero = (r: number): Expr => m.i64.ne(m.i64.shr_u(this.get(r), k64(m, 32, 0)), k64(m, 0, 0));
     const aborted = (): Expr => result(m.i32.const(x.abortedAction));
     let body: Expr;
     if (this.calls(pc, 'bpf_redirect')) {
@@ -961,10 +967,10 @@ class FunctionGen {
       const broadcast = (): Expr => m.i32.and(flags(), m.i32.const(map.broadcastFlag));
       const empty = m.if(m.i32.ge_u(key(), m.i32.const(map.maxEntries)), m.i32.const(1), m.i32.eqz(m.i32.load(0, 4, m.i32.add(m.i32.const(map.base), m.i32.shl(key(), m.i32.const(2))))));
       body = m.if(
-        m.i32.or(hiNonZero(3), m.i32.and(flags(), m.i32.const(~map.allowedFlags))),
+        m.i32.or(this.hi(3), m.i32.and(flags(), m.i32.const(~map.allowedFlags))),
         aborted(),
         m.block(null, [
-          m.local.set(S, m.select(hiNonZero(2), m.i32.const(-1), this.lo(2))),
+          m.local.set(S, this.u32Arg(2)),
           m.if(
             m.i32.and(m.i32.eqz(broadcast()), empty),
             m.block(null, [store(x.kind, m.i32.const(0)), result(m.i32.and(flags(), m.i32.const(map.actionMask)))], none),
@@ -1000,7 +1006,7 @@ class FunctionGen {
     const slots = code.spec.perfEventLayout?.(this.r2);
     if (!slots) return undefined;
     const field = (off: number): Expr => this.ctxField(off);
-    const ctxLen = (): Expr => m.i32.wrap(m.i64.shr_u(this.get(3), k64(m, 32, 0)));
+    const ctxLen = (): Expr => this.hi(3);
     const index = (): Expr => m.local.get(S, i32);
     const host = (): Expr => m.block(null, this.helperCallViaHost(pc), none);
     const refused = (name: 'EINVAL' | 'EFAULT' | 'E2BIG' | 'ENOENT'): Expr => m.block(null, [this.errno(name), ...this.clearArgs()], none);
@@ -1065,7 +1071,6 @@ class FunctionGen {
     if (!ring) return undefined;
     const producer = (): Expr => m.f64.load(0, 8, m.i32.const(ring.positions));
     const consumer = (): Expr => m.f64.load(0, 8, m.i32.const(ring.positions + 8));
-    const hiNonZero = (r: number): Expr => m.i64.ne(m.i64.shr_u(this.get(r), k64(m, 32, 0)), k64(m, 0, 0));
     const result = (v: Expr): Expr => this.set(0, m.i64.trunc_u.f64(v));
     const zero = (): Expr => this.set(0, k64(m, 0, 0));
     let body: Expr;
@@ -1074,7 +1079,7 @@ class FunctionGen {
       const header = (): Expr => m.local.get(A, i32);
       const len = (): Expr => m.f64.convert_u.i32(m.i32.and(m.i32.add(size(), m.i32.const(RINGBUF_HEADER + 7)), m.i32.const(~7)));
       body = m.block(null, [
-        m.local.set(S, m.select(hiNonZero(2), m.i32.const(-1), this.lo(2))),
+        m.local.set(S, this.u32Arg(2)),
         m.if(
           m.i32.or(m.i64.ne(this.get(3), k64(m, 0, 0)), m.i32.gt_u(size(), m.i32.const(ring.size - RINGBUF_HEADER))),
           zero(),
@@ -1097,7 +1102,7 @@ class FunctionGen {
       const which = (): Expr => this.lo(2);
       const answer = (n: number, v: Expr, rest: Expr): Expr => m.select(m.i32.eq(which(), m.i32.const(n)), v, rest);
       body = m.if(
-        hiNonZero(2),
+        this.hi(2),
         zero(),
         result(answer(0, m.f64.sub(producer(), consumer()), answer(1, m.f64.const(ring.size), answer(2, consumer(), answer(3, producer(), m.f64.const(0)))))),
       );
