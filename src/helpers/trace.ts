@@ -8,7 +8,7 @@ const MAX_STRING = 256;
 const address = (call: HelperCall, lo: number, hi: number): number | undefined => (hi !== 0 || lo === 0 || lo >= call.space.limit ? undefined : lo);
 
 /** Read a NUL-terminated string from program memory (at address hi·2^32 + lo), at most MAX_STRING bytes. */
-export function readCString(call: HelperCall, lo: number, hi: number): string | undefined {
+function readCString(call: HelperCall, lo: number, hi: number): string | undefined {
   const a = address(call, lo, hi);
   if (a === undefined) return undefined;
   let s = '';
@@ -21,7 +21,7 @@ export function readCString(call: HelperCall, lo: number, hi: number): string | 
   return s;
 }
 
-export function readBytes(call: HelperCall, lo: number, hi: number, length: number): Uint8Array | undefined {
+function readBytes(call: HelperCall, lo: number, hi: number, length: number): Uint8Array | undefined {
   const a = address(call, lo, hi);
   return a !== undefined && call.space.accessible(a, length, false) ? call.space.u8.slice(a, a + length) : undefined;
 }
