@@ -20,7 +20,7 @@ import type { ProgramSpec } from '../spec/program-spec.js';
 import { AddressSpace } from '../vm/address-space.js';
 import { CodeRegistry, type EngineName, type Executable, type ExecutionEngine } from '../vm/engine.js';
 import type { HelperTable } from '../vm/helper.js';
-import { DEFAULT_ENGINE, engineFactory } from '../vm/engines.js';
+import { DEFAULT_ENGINE, engineFactory, GRAPH_AFTER_PACKETS } from '../vm/engines.js';
 import { BPF_F_EXCLUDE_INGRESS, BPF_F_BROADCAST, redirectLayout } from '../helpers/redirect.js';
 import type { RedirectTarget } from '../xdp/buffer.js';
 import { XDP_CONTEXT_LAYOUT } from '../xdp/constants.js';
@@ -56,6 +56,8 @@ export interface LoadOptions {
 
 export interface RuntimeOptions {
   engine?: EngineName;
+  /** Packets an entry program runs before the engine compiles its chain into one unit (EngineOptions.graphAfterPackets). */
+  graphAfterPackets?: number;
   /** Bytes of memory for maps, packets and stacks (default 256 MiB). */
   maxDataBytes?: number;
   /** Possible CPUs (per-CPU maps hold one value each); default: this machine's. */
@@ -141,7 +143,8 @@ export class Runtime {
     };
     this.helpers = xdpHelperTable(this.services);
     const engineName = opts.engine ?? DEFAULT_ENGINE;
-    this.engine = engineFactory(engineName)({ space: this.space, registry: this.code });
+    const graphAfterPackets = opts.graphAfterPackets ?? GRAPH_AFTER_PACKETS;
+    this.engine = engineFactory(engineName)({ space: this.space, registry: this.code, ...(graphAfterPackets !== undefined ? { graphAfterPackets } : {}) });
     this.statsTiming = opts.statsTiming ?? true;
     this.nodes = new ProgramNodes(this.space, this.engine);
     this.executor = this.newExecutor();

@@ -204,6 +204,12 @@ export interface EngineOptions {
   space: AddressSpace;
   /** Maps function addresses to executables for callx and bpf_loop callbacks. */
   registry: CodeRegistry;
+  /**
+   * Packets a batch entry runs before the engine compiles the programs it reaches into one
+   * module with the driver (0: from the first batch; Infinity: never; default: in proportion
+   * to their instructions). Compiling costs time once and saves time on every packet after.
+   */
+  graphAfterPackets?: number;
 }
 
 export interface ExecutionEngine {

@@ -43,15 +43,92 @@ export interface CodegenLayout {
   counters?: number;
 }
 
-/** Which instruction slots call which helper: the import receives the index into this list. */
 export interface CompiledModule {
   binary: Uint8Array;
   /**
- * Function entry slots, each exported as `e<slot>`, with freplace globals `ov<slot>` (replaced),
- * `ovf<slot>` (the replacement's index in the `fns` table) and `ovc<slot>` (its run counter).
- */
+   * Function entry slots, each exported as `e<slot>`. The module imports, per entry, the freplace
+   * globals `ov<slot>` (replaced), `ovf<slot>` (the replacement's index in the `fns` table) and
+   * `ovc<slot>` (its run counter) from `env`, so every module holding the program shares them.
+   */
   entries: readonly number[];
 }
+
+/** The names of a program's freplace globals for function entry `slot` (see CompiledModule). */
+export const replacementGlobals = (slot: number): readonly [string, string, string] => [`ov${slot}`, `ovf${slot}`, `ovc${slot}`];
+
+/** The host functions a program imports, each from its own namespace (`env` for a program alone). */
+const PROGRAM_IMPORTS = ['fault', 'helper', 'callReplaced', 'callx', 'ldabs'] as const;
+
+/**
+ * A module being built: the shared memory and tables, one or more programs, and the support
+ * functions (checksum, hash probe, LPM scan) their code calls, each added once.
+ */
+export class ModuleBuilder {
+  readonly m: Module;
+  private readonly units: FunctionGen[] = [];
+
+  constructor() {
+    const binaryen = loadedBinaryen();
+    ({ i32, i64, none } = binaryen);
+    this.m = new binaryen.Module();
+    this.m.setFeatures(binaryen.Features.MVP | binaryen.Features.SignExt | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.ReferenceTypes);
+    this.m.setMemory(1, 65536, null, [], false, false, 'mem');
+    this.m.addMemoryImport('mem', 'env', 'memory');
+    // Replacements' f0 by the index the engine gave them, and programs' f0 by batch node.
+    for (const table of ['fns', 'f0ByNode']) {
+      this.m.addTable(table, 1, 0xffffffff);
+      this.m.addTableImport(table, 'env', table);
+    }
+  }
+
+  /**
+   * Add the program's functions, named `f<slot>` (`<from>_f<slot>` with a namespace), importing its
+   * host functions and freplace globals from module `from`.
+   */
+  addProgram(code: Code, layout: CodegenLayout, from = 'env'): readonly number[] {
+    const binaryen = loadedBinaryen();
+    const { m } = this;
+    const ns = from === 'env' ? '' : `${from}_`;
+    for (const name of PROGRAM_IMPORTS) m.addFunctionImport(ns + name, from, name, importTypes[name](), importResults[name]());
+    const entries = [...code.spec.program.functionEntries];
+    for (const entry of entries) for (const g of replacementGlobals(entry)) m.addGlobalImport(ns + g, from, g, i32, true);
+    const gen = new FunctionGen(m, code, layout, binaryen, ns);
+    const VARS = [i64, i64, i64, i64, i64, i64, i32, i32, i64, i64, i32, ...GROUP_FLAGS.map(() => i32)];
+    for (const entry of entries) m.addFunction(`${ns}f${entry}`, PROGRAM_PARAMS(), i64, VARS, gen.function(entry));
+    this.units.push(gen);
+    return entries;
+  }
+
+  /** Validate and emit; `name` says whose module it is in the error. */
+  finish(name: string, passes: readonly string[] = []): Uint8Array {
+    const { m } = this;
+    // Only modules that call replacements or tail-call by node import those tables (V8 updates
+    // every importer on each change).
+    if (!this.units.some((u) => u.callsReplacements)) m.removeTable('fns');
+    if (!this.units.some((u) => u.tailCallsByNode) && !m.getFunction('batch')) m.removeTable('f0ByNode');
+    if (this.units.some((u) => u.csumPartialUsed)) compileCsumPartial(m);
+    if (this.units.some((u) => u.hashFindUsed)) compileHashFind(m);
+    for (const stride of new Set(this.units.flatMap((u) => [...u.lpmStrides]))) compileLpmFind(m, stride);
+    if (passes.length > 0) m.runPasses([...passes]);
+    if (!m.validate()) throw new Error(`wasm codegen for ${name} produced an invalid module`);
+    return m.emitBinary();
+  }
+
+  dispose(): void {
+    this.m.dispose();
+  }
+}
+
+/** `(r1..r5: i64, depth: i32)`: every compiled eBPF function's parameters. */
+const PROGRAM_PARAMS = (): Binaryen.Type => loadedBinaryen().createType([i64, i64, i64, i64, i64, i32]);
+const importTypes = {
+  fault: () => loadedBinaryen().createType([i32, i32, i32, i32, i32]),
+  helper: () => loadedBinaryen().createType([i32, i32]),
+  callReplaced: () => loadedBinaryen().createType([i32, i32]),
+  callx: () => loadedBinaryen().createType([i32, i32]),
+  ldabs: () => loadedBinaryen().createType([i32, i32]),
+};
+const importResults = { fault: () => none, helper: () => i32, callReplaced: () => none, callx: () => i32, ldabs: () => i32 };
 
 /**
  * Translate one eBPF program to a wasm module. Every eBPF function becomes a wasm function
@@ -61,60 +138,25 @@ export interface CompiledModule {
  * length to the shared instruction budget.
  */
 export function compileToWasm(code: Code, layout: CodegenLayout): CompiledModule {
-  const binaryen = loadedBinaryen();
-  ({ i32, i64, none } = binaryen);
-  const VARS = [i64, i64, i64, i64, i64, i64, i32, i32, i64, i64, i32, ...GROUP_FLAGS.map(() => i32)];
-  const m = new binaryen.Module();
+  const builder = new ModuleBuilder();
   try {
-    m.setFeatures(binaryen.Features.MVP | binaryen.Features.SignExt | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt);
-    m.setMemory(1, 65536, null, [], false, false, 'mem');
-    m.addMemoryImport('mem', 'env', 'memory');
-    m.addFunctionImport('fault', 'env', 'fault', binaryen.createType([i32, i32, i32, i32, i32]), none);
-    m.addFunctionImport('helper', 'env', 'helper', binaryen.createType([i32, i32]), i32);
-    m.addFunctionImport('callReplaced', 'env', 'callReplaced', binaryen.createType([i32, i32]), none);
-    m.addFunctionImport('callx', 'env', 'callx', binaryen.createType([i32, i32]), i32);
-    m.addFunctionImport('ldabs', 'env', 'ldabs', binaryen.createType([i32, i32]), i32);
-    // Replacements' f0, by the index the engine gave them; imported only where a call may need it.
-    const calls = code.op.some((op, pc) => op === 0x85 && code.src[pc] === 1);
-    if (calls) {
-      m.addTable('fns', 1, 0xffffffff);
-      m.addTableImport('fns', 'env', 'fns');
-    }
-
-    const entries = [...code.spec.program.functionEntries];
-    const params = binaryen.createType([i64, i64, i64, i64, i64, i32]);
-    // Per function entry: replaced or not, the replacement's index in `fns`, its run counter.
+    const { m } = builder;
+    const entries = builder.addProgram(code, layout);
+    const sc = layout.scratch;
     for (const entry of entries) {
-      for (const g of [`ov${entry}`, `ovf${entry}`, `ovc${entry}`]) {
-        m.addGlobal(g, i32, true, m.i32.const(0));
-        m.addGlobalExport(g, g);
-      }
-    }
-    const gen = new FunctionGen(m, code, layout, binaryen);
-    m.addTable('f0ByNode', 1, 0xffffffff);
-    m.addTableImport('f0ByNode', 'env', 'f0ByNode');
-    for (const entry of entries) {
-      m.addFunction(`f${entry}`, params, i64, VARS, gen.function(entry));
-      const sc = layout.scratch;
       const args = [1, 2, 3, 4, 5].map((r) => m.i64.load(0, 8, m.i32.const(sc + Scratch.args + (r - 1) * 8)));
-      m.addFunction(`e${entry}`, binaryen.createType([i32]), none, [], m.i64.store(0, 8, m.i32.const(sc + Scratch.r0), m.call(`f${entry}`, [...args, m.local.get(0, i32)], i64)));
+      m.addFunction(`e${entry}`, loadedBinaryen().createType([i32]), none, [], m.i64.store(0, 8, m.i32.const(sc + Scratch.r0), m.call(`f${entry}`, [...args, m.local.get(0, i32)], i64)));
       m.addFunctionExport(`e${entry}`, `e${entry}`);
     }
     const zero = (): Expr => k64(m, 0, 0);
-    m.addFunction('run32', binaryen.createType([i32]), i32, [], m.i32.wrap(m.call('f0', [m.i64.extend_u(m.local.get(0, i32)), zero(), zero(), zero(), zero(), m.i32.const(1)], i64)));
+    m.addFunction('run32', loadedBinaryen().createType([i32]), i32, [], m.i32.wrap(m.call('f0', [m.i64.extend_u(m.local.get(0, i32)), zero(), zero(), zero(), zero(), m.i32.const(1)], i64)));
     m.addFunctionExport('run32', 'run32');
     m.addFunctionExport('f0', 'f0');
-    // Only modules that tail-call by node import that table (V8 updates importers on each change).
-    if (!gen.tailCallsByNode) m.removeTable('f0ByNode');
-    if (gen.csumPartialUsed) compileCsumPartial(m);
-    if (gen.hashFindUsed) compileHashFind(m);
-    for (const stride of gen.lpmStrides) compileLpmFind(m, stride);
-    if (!m.validate()) throw new Error(`wasm codegen for ${code.spec.name} produced an invalid module`);
     // No binaryen optimisation: V8's optimising tier does as well here (measured on nat.o: the
     // same ns/packet) and compiling takes ~30 ms instead of ~300 ms.
-    return { binary: m.emitBinary(), entries };
+    return { binary: builder.finish(code.spec.name), entries };
   } finally {
-    m.dispose();
+    builder.dispose();
   }
 }
 
@@ -282,7 +324,7 @@ class FunctionGen {
    */
   private r1: number | undefined;
   private r2: number | undefined;
-  constructor(private readonly m: Module, private readonly code: Code, private readonly layout: CodegenLayout, private readonly binaryen: typeof Binaryen) {
+  constructor(private readonly m: Module, private readonly code: Code, private readonly layout: CodegenLayout, private readonly binaryen: typeof Binaryen, private readonly ns: string) {
     this.sc = layout.scratch;
   }
 
@@ -366,7 +408,7 @@ class FunctionGen {
   }
 
   private fault(kind: number, pc: number, x: Expr, y: Expr, z: Expr): Expr {
-    return this.m.call('fault', [this.m.i32.const(kind), this.m.i32.const(pc), x, y, z], none);
+    return this.m.call(this.ns + 'fault', [this.m.i32.const(kind), this.m.i32.const(pc), x, y, z], none);
   }
 
   private block(slots: number[]): Expr[] {
@@ -499,7 +541,7 @@ class FunctionGen {
     }
     // BPF_LD ABS/IND (out of bounds, the host ends the whole program with r0 = 0)
     return [
-      m.drop(m.call('ldabs', [m.i32.const(pc), (op & 0xe0) === 0x40 ? this.lo(s) : m.i32.const(0)], i32)),
+      m.drop(m.call(this.ns + 'ldabs', [m.i32.const(pc), (op & 0xe0) === 0x40 ? this.lo(s) : m.i32.const(0)], i32)),
       this.set(0, m.i64.load(0, 8, m.i32.const(this.sc + Scratch.r0))),
       ...this.clearArgs(),
     ];
@@ -791,7 +833,7 @@ class FunctionGen {
       m.loop(`loop_next${pc}`, m.block(null, [
         m.if(m.i32.ge_u(i(), n()), m.block(null, [this.set(0, m.i64.extend_u(n())), m.br(`loop_done${pc}`)], none)),
         m.if(
-          m.i64.ne(m.call(`f${fn.slot}`, [m.i64.extend_u(i()), this.get(3), zero(), zero(), zero(), m.i32.add(depth(), m.i32.const(1))], i64), zero()),
+          m.i64.ne(m.call(`${this.ns}f${fn.slot}`, [m.i64.extend_u(i()), this.get(3), zero(), zero(), zero(), m.i32.add(depth(), m.i32.const(1))], i64), zero()),
           m.block(null, [this.set(0, m.i64.extend_u(m.i32.add(i(), m.i32.const(1)))), m.br(`loop_done${pc}`)], none),
         ),
         m.local.set(S, m.i32.add(i(), m.i32.const(1))),
@@ -816,6 +858,10 @@ class FunctionGen {
 
   /** Set once a compiled tail call needs the `f0ByNode` table. */
   tailCallsByNode = false;
+  /** Whether a bpf-to-bpf call may go to a replacement (through the `fns` table). */
+  get callsReplacements(): boolean {
+    return this.code.op.some((op, pc) => op === 0x85 && this.code.src[pc] === 1);
+  }
 
   /**
    * `bpf_tail_call` through a program array named by a constant, in a direct run: the slot's node
@@ -1118,7 +1164,7 @@ class FunctionGen {
 
   private helperCallViaHost(pc: number): Expr[] {
     const { m } = this;
-    const status = m.call('helper', [m.i32.const(pc), m.local.get(DEPTH, i32)], i32);
+    const status = m.call(this.ns + 'helper', [m.i32.const(pc), m.local.get(DEPTH, i32)], i32);
     const call = this.code.helpers[pc]?.tailCall ? m.if(status, m.return(m.i64.load(0, 8, m.i32.const(this.sc + Scratch.r0)))) : m.drop(status);
     return [...this.storeArgs(), call, this.loadR0(), ...this.clearArgs()];
   }
@@ -1128,19 +1174,19 @@ class FunctionGen {
     const target = pc + 1 + this.code.imm[pc];
     const depth = (): Expr => m.local.get(DEPTH, i32);
     const args = (): Expr[] => [1, 2, 3, 4, 5].map((r) => this.get(r)).concat(m.i32.add(depth(), m.i32.const(1)));
-    const counter = (): Expr => m.global.get(`ovc${target}`, i32);
+    const counter = (): Expr => m.global.get(`${this.ns}ovc${target}`, i32);
     // A replacement runs straight from here when the host needs no word of it, else through the host.
     const replaced = m.if(
       m.i32.load(0, 4, m.i32.const(this.sc + Scratch.direct)),
       m.block(null, [
         m.f64.store(0, 8, counter(), m.f64.add(m.f64.load(0, 8, counter()), m.f64.const(1))),
-        this.set(0, m.call_indirect('fns', m.global.get(`ovf${target}`, i32), args(), this.binaryen.createType([i64, i64, i64, i64, i64, i32]), i64)),
+        this.set(0, m.call_indirect('fns', m.global.get(`${this.ns}ovf${target}`, i32), args(), this.binaryen.createType([i64, i64, i64, i64, i64, i32]), i64)),
       ], none),
-      m.block(null, [...this.storeArgs(), m.call('callReplaced', [m.i32.const(target), depth()], none), this.loadR0()], none),
+      m.block(null, [...this.storeArgs(), m.call(this.ns + 'callReplaced', [m.i32.const(target), depth()], none), this.loadR0()], none),
     );
     return [
       m.if(m.i32.ge_s(depth(), m.i32.const(MAX_CALL_DEPTH)), this.fault(FaultCode.callDepth, pc, m.i32.add(depth(), m.i32.const(1)), m.i32.const(0), m.i32.const(0))),
-      m.if(m.global.get(`ov${target}`, i32), replaced, this.set(0, m.call(`f${target}`, args(), i64))),
+      m.if(m.global.get(`${this.ns}ov${target}`, i32), replaced, this.set(0, m.call(`${this.ns}f${target}`, args(), i64))),
     ];
   }
 
@@ -1149,7 +1195,7 @@ class FunctionGen {
     return [
       m.i64.store(0, 8, m.i32.const(this.sc + Scratch.target), this.get(this.code.dst[pc])),
       ...this.storeArgs(),
-      m.local.set(S, m.call('callx', [m.i32.const(pc), m.local.get(DEPTH, i32)], i32)),
+      m.local.set(S, m.call(this.ns + 'callx', [m.i32.const(pc), m.local.get(DEPTH, i32)], i32)),
       this.loadR0(),
       // A helper reached through callx clobbers r1..r5 as a direct helper call does.
       m.if(m.local.get(S, i32), m.block(null, this.clearArgs(), none)),

@@ -6,8 +6,9 @@ import { decodeCode, type Code } from '../interp/code.js';
 import { legacyPacketLoad, NO_LEGACY_PACKET } from '../legacy-load.js';
 import type { RunState } from '../run-state.js';
 import { FaultCode, Scratch } from './abi.js';
-import { compileToWasm, type CodegenLayout } from './codegen.js';
+import { compileToWasm, replacementGlobals, type CodegenLayout } from './codegen.js';
 import { compileDriver, type BatchExport } from './driver.js';
+import { compileGraph, graphNamespace, reachableNodes } from './graph.js';
 import { Cursor, type BatchDriver, type BatchHooks, type BatchLayout, type BatchRequest } from '../batch.js';
 
 const TWO32 = 4294967296;
@@ -15,6 +16,17 @@ const TWO32 = 4294967296;
 /** Thrown by the host when a legacy packet load is out of bounds: the program ends with r0 = 0. */
 const LEGACY_EXIT = Symbol('legacy packet load out of bounds');
 const MAX_CELL = 0x7fffffff;
+/**
+ * By default an entry's graph is compiled once the packets run through the shared driver could
+ * have paid for it: compiling costs ~40 µs per instruction and saves ~10 ns per packet.
+ */
+const DEFAULT_GRAPH_AFTER_PER_INSN = 4000;
+/** Packets per call into a batch driver's wasm (see BatchDriver.run). */
+const CALL_PACKETS = 65536;
+/** Batch graphs kept compiled, and the largest one compiled (larger ones use the shared driver). */
+const MAX_GRAPHS = 16;
+const MAX_GRAPH_NODES = 64;
+const MAX_GRAPH_INSNS = 65536;
 
 interface WasmExports {
   run32(r1: number): number;
@@ -27,7 +39,10 @@ interface Compiled {
   code: Code;
   /** Filled by `instantiate`, which `ready` calls before the first use. */
   entry: Map<number, (depth: number) => void>;
-  /** Per function entry: the freplace globals (replaced, replacement's table index, its counter). */
+  /**
+   * Per function entry: the freplace globals (replaced, replacement's table index, its counter),
+   * imported by every module holding the program (its own, and batch graphs).
+   */
   flags: Map<number, { on: WebAssembly.Global; index: WebAssembly.Global; counter: WebAssembly.Global }>;
   /** The module's f0 (after `instantiate`) and, once it replaces a function somewhere, its index in `fns`. */
   f0?: (...args: unknown[]) => unknown;
@@ -56,6 +71,7 @@ interface Level {
  */
 export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
   const { space, registry } = opts;
+  const graphAfter = opts.graphAfterPackets;
   const stack = space.alloc(MAX_CALL_DEPTH * STACK_SIZE, 'stack');
   const scratch = space.allocPrivate(Scratch.size, 'wasm scratch');
   const layout: CodegenLayout = { scratch, stackTop: stack.addr + stack.size, limit: space.limit };
@@ -254,11 +270,16 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     f.on.value = r ? 1 : 0;
   };
 
-  const imports = (self: () => Compiled): WebAssembly.Imports => ({
-    env: {
-      memory: space.memory,
-      fns,
-      f0ByNode,
+  /** What a program's module imports from its namespace: host functions bound to it, and its freplace globals. */
+  const programImports = (c: Compiled): WebAssembly.ModuleImports => {
+    const self = (): Compiled => c;
+    const globals: Record<string, WebAssembly.Global> = {};
+    for (const [slot, f] of c.flags) {
+      const [on, index, counter] = replacementGlobals(slot);
+      Object.assign(globals, { [on]: f.on, [index]: f.index, [counter]: f.counter });
+    }
+    return {
+      ...globals,
       fault(code: number, pc: number, x: number, y: number, z: number): void {
         const c = self();
         if (code === FaultCode.budget) fail(c, pc, 'budget', `instruction budget of ${state.initialBudget} exhausted (a loop that never ends?); raise it with --budget`);
@@ -309,8 +330,9 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         dv().setUint32(scratch + Scratch.r0 + 4, 0, true);
         return 0;
       },
-    },
-  });
+    };
+  };
+  const imports = (c: Compiled): WebAssembly.Imports => ({ env: { memory: space.memory, fns, f0ByNode, ...programImports(c) } });
 
   const runFrom = (s: RunState, body: () => void): void => {
     enter(s);
@@ -345,30 +367,73 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
       batch ??= new WebAssembly.Instance(new WebAssembly.Module(compileDriver(batchLayout, scratch) as Uint8Array<ArrayBuffer>), driverImports).exports.batch as BatchExport;
       return batch;
     };
+    const bound = new Map<number, Compiled>();
+    /** Batch graphs by their nodes, programs and successors ("node:uid:row,…"), and packets run per entry so far. */
+    const graphs = new Map<string, { batch: BatchExport; nodes: readonly number[] }>();
+    const packets = new Map<number, number>();
+    /** The driver for packets from `entry` once the entry is hot: its graph's own module (undefined: use the shared one). */
+    const graphFor = (entry: number, count: number): BatchExport | undefined => {
+      const run = (packets.get(entry) ?? 0) + count;
+      packets.set(entry, run);
+      if (run < (graphAfter ?? 0)) return undefined;
+      const rows = reachableNodes(space.dv, batchLayout, entry, (n) => bound.has(n), MAX_GRAPH_NODES);
+      if (!rows) return undefined;
+      const programs = rows.map((r) => ({ ...r, c: bound.get(r.node)! }));
+      const insns = programs.reduce((n, p) => n + p.c.code.op.length, 0);
+      if (insns > MAX_GRAPH_INSNS || run < (graphAfter ?? DEFAULT_GRAPH_AFTER_PER_INSN * insns)) return undefined;
+      const key = programs.map((p) => `${p.node}:${p.c.exe.uid}:${p.successors.join('.')}`).join(',');
+      let g = graphs.get(key)?.batch;
+      if (!g) {
+        const binary = compileGraph(programs.map((p) => ({ node: p.node, code: p.c.code, successors: p.successors })), layout, batchLayout);
+        const graphImports: WebAssembly.Imports = { env: { ...driverImports.env, fns } };
+        for (const p of programs) graphImports[graphNamespace(p.node)] = programImports(p.c);
+        g = new WebAssembly.Instance(new WebAssembly.Module(binary as Uint8Array<ArrayBuffer>), graphImports).exports.batch as BatchExport;
+        // Graphs of chains since changed are dropped wholesale.
+        if (graphs.size >= MAX_GRAPHS) graphs.clear();
+        graphs.set(key, { batch: g, nodes: programs.map((p) => p.node) });
+      }
+      return g;
+    };
     return {
       maxBudget: MAX_CELL,
       bind(node: number, exe: Executable | null): void {
         if (node >= f0ByNode.length) f0ByNode.grow(Math.max(node + 1 - f0ByNode.length, f0ByNode.length));
         f0ByNode.set(node, null);
         pendingNodes.delete(node);
-        if (exe) pendingNodes.set(node, registered(exe));
+        bound.delete(node);
+        // A node's new program starts cold, and graphs holding the old one go with it.
+        packets.delete(node);
+        for (const [key, g] of graphs) if (g.nodes.includes(node)) graphs.delete(key);
+        if (exe) {
+          pendingNodes.set(node, registered(exe));
+          bound.set(node, registered(exe));
+        }
       },
       run(req: BatchRequest): void {
-        const batch = driver();
+        const graph = graphFor(req.entry, req.count - req.from);
+        const shared = driver();
         readyNodes();
         enter(req.state);
         hooks = req.hooks;
+        const call = (batch: BatchExport, from: number, to: number, resume: number): void =>
+          batch(req.entry, req.ctxList, req.ctxStride, req.results, req.resultStride, from, to, Math.min(req.state.initialBudget, MAX_CELL), req.hooks ? 1 : 0, resume);
         let from = req.from;
-        let resume = 0;
+        let resume = false;
         for (;;) {
           try {
-            batch(req.entry, req.ctxList, req.ctxStride, req.results, req.resultStride, from, req.count, Math.min(req.state.initialBudget, MAX_CELL), req.hooks ? 1 : 0, resume);
+            // The shared driver finishes a resumed packet (a graph module cannot start mid-chain).
+            if (resume) call(shared, from, ++from, 1);
+            // In parts, so a long run moves to V8's optimised code once it is ready (calls, not loops, switch tiers).
+            for (let to = from; from < req.count; from = to) {
+              to = Math.min(from + CALL_PACKETS, req.count);
+              call(graph ?? shared, from, to, 0);
+            }
             return;
           } catch (e) {
             if (e !== LEGACY_EXIT) throw e;
             // A legacy load past the end: that program returned 0; its packet goes on from there.
             from = cells()[(batchLayout.cursor >>> 2) + Cursor.packet];
-            resume = 1;
+            resume = true;
             level = 0;
           }
         }
@@ -424,24 +489,22 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
           if (!spec.program.functionEntries.includes(slot)) throw new Error(`slot ${slot} of ${spec.name} is not a function entry`);
           if (replacement) compiled.replacements.set(slot, registered(replacement));
           else compiled.replacements.delete(slot);
-          if (compiled.flags.has(slot)) wire(compiled, slot);
+          if (compiled.entry.size > 0) wire(compiled, slot);
         },
       };
+      const global = (): WebAssembly.Global => new WebAssembly.Global({ value: 'i32', mutable: true }, 0);
+      const flags = new Map(spec.program.functionEntries.map((e) => [e, { on: global(), index: global(), counter: global() }]));
       const compiled: Compiled = {
         exe,
         code,
         entry: new Map(),
-        flags: new Map(),
+        flags,
         replacements: new Map(),
         instantiate(): void {
           const { binary, entries } = compileToWasm(code, layout);
-          const instance = new WebAssembly.Instance(new WebAssembly.Module(binary as Uint8Array<ArrayBuffer>), imports(() => compiled));
+          const instance = new WebAssembly.Instance(new WebAssembly.Module(binary as Uint8Array<ArrayBuffer>), imports(compiled));
           const exports = instance.exports as unknown as WasmExports;
-          for (const e of entries) {
-            compiled.entry.set(e, exports[`e${e}`] as (depth: number) => void);
-            const g = (name: string) => exports[`${name}${e}`] as WebAssembly.Global;
-            compiled.flags.set(e, { on: g('ov'), index: g('ovf'), counter: g('ovc') });
-          }
+          for (const e of entries) compiled.entry.set(e, exports[`e${e}`] as (depth: number) => void);
           run32 = exports.run32;
           compiled.f0 = exports.f0 as (...args: unknown[]) => unknown;
           for (const e of entries) wire(compiled, e);
