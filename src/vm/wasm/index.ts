@@ -272,7 +272,6 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
 
   /** What a program's module imports from its namespace: host functions bound to it, and its freplace globals. */
   const programImports = (c: Compiled): WebAssembly.ModuleImports => {
-    const self = (): Compiled => c;
     const globals: Record<string, WebAssembly.Global> = {};
     for (const [slot, f] of c.flags) {
       const [on, index, counter] = replacementGlobals(slot);
@@ -281,7 +280,6 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     return {
       ...globals,
       fault(code: number, pc: number, x: number, y: number, z: number): void {
-        const c = self();
         if (code === FaultCode.budget) fail(c, pc, 'budget', `instruction budget of ${state.initialBudget} exhausted (a loop that never ends?); raise it with --budget`);
         if (code === FaultCode.callDepth) fail(c, pc, 'call-depth', `call would be frame ${x}; at most ${MAX_CALL_DEPTH} frames (the kernel's limit)`);
         const size = z & 0xff;
@@ -292,16 +290,13 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         fail(c, pc, 'out-of-bounds', `${write ? 'write' : 'read'} of ${size} bytes: ${space.describe(a, size)}`);
       },
       helper(pc: number, depth: number): number {
-        const c = self();
         return runHelper(c, c.code.helpers[pc]!, pc, depth);
       },
       callReplaced(slot: number, depth: number): void {
-        const c = self();
         const r = c.replacements.get(slot)!;
         crossCall(c, r, 0, depth + 1);
       },
       callx(pc: number, depth: number): number {
-        const c = self();
         const lo = dv().getUint32(scratch + Scratch.target, true);
         const hi = dv().getUint32(scratch + Scratch.target + 4, true);
         const addr = hi * TWO32 + lo;
@@ -322,7 +317,6 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         return 1;
       },
       ldabs(pc: number, index: number): number {
-        const c = self();
         const v = legacyPacketLoad(space, state, c.code.op[pc], c.code.imm[pc], index);
         if (v === null) fail(c, pc, 'bad-instruction', NO_LEGACY_PACKET);
         if (v === undefined) throw LEGACY_EXIT;
