@@ -4,13 +4,16 @@
  * must then see what the shared driver and the interpreter give it: verdict, fault, bytes, and
  * every program's run count, over random chain graphs with wildcards and the 32-call limit.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readCollectionSpec } from '../../src/elf/index.js';
 import { assemble } from '../../src/isa/asm.js';
 import { ipv4UdpFrame } from '../../src/packet/index.js';
 import type { XdpBatchResult } from '../../src/runtime/execute.js';
 import type { Program } from '../../src/runtime/program.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { XdpBuffer } from '../../src/xdp/buffer.js';
+import { XdpAction } from '../../src/xdp/constants.js';
 import { loadProgramSpec, xdpProgramSpec } from './specs.js';
 
 /** A small deterministic generator, so a failure names a seed that reproduces it. */
@@ -140,5 +143,26 @@ describe('batch graphs', () => {
     rt.chains.delete(a, 3);
     expect(rt.testRun(a, { data: frame, repeat: 1 }).retval).toBe(3);
     expect([a, b, c].map((p) => p.stats.runCount)).toEqual([4, 2, 2]);
+  });
+
+  it('runs the replacements a program is linked to inside its graph, and follows links made or closed after', () => {
+    const object = (name: string) => readCollectionSpec(new Uint8Array(readFileSync(new URL(`../../progs/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
+    const rt = new Runtime({ possibleCpus: 1, statsTiming: false, graphAfterPackets: 0 });
+    const target = rt.loadCollection(object('freplace_target')).program('xdp_freplace_target');
+    const ext = object('freplace_ext');
+    const tx = rt.loadProgram(ext.programs.get('classify_tx')!, new Map(), { target });
+    const short = new Uint8Array(40).fill(1);
+    const run = () => rt.testRun(target, { data: short, repeat: 100 }).retval;
+    expect(run()).toBe(XdpAction.DROP);
+    // Linked after the graph was compiled: the next batch compiles one with the replacement in it.
+    const link = rt.attachExtension(tx);
+    expect(run()).toBe(XdpAction.TX);
+    expect(tx.stats.runCount).toBe(100);
+    rt.links.detach(link.id);
+    expect(run()).toBe(XdpAction.DROP);
+    expect(tx.stats.runCount).toBe(100);
+    rt.attachExtension(tx);
+    expect(run()).toBe(XdpAction.TX);
+    expect([target.stats.runCount, tx.stats.runCount]).toEqual([400, 200]);
   });
 });

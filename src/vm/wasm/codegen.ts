@@ -85,14 +85,14 @@ export class ModuleBuilder {
    * Add the program's functions, named `f<slot>` (`<from>_f<slot>` with a namespace), importing its
    * host functions and freplace globals from module `from`.
    */
-  addProgram(code: Code, layout: CodegenLayout, from = 'env'): readonly number[] {
+  addProgram(code: Code, layout: CodegenLayout, from = 'env', known: ReadonlyMap<number, KnownReplacement> = new Map()): readonly number[] {
     const binaryen = loadedBinaryen();
     const { m } = this;
     const ns = from === 'env' ? '' : `${from}_`;
     for (const name of PROGRAM_IMPORTS) m.addFunctionImport(ns + name, from, name, importTypes[name](), importResults[name]());
     const entries = [...code.spec.program.functionEntries];
     for (const entry of entries) for (const g of replacementGlobals(entry)) m.addGlobalImport(ns + g, from, g, i32, true);
-    const gen = new FunctionGen(m, code, layout, binaryen, ns);
+    const gen = new FunctionGen(m, code, layout, binaryen, ns, known);
     const VARS = [i64, i64, i64, i64, i64, i64, i32, i32, i64, i64, i32, ...GROUP_FLAGS.map(() => i32)];
     for (const entry of entries) m.addFunction(`${ns}f${entry}`, PROGRAM_PARAMS(), i64, VARS, gen.function(entry));
     this.units.push(gen);
@@ -117,6 +117,12 @@ export class ModuleBuilder {
   dispose(): void {
     this.m.dispose();
   }
+}
+
+/** A function entry's replacement compiled into the same module: its f0, and its index in `fns` (what `ovf<slot>` holds while wired to it). */
+export interface KnownReplacement {
+  fn: string;
+  index: number;
 }
 
 /** `(r1..r5: i64, depth: i32)`: every compiled eBPF function's parameters. */
@@ -324,7 +330,7 @@ class FunctionGen {
    */
   private r1: number | undefined;
   private r2: number | undefined;
-  constructor(private readonly m: Module, private readonly code: Code, private readonly layout: CodegenLayout, private readonly binaryen: typeof Binaryen, private readonly ns: string) {
+  constructor(private readonly m: Module, private readonly code: Code, private readonly layout: CodegenLayout, private readonly binaryen: typeof Binaryen, private readonly ns: string, private readonly known: ReadonlyMap<number, KnownReplacement>) {
     this.sc = layout.scratch;
   }
 
@@ -1175,12 +1181,16 @@ class FunctionGen {
     const depth = (): Expr => m.local.get(DEPTH, i32);
     const args = (): Expr[] => [1, 2, 3, 4, 5].map((r) => this.get(r)).concat(m.i32.add(depth(), m.i32.const(1)));
     const counter = (): Expr => m.global.get(`${this.ns}ovc${target}`, i32);
-    // A replacement runs straight from here when the host needs no word of it, else through the host.
+    const index = (): Expr => m.global.get(`${this.ns}ovf${target}`, i32);
+    const viaTable = this.set(0, m.call_indirect('fns', index(), args(), this.binaryen.createType([i64, i64, i64, i64, i64, i32]), i64));
+    const known = this.known.get(target);
+    // A replacement runs straight from here when the host needs no word of it, else through the
+    // host; one compiled into this module is called by name while the wiring still points to it.
     const replaced = m.if(
       m.i32.load(0, 4, m.i32.const(this.sc + Scratch.direct)),
       m.block(null, [
         m.f64.store(0, 8, counter(), m.f64.add(m.f64.load(0, 8, counter()), m.f64.const(1))),
-        this.set(0, m.call_indirect('fns', m.global.get(`${this.ns}ovf${target}`, i32), args(), this.binaryen.createType([i64, i64, i64, i64, i64, i32]), i64)),
+        known ? m.if(m.i32.eq(index(), m.i32.const(known.index)), this.set(0, m.call(known.fn, args(), i64)), viaTable) : viaTable,
       ], none),
       m.block(null, [...this.storeArgs(), m.call(this.ns + 'callReplaced', [m.i32.const(target), depth()], none), this.loadR0()], none),
     );

@@ -4,36 +4,48 @@ import { binaryen as loadedBinaryen } from './binaryen.js';
 import { ModuleBuilder, type CodegenLayout } from './codegen.js';
 import { addBatchFunction } from './driver.js';
 
-/** A program of a batch graph: its node, decoded code and successor row (as BatchLayout.successors has it). */
-export interface GraphProgram {
-  node: number;
+/**
+ * A program compiled into a graph module under namespace `ns`, with the programs its function
+ * entries are wired to (freplace) when the module is built: their namespaces and their index in
+ * the `fns` table, so a call goes straight to them while the wiring still says so.
+ */
+export interface GraphUnit {
+  ns: string;
   code: Code;
+  replacements: ReadonlyMap<number, { ns: string; index: number }>;
+}
+
+/** A node of the graph: the namespace of its program's unit and its successor row (as BatchLayout.successors has it). */
+export interface GraphNode {
+  node: number;
+  ns: string;
   successors: readonly number[];
 }
 
-/** The import namespace of node `node`'s program in a graph module. */
-export const graphNamespace = (node: number): string => `p${node}`;
+/** The namespace of a program in graph modules: by uid, so a program is there once however it is reached. */
+export const graphNamespace = (uid: number): string => `u${uid}`;
 
 /**
- * One module holding the batch driver and the programs a packet can reach from an entry, so the
- * driver calls each program directly and binaryen inlines it there: a chain of programs becomes
- * one wasm function, without V8's cost of a call between instances (~2 ns per call here). A node
- * outside the module (the graph changed since) still runs, through the `f0ByNode` table.
- * The first program is the entry; every successor must be one of the programs.
+ * One module holding the batch driver and the programs a packet can reach from an entry (by
+ * chain calls, and into the replacements its programs are wired to), so each call between them
+ * is a direct call that binaryen inlines: a chain, or a dispatcher with its components, becomes
+ * one wasm function, without V8's cost of a call between instances (~2 ns per call here). A
+ * node outside the module (the graph changed since) still runs, through the `f0ByNode` table,
+ * and a replacement since rewired through `fns`. The first node is the entry; every successor
+ * must be one of the nodes.
  */
-export function compileGraph(programs: readonly GraphProgram[], codegen: CodegenLayout, layout: BatchLayout): Uint8Array {
+export function compileGraph(units: readonly GraphUnit[], nodes: readonly GraphNode[], codegen: CodegenLayout, layout: BatchLayout): Uint8Array {
   const builder = new ModuleBuilder();
   try {
-    const nodes = new Map<number, { fn: string; successors: readonly number[] }>();
-    for (const { node, code, successors } of programs) {
-      const ns = graphNamespace(node);
-      builder.addProgram(code, codegen, ns);
-      nodes.set(node, { fn: `${ns}_f0`, successors });
+    for (const u of units) {
+      const known = new Map([...u.replacements].map(([slot, r]) => [slot, { fn: `${r.ns}_f0`, index: r.index }]));
+      builder.addProgram(u.code, codegen, u.ns, known);
     }
-    addBatchFunction(builder.m, layout, codegen.scratch, { entry: programs[0].node, nodes });
-    // Every program's f0 has one caller, the driver: inline it there whatever its size.
+    const shape = new Map(nodes.map((n) => [n.node, { fn: `${n.ns}_f0`, successors: n.successors }]));
+    addBatchFunction(builder.m, layout, codegen.scratch, { entry: nodes[0].node, nodes: shape });
+    // Every program's f0 has one caller here: inline it there whatever its size.
     loadedBinaryen().setOneCallerInlineMaxSize(-1);
-    return builder.finish(`a batch graph of ${programs.map((p) => p.code.spec.name).join(', ')}`, ['inlining']);
+    return builder.finish(`a batch graph of ${units.map((u) => u.code.spec.name).join(', ')}`, ['inlining']);
   } finally {
     builder.dispose();
   }

@@ -8,7 +8,7 @@ import type { RunState } from '../run-state.js';
 import { FaultCode, Scratch } from './abi.js';
 import { compileToWasm, replacementGlobals, type CodegenLayout } from './codegen.js';
 import { compileDriver, type BatchExport } from './driver.js';
-import { compileGraph, graphNamespace, reachableNodes } from './graph.js';
+import { compileGraph, graphNamespace, reachableNodes, type GraphUnit } from './graph.js';
 import { Cursor, type BatchDriver, type BatchHooks, type BatchLayout, type BatchRequest } from '../batch.js';
 
 const TWO32 = 4294967296;
@@ -343,6 +343,20 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     }
   };
 
+  /** Add `c` to a graph's units, with the replacements it is wired to (and theirs) as units too. */
+  const addUnit = (units: Map<number, GraphUnit & { c: Compiled }>, c: Compiled): GraphUnit => {
+    const ns = graphNamespace(c.exe.uid);
+    const have = units.get(c.exe.uid);
+    if (have) return have;
+    const replacements = new Map<number, { ns: string; index: number }>();
+    const unit = { ns, code: c.code, replacements, c };
+    units.set(c.exe.uid, unit);
+    for (const [slot, r] of c.replacements) {
+      if (r.fnIndex !== undefined && c.flags.get(slot)?.on.value) replacements.set(slot, { ns: addUnit(units, r).ns, index: r.fnIndex });
+    }
+    return unit;
+  };
+
   /** The XDP NAPI-style loop: see src/vm/wasm/driver.ts. */
   const batchDriver = (batchLayout: BatchLayout): BatchDriver => {
     layout.counters = batchLayout.counters;
@@ -363,7 +377,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     };
     const bound = new Map<number, Compiled>();
     /** Batch graphs by their nodes, programs and successors ("node:uid:row,…"), and packets run per entry so far. */
-    const graphs = new Map<string, { batch: BatchExport; nodes: readonly number[] }>();
+    const graphs = new Map<string, { batch: BatchExport; uids: ReadonlySet<number> }>();
     const packets = new Map<number, number>();
     /** The driver for packets from `entry` once the entry is hot: its graph's own module (undefined: use the shared one). */
     const graphFor = (entry: number, count: number): BatchExport | undefined => {
@@ -372,19 +386,24 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
       if (run < (graphAfter ?? 0)) return undefined;
       const rows = reachableNodes(space.dv, batchLayout, entry, (n) => bound.has(n), MAX_GRAPH_NODES);
       if (!rows) return undefined;
-      const programs = rows.map((r) => ({ ...r, c: bound.get(r.node)! }));
-      const insns = programs.reduce((n, p) => n + p.c.code.op.length, 0);
+      const units = new Map<number, GraphUnit & { c: Compiled }>();
+      for (const r of rows) addUnit(units, bound.get(r.node)!);
+      const insns = [...units.values()].reduce((n, u) => n + u.code.op.length, 0);
       if (insns > MAX_GRAPH_INSNS || run < (graphAfter ?? DEFAULT_GRAPH_AFTER_PER_INSN * insns)) return undefined;
-      const key = programs.map((p) => `${p.node}:${p.c.exe.uid}:${p.successors.join('.')}`).join(',');
+      const nodes = rows.map((r) => ({ ...r, ns: graphNamespace(bound.get(r.node)!.exe.uid) }));
+      const key = [
+        ...nodes.map((n) => `${n.node}:${n.ns}:${n.successors.join('.')}`),
+        ...[...units.values()].map((u) => `${u.ns}:${[...u.replacements].map(([slot, r]) => `${slot}=${r.ns}`).join('.')}`),
+      ].join(',');
       let g = graphs.get(key)?.batch;
       if (!g) {
-        const binary = compileGraph(programs.map((p) => ({ node: p.node, code: p.c.code, successors: p.successors })), layout, batchLayout);
+        const binary = compileGraph([...units.values()], nodes, layout, batchLayout);
         const graphImports: WebAssembly.Imports = { env: { ...driverImports.env, fns } };
-        for (const p of programs) graphImports[graphNamespace(p.node)] = programImports(p.c);
+        for (const u of units.values()) graphImports[u.ns] = programImports(u.c);
         g = new WebAssembly.Instance(new WebAssembly.Module(binary as Uint8Array<ArrayBuffer>), graphImports).exports.batch as BatchExport;
         // Graphs of chains since changed are dropped wholesale.
         if (graphs.size >= MAX_GRAPHS) graphs.clear();
-        graphs.set(key, { batch: g, nodes: programs.map((p) => p.node) });
+        graphs.set(key, { batch: g, uids: new Set(units.keys()) });
       }
       return g;
     };
@@ -394,19 +413,21 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         if (node >= f0ByNode.length) f0ByNode.grow(Math.max(node + 1 - f0ByNode.length, f0ByNode.length));
         f0ByNode.set(node, null);
         pendingNodes.delete(node);
-        bound.delete(node);
         // A node's new program starts cold, and graphs holding the old one go with it.
+        const old = bound.get(node)?.exe.uid;
+        for (const [key, g] of graphs) if (old !== undefined && g.uids.has(old)) graphs.delete(key);
+        bound.delete(node);
         packets.delete(node);
-        for (const [key, g] of graphs) if (g.nodes.includes(node)) graphs.delete(key);
         if (exe) {
           pendingNodes.set(node, registered(exe));
           bound.set(node, registered(exe));
         }
       },
       run(req: BatchRequest): void {
+        // Nodes first: a graph compiles in the replacements their instantiation wires.
+        readyNodes();
         const graph = graphFor(req.entry, req.count - req.from);
         const shared = driver();
-        readyNodes();
         enter(req.state);
         hooks = req.hooks;
         const call = (batch: BatchExport, from: number, to: number, resume: number): void =>
