@@ -60,7 +60,9 @@ export function registerTestRun(root: Command): void {
       action((object: string, opts: TestRunOptions, cmd: Command) => {
         if (!!opts.data === !!opts.hex) throw new XdpchainError('EINVAL', 'give the packet with exactly one of --data FILE or --hex HEX');
         const data = opts.data ? new Uint8Array(readFileSync(opts.data)) : fromHex(opts.hex!);
-        const rt = new Runtime({ engine: globals(cmd).engine as EngineName | undefined });
+        // No per-program run times (nothing here shows them), as the kernel's test-run with
+        // kernel.bpf_stats_enabled=0: timing reads the clock around every program.
+        const rt = new Runtime({ engine: globals(cmd).engine as EngineName | undefined, statsTiming: false });
         const prog = pickProgram(rt.loadCollection(readObject(object)), opts.prog, object);
         const out = rt.testRun(prog, {
           data,
