@@ -80,6 +80,7 @@ export class ProgramNodes {
     const dv = this.space.dv;
     const base = this.layout.successors + node * BATCH_SLOTS * 4;
     for (let slot = 0; slot < BATCH_SLOTS; slot++) dv.setInt32(base + slot * 4, next[slot] === undefined ? 0 : next[slot]! + 1, true);
+    this.driver?.successorsChanged();
   }
 
   /** The cursor cell `cell` (Cursor.*) after a batch stopped. */

@@ -62,6 +62,8 @@ export interface BatchRequest {
 export interface BatchDriver {
   /** Node `node` runs `exe` from now on (null: nothing). */
   bind(node: number, exe: Executable | null): void;
+  /** The successor table in memory changed (a chain call was added or removed). */
+  successorsChanged(): void;
   /**
    * Run packets `from..count-1`. A fault (VmFault) ends the call: the cursor names the packet
    * and the node, and the caller resumes after it.

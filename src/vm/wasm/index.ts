@@ -127,6 +127,8 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     },
   };
   const byUid = new Map<number, Compiled>();
+  /** Bumped by every change a batch graph is built from (bindings, successors, links), so entries plan theirs again. */
+  let graphGeneration = 0;
   let state: RunState = undefined!;
   const levels: Level[] = [];
   let level = 0;
@@ -254,6 +256,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
 
   /** Point an instantiated module's call at `slot` to its replacement (compiled now), or back to its own code. */
   const wire = (c: Compiled, slot: number): void => {
+    graphGeneration++;
     const f = c.flags.get(slot)!;
     const r = c.replacements.get(slot);
     if (r) {
@@ -376,20 +379,34 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
       return batch;
     };
     const bound = new Map<number, Compiled>();
-    /** Batch graphs by their nodes, programs and successors ("node:uid:row,…"), and packets run per entry so far. */
+    /** Batch graphs by their nodes, programs, successors and links ("node:ns:row,…,ns:slot=ns,…"). */
     const graphs = new Map<string, { batch: BatchExport; uids: ReadonlySet<number> }>();
-    const packets = new Map<number, number>();
-    /** The driver for packets from `entry` once the entry is hot: its graph's own module (undefined: use the shared one). */
+    /**
+     * Per entry: packets run so far, and the plan made at `generation`: its graph once compiled,
+     * else the packets after which to compile one (Infinity: none can be).
+     */
+    const entries = new Map<number, { packets: number; generation: number; graph?: BatchExport; threshold: number }>();
+    /** The driver for packets from `entry`: its graph's own module once the entry is hot (undefined: the shared one). */
     const graphFor = (entry: number, count: number): BatchExport | undefined => {
-      const run = (packets.get(entry) ?? 0) + count;
-      packets.set(entry, run);
-      if (run < (graphAfter ?? 0)) return undefined;
+      let e = entries.get(entry);
+      if (!e) entries.set(entry, (e = { packets: 0, generation: -1, threshold: 0 }));
+      e.packets += count;
+      // Planning reads the graph from memory: only when it may have changed or the entry turned hot.
+      if (e.generation !== graphGeneration || (!e.graph && e.packets >= e.threshold)) plan(entry, e);
+      return e.graph;
+    };
+    const plan = (entry: number, e: { packets: number; generation: number; graph?: BatchExport; threshold: number }): void => {
+      e.generation = graphGeneration;
+      e.graph = undefined;
+      e.threshold = Infinity;
       const rows = reachableNodes(space.dv, batchLayout, entry, (n) => bound.has(n), MAX_GRAPH_NODES);
-      if (!rows) return undefined;
+      if (!rows) return;
       const units = new Map<number, GraphUnit & { c: Compiled }>();
       for (const r of rows) addUnit(units, bound.get(r.node)!);
       const insns = [...units.values()].reduce((n, u) => n + u.code.op.length, 0);
-      if (insns > MAX_GRAPH_INSNS || run < (graphAfter ?? DEFAULT_GRAPH_AFTER_PER_INSN * insns)) return undefined;
+      if (insns > MAX_GRAPH_INSNS) return;
+      e.threshold = graphAfter ?? DEFAULT_GRAPH_AFTER_PER_INSN * insns;
+      if (e.packets < e.threshold) return;
       const nodes = rows.map((r) => ({ ...r, ns: graphNamespace(bound.get(r.node)!.exe.uid) }));
       const key = [
         ...nodes.map((n) => `${n.node}:${n.ns}:${n.successors.join('.')}`),
@@ -405,7 +422,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         if (graphs.size >= MAX_GRAPHS) graphs.clear();
         graphs.set(key, { batch: g, uids: new Set(units.keys()) });
       }
-      return g;
+      e.graph = g;
     };
     return {
       maxBudget: MAX_CELL,
@@ -417,11 +434,15 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         const old = bound.get(node)?.exe.uid;
         for (const [key, g] of graphs) if (old !== undefined && g.uids.has(old)) graphs.delete(key);
         bound.delete(node);
-        packets.delete(node);
+        entries.delete(node);
+        graphGeneration++;
         if (exe) {
           pendingNodes.set(node, registered(exe));
           bound.set(node, registered(exe));
         }
+      },
+      successorsChanged(): void {
+        graphGeneration++;
       },
       run(req: BatchRequest): void {
         // Nodes first: a graph compiles in the replacements their instantiation wires.
