@@ -56,12 +56,22 @@ export interface CompiledModule {
 /** The names of a program's freplace globals for function entry `slot` (see CompiledModule). */
 export const replacementGlobals = (slot: number): readonly [string, string, string] => [`ov${slot}`, `ovf${slot}`, `ovc${slot}`];
 
-/** The host functions a program imports, each from its own namespace (`env` for a program alone). */
-const PROGRAM_IMPORTS = ['fault', 'helper', 'callReplaced', 'callx', 'ldabs'] as const;
+/**
+ * The host functions a program imports, each from its own namespace (`env` for a program alone):
+ * how many i32 parameters each takes, and whether it returns an i32.
+ */
+const PROGRAM_IMPORTS = {
+  fault: { params: 5, returns: false },
+  helper: { params: 2, returns: true },
+  callReplaced: { params: 2, returns: false },
+  callx: { params: 2, returns: true },
+  ldabs: { params: 2, returns: true },
+} as const;
 
 /**
- * A module being built: the shared memory and tables, one or more programs, and the support
- * functions (checksum, hash probe, LPM scan) their code calls, each added once.
+ * A module being built: the shared memory and tables, its programs (none for the shared batch
+ * driver), and the support functions (checksum, hash probe, LPM scan) their code calls, each
+ * added once.
  */
 export class ModuleBuilder {
   readonly m: Module;
@@ -89,7 +99,9 @@ export class ModuleBuilder {
     const binaryen = loadedBinaryen();
     const { m } = this;
     const ns = from === 'env' ? '' : `${from}_`;
-    for (const name of PROGRAM_IMPORTS) m.addFunctionImport(ns + name, from, name, importTypes[name](), importResults[name]());
+    for (const [name, { params, returns }] of Object.entries(PROGRAM_IMPORTS)) {
+      m.addFunctionImport(ns + name, from, name, binaryen.createType(new Array<number>(params).fill(i32)), returns ? i32 : none);
+    }
     const entries = [...code.spec.program.functionEntries];
     for (const entry of entries) for (const g of replacementGlobals(entry)) m.addGlobalImport(ns + g, from, g, i32, true);
     const gen = new FunctionGen(m, code, layout, binaryen, ns, known);
@@ -127,14 +139,6 @@ export interface KnownReplacement {
 
 /** `(r1..r5: i64, depth: i32)`: every compiled eBPF function's parameters. */
 const PROGRAM_PARAMS = (): Binaryen.Type => loadedBinaryen().createType([i64, i64, i64, i64, i64, i32]);
-const importTypes = {
-  fault: () => loadedBinaryen().createType([i32, i32, i32, i32, i32]),
-  helper: () => loadedBinaryen().createType([i32, i32]),
-  callReplaced: () => loadedBinaryen().createType([i32, i32]),
-  callx: () => loadedBinaryen().createType([i32, i32]),
-  ldabs: () => loadedBinaryen().createType([i32, i32]),
-};
-const importResults = { fault: () => none, helper: () => i32, callReplaced: () => none, callx: () => i32, ldabs: () => i32 };
 
 /**
  * Translate one eBPF program to a wasm module. Every eBPF function becomes a wasm function

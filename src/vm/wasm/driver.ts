@@ -2,6 +2,7 @@ import type Binaryen from 'binaryen';
 import { BATCH_SLOTS, COUNTER_BYTES, Cursor, type BatchLayout } from '../batch.js';
 import { Scratch } from './abi.js';
 import { binaryen as loadedBinaryen } from './binaryen.js';
+import { ModuleBuilder } from './codegen.js';
 
 type Expr = Binaryen.ExpressionRef;
 
@@ -28,19 +29,12 @@ export interface GraphShape {
  * (indexed by node). It keeps the cursor cells current so the host knows where a fault was.
  */
 export function compileDriver(layout: BatchLayout, scratch: number): Uint8Array {
-  const b = loadedBinaryen();
-  const m = new b.Module();
+  const builder = new ModuleBuilder();
   try {
-    m.setFeatures(b.Features.MVP | b.Features.MutableGlobals);
-    m.setMemory(1, 65536, null, [], false, false, 'mem');
-    m.addMemoryImport('mem', 'env', 'memory');
-    m.addTable('f0ByNode', 1, 0xffffffff);
-    m.addTableImport('f0ByNode', 'env', 'f0ByNode');
-    addBatchFunction(m, layout, scratch);
-    if (!m.validate()) throw new Error('wasm codegen for the batch driver produced an invalid module');
-    return m.emitBinary();
+    addBatchFunction(builder.m, layout, scratch);
+    return builder.finish('the batch driver');
   } finally {
-    m.dispose();
+    builder.dispose();
   }
 }
 

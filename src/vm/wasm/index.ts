@@ -57,6 +57,14 @@ function ready(c: Compiled): Compiled {
   return c;
 }
 
+/** A batch entry's packets so far and its graph plan (see the batch driver's `entries`). */
+interface EntryPlan {
+  packets: number;
+  generation: number;
+  graph?: BatchExport;
+  threshold: number;
+}
+
 /** Reusable per-nesting-level helper call state (a bpf_loop callback calls helpers one level deeper). */
 interface Level {
   at: { c: Compiled; pc: number; depth: number };
@@ -385,7 +393,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
      * Per entry: packets run so far, and the plan made at `generation`: its graph once compiled,
      * else the packets after which to compile one (Infinity: none can be).
      */
-    const entries = new Map<number, { packets: number; generation: number; graph?: BatchExport; threshold: number }>();
+    const entries = new Map<number, EntryPlan>();
     /** The driver for packets from `entry`: its graph's own module once the entry is hot (undefined: the shared one). */
     const graphFor = (entry: number, count: number): BatchExport | undefined => {
       let e = entries.get(entry);
@@ -395,7 +403,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
       if (e.generation !== graphGeneration || (!e.graph && e.packets >= e.threshold)) plan(entry, e);
       return e.graph;
     };
-    const plan = (entry: number, e: { packets: number; generation: number; graph?: BatchExport; threshold: number }): void => {
+    const plan = (entry: number, e: EntryPlan): void => {
       e.generation = graphGeneration;
       e.graph = undefined;
       e.threshold = Infinity;
