@@ -39,3 +39,9 @@ export function typeSize(btf: Btf, id: number, depth = 0): number | undefined {
 export function findType(btf: Btf, name: string, kind?: BtfType['kind']): BtfType | undefined {
   return btf.types.find((t) => t !== undefined && t.name === name && (kind === undefined || t.kind === kind));
 }
+
+/** kfuncs are externs listed in the `.ksyms` DATASEC (`__ksym`); other extern functions are BPF functions of another object. */
+export function isKsymFunction(btf: Btf | undefined, name: string): boolean {
+  const sec = btf?.types.find((t) => t?.kind === 'datasec' && t.name === '.ksyms');
+  return sec?.kind === 'datasec' && sec.vars.some((v) => btf!.types[v.type]?.name === name);
+}

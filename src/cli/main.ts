@@ -5,6 +5,8 @@ import { commands } from './commands/index.js';
 
 /** Commands that never run a program: they start without the wasm code generator (~1 s). */
 const RUNS_NO_PROGRAMS = new Set(['netdev', 'prog', 'chain', 'attach', 'detach', 'freplace', 'map', 'load', 'unload', 'status', 'mprog', 'link', 'inspect', 'asm', 'disasm', 'help']);
+/** Subcommands of those that do run programs. */
+const RUNS_PROGRAMS = new Set(['prog run']);
 
 const program = new Command();
 program
@@ -16,9 +18,9 @@ program
   .showHelpAfterError()
   .hook('preAction', async (root, action) => {
     const engine = (root.opts() as { engine?: string }).engine ?? process.env.XDPCHAIN_ENGINE;
-    let verb = action;
-    while (verb.parent && verb.parent !== root) verb = verb.parent;
-    if (engine !== 'interp' && !RUNS_NO_PROGRAMS.has(verb.name())) await loadWasmCodegen();
+    const path: string[] = [];
+    for (let c: Command | null = action; c && c !== root; c = c.parent) path.unshift(c.name());
+    if (engine !== 'interp' && (!RUNS_NO_PROGRAMS.has(path[0]) || RUNS_PROGRAMS.has(path.join(' ')))) await loadWasmCodegen();
   });
 for (const register of commands) register(program);
 await program.parseAsync(process.argv);

@@ -4,3 +4,4 @@ export * from './names.js';
 export * from './fib.js';
 export * from './xdp-context.js';
 export { csumDiff, csumPartial } from './checksum.js';
+export * from './kfunc.js';

@@ -1,4 +1,6 @@
 import { helperTable, type HelperSpec, type HelperTable } from '../vm/helper.js';
+import { KfuncTable } from './kfunc.js';
+import { rxMetadataKfuncs } from './rx-metadata.js';
 import { checksumHelpers } from './checksum.js';
 import { controlHelpers } from './control.js';
 import { environmentHelpers } from './environment.js';
@@ -27,4 +29,9 @@ export function xdpHelpers(s: HelperServices): HelperSpec[] {
 
 export function xdpHelperTable(s: HelperServices): HelperTable {
   return helperTable(xdpHelpers(s));
+}
+
+/** Every kfunc an XDP program may call, bound to one runtime's services. */
+export function xdpKfuncTable(_s: HelperServices): KfuncTable {
+  return new KfuncTable([...rxMetadataKfuncs()]);
 }

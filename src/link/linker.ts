@@ -1,5 +1,6 @@
 import { XdpchainError } from '../errors/index.js';
 import type { Btf } from '../btf/types.js';
+import { isKsymFunction } from '../btf/query.js';
 import type { CollectionSpec } from '../spec/collection-spec.js';
 import type { MapSpec } from '../spec/map-spec.js';
 import type { ProgramReference, ProgramSpec } from '../spec/program-spec.js';
@@ -87,7 +88,7 @@ export function linkSpecs(inputs: readonly CollectionSpec[], opts: LinkOptions =
   for (const f of functions) {
     const kept: ProgramReference[] = [];
     for (const ref of f.node.references) {
-      if (ref.kind !== 'kfunc' || isKsym(inputs[f.input].btf, ref.name)) {
+      if (ref.kind !== 'kfunc' || isKsymFunction(inputs[f.input].btf, ref.name)) {
         kept.push(ref);
         continue;
       }
@@ -215,12 +216,6 @@ function findFunction(functions: LinkFunction[], input: number, name: string, la
     throw new XdpchainError('ENOENT', `${labels[input] ?? `input ${input}`} has no function ${name} (global functions: ${have.join(', ') || 'none'})`);
   }
   return f;
-}
-
-/** kfuncs are externs listed in the `.ksyms` DATASEC (`__ksym`); other externs are BPF functions. */
-function isKsym(btf: Btf | undefined, name: string): boolean {
-  const sec = btf?.types.find((t) => t?.kind === 'datasec' && t.name === '.ksyms');
-  return sec?.kind === 'datasec' && sec.vars.some((v) => btf!.types[v.type]?.name === name);
 }
 
 function externFuncId(btf: Btf | undefined, name: string): number {

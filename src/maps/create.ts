@@ -21,7 +21,10 @@ export function createMap(spec: MapSpec, deps: MapDeps & { registry: MapRegistry
   const fail = (why: string): never => {
     throw new XdpchainError('EINVAL', `map ${spec.name} (${spec.type}): ${why}`, { map: spec.name });
   };
-  if (!Number.isInteger(spec.maxEntries) || spec.maxEntries <= 0) fail(`max_entries must be positive, not ${spec.maxEntries}`);
+  if (spec.maxEntries === 0) {
+    fail('max_entries is 0, which the kernel refuses; the object expects its loader to size it: set MapSpec.maxEntries, or give --map-size ' + `${spec.name}=N`);
+  }
+  if (!Number.isInteger(spec.maxEntries) || spec.maxEntries < 0 || spec.maxEntries > 0xffffffff) fail(`max_entries must be an integer from 1 to 4294967295, not ${spec.maxEntries}`);
   if (spec.valueSize > MAX_VALUE_SIZE) throw new XdpchainError('E2BIG', `map ${spec.name}: value size ${spec.valueSize} is above ${MAX_VALUE_SIZE}`);
   const needsValues = !['ringbuf'].includes(spec.type);
   if (needsValues && spec.valueSize === 0) fail('value size must not be 0');

@@ -3,10 +3,18 @@ import type { BpfMap } from '../maps/map.js';
 import type { CollectionSpec } from '../spec/collection-spec.js';
 import type { Program } from './program.js';
 import type { Runtime } from './runtime.js';
+import type { SkippedProgram } from './select.js';
 
 /** The live objects loaded from one CollectionSpec. */
 export class Collection {
-  constructor(private readonly runtime: Runtime, readonly programs: ReadonlyMap<string, Program>, readonly maps: ReadonlyMap<string, BpfMap>, readonly spec: CollectionSpec) {}
+  constructor(
+    private readonly runtime: Runtime,
+    readonly programs: ReadonlyMap<string, Program>,
+    readonly maps: ReadonlyMap<string, BpfMap>,
+    readonly spec: CollectionSpec,
+    /** Programs of the object that were not loaded, each with the reason. */
+    readonly skipped: readonly SkippedProgram[] = [],
+  ) {}
 
   program(name: string): Program {
     const p = this.programs.get(name);

@@ -2,3 +2,4 @@ export * from './runtime.js';
 export * from './collection.js';
 export * from './program.js';
 export * from './tag.js';
+export type { SkippedProgram } from './select.js';

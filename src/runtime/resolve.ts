@@ -8,6 +8,8 @@ import type { BpfMap } from '../maps/map.js';
 import { ArrayMap } from '../maps/array.js';
 import type { SourceLocation } from '../vm/engine.js';
 import type { HelperTable } from '../vm/helper.js';
+import { kfuncMismatch, type KfuncTable } from '../helpers/kfunc.js';
+import { isKsymFunction } from '../btf/query.js';
 
 /** Helpers the kernel lets only GPL-compatible programs call. */
 const GPL_ONLY_HELPERS = new Set([6, 25, 177]);
@@ -19,12 +21,15 @@ const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'D
  * references become map handles, global data becomes the address of the value plus offset.
  * Returns the decoded program and the ids of the maps it uses.
  */
-export function resolveReferences(spec: ProgramSpec, mapsByName: ReadonlyMap<string, BpfMap>): { program: DecodedProgram; mapIds: number[] } {
+export function resolveReferences(spec: ProgramSpec, mapsByName: ReadonlyMap<string, BpfMap>, kfuncs?: KfuncTable): { program: DecodedProgram; mapIds: number[] } {
   const insns: RawInstruction[] = spec.instructions.map((i) => ({ ...i }));
   const used = new Set<number>();
   const where = (slot: number) => `program ${spec.name}, instruction ${slot}`;
   for (const ref of spec.references) {
-    if (ref.kind === 'kfunc') throw new XdpchainError('EINVAL', `${where(ref.slot)}: calls kernel function ${ref.name} (kfunc), which xdpchain does not provide`, { program: spec.name, insn: ref.slot });
+    if (ref.kind === 'kfunc') {
+      insns[ref.slot] = { ...insns[ref.slot], imm: resolveKfunc(spec, ref.slot, ref.name, kfuncs) };
+      continue;
+    }
     if (ref.kind === 'ksym') throw new XdpchainError('EINVAL', `${where(ref.slot)}: refers to kernel symbol ${ref.name} (ksym), which xdpchain does not provide`, { program: spec.name, insn: ref.slot });
     const map = mapsByName.get(ref.map);
     if (!map) throw new XdpchainError('EINVAL', `${where(ref.slot)}: refers to map ${ref.map}, which the collection does not have`, { program: spec.name, insn: ref.slot });
@@ -48,6 +53,23 @@ export function resolveReferences(spec: ProgramSpec, mapsByName: ReadonlyMap<str
     }
   }
   return { program: decodeProgram(insns, { program: spec.name }), mapIds: [...used].sort((a, b) => a - b) };
+}
+
+/**
+ * The id of kfunc `name` for the call at `slot`, as libbpf finds a `__ksym` function in the
+ * kernel's BTF and the kernel checks the call against the function's prototype.
+ */
+function resolveKfunc(spec: ProgramSpec, slot: number, name: string, kfuncs: KfuncTable | undefined): number {
+  const where = `program ${spec.name}, instruction ${slot}`;
+  const k = kfuncs?.get(name);
+  if (!k) {
+    const ksym = spec.btf && isKsymFunction(spec.btf, name);
+    const what = ksym ? `kernel function ${name} (kfunc), which xdpchain does not provide` : `function ${name}, which the object declares but does not define (link the object that defines it with xdpchain link)`;
+    throw new XdpchainError('EINVAL', `${where}: calls ${what}`, { program: spec.name, insn: slot });
+  }
+  const mismatch = kfuncMismatch(spec.btf, name, k.prototype);
+  if (mismatch) throw new XdpchainError('EINVAL', `${where}: kfunc ${name} does not match the kernel's prototype: ${mismatch}`, { program: spec.name, insn: slot });
+  return k.id;
 }
 
 /** Every helper the program calls must exist for its type and its license. */

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { XdpchainError } from '../errors/index.js';
 import { seededRandom, systemClock, type Clock, type HelperServices, type TraceLine } from '../helpers/services.js';
-import { xdpHelperTable } from '../helpers/table.js';
+import { xdpHelperTable, xdpKfuncTable } from '../helpers/table.js';
+import type { KfuncTable } from '../helpers/kfunc.js';
 import { createMap } from '../maps/create.js';
 import { ArrayMap } from '../maps/array.js';
 import { HashMap } from '../maps/hash.js';
@@ -41,11 +42,17 @@ import { LinkRegistry, type Link } from './link.js';
 import { Program } from './program.js';
 import { kconfigData } from './kconfig.js';
 import { checkHelpers, resolveReferences, sourceLocator } from './resolve.js';
+import { selectPrograms } from './select.js';
+import { sizedAsLibbpfDoes } from '../spec/edit.js';
 import { programTag } from './tag.js';
 
 
 export interface LoadOptions {
-  /** Load only these programs (the maps are all created). */
+  /**
+   * Load only these programs (the maps are all created, as libbpf creates them). Default: every
+   * XDP program, and every freplace program with a target; the others are skipped with a reason
+   * (`Collection.skipped`).
+   */
   programs?: readonly string[];
   /** Ids to give programs and maps (restoring a saved state). */
   programIds?: ReadonlyMap<string, number>;
@@ -88,6 +95,8 @@ export class Runtime {
   readonly fabric: Fabric;
   readonly services: HelperServices;
   readonly helpers: HelperTable;
+  /** Kernel functions (`__ksym`) programs may call, by name. */
+  readonly kfuncs: KfuncTable;
   readonly engine: ExecutionEngine;
   private readonly traceLog = new TraceLog();
   readonly chains = new ChainTable((prev, slots) => this.nodes.setSuccessors(prev.node, slots.map((s) => s?.node)));
@@ -142,6 +151,7 @@ export class Runtime {
       network: this.fabric,
     };
     this.helpers = xdpHelperTable(this.services);
+    this.kfuncs = xdpKfuncTable(this.services);
     const engineName = opts.engine ?? DEFAULT_ENGINE;
     const graphAfterPackets = opts.graphAfterPackets ?? GRAPH_AFTER_PACKETS;
     this.engine = engineFactory(engineName)({ space: this.space, registry: this.code, ...(graphAfterPackets !== undefined ? { graphAfterPackets } : {}) });
@@ -167,16 +177,15 @@ export class Runtime {
     try {
       const maps = new Map<string, BpfMap>();
       for (const spec0 of spec.maps.values()) {
-        const ms = spec0.kconfig ? { ...spec0, initialData: kconfigData(spec0, this.kconfig) } : spec0;
+        const sized = sizedAsLibbpfDoes(spec0, this.services.possibleCpus);
+        const ms = sized.kconfig ? { ...sized, initialData: kconfigData(sized, this.kconfig) } : sized;
         const m = createMap(ms, { space: this.space, possibleCpus: this.services.possibleCpus, registry: this.maps, objects: this.objects }, opts.mapIds?.get(ms.name));
         created.push(m);
         maps.set(ms.name, m);
       }
-      const wanted = opts.programs ? new Set(opts.programs) : undefined;
-      for (const name of wanted ?? []) if (!spec.programs.has(name)) throw new XdpchainError('ENOENT', `no program ${name} in ${spec.source ?? 'the object'} (has: ${[...spec.programs.keys()].join(', ')})`);
+      const { load, skipped } = selectPrograms(spec, opts.programs, (name) => opts.extensionTargets?.has(name) ?? false);
       const programs = new Map<string, Program>();
-      for (const ps of spec.programs.values()) {
-        if (wanted && !wanted.has(ps.name)) continue;
+      for (const ps of load) {
         const target = opts.extensionTargets?.get(ps.name);
         const p = this.loadProgram(ps, maps, { id: opts.programIds?.get(ps.name), target: target?.program, function: target?.function });
         loaded.push(p);
@@ -200,7 +209,7 @@ export class Runtime {
           }
         }
       }
-      return new Collection(this, programs, maps, spec);
+      return new Collection(this, programs, maps, spec, skipped);
     } catch (e) {
       for (const p of loaded) this.unloadProgram(p);
       for (const m of created) this.closeMap(m);
@@ -220,7 +229,7 @@ export class Runtime {
     } else if (spec.type !== 'xdp') {
       throw new XdpchainError('EINVAL', `program ${spec.name} is a ${spec.type} program (section ${spec.sectionName}); xdpchain loads XDP programs`, { program: spec.name });
     }
-    const { program, mapIds } = resolveReferences(spec, maps);
+    const { program, mapIds } = resolveReferences(spec, maps, this.kfuncs);
     checkHelpers(spec, program, this.helpers);
     const id = opts.id ?? this.nextProgramId;
     if (this.programsById.has(id)) throw new XdpchainError('EEXIST', `program id ${id} is taken`);
@@ -231,6 +240,7 @@ export class Runtime {
         name: spec.name,
         program,
         helpers: this.helpers,
+        kfuncs: this.kfuncs.byId,
         sourceOf: sourceLocator(spec.lineInfo),
         arrayLayout: this.layoutOf(ArrayMap, (m) => m.layout(this.cpuCell)),
         ringLayout: this.layoutOf(RingBufMap, (m) => m.ringLayout()),

@@ -8,6 +8,8 @@ import type { BpfMap } from '../maps/map.js';
 import type { Program } from '../runtime/program.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { CollectionSpec } from '../spec/collection-spec.js';
+import { applyLoadEdits, type LoadEdits } from '../spec/edit.js';
+import type { SkippedProgram } from '../runtime/select.js';
 import type { EngineName } from '../vm/engine.js';
 import { Routing } from '../xdp/routing.js';
 import { StateLock } from './lock.js';
@@ -26,6 +28,7 @@ export interface SessionOptions {
 /** What one `prog load` brought in: the object and the programs and maps it created. */
 interface LoadedObject {
   sha: string;
+  edits?: LoadEdits;
   programs: Map<string, Program>;
   maps: Map<string, BpfMap>;
 }
@@ -79,8 +82,11 @@ export class Session {
     }
   }
 
-  /** Load an object's maps and programs (all, or the named ones); freplace programs need a target. */
-  loadObject(path: string, opts: { programs?: string[]; target?: Program; function?: string; flags?: number } = {}): Program[] {
+  /**
+   * Load an object's maps and programs (the named ones, or every XDP program) after the loader's
+   * edits; freplace programs need a target. Returns the programs loaded and those left out.
+   */
+  loadObject(path: string, opts: { programs?: string[]; target?: Program; function?: string; flags?: number; edits?: LoadEdits } = {}): { programs: Program[]; skipped: readonly SkippedProgram[] } {
     let bytes: Buffer;
     try {
       bytes = readFileSync(path);
@@ -89,20 +95,19 @@ export class Session {
     }
     const sha = createHash('sha256').update(bytes).digest('hex');
     const spec = readCollectionSpec(new Uint8Array(bytes), { source: path });
+    const edits = opts.edits && Object.keys(opts.edits).length > 0 ? opts.edits : undefined;
+    if (edits) applyLoadEdits(spec, edits);
     if (opts.flags) for (const p of spec.programs.values()) p.flags |= opts.flags;
     const targets = new Map<string, { program: Program; function?: string }>();
     for (const p of spec.programs.values()) {
-      if (p.type === 'ext' && (!opts.programs || opts.programs.includes(p.name))) {
-        if (!opts.target) throw new XdpchainError('EINVAL', `${p.name} in ${path} is a freplace program: give the program it replaces with --target`);
-        targets.set(p.name, { program: opts.target, function: opts.function });
-      }
+      if (p.type === 'ext' && opts.target && (!opts.programs || opts.programs.includes(p.name))) targets.set(p.name, { program: opts.target, function: opts.function });
     }
     const coll = this.rt.loadCollection(spec, { programs: opts.programs, extensionTargets: targets });
     const stored = join(this.dir, 'objects', `${sha}.o`);
     if (!existsSync(stored)) writeFileSync(stored, bytes);
     this.sources[sha] = { source: resolve(path) };
-    this.loaded.push({ sha, programs: new Map(coll.programs), maps: new Map(coll.maps) });
-    return [...coll.programs.values()];
+    this.loaded.push({ sha, programs: new Map(coll.programs), maps: new Map(coll.maps), ...(edits ? { edits } : {}) });
+    return { programs: [...coll.programs.values()], skipped: coll.skipped };
   }
 
   /** `prog unload`: refused while the program is attached, linked, chained to or replaced into. */
@@ -167,6 +172,7 @@ export class Session {
     const rt = this.rt;
     const collections: CollectionState[] = this.loaded.map((l) => ({
       object: l.sha,
+      ...(l.edits ? { edits: l.edits } : {}),
       programs: Object.fromEntries([...l.programs].map(([name, p]) => {
         const t = rt.extensionTarget(p);
         return [name, { id: p.id, stats: { runCount: p.stats.runCount, runTimeNs: p.stats.runTimeNs }, loadedAt: p.loadedAt.toISOString(), flags: p.spec.flags, ...(t ? { target: { program: t.program.id, function: t.function } } : {}) }];
@@ -222,6 +228,7 @@ export class Session {
     const restored: { c: CollectionState; l: LoadedObject }[] = [];
     for (const c of order) {
       const spec = this.storedSpec(c.object);
+      if (c.edits) applyLoadEdits(spec, c.edits);
       for (const [name, p] of Object.entries(c.programs)) {
         const ps = spec.programs.get(name);
         if (ps && p.flags !== undefined) ps.flags = p.flags;
@@ -241,7 +248,7 @@ export class Session {
         Object.assign(p.stats, saved.stats);
         p.loadedAt = new Date(saved.loadedAt);
       }
-      const l = { sha: c.object, programs: new Map(coll.programs), maps: new Map(coll.maps) };
+      const l = { sha: c.object, programs: new Map(coll.programs), maps: new Map(coll.maps), ...(c.edits ? { edits: c.edits } : {}) };
       this.loaded.push(l);
       restored.push({ c, l });
     }

@@ -1,4 +1,5 @@
 import type { ProgramStats } from '../runtime/program.js';
+import type { LoadEdits } from '../spec/edit.js';
 import type { RoutingState } from '../xdp/routing.js';
 import type { NetdevStats } from '../xdp/netdev.js';
 
@@ -22,6 +23,8 @@ export interface StateSnapshot {
 
 export interface CollectionState {
   object: string;
+  /** What the loader changed before load (map sizes, globals, program type), applied again on restore. */
+  edits?: LoadEdits;
   programs: Record<string, { id: number; stats: ProgramStats; loadedAt: string; flags?: number; target?: { program: number; function: string } }>;
   maps: Record<string, { id: number; entries: { key: string; value: string }[] }>;
 }

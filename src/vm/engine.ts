@@ -24,6 +24,8 @@ export interface ExecutableSpec {
   readonly name: string;
   readonly program: DecodedProgram;
   readonly helpers: HelperTable;
+  /** Kernel functions by the id the loader put in each kfunc call's `imm`; called as helpers are. */
+  readonly kfuncs?: HelperTable;
   /** Source line of an instruction slot, when BTF line info exists. */
   sourceOf?(insn: number): SourceLocation | undefined;
   /**

@@ -1,25 +1,15 @@
 /** linkSpecs: extern calls, weak and placeholder functions, prototypes, maps, global data, BTF. */
 import { describe, expect, it } from 'vitest';
 import { readCollectionSpec } from '../../src/elf/index.js';
-import { XdpchainError } from '../../src/errors/index.js';
 import { linkObjects, linkSpecs } from '../../src/link/linker.js';
 import { writeObject } from '../../src/link/object-writer.js';
 import { ipv4UdpFrame, ipv6UdpFrame } from '../../src/packet/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import type { CollectionSpec } from '../../src/spec/collection-spec.js';
 import { corpus, fixture, plain } from './objects.js';
+import { errorOf } from '../error-of.js';
 
 const rootletInputs = (): CollectionSpec[] => [fixture('rootlet'), corpus('proto_counters'), corpus('firewall')];
-
-function errorOf(f: () => unknown): XdpchainError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof XdpchainError) return e;
-    throw e;
-  }
-  throw new Error('expected an XdpchainError');
-}
 
 /** Run a linked collection's program on xdpchain: verdict and the given map's first value. */
 function runOnce(spec: CollectionSpec, program: string, frame: Uint8Array, setup?: (rt: Runtime, coll: ReturnType<Runtime['loadCollection']>) => void) {

@@ -13,7 +13,7 @@ export interface TestVm {
   space: AddressSpace;
   registry: CodeRegistry;
   engine: ExecutionEngine;
-  compile(insns: Instruction[], helpers?: HelperSpec[], name?: string): Executable;
+  compile(insns: Instruction[], helpers?: HelperSpec[], name?: string, kfuncs?: HelperSpec[]): Executable;
 }
 
 export function testVm(create: (o: EngineOptions) => ExecutionEngine): TestVm {
@@ -24,8 +24,8 @@ export function testVm(create: (o: EngineOptions) => ExecutionEngine): TestVm {
     space,
     registry,
     engine,
-    compile: (insns, helpers = [], name = 'test') =>
-      engine.compile({ name, program: decodeProgram(insns.flatMap((i) => encodeInstruction(i)), { program: name }), helpers: helperTable(helpers) }),
+    compile: (insns, helpers = [], name = 'test', kfuncs = []) =>
+      engine.compile({ name, program: decodeProgram(insns.flatMap((i) => encodeInstruction(i)), { program: name }), helpers: helperTable(helpers), kfuncs: helperTable(kfuncs) }),
   };
 }
 
@@ -41,6 +41,6 @@ export const lddw = (dst: number, v: bigint): Instruction => ({ kind: 'ld_imm64'
 export const exit: Instruction = { kind: 'exit' };
 export const ja = (offset: number, bits: 32 | 64 = 64): Instruction => ({ kind: 'jump', bits, cond: 'ja', dst: 0, src: { imm: 0 }, offset });
 export const jmp = (cond: Extract<Instruction, { kind: 'jump' }>['cond'], dst: number, v: number | { reg: number }, offset: number, bits: 32 | 64 = 64): Instruction => ({ kind: 'jump', bits, cond, dst, src: typeof v === 'number' ? { imm: v } : v, offset });
-export const call = (imm: number, target: 'helper' | 'local' = 'helper'): Instruction => ({ kind: 'call', target, imm });
+export const call = (imm: number, target: 'helper' | 'local' | 'kfunc' = 'helper'): Instruction => ({ kind: 'call', target, imm });
 export const load = (size: 1 | 2 | 4 | 8, dst: number, base: number, off: number, signed = false): Instruction => ({ kind: 'load', size, signed, dst, base, off });
 export const store = (size: 1 | 2 | 4 | 8, base: number, off: number, value: number | { reg: number }): Instruction => ({ kind: 'store', size, base, off, value: typeof value === 'number' ? { imm: value } : value });

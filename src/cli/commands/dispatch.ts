@@ -4,7 +4,8 @@ import type { Program } from '../../runtime/program.js';
 import { dispatcherState } from '../../state/dispatcher-state.js';
 import { registerStateExtension } from '../../state/session.js';
 import { parseXdpAction, xdpActionName } from '../../xdp/constants.js';
-import { intOption } from '../object.js';
+import { addLoadOptions, addTypeOption, loadEditsFor, reportSkipped, type LoadCliOptions } from '../load-options.js';
+import { intOption, readObject } from '../object.js';
 import { action, emit } from '../output.js';
 import { withSession } from '../session.js';
 
@@ -24,26 +25,35 @@ function parseMode(text: string): 'freplace' | 'callx' {
 }
 
 export function registerDispatch(root: Command): void {
-  root
+  addTypeOption(addLoadOptions(root
     .command('load')
     .description('add XDP programs to a device\'s dispatcher (libxdp/xdp-loader style), next to whatever it runs')
     .argument('<iface>')
     .argument('<objects...>', 'ELF objects; each contributes its XDP program')
-    .option('--prog <name>', 'program to take from each object (needed when an object has several)')
+    .option('--prog <name>', 'program to take from each object (needed when an object has several)')))
     .option('--prio <n>', 'run priority for these programs (default: from .xdp_run_config, else 50)')
     .option('--actions <list>', 'actions that continue the chain, e.g. XDP_PASS,XDP_DROP (default: from .xdp_run_config, else XDP_PASS)')
     .option('--slots <n>', 'dispatcher slots (default 10, at most 63)')
     .option('--force', 'replace a plain program attached to the device')
     .option('--mode <mode>', 'how the dispatcher reaches programs: freplace (placeholders, libxdp) or callx (a table of function pointers)', 'freplace')
     .option('--json', 'print JSON')
-    .action(action((iface: string, objects: string[], opts: { prog?: string; prio?: string; actions?: string; slots?: string; force?: boolean; mode: string; json?: boolean }, cmd: Command) =>
+    .action(action((iface: string, objects: string[], opts: { prog?: string; prio?: string; actions?: string; slots?: string; force?: boolean; mode: string; json?: boolean } & LoadCliOptions, cmd: Command) =>
       withSession(cmd, (s) => {
         const dev = s.rt.fabric.get(iface);
-        const programs: Program[] = objects.map((o) => {
-          const loaded = s.loadObject(o, { programs: opts.prog ? [opts.prog] : undefined }).filter((p) => p.type === 'xdp');
-          if (loaded.length !== 1) throw new XdpchainError('EINVAL', `${o} has ${loaded.length} XDP programs (${loaded.map((p) => p.name).join(', ')}); choose one with --prog`);
-          return loaded[0];
-        });
+        const edits = loadEditsFor(objects.map(readObject), opts);
+        const programs: Program[] = [];
+        try {
+          for (const [i, o] of objects.entries()) {
+            const loaded = s.loadObject(o, { programs: opts.prog ? [opts.prog] : undefined, edits: edits[i] });
+            reportSkipped(loaded.skipped);
+            programs.push(...loaded.programs);
+            const xdp = loaded.programs.filter((p) => p.type === 'xdp');
+            if (xdp.length !== 1) throw new XdpchainError('EINVAL', `${o} has ${xdp.length} XDP programs (${xdp.map((p) => p.name).join(', ')}); choose one with --prog`);
+          }
+        } catch (e) {
+          for (const p of programs) s.unloadProgram(p);
+          throw e;
+        }
         try {
           s.rt.dispatchers.add(dev, programs.map((program) => ({
             program,

@@ -3,6 +3,8 @@ import { formatBtfType } from '../../btf/format.js';
 import { programTag } from '../../runtime/tag.js';
 import { xdpActionName } from '../../xdp/constants.js';
 import { readObject } from '../object.js';
+import { globalVariables } from '../../spec/edit.js';
+import { toHex } from '../../packet/bytes.js';
 import { action, emit } from '../output.js';
 
 export function registerInspect(root: Command): void {
@@ -39,8 +41,12 @@ export function registerInspect(root: Command): void {
           inner: m.innerMap?.type,
           initialEntries: m.contents.length,
         }));
+        const globals = globalVariables(spec).map((v) => {
+          const bytes = spec.maps.get(v.map)!.initialData!.subarray(v.offset, v.offset + v.size);
+          return { name: v.name, section: v.map, type: v.type, size: v.size, value: toHex(bytes), ...(v.int ? { int: intValue(bytes, v.int).toString() } : {}) };
+        });
         const btf = opts.btf && spec.btf ? spec.btf.types.flatMap((t) => (t ? [{ id: t.id, kind: t.kind, name: t.name, text: formatBtfType(spec.btf!, t.id) }] : [])) : undefined;
-        const report = { object, license: spec.license, programs, maps, btfTypes: spec.btf ? spec.btf.types.length - 1 : 0, ...(btf ? { btf } : {}) };
+        const report = { object, license: spec.license, programs, maps, globals, btfTypes: spec.btf ? spec.btf.types.length - 1 : 0, ...(btf ? { btf } : {}) };
         emit(opts, report, (r) => {
           const lines = [`${r.object}: license "${r.license}", ${r.btfTypes} BTF types`, '', 'Programs:'];
           for (const p of r.programs) {
@@ -50,7 +56,11 @@ export function registerInspect(root: Command): void {
           }
           lines.push('', 'Maps:');
           for (const m of r.maps) {
-            lines.push(`  ${m.name}  ${m.type}  key ${m.keySize}B${m.key ? ` (${m.key})` : ''}  value ${m.valueSize}B${m.value ? ` (${m.value})` : ''}  max ${m.maxEntries}${m.flags ? `  flags 0x${m.flags.toString(16)}` : ''}${m.inner ? `  inner ${m.inner}` : ''}${m.initialEntries ? `  ${m.initialEntries} initial entries` : ''}`);
+            lines.push(`  ${m.name}  ${m.type}  key ${m.keySize}B${m.key ? ` (${m.key})` : ''}  value ${m.valueSize}B${m.value ? ` (${m.value})` : ''}  max ${m.maxEntries}${m.maxEntries === 0 ? (m.type === 'perf_event_array' ? ' (one per CPU at load)' : ` (sized at load: --map-size ${m.name}=N)`) : ''}${m.flags ? `  flags 0x${m.flags.toString(16)}` : ''}${m.inner ? `  inner ${m.inner}` : ''}${m.initialEntries ? `  ${m.initialEntries} initial entries` : ''}`);
+          }
+          if (r.globals.length > 0) {
+            lines.push('', 'Globals (set before load with --set NAME=VALUE):');
+            for (const g of r.globals) lines.push(`  ${g.name}  ${g.type}  in ${g.section}  = ${g.int ?? `0x${g.value}`}`);
           }
           if (r.btf) {
             lines.push('', 'BTF:');
@@ -60,4 +70,12 @@ export function registerInspect(root: Command): void {
         });
       }),
     );
+}
+
+/** An integer's value from its bytes as the variable stores them. */
+function intValue(bytes: Uint8Array, { signed, bigEndian }: { signed: boolean; bigEndian: boolean }): bigint {
+  let v = 0n;
+  const ordered = bigEndian ? bytes : [...bytes].reverse();
+  for (const b of ordered) v = (v << 8n) | BigInt(b);
+  return signed ? BigInt.asIntN(bytes.length * 8, v) : v;
 }

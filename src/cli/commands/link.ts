@@ -6,12 +6,14 @@ import { linkSpecs } from '../../link/linker.js';
 import { writeObject } from '../../link/object-writer.js';
 import { parseXdpAction, xdpActionName } from '../../xdp/constants.js';
 import { intOption, readObject } from '../object.js';
+import { addLoadOptions, addTypeOption, loadEditsFor, type LoadCliOptions } from '../load-options.js';
+import { applyLoadEdits } from '../../spec/edit.js';
 import { action, emit } from '../output.js';
 import { linkStateCommand } from './links.js';
 
 const LINK_STATE_VERBS = new Set(['show', 'detach', 'pin']);
 
-interface LinkCliOptions {
+interface LinkCliOptions extends LoadCliOptions {
   output?: string;
   dispatcher?: boolean;
   prog?: string[];
@@ -39,7 +41,7 @@ function perObject<T>(values: T[] | undefined, count: number, what: string): (T 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function registerLink(root: Command): void {
-  root
+  addTypeOption(addLoadOptions(root
     .command('link')
     .description('statically link BPF objects into one ELF object (extern calls, weak functions, shared maps); with --dispatcher, link XDP programs behind a libxdp-style dispatcher as one program. Without -o: show, detach ID, pin ID NAME manage live links')
     .argument('<words...>', 'IN.o… with -o OUT.o to link objects; or show | detach ID | pin ID NAME for live links')
@@ -48,7 +50,7 @@ export function registerLink(root: Command): void {
     .option('--prog <name>', 'with --dispatcher: the program to take from an object with several (once for all, or once per object)', collect)
     .option('--prio <list>', 'with --dispatcher: run priority, one for all or a comma list with one per object (default: .xdp_run_config, else 50)')
     .option('--actions <list>', 'with --dispatcher: actions that continue the chain, e.g. XDP_PASS,XDP_DROP (once for all, or once per object; default: .xdp_run_config, else XDP_PASS)', collect)
-    .option('--json', 'print JSON')
+    .option('--json', 'print JSON')))
     .action(action((objects: string[], opts: LinkCliOptions, cmd: Command) => {
       if (opts.output === undefined && LINK_STATE_VERBS.has(objects[0])) {
         linkStateCommand(objects, opts, cmd);
@@ -57,6 +59,7 @@ export function registerLink(root: Command): void {
       if (opts.output === undefined) throw new XdpchainError('EINVAL', 'link: give -o OUT.o to link objects, or one of show, detach ID, pin ID NAME');
       const output = opts.output;
       const specs = objects.map(readObject);
+      loadEditsFor(specs, opts).forEach((edits, i) => applyLoadEdits(specs[i], edits));
       if (!opts.dispatcher && (opts.prog || opts.prio || opts.actions)) throw new XdpchainError('EINVAL', '--prog, --prio and --actions apply to --dispatcher links');
       if (opts.dispatcher) {
         const progs = perObject(opts.prog, specs.length, '--prog');

@@ -2,25 +2,30 @@ import type { Command } from 'commander';
 import { BPF_F_CHAIN_CALLS } from '../../runtime/chain.js';
 import { xdpActionName } from '../../xdp/constants.js';
 import { programLines } from '../describe.js';
+import { addLoadOptions, addTypeOption, loadEditsFor, reportSkipped, type LoadCliOptions } from '../load-options.js';
+import { readObject } from '../object.js';
+import { addPacketRunOptions, runPacketAndReport, type PacketRunOptions } from '../packet-run.js';
 import { action, emit } from '../output.js';
 import { withSession } from '../session.js';
 
 export function registerProg(root: Command): void {
   const prog = root.command('prog').description('load, show and unload programs (bpftool prog style)');
-  prog
+  addTypeOption(addLoadOptions(prog
     .command('load')
-    .description('load an object\'s maps and programs; prints the new program ids')
+    .description('load an object\'s maps and programs (every XDP program, or those named); prints the new program ids')
     .argument('<object>', 'ELF object built with clang -target bpf')
-    .option('--prog <name...>', 'load only these programs')
+    .option('--prog <name...>', 'load only these programs')))
     .option('--target <prog>', 'for freplace programs: the loaded program (id or name) whose function they replace')
     .option('--function <name>', 'for freplace programs: the function to replace (default: from the section name)')
     .option('--chain-calls', 'set BPF_F_CHAIN_CALLS (1 << 4) as the 2019 series asked; chain calls work without it')
     .option('--json', 'print JSON')
-    .action(action((object: string, opts: { prog?: string[]; target?: string; function?: string; chainCalls?: boolean; json?: boolean }, cmd: Command) =>
+    .action(action((object: string, opts: { prog?: string[]; target?: string; function?: string; chainCalls?: boolean; json?: boolean } & LoadCliOptions, cmd: Command) =>
       withSession(cmd, (s) => {
         const target = opts.target ? s.program(opts.target) : undefined;
-        const loaded = s.loadObject(object, { programs: opts.prog, target, function: opts.function, flags: opts.chainCalls ? BPF_F_CHAIN_CALLS : 0 });
-        emit(opts, loaded.map((p) => ({ id: p.id, name: p.name, tag: p.tag })), (l) => l.map((p) => `${p.id}: ${p.name}  tag ${p.tag}`).join('\n'));
+        const [edits] = loadEditsFor([readObject(object)], opts);
+        const loaded = s.loadObject(object, { programs: opts.prog, target, function: opts.function, flags: opts.chainCalls ? BPF_F_CHAIN_CALLS : 0, edits });
+        reportSkipped(loaded.skipped);
+        emit(opts, loaded.programs.map((p) => ({ id: p.id, name: p.name, tag: p.tag })), (l) => l.map((p) => `${p.id}: ${p.name}  tag ${p.tag}`).join('\n'));
       })));
   prog
     .command('show')
@@ -45,6 +50,12 @@ export function registerProg(root: Command): void {
           target: row.replaces ? `${row.replaces.function} of program ${row.replaces.program}` : undefined,
         })).join('\n'));
       })));
+  addPacketRunOptions(prog
+    .command('run')
+    .description('run one packet through a loaded program with its live maps, as bpftool prog run does on a pinned program')
+    .argument('<prog>', 'id or name'))
+    .action(action((ref: string, opts: PacketRunOptions, cmd: Command) =>
+      withSession(cmd, (s) => runPacketAndReport(s.rt, s.program(ref), opts))));
   prog
     .command('unload')
     .description('unload a program (refused while it is attached, linked or chained to)')

@@ -8,12 +8,13 @@ import { Runtime } from '../../runtime/runtime.js';
 import type { EngineName } from '../../vm/engine.js';
 import { XdpBuffer } from '../../xdp/buffer.js';
 import { xdpActionName } from '../../xdp/constants.js';
-import { pickProgram, readObject } from '../object.js';
+import { pickProgram } from '../object.js';
+import { addLoadOptions, addTypeOption, readObjectForLoad, reportSkipped, type LoadCliOptions } from '../load-options.js';
 import { action, emit } from '../output.js';
 import { Progress } from '../progress.js';
 import { globals } from '../session.js';
 
-interface RunOptions {
+interface RunOptions extends LoadCliOptions {
   prog?: string;
   pcap: string;
   out?: string;
@@ -22,7 +23,7 @@ interface RunOptions {
 }
 
 export function registerRun(root: Command): void {
-  root
+  addTypeOption(addLoadOptions(root
     .command('run')
     .description('run every packet of a capture through a program; write one pcap per action')
     .argument('<object>', 'ELF object')
@@ -30,12 +31,14 @@ export function registerRun(root: Command): void {
     .requiredOption('--pcap <file>', 'input capture (pcap or pcapng)')
     .option('--out <dir>', 'write <action>.pcap files here (the frames as the program left them)')
     .option('--progress', 'show progress even when stderr is not a terminal')
-    .option('--json', 'print JSON')
+    .option('--json', 'print JSON')))
     .action(action((object: string, opts: RunOptions, cmd: Command) => {
       // A one-off runtime: its statistics die with it, so no clock is read per program.
       const rt = new Runtime({ engine: globals(cmd).engine as EngineName | undefined, statsTiming: false });
       rt.fabric.recordEvents = false;
-      const prog = pickProgram(rt.loadCollection(readObject(object)), opts.prog, object);
+      const coll = rt.loadCollection(readObjectForLoad(object, opts).spec, opts.prog ? { programs: [opts.prog] } : {});
+        reportSkipped(coll);
+        const prog = pickProgram(coll, opts.prog, object);
       const writers = new Map<number, { sink: ByteSink; writer: PcapWriter }>();
       const writerFor = (code: number) => {
         let w = writers.get(code);

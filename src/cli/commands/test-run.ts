@@ -1,93 +1,30 @@
 import type { Command } from 'commander';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { XdpchainError } from '../../errors/index.js';
-import { fromHex, toHex } from '../../packet/bytes.js';
 import { Runtime } from '../../runtime/runtime.js';
 import type { EngineName } from '../../vm/engine.js';
-import { xdpActionName } from '../../xdp/constants.js';
-import type { XdpMd } from '../../xdp/test-run.js';
-import { intOption, pickProgram, readObject } from '../object.js';
-import { action, emit } from '../output.js';
+import { addLoadOptions, addTypeOption, readObjectForLoad, reportSkipped, type LoadCliOptions } from '../load-options.js';
+import { pickProgram } from '../object.js';
+import { action } from '../output.js';
+import { addPacketRunOptions, runPacketAndReport, type PacketRunOptions } from '../packet-run.js';
 import { globals } from '../session.js';
 
-interface TestRunOptions {
+interface TestRunOptions extends LoadCliOptions, PacketRunOptions {
   prog?: string;
-  data?: string;
-  hex?: string;
-  ctx?: string;
-  repeat: string;
-  dataOut?: string;
-  budget?: string;
-  json?: boolean;
-}
-
-function parseCtx(text: string): Partial<XdpMd> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new XdpchainError('EINVAL', `--ctx is not JSON: ${(e as Error).message}`);
-  }
-  const fields: Record<string, keyof XdpMd> = {
-    data: 'data', data_meta: 'dataMeta', dataMeta: 'dataMeta', data_end: 'dataEnd', dataEnd: 'dataEnd',
-    ingress_ifindex: 'ingressIfindex', ingressIfindex: 'ingressIfindex', rx_queue_index: 'rxQueueIndex',
-    rxQueueIndex: 'rxQueueIndex', egress_ifindex: 'egressIfindex', egressIfindex: 'egressIfindex',
-  };
-  const out: Partial<XdpMd> = {};
-  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-    const f = fields[k];
-    if (!f) throw new XdpchainError('EINVAL', `--ctx field "${k}" is not one of xdp_md's (data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex)`);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new XdpchainError('EINVAL', `--ctx field "${k}" must be a non-negative integer`);
-    out[f] = v;
-  }
-  return out;
 }
 
 export function registerTestRun(root: Command): void {
-  root
+  addPacketRunOptions(addTypeOption(addLoadOptions(root
     .command('test-run')
-    .description("run one packet through a program as the kernel's BPF_PROG_TEST_RUN does")
+    .description("load an object and run one packet through a program as the kernel's BPF_PROG_TEST_RUN does")
     .argument('<object>', 'ELF object')
-    .option('--prog <name>', 'program to run (needed when the object has several)')
-    .option('--data <file>', 'packet bytes from a file')
-    .option('--hex <hex>', 'packet bytes as hex')
-    .option('--ctx <json>', 'xdp_md input, e.g. {"ingress_ifindex":1,"data":8}')
-    .option('--repeat <n>', 'runs on the same buffer (0 counts as 1)', '1')
-    .option('--data-out <file>', 'write the output packet here')
-    .option('--budget <n>', 'instruction budget per run')
-    .option('--json', 'print JSON')
+    .option('--prog <name>', 'program to run (needed when the object has several)'))))
     .action(
       action((object: string, opts: TestRunOptions, cmd: Command) => {
-        if (!!opts.data === !!opts.hex) throw new XdpchainError('EINVAL', 'give the packet with exactly one of --data FILE or --hex HEX');
-        const data = opts.data ? new Uint8Array(readFileSync(opts.data)) : fromHex(opts.hex!);
         // No per-program run times (nothing here shows them), as the kernel's test-run with
         // kernel.bpf_stats_enabled=0: timing reads the clock around every program.
         const rt = new Runtime({ engine: globals(cmd).engine as EngineName | undefined, statsTiming: false });
-        const prog = pickProgram(rt.loadCollection(readObject(object)), opts.prog, object);
-        const out = rt.testRun(prog, {
-          data,
-          ctx: opts.ctx ? parseCtx(opts.ctx) : undefined,
-          repeat: intOption(opts.repeat, '--repeat'),
-          budget: opts.budget ? intOption(opts.budget, '--budget') : undefined,
-        });
-        if (opts.dataOut) writeFileSync(opts.dataOut, out.dataOut);
-        const report = {
-          program: prog.name,
-          retval: out.retval,
-          action: xdpActionName(out.retval),
-          durationNs: Math.round(out.durationNs),
-          dataOut: toHex(out.dataOut),
-          ...(out.ctxOut ? { ctxOut: out.ctxOut } : {}),
-          ...(out.fault ? { fault: out.fault.message } : {}),
-          trace: rt.traceLines.map((l) => l.text),
-        };
-        emit(opts, report, (r) => [
-          ...(r.fault ? [`fault: ${r.fault}`] : []),
-          ...r.trace.map((t) => `trace: ${t}`),
-          `Return value: ${r.retval} (${r.action}), duration (average): ${r.durationNs}ns`,
-          ...(opts.dataOut ? [] : [`data_out (${out.dataOut.length} bytes): ${r.dataOut}`]),
-          ...(r.ctxOut ? [`ctx_out: ${JSON.stringify(r.ctxOut)}`] : []),
-        ].join('\n'));
+        const coll = rt.loadCollection(readObjectForLoad(object, opts).spec, opts.prog ? { programs: [opts.prog] } : {});
+        reportSkipped(coll);
+        runPacketAndReport(rt, pickProgram(coll, opts.prog, object), opts);
       }),
     );
 }

@@ -65,7 +65,9 @@ export function decodeCode(uid: number, spec: ExecutableSpec): Code {
     }
     if (insn.kind === 'call') {
       if (insn.target === 'kfunc') {
-        throw new XdpchainError('EINVAL', `${where(i)}: calls kernel function (kfunc) with BTF id ${insn.imm}, which xdpchain does not provide`, { program: spec.name, insn: i });
+        const k = spec.kfuncs?.get(insn.imm);
+        if (!k) throw new XdpchainError('EINVAL', `${where(i)}: calls kernel function (kfunc) with id ${insn.imm}, which xdpchain does not provide`, { program: spec.name, insn: i });
+        code.helpers[i] = k;
       }
       if (r.src === PseudoCall.HELPER) {
         const h = spec.helpers.get(insn.imm);
