@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,12 @@ export function cliFails(state: string, ...args: string[]): { status: number; st
     const err = e as { status: number; stderr: string; stdout: string };
     return { status: err.status, stderr: err.stderr, stdout: err.stdout };
   }
+}
+
+/** Run the CLI and keep everything it said: exit status, stdout and stderr. */
+export function cliRun(state: string, ...args: string[]): { status: number; stderr: string; stdout: string } {
+  const r = spawnSync(process.execPath, [main, '--state', state, ...args], { encoding: 'utf8', cwd: repo });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `xdpchain-${prefix}-`));
