@@ -389,6 +389,7 @@ export class Runtime {
   testRun(p: Program, input: XdpTestRunInput): XdpTestRunOutput {
     // Like the kernel, which compiles at load, keep code generation out of the measured duration.
     for (const prog of this.programsById.values()) prog.executable.prepare?.();
+    this.nodes.driver?.prepare(p.node, Math.max(1, input.repeat ?? 1));
     let executor = this.executor;
     if (input.budget !== undefined) {
       executor = this.budgetExecutors.get(input.budget) ?? this.newExecutor(input.budget);

@@ -69,6 +69,12 @@ export interface BatchDriver {
    * and the node, and the caller resumes after it.
    */
   run(req: BatchRequest): void;
+  /**
+   * Get ready to run `count` packets from node `entry`: compile what that run would compile on
+   * its way (programs, the driver, the entry's graph when the run makes it hot), so a timed run
+   * times only packets, as the kernel's test-run does with code it compiled at load.
+   */
+  prepare(entry: number, count: number): void;
   /** The largest budget a batch can give each program (larger budgets run packet by packet). */
   readonly maxBudget: number;
 }

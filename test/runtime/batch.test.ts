@@ -158,3 +158,32 @@ describe.each(engines)('batched runs on $name', ({ name: engine }) => {
     expect(new Set(viaHost.got).size).toBeGreaterThan(2);
   });
 });
+
+describe('a timed test-run', () => {
+  it('compiles what the run needs (programs, driver, the graph the run makes hot) before its clock starts', () => {
+    const rt = new Runtime({ engine: 'wasm', graphAfterPackets: 0 });
+    const prog = rt.loadCollection(object('firewall')).program('xdp_firewall');
+    const driver = rt.nodes.driver!;
+    const calls: string[] = [];
+    const { prepare, run } = driver;
+    driver.prepare = (entry, count) => {
+      calls.push(`prepare ${entry === prog.node} ${count}`);
+      prepare.call(driver, entry, count);
+    };
+    driver.run = (req) => {
+      calls.push('run');
+      run.call(driver, req);
+    };
+    const hrtime = process.hrtime.bigint;
+    process.hrtime.bigint = () => {
+      calls.push('clock');
+      return hrtime();
+    };
+    try {
+      expect(rt.testRun(prog, { data: ipv4UdpFrame(), repeat: 5 }).retval).toBe(XdpAction.PASS);
+    } finally {
+      process.hrtime.bigint = hrtime;
+    }
+    expect(calls.slice(0, 4)).toEqual(['prepare true 5', 'clock', 'run', 'clock']);
+  });
+});

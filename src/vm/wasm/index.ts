@@ -452,6 +452,18 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
       successorsChanged(): void {
         graphGeneration++;
       },
+      prepare(entry: number, count: number): void {
+        readyNodes();
+        driver();
+        let e = entries.get(entry);
+        if (!e) entries.set(entry, (e = { packets: 0, generation: -1, threshold: 0 }));
+        // Plan as the run would, without counting its packets twice.
+        if (e.generation !== graphGeneration || (!e.graph && e.packets + count >= e.threshold)) {
+          e.packets += count;
+          plan(entry, e);
+          e.packets -= count;
+        }
+      },
       run(req: BatchRequest): void {
         // Nodes first: a graph compiles in the replacements their instantiation wires.
         readyNodes();
