@@ -4,6 +4,8 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { XdpchainError } from '../errors/index.js';
 import { readCollectionSpec } from '../elf/collection.js';
+import { loadBtfFile, parseBtfFile } from '../btf/file.js';
+import type { Btf } from '../btf/types.js';
 import type { BpfMap } from '../maps/map.js';
 import type { Program } from '../runtime/program.js';
 import { Runtime } from '../runtime/runtime.js';
@@ -26,6 +28,7 @@ export interface SessionOptions {
 /** What one `prog load` brought in: the object and the programs and maps it created. */
 interface LoadedObject {
   sha: string;
+  kernelBtf?: { sha: string; source: string };
   programs: Map<string, Program>;
   maps: Map<string, BpfMap>;
 }
@@ -65,6 +68,7 @@ export class Session {
   static open(opts: SessionOptions = {}): Session {
     const dir = resolve(opts.dir ?? process.env.XDPCHAIN_STATE ?? DEFAULT_STATE_DIR);
     mkdirSync(join(dir, 'objects'), { recursive: true });
+    mkdirSync(join(dir, 'btf'), { recursive: true });
     const lock = StateLock.acquire(join(dir, 'lock'));
     try {
       const file = join(dir, 'state.json');
@@ -79,8 +83,11 @@ export class Session {
     }
   }
 
-  /** Load an object's maps and programs (all, or the named ones); freplace programs need a target. */
-  loadObject(path: string, opts: { programs?: string[]; target?: Program; function?: string; flags?: number } = {}): Program[] {
+  /**
+   * Load an object's maps and programs (all, or the named ones); freplace programs need a target.
+   * `btf` is a BTF file to apply CO-RE relocations against (default: the runtime's default).
+   */
+  loadObject(path: string, opts: { programs?: string[]; target?: Program; function?: string; flags?: number; btf?: string } = {}): Program[] {
     let bytes: Buffer;
     try {
       bytes = readFileSync(path);
@@ -97,12 +104,29 @@ export class Session {
         targets.set(p.name, { program: opts.target, function: opts.function });
       }
     }
-    const coll = this.rt.loadCollection(spec, { programs: opts.programs, extensionTargets: targets });
+    const btf = opts.btf !== undefined ? this.keepBtf(opts.btf) : undefined;
+    const coll = this.rt.loadCollection(spec, { programs: opts.programs, extensionTargets: targets, ...(btf ? { kernelBtf: btf.btf } : {}) });
     const stored = join(this.dir, 'objects', `${sha}.o`);
     if (!existsSync(stored)) writeFileSync(stored, bytes);
     this.sources[sha] = { source: resolve(path) };
-    this.loaded.push({ sha, programs: new Map(coll.programs), maps: new Map(coll.maps) });
+    this.loaded.push({ sha, programs: new Map(coll.programs), maps: new Map(coll.maps), ...(btf ? { kernelBtf: btf.saved } : {}) });
     return [...coll.programs.values()];
+  }
+
+  /** Read a BTF file given at load and keep its bytes in btf/<sha256>.btf for restores. */
+  private keepBtf(path: string): { btf: Btf; saved: { sha: string; source: string } } {
+    const { btf, bytes } = loadBtfFile(path);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const stored = join(this.dir, 'btf', `${sha}.btf`);
+    if (!existsSync(stored)) writeFileSync(stored, bytes);
+    return { btf, saved: { sha, source: resolve(path) } };
+  }
+
+  /** The BTF a restored collection was relocated against, from the state directory. */
+  private storedBtf(saved: { sha: string; source: string }): Btf {
+    const path = join(this.dir, 'btf', `${saved.sha}.btf`);
+    if (!existsSync(path)) throw new XdpchainError('ENOENT', `state directory ${this.dir} is damaged: the BTF ${saved.sha} (${saved.source}) is missing`);
+    return parseBtfFile(new Uint8Array(readFileSync(path)), saved.source);
   }
 
   /** `prog unload`: refused while the program is attached, linked, chained to or replaced into. */
@@ -172,6 +196,7 @@ export class Session {
         return [name, { id: p.id, stats: { runCount: p.stats.runCount, runTimeNs: p.stats.runTimeNs }, loadedAt: p.loadedAt.toISOString(), flags: p.spec.flags, ...(t ? { target: { program: t.program.id, function: t.function } } : {}) }];
       })),
       maps: Object.fromEntries([...l.maps].map(([name, m]) => [name, { id: m.id, entries: TRANSIENT_MAP_TYPES.has(m.spec.type) ? [] : dumpEntries(m) }])),
+      ...(l.kernelBtf ? { kernelBtf: l.kernelBtf } : {}),
     }));
     const pins = new Map([...rt.links.pins].map(([name, l]) => [l, name]));
     const links: LinkState[] = rt.links.all().filter((l) => !l.ownedBy).map((l) => {
@@ -235,13 +260,14 @@ export class Session {
         programIds: new Map(Object.entries(c.programs).map(([n, p]) => [n, p.id])),
         mapIds: new Map(Object.entries(c.maps).map(([n, m]) => [n, m.id])),
         extensionTargets: targets,
+        ...(c.kernelBtf ? { kernelBtf: this.storedBtf(c.kernelBtf) } : {}),
       });
       for (const [name, p] of coll.programs) {
         const saved = c.programs[name];
         Object.assign(p.stats, saved.stats);
         p.loadedAt = new Date(saved.loadedAt);
       }
-      const l = { sha: c.object, programs: new Map(coll.programs), maps: new Map(coll.maps) };
+      const l: LoadedObject = { sha: c.object, programs: new Map(coll.programs), maps: new Map(coll.maps), ...(c.kernelBtf ? { kernelBtf: c.kernelBtf } : {}) };
       this.loaded.push(l);
       restored.push({ c, l });
     }

@@ -7,6 +7,7 @@ import { parseXdpAction, xdpActionName } from '../../xdp/constants.js';
 import { intOption } from '../object.js';
 import { action, emit } from '../output.js';
 import { withSession } from '../session.js';
+import { withBtfOption } from '../btf-option.js';
 
 registerStateExtension(dispatcherState);
 
@@ -24,8 +25,7 @@ function parseMode(text: string): 'freplace' | 'callx' {
 }
 
 export function registerDispatch(root: Command): void {
-  root
-    .command('load')
+  withBtfOption(root.command('load'))
     .description('add XDP programs to a device\'s dispatcher (libxdp/xdp-loader style), next to whatever it runs')
     .argument('<iface>')
     .argument('<objects...>', 'ELF objects; each contributes its XDP program')
@@ -36,11 +36,11 @@ export function registerDispatch(root: Command): void {
     .option('--force', 'replace a plain program attached to the device')
     .option('--mode <mode>', 'how the dispatcher reaches programs: freplace (placeholders, libxdp) or callx (a table of function pointers)', 'freplace')
     .option('--json', 'print JSON')
-    .action(action((iface: string, objects: string[], opts: { prog?: string; prio?: string; actions?: string; slots?: string; force?: boolean; mode: string; json?: boolean }, cmd: Command) =>
+    .action(action((iface: string, objects: string[], opts: { prog?: string; prio?: string; actions?: string; slots?: string; force?: boolean; mode: string; json?: boolean; btf?: string }, cmd: Command) =>
       withSession(cmd, (s) => {
         const dev = s.rt.fabric.get(iface);
         const programs: Program[] = objects.map((o) => {
-          const loaded = s.loadObject(o, { programs: opts.prog ? [opts.prog] : undefined }).filter((p) => p.type === 'xdp');
+          const loaded = s.loadObject(o, { programs: opts.prog ? [opts.prog] : undefined, btf: opts.btf }).filter((p) => p.type === 'xdp');
           if (loaded.length !== 1) throw new XdpchainError('EINVAL', `${o} has ${loaded.length} XDP programs (${loaded.map((p) => p.name).join(', ')}); choose one with --prog`);
           return loaded[0];
         });

@@ -4,11 +4,11 @@ import { xdpActionName } from '../../xdp/constants.js';
 import { programLines } from '../describe.js';
 import { action, emit } from '../output.js';
 import { withSession } from '../session.js';
+import { withBtfOption } from '../btf-option.js';
 
 export function registerProg(root: Command): void {
   const prog = root.command('prog').description('load, show and unload programs (bpftool prog style)');
-  prog
-    .command('load')
+  withBtfOption(prog.command('load'))
     .description('load an object\'s maps and programs; prints the new program ids')
     .argument('<object>', 'ELF object built with clang -target bpf')
     .option('--prog <name...>', 'load only these programs')
@@ -16,10 +16,10 @@ export function registerProg(root: Command): void {
     .option('--function <name>', 'for freplace programs: the function to replace (default: from the section name)')
     .option('--chain-calls', 'set BPF_F_CHAIN_CALLS (1 << 4) as the 2019 series asked; chain calls work without it')
     .option('--json', 'print JSON')
-    .action(action((object: string, opts: { prog?: string[]; target?: string; function?: string; chainCalls?: boolean; json?: boolean }, cmd: Command) =>
+    .action(action((object: string, opts: { prog?: string[]; target?: string; function?: string; chainCalls?: boolean; json?: boolean; btf?: string }, cmd: Command) =>
       withSession(cmd, (s) => {
         const target = opts.target ? s.program(opts.target) : undefined;
-        const loaded = s.loadObject(object, { programs: opts.prog, target, function: opts.function, flags: opts.chainCalls ? BPF_F_CHAIN_CALLS : 0 });
+        const loaded = s.loadObject(object, { programs: opts.prog, target, function: opts.function, flags: opts.chainCalls ? BPF_F_CHAIN_CALLS : 0, btf: opts.btf });
         emit(opts, loaded.map((p) => ({ id: p.id, name: p.name, tag: p.tag })), (l) => l.map((p) => `${p.id}: ${p.name}  tag ${p.tag}`).join('\n'));
       })));
   prog

@@ -12,6 +12,7 @@ import { pickProgram, readObject } from '../object.js';
 import { action, emit } from '../output.js';
 import { Progress } from '../progress.js';
 import { globals } from '../session.js';
+import { btfLoadOption, withBtfOption } from '../btf-option.js';
 
 interface RunOptions {
   prog?: string;
@@ -19,11 +20,11 @@ interface RunOptions {
   out?: string;
   progress?: boolean;
   json?: boolean;
+  btf?: string;
 }
 
 export function registerRun(root: Command): void {
-  root
-    .command('run')
+  withBtfOption(root.command('run'))
     .description('run every packet of a capture through a program; write one pcap per action')
     .argument('<object>', 'ELF object')
     .option('--prog <name>', 'program to run (needed when the object has several)')
@@ -35,7 +36,7 @@ export function registerRun(root: Command): void {
       // A one-off runtime: its statistics die with it, so no clock is read per program.
       const rt = new Runtime({ engine: globals(cmd).engine as EngineName | undefined, statsTiming: false });
       rt.fabric.recordEvents = false;
-      const prog = pickProgram(rt.loadCollection(readObject(object)), opts.prog, object);
+      const prog = pickProgram(rt.loadCollection(readObject(object), btfLoadOption(opts)), opts.prog, object);
       const writers = new Map<number, { sink: ByteSink; writer: PcapWriter }>();
       const writerFor = (code: number) => {
         let w = writers.get(code);

@@ -9,6 +9,7 @@ import type { XdpMd } from '../../xdp/test-run.js';
 import { intOption, pickProgram, readObject } from '../object.js';
 import { action, emit } from '../output.js';
 import { globals } from '../session.js';
+import { btfLoadOption, withBtfOption } from '../btf-option.js';
 
 interface TestRunOptions {
   prog?: string;
@@ -19,6 +20,7 @@ interface TestRunOptions {
   dataOut?: string;
   budget?: string;
   json?: boolean;
+  btf?: string;
 }
 
 function parseCtx(text: string): Partial<XdpMd> {
@@ -44,8 +46,7 @@ function parseCtx(text: string): Partial<XdpMd> {
 }
 
 export function registerTestRun(root: Command): void {
-  root
-    .command('test-run')
+  withBtfOption(root.command('test-run'))
     .description("run one packet through a program as the kernel's BPF_PROG_TEST_RUN does")
     .argument('<object>', 'ELF object')
     .option('--prog <name>', 'program to run (needed when the object has several)')
@@ -63,7 +64,7 @@ export function registerTestRun(root: Command): void {
         // No per-program run times (nothing here shows them), as the kernel's test-run with
         // kernel.bpf_stats_enabled=0: timing reads the clock around every program.
         const rt = new Runtime({ engine: globals(cmd).engine as EngineName | undefined, statsTiming: false });
-        const prog = pickProgram(rt.loadCollection(readObject(object)), opts.prog, object);
+        const prog = pickProgram(rt.loadCollection(readObject(object), btfLoadOption(opts)), opts.prog, object);
         const out = rt.testRun(prog, {
           data,
           ctx: opts.ctx ? parseCtx(opts.ctx) : undefined,
