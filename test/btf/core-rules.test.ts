@@ -8,7 +8,11 @@ import { XdpchainError } from '../../src/errors/index.js';
 import { ipv4UdpFrame } from '../../src/packet/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { engines } from '../vm/engines.js';
-import { coreSpec } from './core-fixtures.js';
+import { readFileSync } from 'node:fs';
+import { readCollectionSpec } from '../../src/elf/collection.js';
+import { linkSpecs } from '../../src/link/linker.js';
+import { writeObject } from '../../src/link/object-writer.js';
+import { coreSpec, runCore } from './core-fixtures.js';
 
 const target = bundledKernelBtf();
 
@@ -108,5 +112,18 @@ describe('CO-RE rules', () => {
     expect(anon).toBeGreaterThan(0);
     const relo = { ...prog.coreRelocations!.find((r) => r.kind === 'type_exists')!, typeId: anon };
     expect(() => applyCoreRelocations({ ...prog, coreRelocations: [relo] }, { btf: target, name: 'k' })).toThrow(/the root type is anonymous/);
+  });
+});
+
+describe('static linking keeps CO-RE relocations', () => {
+  it('a linked object carries every relocation, with its types, and relocates to the same answers', () => {
+    const original = coreSpec('core_layout_b.o');
+    const pass = readCollectionSpec(new Uint8Array(readFileSync(new URL('../../progs/build/xdp_pass.o', import.meta.url))), { source: 'xdp_pass.o' });
+    const linked = readCollectionSpec(writeObject(linkSpecs([pass, original], { name: 'linked.o' }).spec), { source: 'linked.o' });
+    const before = original.programs.get('core_layout')!;
+    const after = linked.programs.get('core_layout')!;
+    const described = (p: typeof before) => p.coreRelocations!.map((r) => `${r.slot} ${r.kind} ${p.btf!.types[r.typeId]?.kind} ${p.btf!.types[r.typeId]?.name} ${r.accessString}`);
+    expect(described(after)).toEqual(described(before));
+    expect(runCore(linked, 'interp', target).answers).toEqual({ ...runCore(original, 'interp', target).answers, ethhdr_local_id: findType(after.btf!, 'ethhdr', 'struct')!.id });
   });
 });
