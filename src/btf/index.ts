@@ -3,3 +3,6 @@ export * from './parse.js';
 export * from './query.js';
 export * from './ext.js';
 export * from './format.js';
+export * from './file.js';
+export * from './bundled.js';
+export * from './core/index.js';

@@ -76,9 +76,10 @@ export function parseBtf(bytes: Uint8Array, file = 'BTF', base = 0): Btf {
       }
       case 'enum': {
         tr.check(`values of ${where}`, o, vlen * 8);
-        const values = Array.from({ length: vlen }, (_, i) => ({ name: str(tr.u32(where, o + i * 8), `value ${i} of ${where}`), value: BigInt(kindFlag ? tr.u32(where, o + i * 8 + 4) : tr.i32(where, o + i * 8 + 4)) }));
+        // kind_flag set means a signed enum (btf.rst); clang before 15 never sets it.
+        const values = Array.from({ length: vlen }, (_, i) => ({ name: str(tr.u32(where, o + i * 8), `value ${i} of ${where}`), value: BigInt(kindFlag ? tr.i32(where, o + i * 8 + 4) : tr.u32(where, o + i * 8 + 4)) }));
         o += vlen * 8;
-        t = { kind, id, name, size: sizeOrType, signed: !kindFlag, values };
+        t = { kind, id, name, size: sizeOrType, signed: kindFlag, values };
         break;
       }
       case 'enum64': {

@@ -54,4 +54,6 @@ export type BtfType =
 export interface Btf {
   readonly types: readonly (BtfType | undefined)[];
   readonly strings: Uint8Array;
+  /** Where a BTF read on its own came from (a file, the bundled types), for messages. */
+  readonly source?: string;
 }

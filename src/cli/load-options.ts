@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { readBtfFile } from '../btf/file.js';
+import type { Btf } from '../btf/types.js';
 import { XdpchainError } from '../errors/index.js';
 import type { Collection } from '../runtime/collection.js';
 import { describe, type SkippedProgram } from '../runtime/select.js';
@@ -14,15 +16,27 @@ export interface LoadCliOptions {
   mapSize?: string[];
   set?: string[];
   type?: string;
+  btf?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/** Add --map-size, --set and --type to a command that loads objects. */
-export function addLoadOptions(cmd: Command): Command {
-  return cmd
+/**
+ * Add --map-size and --set to a command that loads objects, and --btf unless it does not relocate
+ * (static linking keeps CO-RE relocations for the final load).
+ */
+export function addLoadOptions(cmd: Command, { btf = true }: { btf?: boolean } = {}): Command {
+  cmd
     .option('--map-size <name=n>', "set a map's max_entries before load, as a loader's bpf_map__set_max_entries does (repeatable)", collect)
     .option('--set <name=value>', 'set a global variable (.rodata, .data, .bss) before load: a number, an XDP action, hex bytes, typed parts (u32:5,ipv4:10.0.0.1) or str:TEXT (repeatable)', collect);
+  return btf
+    ? cmd.option('--btf <file>', 'kernel BTF to apply CO-RE relocations against: raw BTF such as /sys/kernel/btf/vmlinux, or an ELF file with a .BTF section (default: /sys/kernel/btf/vmlinux, else the bundled kernel types)')
+    : cmd;
+}
+
+/** The load option `--btf` stands for; the file is read (and refused if it is not BTF) now, before anything loads. */
+export function btfLoadOption(opts: { btf?: string }): { kernelBtf?: Btf } {
+  return opts.btf === undefined ? {} : { kernelBtf: readBtfFile(opts.btf) };
 }
 
 /** --type, for the verbs that take a program type as bpftool's `prog load ... type xdp` does. */

@@ -53,14 +53,18 @@ export interface ElfFile {
 
 const MAX_SECTIONS = 65_280;
 
-export function parseElf(bytes: Uint8Array, file = 'object'): ElfFile {
+/**
+ * Parse an ELF64 little-endian BPF object. With `sectionsOnly`, read just the section table of an
+ * ELF file of any machine (a vmlinux, a host object) to take data such as `.BTF` from it.
+ */
+export function parseElf(bytes: Uint8Array, file = 'object', opts: { sectionsOnly?: boolean } = {}): ElfFile {
   const r = new ByteReader(bytes, file);
   const ident = r.slice('ELF identification', 0, 16);
   if (ident[0] !== 0x7f || ident[1] !== 0x45 || ident[2] !== 0x4c || ident[3] !== 0x46) r.fail('ELF header', 'not an ELF file (bad magic)', 0);
   if (ident[4] !== 2) r.fail('ELF header', `ELF class ${ident[4]} is not ELF64`, 4);
   if (ident[5] !== 1) r.fail('ELF header', ident[5] === 2 ? 'big-endian objects (bpfeb) are not supported; build with -target bpfel or bpf on little-endian hosts' : `unknown data encoding ${ident[5]}`, 5);
   const machine = r.u16('ELF header e_machine', 18);
-  if (machine !== EM_BPF) r.fail('ELF header', `machine ${machine} is not BPF (${EM_BPF}); was it built with clang -target bpf?`, 18);
+  if (machine !== EM_BPF && !opts.sectionsOnly) r.fail('ELF header', `machine ${machine} is not BPF (${EM_BPF}); was it built with clang -target bpf?`, 18);
   const shoff = r.u64('ELF header e_shoff', 0x28);
   const shentsize = r.u16('ELF header e_shentsize', 0x3a);
   let shnum = r.u16('ELF header e_shnum', 0x3c);
@@ -102,6 +106,8 @@ export function parseElf(bytes: Uint8Array, file = 'object'): ElfFile {
     data: s.type === SHT.NOBITS || s.type === SHT.NULL ? new Uint8Array(0) : r.slice(`contents of section ${index}`, s.offset, s.size),
   }));
 
+  const section = (name: string): ElfSection | undefined => sections.find((s) => s.name === name);
+  if (opts.sectionsOnly) return { file, sections, symbols: [], relocations: new Map(), section };
   const symtab = sections.find((s) => s.type === SHT.SYMTAB);
   const symbols: ElfSymbol[] = [];
   if (symtab) {
@@ -143,5 +149,5 @@ export function parseElf(bytes: Uint8Array, file = 'object'): ElfFile {
     relocations.set(s.info, [...(relocations.get(s.info) ?? []), ...list]);
   }
 
-  return { file, sections, symbols, relocations, section: (name) => sections.find((s) => s.name === name) };
+  return { file, sections, symbols, relocations, section };
 }

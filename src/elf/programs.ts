@@ -3,7 +3,8 @@ import type { BtfExt } from '../btf/ext.js';
 import type { Btf } from '../btf/types.js';
 import { LD_IMM64, PseudoCall, PseudoLd } from '../isa/opcodes.js';
 import { decodeRaw, type RawInstruction } from '../isa/raw.js';
-import type { AttachType, FuncInfo, LineInfo, ProgramReference, ProgramSpec, ProgramType } from '../spec/program-spec.js';
+import type { AttachType, CoreRelocation, FuncInfo, LineInfo, ProgramReference, ProgramSpec, ProgramType } from '../spec/program-spec.js';
+import { coreRelocationKind } from '../btf/core/kinds.js';
 import { SHF_EXECINSTR, SHN_UNDEF, SHT, STB, STT, type ElfFile, type ElfSection, type ElfSymbol } from './elf-file.js';
 import { isGlobalDataSection } from './maps.js';
 
@@ -127,6 +128,7 @@ function linkProgram(ctx: ProgramContext, main: FunctionRange, kind: SectionKind
   const references: ProgramReference[] = [];
   const funcInfo: FuncInfo[] = [];
   const lineInfo: LineInfo[] = [];
+  const coreRelocations: CoreRelocation[] = [];
   const placed = new Map<FunctionRange, number>();
   const fail = (fn: FunctionRange, i: number, why: string): never => {
     throw new MalformedInputError(`${elf.file}: program ${main.symbol.name}`, `instruction ${i} of ${fn.symbol.name} (section ${fn.section.name}): ${why}`, fn.section.offset + (fn.start + i) * 8);
@@ -144,7 +146,7 @@ function linkProgram(ctx: ProgramContext, main: FunctionRange, kind: SectionKind
     const base = out.length;
     placed.set(fn, base);
     for (let i = 0; i < fn.length; i++) out.push({ ...fn.insns[fn.start + i] });
-    collectBtfExt(ctx, fn, base, funcInfo, lineInfo);
+    collectBtfExt(ctx, fn, base, { funcInfo, lineInfo, coreRelocations });
     const relocs = new Map((elf.relocations.get(fn.section.index) ?? []).map((r) => [r.offset, r]));
     for (let i = 0; i < fn.length; i++) {
       const at = base + i;
@@ -213,12 +215,22 @@ function linkProgram(ctx: ProgramContext, main: FunctionRange, kind: SectionKind
     lineInfo: lineInfo.sort((a, b) => a.slot - b.slot),
     warnings: kind.warning ? [kind.warning] : [],
   };
+  if (coreRelocations.length > 0) spec.coreRelocations = coreRelocations.sort((a, b) => a.slot - b.slot);
   if (kind.attachTo) spec.attachTo = kind.attachTo;
   if (ctx.btf) spec.btf = ctx.btf;
   return spec;
 }
 
-function collectBtfExt(ctx: ProgramContext, fn: FunctionRange, base: number, funcInfo: FuncInfo[], lineInfo: LineInfo[]): void {
+/** What `.BTF.ext` says of one laid-out program, by slot. */
+interface ProgramExt {
+  funcInfo: FuncInfo[];
+  lineInfo: LineInfo[];
+  coreRelocations: CoreRelocation[];
+}
+
+/** The `.BTF.ext` records of a function placed at `base`, moved to the program's slots (each copy of a subprogram gets its own). */
+function collectBtfExt(ctx: ProgramContext, fn: FunctionRange, base: number, out: ProgramExt): void {
+  const { funcInfo, lineInfo, coreRelocations } = out;
   const inRange = (insnOff: number): number | undefined => {
     const slot = insnOff / 8;
     return Number.isInteger(slot) && slot >= fn.start && slot < fn.start + fn.length ? base + slot - fn.start : undefined;
@@ -233,5 +245,14 @@ function collectBtfExt(ctx: ProgramContext, fn: FunctionRange, base: number, fun
   for (const rec of ctx.ext?.lineInfo.get(fn.section.name) ?? []) {
     const slot = inRange(rec.insnOff);
     if (slot !== undefined) lineInfo.push({ slot, file: rec.file, line: rec.line, column: rec.column, text: rec.text });
+  }
+  for (const rec of ctx.ext?.coreRelocations.get(fn.section.name) ?? []) {
+    const slot = inRange(rec.insnOff);
+    if (slot === undefined) continue;
+    const kind = coreRelocationKind(rec.kind);
+    const where = `${ctx.elf.file}: .BTF.ext core_relo of ${fn.section.name}`;
+    if (!kind) throw new MalformedInputError(where, `instruction ${slot - base} of ${fn.symbol.name} has relocation kind ${rec.kind}, which is not a CO-RE relocation kind (0..12)`);
+    if (!ctx.btf?.types[rec.typeId]) throw new MalformedInputError(where, `instruction ${slot - base} of ${fn.symbol.name}: relocation names BTF type ${rec.typeId}, which the object's BTF does not have`);
+    coreRelocations.push({ slot, typeId: rec.typeId, accessString: rec.accessString, kind });
   }
 }

@@ -98,7 +98,7 @@ function encodeType(t: BtfType, w: Words, strings: StringTable): void {
       return;
     }
     case 'enum':
-      w.u32(name); w.u32(info(t.kind, vlenCheck(t.values.length), !t.signed)); w.u32(t.size);
+      w.u32(name); w.u32(info(t.kind, vlenCheck(t.values.length), t.signed)); w.u32(t.size);
       for (const v of t.values) {
         w.u32(strings.add(v.name)); w.u32(Number(BigInt.asUintN(32, v.value)));
       }

@@ -1,23 +1,27 @@
 import { BTF_MAGIC } from '../btf/parse.js';
+import { CORE_RELOCATION_KINDS } from '../btf/core/kinds.js';
+import type { CoreRelocationKind } from '../spec/program-spec.js';
 import type { StringTable } from './strings.js';
 
 const HEADER_SIZE = 32;
 const FUNC_INFO_SIZE = 8;
 const LINE_INFO_SIZE = 16;
+const CORE_RELO_SIZE = 16;
 const MAX_COLUMN = 0x3ff;
 
-/** func_info and line_info of one ELF section; offsets are bytes from the section start. */
+/** func_info, line_info and CO-RE relocations of one ELF section; offsets are bytes from the section start. */
 export interface BtfExtSection {
   section: string;
   funcInfo: { insnOff: number; typeId: number }[];
   lineInfo: { insnOff: number; file: string; text: string; line: number; column: number }[];
+  coreRelocations: { insnOff: number; typeId: number; accessString: string; kind: CoreRelocationKind }[];
 }
 
 /**
- * Encode `.BTF.ext`: a 32-byte header, then the func_info and line_info blocks (record size, then
- * per section its name, record count and records, sorted by instruction offset). Section names,
- * file names and line texts go into `strings`, the string table `.BTF` is then encoded with.
- * No CO-RE relocation records are written.
+ * Encode `.BTF.ext`: a 32-byte header, then the func_info, line_info and core_relo blocks (record
+ * size, then per section its name, record count and records, sorted by instruction offset).
+ * Section names, file names, line texts and access strings go into `strings`, the string table
+ * `.BTF` is then encoded with.
  */
 export function encodeBtfExt(sections: readonly BtfExtSection[], strings: StringTable): Uint8Array {
   const funcBlock = block(FUNC_INFO_SIZE, sections.filter((s) => s.funcInfo.length > 0).map((s) => ({
@@ -30,7 +34,11 @@ export function encodeBtfExt(sections: readonly BtfExtSection[], strings: String
       r.insnOff, strings.add(r.file), strings.add(r.text), ((r.line << 10) | Math.min(r.column, MAX_COLUMN)) >>> 0,
     ]),
   })));
-  const out = new Uint8Array(HEADER_SIZE + funcBlock.length + lineBlock.length);
+  const coreBlock = block(CORE_RELO_SIZE, sections.filter((s) => s.coreRelocations.length > 0).map((s) => ({
+    name: strings.add(s.section),
+    records: [...s.coreRelocations].sort((a, b) => a.insnOff - b.insnOff).map((r) => [r.insnOff, r.typeId, strings.add(r.accessString), CORE_RELOCATION_KINDS.indexOf(r.kind)]),
+  })));
+  const out = new Uint8Array(HEADER_SIZE + funcBlock.length + lineBlock.length + coreBlock.length);
   const dv = new DataView(out.buffer);
   dv.setUint16(0, BTF_MAGIC, true);
   out[2] = 1; // version
@@ -41,9 +49,10 @@ export function encodeBtfExt(sections: readonly BtfExtSection[], strings: String
   dv.setUint32(16, funcBlock.length, true);
   dv.setUint32(20, lineBlock.length, true);
   dv.setUint32(24, funcBlock.length + lineBlock.length, true);
-  dv.setUint32(28, 0, true);
+  dv.setUint32(28, coreBlock.length, true);
   out.set(funcBlock, HEADER_SIZE);
   out.set(lineBlock, HEADER_SIZE + funcBlock.length);
+  out.set(coreBlock, HEADER_SIZE + funcBlock.length + lineBlock.length);
   return out;
 }
 

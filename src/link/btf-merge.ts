@@ -1,3 +1,4 @@
+import { renumberType } from '../btf/renumber.js';
 import type { Btf, BtfType } from '../btf/types.js';
 
 export interface BtfMergeInput {
@@ -78,20 +79,8 @@ export function mergeBtf(inputs: readonly BtfMergeInput[]): MergedBtf {
   return { btf: { types, strings: new Uint8Array(0) }, typeId };
 }
 
+/** A type of one input as type `id` of the merged table (a DATASEC under its output name). */
 function remap(t: BtfType, name: string, id: number, map: (old: number) => number): BtfType {
-  switch (t.kind) {
-    case 'ptr': case 'typedef': case 'volatile': case 'const': case 'restrict': case 'type_tag':
-    case 'func': case 'var': case 'decl_tag':
-      return { ...t, id, type: map(t.type) };
-    case 'array':
-      return { ...t, id, elemType: map(t.elemType), indexType: map(t.indexType) };
-    case 'struct': case 'union':
-      return { ...t, id, members: t.members.map((m) => ({ ...m, type: map(m.type) })) };
-    case 'func_proto':
-      return { ...t, id, returnType: map(t.returnType), params: t.params.map((p) => ({ ...p, type: map(p.type) })) };
-    case 'datasec':
-      return { ...t, id, name, vars: t.vars.map((v) => ({ ...v, type: map(v.type) })) };
-    default:
-      return { ...t, id };
-  }
+  const r = renumberType(t, id, map);
+  return r.kind === 'datasec' ? { ...r, name } : r;
 }

@@ -81,7 +81,7 @@ export function layoutCode(spec: CollectionSpec, data: DataLookup): CodeSection[
   const sections: CodeSection[] = [];
   const emit = (name: string, nodes: { node: FunctionNode; program?: ProgramSpec }[]): void => {
     const insns: RawInstruction[] = [];
-    const section: CodeSection = { name, bytes: new Uint8Array(0), functions: [], relocations: [], ext: { section: name, funcInfo: [], lineInfo: [] } };
+    const section: CodeSection = { name, bytes: new Uint8Array(0), functions: [], relocations: [], ext: { section: name, funcInfo: [], lineInfo: [], coreRelocations: [] } };
     for (const { node, program } of nodes) {
       const base = insns.length;
       insns.push(...emitFunction(node, base, textOffset, data, section.relocations, program?.name ?? node.name));
@@ -93,6 +93,7 @@ export function layoutCode(spec: CollectionSpec, data: DataLookup): CodeSection[
       if (program) fn.program = program;
       section.functions.push(fn);
       section.ext.lineInfo.push(...node.lineInfo.map((l: LineInfo) => ({ insnOff: (base + l.slot) * 8, file: l.file, text: l.text, line: l.line, column: l.column })));
+      section.ext.coreRelocations.push(...node.coreRelocations.map((r) => ({ insnOff: (base + r.slot) * 8, typeId: r.typeId, accessString: r.accessString, kind: r.kind })));
     }
     section.bytes = encodeRaw(insns);
     sections.push(section);

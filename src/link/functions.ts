@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { XdpchainError } from '../errors/index.js';
 import { LD_IMM64, PseudoCall, PseudoLd } from '../isa/opcodes.js';
 import { encodeRaw, type RawInstruction } from '../isa/raw.js';
-import type { FuncInfo, LineInfo, ProgramReference, ProgramSpec } from '../spec/program-spec.js';
+import type { CoreRelocation, FuncInfo, LineInfo, ProgramReference, ProgramSpec } from '../spec/program-spec.js';
 
 const CALL = 0x85;
 
@@ -25,6 +25,7 @@ export interface FunctionNode {
   edges: FunctionEdge<FunctionNode>[];
   funcInfo?: FuncInfo;
   lineInfo: LineInfo[];
+  coreRelocations: CoreRelocation[];
 }
 
 /**
@@ -61,6 +62,7 @@ export function splitProgram(p: ProgramSpec): FunctionNode[] {
       references: p.references.filter((r) => r.slot >= start && r.slot < end).map((r) => ({ ...r, slot: r.slot - start })),
       edges: [],
       lineInfo: p.lineInfo.filter((l) => l.slot >= start && l.slot < end).map((l) => ({ ...l, slot: l.slot - start })),
+      coreRelocations: (p.coreRelocations ?? []).filter((r) => r.slot >= start && r.slot < end).map((r) => ({ ...r, slot: r.slot - start })),
     };
     if (info) node.funcInfo = { ...info, slot: 0 };
     return node;
@@ -96,7 +98,7 @@ export function functionKeys(roots: readonly FunctionNode[]): Map<FunctionNode, 
     const insns = n.insns.map((i) => ({ ...i }));
     for (const e of n.edges) insns[e.slot].imm = 0;
     h.update(n.name).update('\0').update(encodeRaw(insns));
-    h.update(JSON.stringify([n.references, n.funcInfo ?? null, n.lineInfo]));
+    h.update(JSON.stringify([n.references, n.funcInfo ?? null, n.lineInfo, n.coreRelocations]));
     for (const e of n.edges) h.update(`${e.slot}:${e.kind}:${keyOf(e.target)}`);
     onStack.delete(n);
     const key = h.digest('hex');
@@ -131,6 +133,7 @@ export interface LaidOut {
   references: ProgramReference[];
   funcInfo: FuncInfo[];
   lineInfo: LineInfo[];
+  coreRelocations: CoreRelocation[];
 }
 
 /**
@@ -139,7 +142,7 @@ export interface LaidOut {
  * immediates pc-relative.
  */
 export function layoutFunctions(root: FunctionNode): LaidOut {
-  const out: LaidOut = { instructions: [], references: [], funcInfo: [], lineInfo: [] };
+  const out: LaidOut = { instructions: [], references: [], funcInfo: [], lineInfo: [], coreRelocations: [] };
   const placed = new Map<FunctionNode, number>();
   const place = (n: FunctionNode): number => {
     const existing = placed.get(n);
@@ -149,6 +152,7 @@ export function layoutFunctions(root: FunctionNode): LaidOut {
     out.instructions.push(...n.insns.map((i) => ({ ...i })));
     if (n.funcInfo) out.funcInfo.push({ ...n.funcInfo, slot: base });
     out.lineInfo.push(...n.lineInfo.map((l) => ({ ...l, slot: l.slot + base })));
+    out.coreRelocations.push(...n.coreRelocations.map((r) => ({ ...r, slot: r.slot + base })));
     const refs = new Map(n.references.map((r) => [r.slot, r]));
     const edges = new Map(n.edges.map((e) => [e.slot, e]));
     for (let i = 0; i < n.insns.length; i++) {
@@ -165,5 +169,6 @@ export function layoutFunctions(root: FunctionNode): LaidOut {
   place(root);
   out.funcInfo.sort((a, b) => a.slot - b.slot);
   out.lineInfo.sort((a, b) => a.slot - b.slot);
+  out.coreRelocations.sort((a, b) => a.slot - b.slot);
   return out;
 }

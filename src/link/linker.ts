@@ -126,6 +126,8 @@ export function linkSpecs(inputs: readonly CollectionSpec[], opts: LinkOptions =
     const out: ProgramSpec = { ...base, ...layoutFunctions(f.node), license, kernelVersion, warnings: [...base.warnings, ...laid] };
     if (hasBtf) out.btf = btf.btf;
     else delete out.btf;
+    // As readCollectionSpec gives it: no list when there are no CO-RE relocations.
+    if (out.coreRelocations?.length === 0) delete out.coreRelocations;
     return out;
   };
   const programs = new Map<string, ProgramSpec>();
@@ -184,6 +186,7 @@ function collectFunctions(spec: CollectionSpec, input: number, maps: MergedMaps,
     const funcId = node.funcInfo?.typeId ?? 0;
     const func = funcId ? spec.btf?.types[funcId] : undefined;
     if (node.funcInfo) node.funcInfo = { ...node.funcInfo, typeId: btf.typeId(input, funcId) };
+    node.coreRelocations = node.coreRelocations.map((r) => ({ ...r, typeId: btf.typeId(input, r.typeId) }));
     const isRoot = programOf.has(node) || exported.has(node);
     const global = func?.kind === 'func' ? func.linkage !== 'static' : isRoot;
     const f: LinkFunction = { node, input, linkage: !global ? 'static' : node.funcInfo?.weak ? 'weak' : 'global', funcId };

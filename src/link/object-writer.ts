@@ -125,7 +125,7 @@ export function writeObject(spec: CollectionSpec): Uint8Array {
 
   if (spec.btf || b.all().length > 0) {
     const strings = new StringTable();
-    const ext = code.some((c) => c.ext.funcInfo.length > 0 || c.ext.lineInfo.length > 0) ? encodeBtfExt(code.map((c) => c.ext), strings) : undefined;
+    const ext = code.some((c) => c.ext.funcInfo.length > 0 || c.ext.lineInfo.length > 0 || c.ext.coreRelocations.length > 0) ? encodeBtfExt(code.map((c) => c.ext), strings) : undefined;
     w.addSection({ name: '.BTF', type: SHT.PROGBITS, flags: 0, align: 4, data: encodeBtf(b.build(), strings) });
     if (ext) w.addSection({ name: '.BTF.ext', type: SHT.PROGBITS, flags: 0, align: 4, data: ext });
   }

@@ -44,6 +44,9 @@ import { kconfigData } from './kconfig.js';
 import { checkHelpers, resolveReferences, sourceLocator } from './resolve.js';
 import { selectPrograms } from './select.js';
 import { sizedAsLibbpfDoes } from '../spec/edit.js';
+import { relocateProgram, withPoisonHelper } from './core-relocate.js';
+import { defaultKernelBtf } from '../btf/bundled.js';
+import type { Btf } from '../btf/types.js';
 import { programTag } from './tag.js';
 
 
@@ -59,6 +62,8 @@ export interface LoadOptions {
   mapIds?: ReadonlyMap<string, number>;
   /** For freplace programs: the loaded program (and function) each one replaces. */
   extensionTargets?: ReadonlyMap<string, { program: Program; function?: string }>;
+  /** BTF to apply CO-RE relocations against (see RuntimeOptions.kernelBtf). */
+  kernelBtf?: Btf;
 }
 
 export interface RuntimeOptions {
@@ -82,6 +87,11 @@ export interface RuntimeOptions {
   trace?: (line: TraceLine) => void;
   /** Values for `extern ... __kconfig` variables (LINUX_KERNEL_VERSION etc. have defaults). */
   kconfig?: Record<string, bigint | number>;
+  /**
+   * The kernel BTF programs' CO-RE relocations are applied against (readBtfFile gives one);
+   * default /sys/kernel/btf/vmlinux where it exists, else the bundled BTF (defaultKernelBtf).
+   */
+  kernelBtf?: Btf;
 }
 
 /**
@@ -123,6 +133,7 @@ export class Runtime {
   private readonly cpuCell: number;
   private captures: CaptureSet | undefined;
   readonly kconfig: Record<string, bigint | number>;
+  private readonly kernelBtf: Btf | undefined;
   private readonly programsById = new Map<number, Program>();
   private readonly programsByUid = new Map<number, Program>();
   private readonly programsByNode = new Map<number, Program>();
@@ -137,6 +148,7 @@ export class Runtime {
     this.cpuCell = this.space.allocPrivate(4, 'running CPU');
     this.cpu = opts.cpu ?? 0;
     this.kconfig = opts.kconfig ?? {};
+    this.kernelBtf = opts.kernelBtf;
     this.fabric = new Fabric(this.space, { resolve: (t, ingress) => this.resolveRedirect(t, ingress) });
     const possibleCpus = opts.possibleCpus ?? availableParallelism();
     const random = opts.random ?? seededRandom(Date.now() & 0xffffffff);
@@ -187,7 +199,7 @@ export class Runtime {
       const programs = new Map<string, Program>();
       for (const ps of load) {
         const target = opts.extensionTargets?.get(ps.name);
-        const p = this.loadProgram(ps, maps, { id: opts.programIds?.get(ps.name), target: target?.program, function: target?.function });
+        const p = this.loadProgram(ps, maps, { id: opts.programIds?.get(ps.name), target: target?.program, function: target?.function, kernelBtf: opts.kernelBtf });
         loaded.push(p);
         programs.set(ps.name, p);
       }
@@ -218,10 +230,14 @@ export class Runtime {
   }
 
   /**
-   * Load one program whose maps already exist. An `ext` (freplace) program needs the target it
-   * will replace a function of; it is type-checked against it now, as the kernel does at load.
+   * Load one program whose maps already exist. Its CO-RE relocations are applied first (against
+   * `kernelBtf`, else the runtime's, else the default), so `bpf_core_field_exists` and the like
+   * are constants before anything else reads the code. An `ext` (freplace) program needs the
+   * target it will replace a function of; it is type-checked against it now, as the kernel does.
    */
-  loadProgram(spec: ProgramSpec, maps: ReadonlyMap<string, BpfMap>, opts: { target?: Program; function?: string; id?: number } = {}): Program {
+  loadProgram(spec0: ProgramSpec, maps: ReadonlyMap<string, BpfMap>, opts: { target?: Program; function?: string; id?: number; kernelBtf?: Btf } = {}): Program {
+    const { spec, poisoned } = relocateProgram(spec0, () => opts.kernelBtf ?? this.kernelBtf ?? defaultKernelBtf());
+    const helpers = withPoisonHelper(this.helpers, poisoned);
     let target: ReturnType<typeof checkReplacement> | undefined;
     if (spec.type === 'ext') {
       if (!opts.target) throw new XdpchainError('EINVAL', `program ${spec.name} (section ${spec.sectionName}) replaces a function of another program: name the target program`, { program: spec.name });
@@ -230,7 +246,7 @@ export class Runtime {
       throw new XdpchainError('EINVAL', `program ${spec.name} is a ${spec.type} program (section ${spec.sectionName}); xdpchain loads XDP programs`, { program: spec.name });
     }
     const { program, mapIds } = resolveReferences(spec, maps, this.kfuncs);
-    checkHelpers(spec, program, this.helpers);
+    checkHelpers(spec, program, helpers);
     const id = opts.id ?? this.nextProgramId;
     if (this.programsById.has(id)) throw new XdpchainError('EEXIST', `program id ${id} is taken`);
     const { node, stats, counter } = this.nodes.allocate(spec.name);
@@ -239,7 +255,7 @@ export class Runtime {
       executable = this.engine.compile({
         name: spec.name,
         program,
-        helpers: this.helpers,
+        helpers,
         kfuncs: this.kfuncs.byId,
         sourceOf: sourceLocator(spec.lineInfo),
         arrayLayout: this.layoutOf(ArrayMap, (m) => m.layout(this.cpuCell)),

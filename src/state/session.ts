@@ -4,6 +4,8 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { XdpchainError } from '../errors/index.js';
 import { readCollectionSpec } from '../elf/collection.js';
+import { loadBtfFile, parseBtfFile } from '../btf/file.js';
+import type { Btf } from '../btf/types.js';
 import type { BpfMap } from '../maps/map.js';
 import type { Program } from '../runtime/program.js';
 import { Runtime } from '../runtime/runtime.js';
@@ -29,6 +31,7 @@ export interface SessionOptions {
 interface LoadedObject {
   sha: string;
   edits?: LoadEdits;
+  kernelBtf?: { sha: string; source: string };
   programs: Map<string, Program>;
   maps: Map<string, BpfMap>;
 }
@@ -68,6 +71,7 @@ export class Session {
   static open(opts: SessionOptions = {}): Session {
     const dir = resolve(opts.dir ?? process.env.XDPCHAIN_STATE ?? DEFAULT_STATE_DIR);
     mkdirSync(join(dir, 'objects'), { recursive: true });
+    mkdirSync(join(dir, 'btf'), { recursive: true });
     const lock = StateLock.acquire(join(dir, 'lock'));
     try {
       const file = join(dir, 'state.json');
@@ -84,9 +88,10 @@ export class Session {
 
   /**
    * Load an object's maps and programs (the named ones, or every XDP program) after the loader's
-   * edits; freplace programs need a target. Returns the programs loaded and those left out.
+   * edits; freplace programs need a target. `btf` is a BTF file to apply CO-RE relocations against
+   * (default: the runtime's default). Returns the programs loaded and those left out.
    */
-  loadObject(path: string, opts: { programs?: string[]; target?: Program; function?: string; flags?: number; edits?: LoadEdits } = {}): { programs: Program[]; skipped: readonly SkippedProgram[] } {
+  loadObject(path: string, opts: { programs?: string[]; target?: Program; function?: string; flags?: number; edits?: LoadEdits; btf?: string } = {}): { programs: Program[]; skipped: readonly SkippedProgram[] } {
     let bytes: Buffer;
     try {
       bytes = readFileSync(path);
@@ -102,12 +107,29 @@ export class Session {
     for (const p of spec.programs.values()) {
       if (p.type === 'ext' && opts.target && (!opts.programs || opts.programs.includes(p.name))) targets.set(p.name, { program: opts.target, function: opts.function });
     }
-    const coll = this.rt.loadCollection(spec, { programs: opts.programs, extensionTargets: targets });
+    const btf = opts.btf !== undefined ? this.keepBtf(opts.btf) : undefined;
+    const coll = this.rt.loadCollection(spec, { programs: opts.programs, extensionTargets: targets, ...(btf ? { kernelBtf: btf.btf } : {}) });
     const stored = join(this.dir, 'objects', `${sha}.o`);
     if (!existsSync(stored)) writeFileSync(stored, bytes);
     this.sources[sha] = { source: resolve(path) };
-    this.loaded.push({ sha, programs: new Map(coll.programs), maps: new Map(coll.maps), ...(edits ? { edits } : {}) });
+    this.loaded.push({ sha, programs: new Map(coll.programs), maps: new Map(coll.maps), ...(edits ? { edits } : {}), ...(btf ? { kernelBtf: btf.saved } : {}) });
     return { programs: [...coll.programs.values()], skipped: coll.skipped };
+  }
+
+  /** Read a BTF file given at load and keep its bytes in btf/<sha256>.btf for restores. */
+  private keepBtf(path: string): { btf: Btf; saved: { sha: string; source: string } } {
+    const { btf, bytes } = loadBtfFile(path);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const stored = join(this.dir, 'btf', `${sha}.btf`);
+    if (!existsSync(stored)) writeFileSync(stored, bytes);
+    return { btf, saved: { sha, source: resolve(path) } };
+  }
+
+  /** The BTF a restored collection was relocated against, from the state directory. */
+  private storedBtf(saved: { sha: string; source: string }): Btf {
+    const path = join(this.dir, 'btf', `${saved.sha}.btf`);
+    if (!existsSync(path)) throw new XdpchainError('ENOENT', `state directory ${this.dir} is damaged: the BTF ${saved.sha} (${saved.source}) is missing`);
+    return parseBtfFile(new Uint8Array(readFileSync(path)), saved.source);
   }
 
   /** `prog unload`: refused while the program is attached, linked, chained to or replaced into. */
@@ -178,6 +200,7 @@ export class Session {
         return [name, { id: p.id, stats: { runCount: p.stats.runCount, runTimeNs: p.stats.runTimeNs }, loadedAt: p.loadedAt.toISOString(), flags: p.spec.flags, ...(t ? { target: { program: t.program.id, function: t.function } } : {}) }];
       })),
       maps: Object.fromEntries([...l.maps].map(([name, m]) => [name, { id: m.id, entries: TRANSIENT_MAP_TYPES.has(m.spec.type) ? [] : dumpEntries(m) }])),
+      ...(l.kernelBtf ? { kernelBtf: l.kernelBtf } : {}),
     }));
     const pins = new Map([...rt.links.pins].map(([name, l]) => [l, name]));
     const links: LinkState[] = rt.links.all().filter((l) => !l.ownedBy).map((l) => {
@@ -242,13 +265,14 @@ export class Session {
         programIds: new Map(Object.entries(c.programs).map(([n, p]) => [n, p.id])),
         mapIds: new Map(Object.entries(c.maps).map(([n, m]) => [n, m.id])),
         extensionTargets: targets,
+        ...(c.kernelBtf ? { kernelBtf: this.storedBtf(c.kernelBtf) } : {}),
       });
       for (const [name, p] of coll.programs) {
         const saved = c.programs[name];
         Object.assign(p.stats, saved.stats);
         p.loadedAt = new Date(saved.loadedAt);
       }
-      const l = { sha: c.object, programs: new Map(coll.programs), maps: new Map(coll.maps), ...(c.edits ? { edits: c.edits } : {}) };
+      const l: LoadedObject = { sha: c.object, programs: new Map(coll.programs), maps: new Map(coll.maps), ...(c.edits ? { edits: c.edits } : {}), ...(c.kernelBtf ? { kernelBtf: c.kernelBtf } : {}) };
       this.loaded.push(l);
       restored.push({ c, l });
     }

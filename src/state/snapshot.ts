@@ -27,6 +27,11 @@ export interface CollectionState {
   edits?: LoadEdits;
   programs: Record<string, { id: number; stats: ProgramStats; loadedAt: string; flags?: number; target?: { program: number; function: string } }>;
   maps: Record<string, { id: number; entries: { key: string; value: string }[] }>;
+  /**
+   * The BTF its CO-RE relocations were applied against when one was given (`--btf`): its bytes
+   * are kept in btf/<sha256>.btf, so a restore relocates the same way even if the file changed.
+   */
+  kernelBtf?: { sha: string; source: string };
 }
 
 export interface NetdevState {

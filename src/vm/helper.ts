@@ -1,4 +1,4 @@
-import { XdpchainError } from '../errors/index.js';
+import { VmFault, XdpchainError } from '../errors/index.js';
 import type { AddressSpace } from './address-space.js';
 import type { Executable } from './engine.js';
 import type { RunState } from './run-state.js';
@@ -55,7 +55,8 @@ export function runHelperFn(h: HelperSpec, call: HelperCall): HelperResult {
   try {
     return h.fn(call);
   } catch (e) {
-    if (e instanceof XdpchainError && e.errno === 'EFAULT') call.fault(e.message);
+    // A fault the helper raised itself (call.fault) already names the call: pass it on as it is.
+    if (e instanceof XdpchainError && !(e instanceof VmFault) && e.errno === 'EFAULT') call.fault(e.message);
     throw e;
   }
 }

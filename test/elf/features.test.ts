@@ -34,9 +34,21 @@ describe('ELF reader: object features beyond the corpus (test/fixtures/elf/featu
     expect(spec.programs.get('xdp_legacy')!.references).toContainEqual(expect.objectContaining({ kind: 'map-value', map: '.kconfig', offset: 0 }));
   });
 
+  it('keeps CO-RE relocations on the program, by slot', () => {
+    const prog = spec.programs.get('xdp_frags_prog')!;
+    const miniMd = prog.btf!.types.findIndex((t) => t?.name === 'mini_md');
+    expect(prog.coreRelocations).toEqual([
+      { slot: 0, typeId: miniMd, accessString: '0:0', kind: 'field_byte_offset' },
+      { slot: 1, typeId: miniMd, accessString: '0:1', kind: 'field_byte_offset' },
+    ]);
+    expect(spec.programs.get('xdp_legacy')!.coreRelocations).toBeUndefined();
+  });
+
   it('loads and runs: initial slots are in place, kconfig holds the kernel version, the tail call reaches the frags program', () => {
     const rt = new Runtime({ possibleCpus: 2 });
-    const coll = rt.loadCollection(spec);
+    // xdp_frags_prog reads the context through `struct mini_md`, which no kernel has: against a
+    // kernel's BTF its CO-RE relocations are poisoned. The object's own BTF keeps its offsets.
+    const coll = rt.loadCollection(spec, { kernelBtf: spec.btf });
     const outer = coll.map('outer') as MapInMap;
     expect(outer.get(0)).toBe(coll.map('inner_a'));
     expect(outer.get(1)).toBeUndefined();

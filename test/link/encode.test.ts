@@ -70,12 +70,12 @@ describe('encodeBtf', () => {
 });
 
 describe('encodeBtfExt', () => {
-  it('writes func and line info per section that parseBtfExt reads back, sorted by offset', () => {
+  it('writes func info, line info and CO-RE relocations per section that parseBtfExt reads back, sorted by offset', () => {
     const btf = everyKind();
     const strings = new StringTable();
     const ext = encodeBtfExt([
-      { section: 'xdp', funcInfo: [{ insnOff: 0, typeId: 17 }], lineInfo: [{ insnOff: 16, file: 'a.c', text: 'return 2;', line: 12, column: 5 }, { insnOff: 0, file: 'a.c', text: 'int f(void)', line: 10, column: 1 }] },
-      { section: '.text', funcInfo: [{ insnOff: 8, typeId: 17 }, { insnOff: 0, typeId: 18 }], lineInfo: [] },
+      { section: 'xdp', funcInfo: [{ insnOff: 0, typeId: 17 }], lineInfo: [{ insnOff: 16, file: 'a.c', text: 'return 2;', line: 12, column: 5 }, { insnOff: 0, file: 'a.c', text: 'int f(void)', line: 10, column: 1 }], coreRelocations: [{ insnOff: 24, typeId: 5, accessString: '0:1', kind: 'field_byte_offset' }, { insnOff: 8, typeId: 7, accessString: '0', kind: 'type_matches' }] },
+      { section: '.text', funcInfo: [{ insnOff: 8, typeId: 17 }, { insnOff: 0, typeId: 18 }], lineInfo: [], coreRelocations: [] },
     ], strings);
     const encoded = encodeBtf(btf, strings);
     const parsed = parseBtfExt(ext, parseBtf(encoded));
@@ -86,6 +86,11 @@ describe('encodeBtfExt', () => {
       { insnOff: 16, file: 'a.c', text: 'return 2;', line: 12, column: 5 },
     ]);
     expect(parsed.lineInfo.has('.text')).toBe(false);
+    expect(parsed.coreRelocations.get('xdp')).toEqual([
+      { insnOff: 8, typeId: 7, accessString: '0', kind: 12 },
+      { insnOff: 24, typeId: 5, accessString: '0:1', kind: 0 },
+    ]);
+    expect(parsed.coreRelocations.has('.text')).toBe(false);
   });
 });
 

@@ -44,7 +44,7 @@ export function registerDispatch(root: Command): void {
         const programs: Program[] = [];
         try {
           for (const [i, o] of objects.entries()) {
-            const loaded = s.loadObject(o, { programs: opts.prog ? [opts.prog] : undefined, edits: edits[i] });
+            const loaded = s.loadObject(o, { programs: opts.prog ? [opts.prog] : undefined, edits: edits[i], btf: opts.btf });
             reportSkipped(loaded.skipped);
             programs.push(...loaded.programs);
             const xdp = loaded.programs.filter((p) => p.type === 'xdp');

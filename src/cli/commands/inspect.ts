@@ -28,6 +28,7 @@ export function registerInspect(root: Command): void {
           license: p.license,
           runConfig: p.runConfig && { priority: p.runConfig.priority, chainCallActions: p.runConfig.chainCallActions.map(xdpActionName) },
           warnings: p.warnings,
+          coreRelocations: (p.coreRelocations ?? []).map((r) => ({ slot: r.slot, kind: r.kind, type: p.btf ? formatBtfType(p.btf, r.typeId) : String(r.typeId), access: r.accessString })),
         }));
         const maps = [...spec.maps.values()].map((m) => ({
           name: m.name,
@@ -53,6 +54,7 @@ export function registerInspect(root: Command): void {
             lines.push(`  ${p.name}  section ${p.section}  ${p.type}${p.attachTo ? ` → ${p.attachTo}` : ''}  ${p.instructions} insns  tag ${p.tag}`);
             if (p.runConfig) lines.push(`    run config: priority ${p.runConfig.priority}, chain actions ${p.runConfig.chainCallActions.join(',') || 'none'}`);
             for (const w of p.warnings) lines.push(`    warning: ${w}`);
+            for (const c of p.coreRelocations) lines.push(`    CO-RE: instruction ${c.slot} ${c.kind} of ${c.type}, access ${c.access}`);
           }
           lines.push('', 'Maps:');
           for (const m of r.maps) {

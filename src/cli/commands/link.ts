@@ -50,7 +50,7 @@ export function registerLink(root: Command): void {
     .option('--prog <name>', 'with --dispatcher: the program to take from an object with several (once for all, or once per object)', collect)
     .option('--prio <list>', 'with --dispatcher: run priority, one for all or a comma list with one per object (default: .xdp_run_config, else 50)')
     .option('--actions <list>', 'with --dispatcher: actions that continue the chain, e.g. XDP_PASS,XDP_DROP (once for all, or once per object; default: .xdp_run_config, else XDP_PASS)', collect)
-    .option('--json', 'print JSON')))
+    .option('--json', 'print JSON'), { btf: false }))
     .action(action((objects: string[], opts: LinkCliOptions, cmd: Command) => {
       if (opts.output === undefined && LINK_STATE_VERBS.has(objects[0])) {
         linkStateCommand(objects, opts, cmd);

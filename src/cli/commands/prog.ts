@@ -23,7 +23,7 @@ export function registerProg(root: Command): void {
       withSession(cmd, (s) => {
         const target = opts.target ? s.program(opts.target) : undefined;
         const [edits] = loadEditsFor([readObject(object)], opts);
-        const loaded = s.loadObject(object, { programs: opts.prog, target, function: opts.function, flags: opts.chainCalls ? BPF_F_CHAIN_CALLS : 0, edits });
+        const loaded = s.loadObject(object, { programs: opts.prog, target, function: opts.function, flags: opts.chainCalls ? BPF_F_CHAIN_CALLS : 0, edits, btf: opts.btf });
         reportSkipped(loaded.skipped);
         emit(opts, loaded.programs.map((p) => ({ id: p.id, name: p.name, tag: p.tag })), (l) => l.map((p) => `${p.id}: ${p.name}  tag ${p.tag}`).join('\n'));
       })));

@@ -9,7 +9,7 @@ import type { EngineName } from '../../vm/engine.js';
 import { XdpBuffer } from '../../xdp/buffer.js';
 import { xdpActionName } from '../../xdp/constants.js';
 import { pickProgram } from '../object.js';
-import { addLoadOptions, addTypeOption, readObjectForLoad, reportSkipped, type LoadCliOptions } from '../load-options.js';
+import { addLoadOptions, addTypeOption, btfLoadOption, readObjectForLoad, reportSkipped, type LoadCliOptions } from '../load-options.js';
 import { action, emit } from '../output.js';
 import { Progress } from '../progress.js';
 import { globals } from '../session.js';
@@ -20,6 +20,7 @@ interface RunOptions extends LoadCliOptions {
   out?: string;
   progress?: boolean;
   json?: boolean;
+  btf?: string;
 }
 
 export function registerRun(root: Command): void {
@@ -36,9 +37,9 @@ export function registerRun(root: Command): void {
       // A one-off runtime: its statistics die with it, so no clock is read per program.
       const rt = new Runtime({ engine: globals(cmd).engine as EngineName | undefined, statsTiming: false });
       rt.fabric.recordEvents = false;
-      const coll = rt.loadCollection(readObjectForLoad(object, opts).spec, opts.prog ? { programs: [opts.prog] } : {});
-        reportSkipped(coll);
-        const prog = pickProgram(coll, opts.prog, object);
+      const coll = rt.loadCollection(readObjectForLoad(object, opts).spec, { ...(opts.prog ? { programs: [opts.prog] } : {}), ...btfLoadOption(opts) });
+      reportSkipped(coll);
+      const prog = pickProgram(coll, opts.prog, object);
       const writers = new Map<number, { sink: ByteSink; writer: PcapWriter }>();
       const writerFor = (code: number) => {
         let w = writers.get(code);
