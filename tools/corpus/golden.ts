@@ -51,5 +51,21 @@ export function errorHeadline(message: string): string {
       if (!l.startsWith('libbpf:') && !/^\d+: \(/.test(l) && !/^; /.test(l) && !/^(R\d|frame|from \d+ to)/.test(l)) return l;
     }
   }
-  return (libbpf[0] ?? lines[0] ?? '(no message)').replace(/^libbpf: /, '');
+  // Without a verifier log, libbpf's last specific line says why (a missing kfunc, a bad map).
+  const generic = /failed to load object|failed to load: -\d+$|^libbpf: loading |^libbpf: elf:|^libbpf: sec |found map \d+|^libbpf: map '[^']+': created|^libbpf: Error loading/;
+  const specific = libbpf.filter((l) => !generic.test(l));
+  return (specific[specific.length - 1] ?? libbpf[0] ?? lines[0] ?? '(no message)').replace(/^libbpf: /, '');
+}
+
+/**
+ * The key failures are grouped by: the headline with what names one program or place taken out
+ * (program and map names, instruction numbers, sizes), so one cause is one group.
+ */
+export function errorGroup(errno: string, headline: string): string {
+  const general = headline
+    .replace(/^program [^,]+, (instruction \d+: )?/, '')
+    .replace(/'[^']*'/g, "'…'")
+    .replace(/\b(map|program) [A-Za-z_][\w.]*/g, '$1 …')
+    .replace(/\d+/g, 'N');
+  return `${errno}: ${general}`;
 }

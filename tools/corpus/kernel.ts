@@ -48,7 +48,11 @@ export function oracleJob(o: ResolvedObject, run: ResolvedRun): string {
   for (const p of run.load) lines.push(`${p === run.program ? 'run' : 'load'} ${p}${run.forceXdp ? ' xdp' : ''}`);
   for (const [m, n] of Object.entries(o.maxEntries)) lines.push(`max_entries ${m} ${n}`);
   for (const g of o.globals) lines.push(`global ${g.name} ${g.hex}`);
-  for (const s of run.setup) lines.push('program' in s ? `slot ${s.map} ${s.key} ${s.program}` : `update ${s.map} ${s.key} ${s.values.join(' ')}`);
+  for (const s of run.setup) {
+    if ('fill' in s) lines.push(`fill ${s.map} ${s.fill.first} ${s.fill.count} ${s.values.join(' ')}`);
+    else if ('program' in s) lines.push(`slot ${s.map} ${s.key} ${s.program}`);
+    else lines.push(`update ${s.map} ${s.key} ${s.values.join(' ')}`);
+  }
   for (const m of o.ignoreMaps) lines.push(`ignore ${m}`);
   for (const p of run.packets) {
     const opts = [];

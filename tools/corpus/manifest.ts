@@ -52,7 +52,12 @@ export type MapSetup =
   | { map: string; key: Bytes; value: Bytes }
   | { map: string; key: Bytes; values: Bytes[] }
   /** prog_array slot pointing at a program of the same object (loaded via alsoLoad). */
-  | { map: string; key: Bytes; program: string };
+  | { map: string; key: Bytes; program: string }
+  /**
+   * u32 keys `first` .. `first + count - 1` get `values` in turn: a consistent-hash ring filled
+   * the way a load balancer's userspace fills it, without listing every slot.
+   */
+  | { map: string; fill: { first: number; count: number }; values: Bytes[] };
 
 /**
  * Bytes, either as hex (`"0a000001"`) or as a list of typed fields concatenated in order; numbers

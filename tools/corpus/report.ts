@@ -1,4 +1,5 @@
 import type { ProgramVerdict } from './compare.js';
+import { errorGroup } from './golden.js';
 
 /** Counts for one engine over the whole corpus. */
 export interface CorpusSummary {
@@ -12,19 +13,25 @@ export interface CorpusSummary {
   runsMismatched: number;
   /** Packets of programs that the kernel ran but xdpchain never loaded. */
   runsNeverLoaded: number;
-  /** Programs that never loaded, by the first line of xdpchain's error. */
-  neverLoadedBy: { error: string; programs: string[] }[];
-  /** Programs the kernel refused, by the first line of the kernel's error. */
-  kernelRefusesBy: { error: string; programs: string[] }[];
+  /** Programs that never loaded, by cause (errorGroup of the first line of xdpchain's error). */
+  neverLoadedBy: FailureGroup[];
+  /** Programs the kernel refused, by cause (errorGroup of the kernel's error). */
+  kernelRefusesBy: FailureGroup[];
 }
 
-function groupBy(verdicts: ProgramVerdict[]): { error: string; programs: string[] }[] {
-  const groups = new Map<string, string[]>();
+/** Programs failing for one cause, with each one's exact first error line. */
+export interface FailureGroup {
+  cause: string;
+  programs: { program: string; error: string }[];
+}
+
+function groupBy(verdicts: ProgramVerdict[]): FailureGroup[] {
+  const groups = new Map<string, FailureGroup['programs']>();
   for (const v of verdicts) {
-    const key = `${v.errno ?? ''}: ${v.error ?? ''}`;
-    groups.set(key, [...(groups.get(key) ?? []), `${v.object} ${v.program}`]);
+    const key = errorGroup(v.errno ?? '', v.error ?? '');
+    groups.set(key, [...(groups.get(key) ?? []), { program: `${v.object} ${v.program}`, error: `${v.errno}: ${v.error}` }]);
   }
-  return [...groups].map(([error, programs]) => ({ error, programs })).sort((a, b) => b.programs.length - a.programs.length);
+  return [...groups].map(([cause, programs]) => ({ cause, programs })).sort((a, b) => b.programs.length - a.programs.length);
 }
 
 /** Add up the verdicts of one engine. */
@@ -76,9 +83,11 @@ export function summaryLines(engine: string, s: CorpusSummary): string[] {
     `== ${engine}: ${s.objects} objects, ${s.programs} programs: ${s.programsLoaded} loaded, ${s.programsNeverLoaded} never loaded, ${s.programsKernelRefuses} refused by the kernel${s.programsWithoutGolden ? `, ${s.programsWithoutGolden} without golden` : ''}`,
     `   runs: ${s.runsMatched} matched, ${s.runsMismatched} mismatched, ${s.runsNeverLoaded} never loaded`,
   ];
-  if (s.neverLoadedBy.length) lines.push('   never loaded, by error:');
-  for (const g of s.neverLoadedBy) lines.push(`     ${g.programs.length} × ${g.error}`, ...g.programs.map((p) => `         ${p}`));
-  if (s.kernelRefusesBy.length) lines.push('   refused by the kernel, by error:');
-  for (const g of s.kernelRefusesBy) lines.push(`     ${g.programs.length} × ${g.error}`, ...g.programs.map((p) => `         ${p}`));
+  const groups = (title: string, list: FailureGroup[]) => {
+    if (list.length) lines.push(`   ${title}, by cause:`);
+    for (const g of list) lines.push(`     ${g.programs.length} × ${g.cause}`, ...g.programs.map((p) => `         ${p.program} (${p.error})`));
+  };
+  groups('never loaded', s.neverLoadedBy);
+  groups('refused by the kernel', s.kernelRefusesBy);
   return lines;
 }

@@ -32,7 +32,10 @@ export interface ResolvedPacket {
 }
 
 /** A map update resolved to hex. */
-export type ResolvedSetup = { map: string; key: string; values: string[] } | { map: string; key: string; program: string };
+export type ResolvedSetup =
+  | { map: string; key: string; values: string[] }
+  | { map: string; key: string; program: string }
+  | { map: string; fill: { first: number; count: number }; values: string[] };
 
 /** One program of one object, ready to run on either side. */
 export interface ResolvedRun {
@@ -109,6 +112,7 @@ function resolvePacket(p: PacketSpec, where: string): ResolvedPacket {
 }
 
 function resolveSetup(s: MapSetup, where: string): ResolvedSetup {
+  if ('fill' in s) return { map: s.map, fill: s.fill, values: s.values.map((v) => bytesHex(v, `${where} ${s.map} fill value`)) };
   const key = bytesHex(s.key, `${where} ${s.map} key`);
   if ('program' in s) return { map: s.map, key, program: s.program };
   const values = 'values' in s ? s.values : [s.value];

@@ -16,6 +16,7 @@ interface Options {
   json?: string | boolean;
   only?: string;
   maxDiffs: string;
+  maxDataBytes?: string;
 }
 
 function goldenPath(baseDir: string, id: string): string {
@@ -45,7 +46,7 @@ function compare(objects: ResolvedObject[], baseDir: string, engine: EngineName,
   for (const o of objects) {
     const golden = readGolden(baseDir, o, (w) => console.error(`warning: ${w}`));
     for (const run of o.runs) {
-      const v = compareProgram(golden, o.project, o.id, run.program, () => runOnXdpchain(o, run, engine, golden?.possibleCpus ?? 2), new Set(o.ignoreMaps));
+      const v = compareProgram(golden, o.project, o.id, run.program, () => runOnXdpchain(o, run, engine, golden?.possibleCpus ?? 2, opts.maxDataBytes ? Number(opts.maxDataBytes) : undefined), new Set(o.ignoreMaps));
       verdicts.push(v);
       if (print) for (const line of programLines(v, Number(opts.maxDiffs))) console.log(line);
     }
@@ -63,6 +64,7 @@ function main(): void {
     .option('--only <text>', 'only objects whose id contains this text')
     .option('--json [path]', 'write the verdicts and summaries as one JSON object (to stdout, or to path)')
     .option('--max-diffs <n>', 'differences shown per packet', '4')
+    .option('--max-data-bytes <n>', "xdpchain's memory for maps and packets (RuntimeOptions.maxDataBytes; default the runtime's)")
     .parse();
   const opts = program.opts<Options>();
   const { baseDir, objects: all } = readManifest(opts.manifest);

@@ -9,12 +9,14 @@ import {
   seededRandom,
   steppingClock,
   toHex,
+  u32Key,
   XdpchainError,
   type BpfMap,
   type CollectionSpec,
   type EngineName,
   type MapSpec,
   type MapTypeName,
+  type Program,
 } from '../../src/index.js';
 import type { CaseResult, LoadResult, MapDump, ProgramGolden } from './golden.js';
 import type { ResolvedObject, ResolvedRun } from './resolve.js';
@@ -104,7 +106,7 @@ function loadFailure(e: unknown): LoadResult {
 }
 
 /** Run one program of an object on xdpchain, each packet on a fresh runtime, as the oracle does. */
-export function runOnXdpchain(o: ResolvedObject, run: ResolvedRun, engine: EngineName, possibleCpus: number): ProgramGolden {
+export function runOnXdpchain(o: ResolvedObject, run: ResolvedRun, engine: EngineName, possibleCpus: number, maxDataBytes?: number): ProgramGolden {
   let spec: CollectionSpec;
   try {
     spec = configuredSpec(readCollectionSpec(new Uint8Array(readFileSync(o.path)), { source: o.path }), o, run);
@@ -115,7 +117,7 @@ export function runOnXdpchain(o: ResolvedObject, run: ResolvedRun, engine: Engin
   const ignored = new Set(o.ignoreMaps);
   const cases: ProgramGolden['cases'] = [];
   for (const p of run.packets) {
-    const rt = new Runtime({ engine, possibleCpus, cpu: 0, clock: steppingClock(), random: seededRandom(7) });
+    const rt = new Runtime({ engine, possibleCpus, cpu: 0, clock: steppingClock(), random: seededRandom(7), maxDataBytes });
     let coll;
     try {
       coll = rt.loadCollection(spec, { programs: run.load });
@@ -125,20 +127,28 @@ export function runOnXdpchain(o: ResolvedObject, run: ResolvedRun, engine: Engin
       cases.push({ packet: p.name, result: failure as CaseResult });
       continue;
     }
-    for (const s of run.setup) {
-      const m = coll.map(s.map);
-      const key = fromHex(s.key);
-      if ('program' in s) (m as ProgArrayMap).set(new DataView(key.buffer).getUint32(0, true), coll.program(s.program));
-      else m.update(key, PER_CPU.has(m.spec.type) ? perCpuValue(s.values, m.spec.valueSize, possibleCpus) : fromHex(s.values[0]));
-    }
+    for (const s of run.setup) applySetup(coll.map(s.map), s, (name) => coll.program(name), possibleCpus);
     cases.push({ packet: p.name, result: runPacket(rt, coll.program(run.program), coll.maps, p, ignored, possibleCpus) });
   }
   return { load: { ok: true }, cases };
 }
 
+/** One map update of the scenario, as the oracle applies it. */
+function applySetup(m: BpfMap, s: ResolvedRun['setup'][number], program: (name: string) => Program, cpus: number): void {
+  const value = (hex: string) => (PER_CPU.has(m.spec.type) ? perCpuValue([hex], m.spec.valueSize, cpus) : fromHex(hex));
+  if ('fill' in s) {
+    const values = s.values.map(value);
+    for (let k = 0; k < s.fill.count; k++) m.update(u32Key(s.fill.first + k), values[k % values.length]);
+    return;
+  }
+  const key = fromHex(s.key);
+  if ('program' in s) (m as ProgArrayMap).set(new DataView(key.buffer).getUint32(0, true), program(s.program));
+  else m.update(key, PER_CPU.has(m.spec.type) ? perCpuValue(s.values, m.spec.valueSize, cpus) : fromHex(s.values[0]));
+}
+
 function runPacket(
   rt: Runtime,
-  prog: ReturnType<ReturnType<Runtime['loadCollection']>['program']>,
+  prog: Program,
   maps: ReadonlyMap<string, BpfMap>,
   p: ResolvedRun['packets'][number],
   ignored: Set<string>,

@@ -17,12 +17,15 @@
  *   update MAP KEY VALUE [VALUE…]  map update after load; per-CPU maps take one value per
  *                                  CPU (a single value is given to every CPU)
  *   slot MAP KEY PROG              prog_array slot -> a loaded program of the object
+ *   fill MAP FIRST COUNT V [V…]    keys FIRST..FIRST+COUNT-1 (u32) get the values in turn
+ *                                  (a consistent-hash ring as a load balancer's userspace fills it)
  *   ignore MAP                     do not dump MAP (time-dependent contents)
  *   packet NAME HEX [meta=N] [ifindex=N] [queue=N] [repeat=N]
  *
  * MAP is the map's name as xdpchain spells it: the BTF/ELF map name, or for global data the
  * section name (`.bss`, `.rodata`, …). Every packet runs on a fresh load of the object, pinned
- * to CPU 0, in a private network namespace whose lo is up. Nothing is pinned.
+ * to CPU 0, in a private network namespace whose lo is up. Nothing is pinned: pin paths are
+ * cleared, and /sys/fs/bpf is a private, empty bpffs in the oracle's own mount namespace.
  *
  * Output: {"kernel","libbpf","possibleCpus","load":{…},"cases":[{"packet","result"}]} where a
  * result is {"retval","dataOut","ctxOut"?,"maps"} or {"error": ERRNO} (test-run refused) or
@@ -43,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -57,6 +61,8 @@ struct bytes {
 
 struct update {
 	char *map, *prog;
+	bool fill;
+	unsigned first, count;
 	struct bytes key;
 	struct bytes values[64];
 	int nvalues;
@@ -221,6 +227,17 @@ static void read_job(void)
 					u->values[u->nvalues++] = parse_hex(t);
 			if (!u->prog && !u->nvalues)
 				die("update of %s has no value", u->map);
+		} else if (!strcmp(verb, "fill")) {
+			struct update *u = &job.updates[job.nupdate++];
+			char *t;
+			u->map = need(&rest, "a map name");
+			u->fill = true;
+			u->first = strtoul(need(&rest, "the first key"), NULL, 0);
+			u->count = strtoul(need(&rest, "a count"), NULL, 0);
+			while ((t = next_token(&rest)) && u->nvalues < 64)
+				u->values[u->nvalues++] = parse_hex(t);
+			if (!u->nvalues)
+				die("fill of %s has no value", u->map);
 		} else if (!strcmp(verb, "ignore")) {
 			job.ignore[job.nignore++] = need(&rest, "a map name");
 		} else if (!strcmp(verb, "packet")) {
@@ -453,6 +470,7 @@ static struct bpf_object *open_and_load(bool *ok)
 {
 	struct bpf_object *obj;
 	struct bpf_program *p;
+	struct bpf_map *m;
 	int err;
 	log_len = 0;
 	if (log_buf)
@@ -473,6 +491,10 @@ static struct bpf_object *open_and_load(bool *ok)
 		if (on && force && bpf_program__set_type(p, BPF_PROG_TYPE_XDP))
 			die("cannot set the type of %s", bpf_program__name(p));
 	}
+	/* LIBBPF_PIN_BY_NAME maps would be pinned (and reused!) under /sys/fs/bpf: never pin. */
+	bpf_object__for_each_map(m, obj)
+		if (bpf_map__set_pin_path(m, NULL))
+			die("cannot clear the pin path of %s", bpf_map__name(m));
 	for (int i = 0; i < job.nsize; i++)
 		if (bpf_map__set_max_entries(find_map(obj, job.size_map[i]), job.size_n[i]))
 			die("cannot size %s", job.size_map[i]);
@@ -505,6 +527,17 @@ static void apply_updates(struct bpf_object *obj, int cpus)
 				die("slot %s: program %s is not loaded", u->map, u->prog);
 			if (bpf_map_update_elem(bpf_map__fd(m), u->key.p, &fd, BPF_ANY))
 				die("slot %s: update failed: %s", u->map, strerror(errno));
+			continue;
+		}
+		if (u->fill) {
+			for (unsigned k = 0; k < u->count; k++) {
+				__u32 key = u->first + k;
+				struct bytes *v = &u->values[k % u->nvalues];
+				if (bpf_map__key_size(m) != 4 || v->n != vs)
+					die("fill %s: needs a u32 key and %zu-byte values", u->map, vs);
+				if (bpf_map_update_elem(bpf_map__fd(m), &key, v->p, BPF_ANY))
+					die("fill %s[%u] failed: %s", u->map, key, strerror(errno));
+			}
 			continue;
 		}
 		if (u->key.n != bpf_map__key_size(m))
@@ -592,13 +625,20 @@ static void run_packet(struct packet *pk, int cpus)
 	bpf_object__close(obj);
 }
 
-/* A network namespace of our own with lo up: helpers see the same devices on every run. */
+/*
+ * A network namespace of our own with lo up (helpers see the same devices on every run), and a
+ * private mount namespace with an empty bpffs on /sys/fs/bpf, so nothing can reach the host's.
+ */
 static void private_namespaces(void)
 {
 	struct ifreq ifr = { 0 };
 	int s;
 	if (unshare(CLONE_NEWNET | CLONE_NEWNS))
 		die("unshare: %s (run as root)", strerror(errno));
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		die("making mounts private: %s", strerror(errno));
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL))
+		die("mounting a private bpffs: %s", strerror(errno));
 	s = socket(AF_INET, SOCK_DGRAM, 0);
 	strcpy(ifr.ifr_name, "lo");
 	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
