@@ -56,18 +56,19 @@ describe('error headlines and groups', () => {
 describe('comparison', () => {
   const base: CaseResult = { retval: 2, dataOut: '00112233', maps: { m: [{ key: '00000000', value: '01000000' }] } };
   it('equal results have no differences; each kind of difference is named', () => {
-    expect(diffCase(base, structuredClone(base), new Set())).toEqual([]);
+    expect(diffCase(base, structuredClone(base), { maps: new Set() })).toEqual([]);
     const other: CaseResult = { retval: 1, dataOut: '00112244', maps: { m: [{ key: '00000000', value: '02000000' }, { key: '01000000', value: '01000000' }] } };
-    const diff = diffCase(base, other, new Set());
+    const diff = diffCase(base, other, { maps: new Set() });
     expect(diff[0]).toBe('retval: kernel 2, xdpchain 1');
     expect(diff[1]).toMatch(/^data_out: 4 vs 4 bytes, first difference at byte 3/);
     expect(diff.slice(2)).toEqual(['map m[00000000]: kernel 01000000, xdpchain 02000000', 'map m[01000000]: kernel (absent), xdpchain 01000000']);
-    expect(diffCase(base, other, new Set(['m'])).length).toBe(2);
+    expect(diffCase(base, other, { maps: new Set(['m']) }).length).toBe(2);
+    expect(diffCase(base, other, { maps: new Set(), keys: { m: ['00000000'] } }).slice(2)).toEqual(['map m[01000000]: kernel (absent), xdpchain 01000000']);
   });
 
   it('a program the kernel loads and xdpchain does not is never-loaded, with the first line', () => {
     const golden = { id: 'o', object: 'o.o', objectSha256: '', kernel: '', libbpf: '', possibleCpus: 2, recorded: '', programs: { p: { load: { ok: true as const }, cases: [] } } };
-    const v = compareProgram(golden, 'proj', 'o', 'p', () => ({ load: { loadError: 'EINVAL', message: 'map x: bad\nmore' }, cases: [] }), new Set());
+    const v = compareProgram(golden, 'proj', 'o', 'p', () => ({ load: { loadError: 'EINVAL', message: 'map x: bad\nmore' }, cases: [] }), { maps: new Set() });
     expect(v).toMatchObject({ status: 'never-loaded', errno: 'EINVAL', error: 'map x: bad' });
   });
 });
@@ -132,7 +133,7 @@ describe('oracle and runner on the kernel', () => {
   describe.each(engines.map((e) => e.name as EngineName))('%s engine gives the kernel’s answers', (engine) => {
     it.each(objects.map((o, i) => [o.id, i] as const))('%s', (_id, i) => {
       const o = objects[i];
-      const v = compareProgram(goldens[i], o.project, o.id, o.runs[0].program, () => runOnXdpchain(o, o.runs[0], engine, goldens[i].possibleCpus), new Set());
+      const v = compareProgram(goldens[i], o.project, o.id, o.runs[0].program, () => runOnXdpchain(o, o.runs[0], engine, goldens[i].possibleCpus), { maps: new Set() });
       expect(v.status).toBe('loaded');
       expect(v.packets.filter((p) => !p.match)).toEqual([]);
       expect(v.packets.length).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,12 +24,14 @@ function oracleSourceDir(): string {
 }
 
 /**
- * Compile the oracle (tools/oracle/Makefile) into a cache directory keyed by its source hash, so
- * an edited oracle is rebuilt and an unchanged one is not.
+ * Compile the oracle (tools/oracle/Makefile) into a cache directory keyed by the hash of its
+ * sources, so an edited oracle is rebuilt and an unchanged one is not.
  */
 export function buildOracle(): string {
   const src = oracleSourceDir();
-  const hash = createHash('sha256').update(readFileSync(join(src, 'xdp-oracle.c'))).digest('hex').slice(0, 12);
+  const h = createHash('sha256');
+  for (const f of readdirSync(src).sort()) h.update(f).update(readFileSync(join(src, f)));
+  const hash = h.digest('hex').slice(0, 12);
   const dir = join(tmpdir(), 'xdpchain-oracle');
   mkdirSync(dir, { recursive: true });
   const out = join(dir, `xdp-oracle-${hash}`);

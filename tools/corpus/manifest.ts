@@ -28,6 +28,8 @@ export interface CorpusObject {
   setup?: MapSetup[];
   /** Maps whose contents depend on time or randomness, or are too big to dump: not compared. */
   ignoreMaps?: string[];
+  /** Single entries that hold a time or random value (by map, the keys): not compared. */
+  ignoreKeys?: Record<string, Bytes[]>;
   /** Packets every program of the object runs (after the standard set, unless `standard: false`). */
   packets?: PacketSpec[];
 }

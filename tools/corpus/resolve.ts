@@ -56,6 +56,8 @@ export interface ResolvedObject {
   maxEntries: Record<string, number>;
   globals: { name: string; hex: string }[];
   ignoreMaps: string[];
+  /** Keys (hex) not compared, by map. */
+  ignoreKeys: Record<string, string[]>;
   runs: ResolvedRun[];
 }
 
@@ -153,6 +155,7 @@ export function resolveObject(o: CorpusObject, baseDir: string): ResolvedObject 
     maxEntries: o.maxEntries ?? {},
     globals: Object.entries(o.globals ?? {}).map(([name, b]) => ({ name, hex: bytesHex(b, `${id} global ${name}`) })),
     ignoreMaps: o.ignoreMaps ?? [],
+    ignoreKeys: Object.fromEntries(Object.entries(o.ignoreKeys ?? {}).map(([m, keys]) => [m, keys.map((k) => bytesHex(k, `${id} ignoreKeys ${m}`))])),
     runs,
   };
 }
