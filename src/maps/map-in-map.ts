@@ -12,7 +12,8 @@ export const BPF_F_INNER_MAP = 1 << 12;
  */
 export class MapInMap extends ObjectSlotMap<BpfMap> {
   constructor(spec: MapSpec, id: number, handle: number, deps: MapDeps, indexed: boolean) {
-    super(spec, id, handle, deps, indexed);
+    // A hash of maps takes keys of any size (a VIP, a flow); an array of maps u32 indexes.
+    super(spec, id, handle, deps, indexed, [4], true);
     if (!spec.innerMap) this.fail('EINVAL', 'a map of maps needs an inner map template');
   }
 
@@ -41,6 +42,7 @@ export class MapInMap extends ObjectSlotMap<BpfMap> {
   }
 
   override lookupElem(keyAddr: number, _cpu?: number): number {
-    return this.slots.get(this.indexAt(keyAddr))?.handle ?? 0;
+    const slot = this.slotAt(keyAddr);
+    return slot === undefined ? 0 : (this.slots.get(slot)?.handle ?? 0);
   }
 }

@@ -1,6 +1,6 @@
 import type { MapSpec } from '../spec/map-spec.js';
 import type { SlotLayout } from '../vm/engine.js';
-import { Err, MapBase, readU32, u32Key, UpdateFlag, type MapDeps } from './map.js';
+import { Err, keyBytes, keyString, MapBase, readU32, u32Key, UpdateFlag, type MapDeps } from './map.js';
 
 /**
  * Maps whose values name kernel objects (programs, devices, sockets, perf buffers, inner maps):
@@ -16,9 +16,16 @@ export abstract class ObjectSlotMap<T> extends MapBase {
    */
   private readonly mirror: number | undefined;
 
-  constructor(spec: MapSpec, id: number, handle: number, deps: MapDeps, protected readonly indexed: boolean, valueSizes: readonly number[] = [4]) {
+  /**
+   * Hash-like maps whose keys are not u32 (a hash of maps keyed by a VIP, say): each key gets a
+   * slot number, and the slot's key bytes are kept to give back (latin1 strings, as hash maps keep keys).
+   */
+  private readonly wide: { slots: Map<string, number>; keys: Map<number, string>; next: number } | undefined;
+
+  constructor(spec: MapSpec, id: number, handle: number, deps: MapDeps, protected readonly indexed: boolean, valueSizes: readonly number[] = [4], anyKeySize = false) {
     super(spec, id, handle, deps);
-    if (spec.keySize !== 4) this.fail('EINVAL', `keys are 4 bytes, not ${spec.keySize}`);
+    if (spec.keySize !== 4 && !(anyKeySize && !indexed && spec.keySize > 0)) this.fail('EINVAL', `keys are 4 bytes, not ${spec.keySize}`);
+    if (spec.keySize !== 4) this.wide = { slots: new Map(), keys: new Map(), next: 0 };
     if (!valueSizes.includes(spec.valueSize)) this.fail('EINVAL', `values are ${valueSizes.join(' or ')} bytes, not ${spec.valueSize}`);
     if (indexed) this.mirror = deps.space.allocPrivate(this.mirrorBytes(), `map ${spec.name} slots`);
   }
@@ -77,26 +84,63 @@ export abstract class ObjectSlotMap<T> extends MapBase {
     this.changed(index);
   }
 
+  /** The slot of a key: the u32 itself, or for wide keys the slot given to it (a new one if `create`). */
+  private slotOf(key: string | Uint8Array, create: boolean): number | undefined {
+    if (!this.wide) return typeof key === 'string' ? readU32(keyBytes(key)) : readU32(key);
+    const k = typeof key === 'string' ? key : keyString(key);
+    let slot = this.wide.slots.get(k);
+    if (slot === undefined && create) {
+      slot = this.wide.next++;
+      this.wide.slots.set(k, slot);
+      this.wide.keys.set(slot, k);
+    }
+    return slot;
+  }
+
+  /** Forget a wide key whose slot emptied. */
+  private dropKey(slot: number): void {
+    if (!this.wide || this.slots.has(slot)) return;
+    const k = this.wide.keys.get(slot);
+    if (k !== undefined) this.wide.slots.delete(k);
+    this.wide.keys.delete(slot);
+  }
+
+  private keyOf(slot: number): Uint8Array {
+    return this.wide ? keyBytes(this.wide.keys.get(slot)!) : u32Key(slot);
+  }
+
+  /** The slot of the key a program passed by address (undefined: no such key). */
+  protected slotAt(addr: number): number | undefined {
+    return this.wide ? this.slotOf(this.keyStringAt(addr), false) : this.indexAt(addr);
+  }
+
   lookup(key: Uint8Array): Uint8Array | undefined {
     this.checkKey(key);
-    const v = this.slots.get(readU32(key));
+    const slot = this.slotOf(key, false);
+    const v = slot === undefined ? undefined : this.slots.get(slot);
     return v === undefined ? undefined : this.describe(v);
   }
 
   update(key: Uint8Array, value: Uint8Array, flags = 0): void {
     this.checkKey(key);
     this.checkValue(value);
-    const index = readU32(key);
-    this.set(index, this.resolve(value, index), flags);
+    const present = this.slotOf(key, false);
+    const slot = present ?? this.slotOf(key, true)!;
+    try {
+      this.set(slot, this.resolve(value, slot), flags);
+    } finally {
+      if (present === undefined) this.dropKey(slot);
+    }
   }
 
   delete(key: Uint8Array): void {
     this.checkKey(key);
-    const index = readU32(key);
-    if (!this.slots.has(index)) this.fail(this.indexed && index >= this.spec.maxEntries ? 'EINVAL' : 'ENOENT', `slot ${index} is empty`);
-    this.release(this.slots.get(index)!);
-    this.slots.delete(index);
-    this.changed(index);
+    const slot = this.slotOf(key, false);
+    if (slot === undefined || !this.slots.has(slot)) this.fail(this.indexed && slot !== undefined && slot >= this.spec.maxEntries ? 'EINVAL' : 'ENOENT', `${this.wide ? 'key' : `slot ${slot}`} is empty`);
+    this.release(this.slots.get(slot)!);
+    this.slots.delete(slot);
+    this.changed(slot);
+    this.dropKey(slot);
   }
 
   nextKey(key?: Uint8Array): Uint8Array | undefined {
@@ -106,9 +150,10 @@ export abstract class ObjectSlotMap<T> extends MapBase {
       return i + 1 < this.spec.maxEntries ? u32Key(i + 1) : undefined;
     }
     const keys = [...this.slots.keys()];
-    const i = key === undefined ? -1 : keys.indexOf(readU32(key));
-    if (i < 0) return keys.length ? u32Key(keys[0]) : undefined;
-    return i + 1 < keys.length ? u32Key(keys[i + 1]) : undefined;
+    const slot = key === undefined ? undefined : this.slotOf(key, false);
+    const i = slot === undefined ? -1 : keys.indexOf(slot);
+    if (i < 0) return keys.length ? this.keyOf(keys[0]) : undefined;
+    return i + 1 < keys.length ? this.keyOf(keys[i + 1]) : undefined;
   }
 
   /** Programs may only look up some of these maps; the default is no (the verifier refuses). */
@@ -121,12 +166,13 @@ export abstract class ObjectSlotMap<T> extends MapBase {
   }
 
   deleteElem(keyAddr: number): number {
-    const index = this.indexAt(keyAddr);
-    const v = this.slots.get(index);
+    const slot = this.slotAt(keyAddr);
+    const v = slot === undefined ? undefined : this.slots.get(slot);
     if (v === undefined) return Err.ENOENT;
     this.release(v);
-    this.slots.delete(index);
-    this.changed(index);
+    this.slots.delete(slot!);
+    this.changed(slot!);
+    this.dropKey(slot!);
     return 0;
   }
 

@@ -238,6 +238,29 @@ describe('maps of objects', () => {
     expect(registry.byHandle(inner.handle)).toBe(inner);
   });
 
+  it('a hash of maps takes keys of any size (a 20-byte VIP key), for user space and programs alike', () => {
+    const { make, at, registry } = setup({ program: () => undefined, map: (id) => registry.get(id), ifindexExists: () => true });
+    const inner = make('hash', { name: 'inner' });
+    const other = make('hash', { name: 'other' });
+    const outer = make('hash_of_maps', { keySize: 20, valueSize: 4, maxEntries: 2, innerMap: inner.spec }) as MapInMap;
+    const vip = (n: number) => Uint8Array.from({ length: 20 }, (_, i) => (i === 19 ? n : i));
+    outer.update(vip(1), u32Key(inner.id));
+    outer.update(vip(2), u32Key(other.id));
+    expect(errno(() => outer.update(vip(3), u32Key(inner.id)))).toBe('E2BIG');
+    expect(outer.lookup(vip(3))).toBeUndefined();
+    expect(outer.lookup(vip(2))).toEqual(u32Key(other.id));
+    expect(outer.lookupElem(at(vip(1)), 0)).toBe(inner.handle);
+    expect(outer.lookupElem(at(vip(3)), 0)).toBe(0);
+    const keys: number[] = [];
+    for (let k = outer.nextKey(); k; k = outer.nextKey(k)) keys.push(k[19]);
+    expect(keys).toEqual([1, 2]);
+    outer.delete(vip(1));
+    expect(errno(() => outer.delete(vip(1)))).toBe('ENOENT');
+    expect(outer.deleteElem(at(vip(2)))).toBe(0);
+    expect(outer.nextKey()).toBeUndefined();
+    expect(errno(() => make('array_of_maps', { keySize: 20, valueSize: 4, innerMap: inner.spec }))).toBe('EINVAL');
+  });
+
   it('perf_event_array output follows the kernel errnos', () => {
     const { make } = setup();
     const m = make('perf_event_array', { valueSize: 4 }) as PerfEventArrayMap;
