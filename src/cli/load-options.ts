@@ -5,7 +5,7 @@ import { XdpchainError } from '../errors/index.js';
 import type { Collection } from '../runtime/collection.js';
 import { describe, type SkippedProgram } from '../runtime/select.js';
 import type { CollectionSpec } from '../spec/collection-spec.js';
-import { applyLoadEdits, globalVariables, type GlobalVariable, type LoadEdits } from '../spec/edit.js';
+import { applyLoadEdits, globalSlot, globalVariables, type GlobalVariable, type LoadEdits } from '../spec/edit.js';
 import { toHex } from '../packet/bytes.js';
 import { parseXdpAction } from '../xdp/constants.js';
 import { readObject } from './object.js';
@@ -28,7 +28,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export function addLoadOptions(cmd: Command, { btf = true }: { btf?: boolean } = {}): Command {
   cmd
     .option('--map-size <name=n>', "set a map's max_entries before load, as a loader's bpf_map__set_max_entries does (repeatable)", collect)
-    .option('--set <name=value>', 'set a global variable (.rodata, .data, .bss) before load: a number, an XDP action, hex bytes, typed parts (u32:5,ipv4:10.0.0.1) or str:TEXT (repeatable)', collect);
+    .option('--set <name=value>', 'set a global variable (.rodata, .data, .bss) or a part of one (cfg.port, ports[2]) before load: a number, an XDP action, hex bytes, typed parts (u32:5,ipv4:10.0.0.1) or str:TEXT (repeatable)', collect);
   return btf
     ? cmd.option('--btf <file>', 'kernel BTF to apply CO-RE relocations against: raw BTF such as /sys/kernel/btf/vmlinux, or an ELF file with a .BTF section (default: /sys/kernel/btf/vmlinux, else the bundled kernel types)')
     : cmd;
@@ -69,7 +69,8 @@ export function loadEditsFor(specs: readonly CollectionSpec[], opts: LoadCliOpti
   }
   for (const text of opts.set ?? []) {
     const [name, value] = splitAssignment(text, '--set');
-    const owners = specs.flatMap((s, i) => globalVariables(s).filter((v) => v.name === name).map((v) => ({ i, v })));
+    const root = /^[A-Za-z_]\w*/.exec(name)?.[0];
+    const owners = specs.flatMap((s, i) => (globalVariables(s).some((v) => v.name === root) ? [{ i, v: globalSlot(s, name) }] : []));
     if (owners.length === 0) {
       const all = [...new Set(specs.flatMap((s) => globalVariables(s).map((v) => v.name)))];
       throw new XdpchainError('ENOENT', `--set ${name}: no global variable ${name} in ${where} (globals: ${all.join(', ') || 'none'})`);

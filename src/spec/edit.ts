@@ -44,20 +44,74 @@ export function globalVariables(spec: CollectionSpec): GlobalVariable[] {
     for (const v of sec.vars) {
       const variable = m.btf.types[v.type];
       if (variable?.kind !== 'var') continue;
-      const t = resolveType(m.btf, variable.type);
-      const bigEndian = isBigEndianTypedef(m.btf, variable.type);
-      const int = t?.kind === 'int' || t?.kind === 'enum' || t?.kind === 'enum64' ? { size: t.size, signed: t.signed, bigEndian } : undefined;
-      out.push({
-        name: variable.name,
-        map: m.name,
-        offset: v.offset,
-        size: v.size || (typeSize(m.btf, variable.type) ?? 0),
-        type: formatBtfType(m.btf, variable.type),
-        ...(int ? { int } : {}),
-      });
+      out.push(describeSlot(m.btf, variable.name, m.name, v.offset, variable.type, v.size));
     }
   }
   return out;
+}
+
+function describeSlot(btf: Btf, name: string, map: string, offset: number, typeId: number, size?: number): GlobalVariable {
+  const t = resolveType(btf, typeId);
+  const int = t?.kind === 'int' || t?.kind === 'enum' || t?.kind === 'enum64' ? { size: t.size, signed: t.signed, bigEndian: isBigEndianTypedef(btf, typeId) } : undefined;
+  return { name, map, offset, size: size || (typeSize(btf, typeId) ?? 0), type: formatBtfType(btf, typeId), ...(int ? { int } : {}) };
+}
+
+/**
+ * A global variable, or a part of one by a C-like path as a skeleton user writes it
+ * (`cfg.port`, `ports[2]`, `cfg.addrs[1].v4`): where its bytes are and what type they hold.
+ */
+export function globalSlot(spec: CollectionSpec, path: string): GlobalVariable {
+  const [, root, rest] = /^([A-Za-z_][\w]*)(.*)$/.exec(path) ?? [];
+  const all = globalVariables(spec);
+  const matches = all.filter((v) => v.name === root);
+  if (matches.length === 0) {
+    throw new XdpchainError('ENOENT', `${spec.source ?? 'the object'} has no global variable ${root ?? path} (globals: ${all.map((v) => v.name).join(', ') || 'none'})`);
+  }
+  if (matches.length > 1) throw new XdpchainError('EINVAL', `global ${root} is defined in ${matches.map((v) => v.map).join(' and ')}; the object is ambiguous`);
+  const v = matches[0];
+  if (!rest) return v;
+  const m = spec.maps.get(v.map)!;
+  const btf = m.btf!;
+  const sec = btf.types[m.valueTypeId];
+  const variable = sec?.kind === 'datasec' ? sec.vars.map((x) => btf.types[x.type]).find((t) => t?.name === root) : undefined;
+  let typeId = variable?.kind === 'var' ? variable.type : 0;
+  let offset = v.offset;
+  const fail = (why: string): never => {
+    throw new XdpchainError('EINVAL', `global ${path}: ${why}`);
+  };
+  for (const step of rest.match(/\.[A-Za-z_]\w*|\[\d+\]|[^.[]+/g) ?? []) {
+    const t = resolveType(btf, typeId);
+    if (step.startsWith('[')) {
+      const index = Number(step.slice(1, -1));
+      if (t?.kind !== 'array') fail(`${formatBtfType(btf, typeId)} is not an array`);
+      const arr = t as Extract<typeof t, { kind: 'array' }>;
+      if (index >= arr.nelems) fail(`index ${index} is past the ${arr.nelems} elements of ${formatBtfType(btf, typeId)}`);
+      offset += index * (typeSize(btf, arr.elemType) ?? 0);
+      typeId = arr.elemType;
+    } else if (step.startsWith('.')) {
+      if (t?.kind !== 'struct' && t?.kind !== 'union') fail(`${formatBtfType(btf, typeId)} has no members`);
+      const found = findMember(btf, typeId, step.slice(1));
+      if (!found) fail(`${formatBtfType(btf, typeId)} has no member ${step.slice(1)}`);
+      if (found!.bitSize || found!.bitOffset % 8) fail(`${step.slice(1)} is a bitfield; set the whole variable`);
+      offset += found!.bitOffset / 8;
+      typeId = found!.type;
+    } else fail(`"${step}" is not .member or [index]`);
+  }
+  return describeSlot(btf, path, v.map, offset, typeId);
+}
+
+/** A member by name, looking through anonymous structs and unions; its bit offset from the outer type's start. */
+function findMember(btf: Btf, typeId: number, name: string): { type: number; bitOffset: number; bitSize: number } | undefined {
+  const t = resolveType(btf, typeId);
+  if (t?.kind !== 'struct' && t?.kind !== 'union') return undefined;
+  for (const mem of t.members) {
+    if (mem.name === name) return { type: mem.type, bitOffset: mem.bitOffset, bitSize: mem.bitSize };
+    if (mem.name === '') {
+      const inner = findMember(btf, mem.type, name);
+      if (inner) return { ...inner, bitOffset: inner.bitOffset + mem.bitOffset };
+    }
+  }
+  return undefined;
 }
 
 /** Whether a type is (a qualified) `__be16`, `__be32` or `__be64`: network byte order by the kernel's convention. */
@@ -81,17 +135,14 @@ export function setMapSize(spec: CollectionSpec, name: string, maxEntries: numbe
   m.maxEntries = maxEntries;
 }
 
-/** Give global variable `name` new bytes before load, as a skeleton's `rodata->name = …` does. */
-export function setGlobal(spec: CollectionSpec, name: string, value: Uint8Array): void {
-  const all = globalVariables(spec);
-  const matches = all.filter((v) => v.name === name);
-  if (matches.length === 0) {
-    throw new XdpchainError('ENOENT', `${spec.source ?? 'the object'} has no global variable ${name} (globals: ${all.map((v) => v.name).join(', ') || 'none'})`);
-  }
-  if (matches.length > 1) throw new XdpchainError('EINVAL', `global ${name} is defined in ${matches.map((v) => v.map).join(' and ')}; the object is ambiguous`);
-  const v = matches[0];
+/**
+ * Give a global variable (or a part of one: `cfg.port`, `ports[2]`) new bytes before load, as a
+ * skeleton's `rodata->cfg.port = …` does.
+ */
+export function setGlobal(spec: CollectionSpec, path: string, value: Uint8Array): void {
+  const v = globalSlot(spec, path);
   if (value.length !== v.size) {
-    throw new XdpchainError('EINVAL', `global ${name} is ${v.type} (${v.size} bytes, in ${v.map}); the value given has ${value.length} bytes`);
+    throw new XdpchainError('EINVAL', `global ${path} is ${v.type} (${v.size} bytes, in ${v.map}); the value given has ${value.length} bytes`);
   }
   const m = spec.maps.get(v.map)!;
   const data = new Uint8Array(m.initialData!);

@@ -4,7 +4,7 @@ import { readCollectionSpec } from '../../src/elf/collection.js';
 import { errorOf } from '../error-of.js';
 import { ipv4UdpFrame } from '../../src/packet/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import { applyLoadEdits, globalVariables, setGlobal, setMapSize } from '../../src/spec/edit.js';
+import { applyLoadEdits, globalSlot, globalVariables, setGlobal, setMapSize } from '../../src/spec/edit.js';
 import { engines } from '../vm/engines.js';
 
 const fixture = (name: string) => readCollectionSpec(new Uint8Array(readFileSync(new URL(`../fixtures/load/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
@@ -78,6 +78,26 @@ describe.each(engines)('libbpf load semantics ($name)', ({ name: engine }) => {
 });
 
 describe('editing a spec before load', () => {
+  it('sets a part of a global struct by its C path, as skel->rodata->cfg.match.port = … does', () => {
+    const run = (edits: [string, Uint8Array][]) => {
+      const spec = fixture('struct_globals');
+      for (const [path, bytes] of edits) setGlobal(spec, path, bytes);
+      const rt = new Runtime();
+      return rt.testRun(rt.loadCollection(spec).program('xdp_struct_globals'), { data: dnsFrame }).retval;
+    };
+    expect(run([])).toBe(1);
+    expect(run([['cfg.mode', Uint8Array.of(2, 0, 0, 0)]])).toBe(3);
+    expect(run([['cfg.mode', Uint8Array.of(2, 0, 0, 0)], ['cfg.verdicts[2]', Uint8Array.of(2)]])).toBe(2);
+    expect(run([['cfg.match.port', Uint8Array.of(0, 54)]])).toBe(2);
+    // `hi` lives in an anonymous struct inside an anonymous union.
+    expect(run([['cfg.hi', Uint8Array.of(1, 0)]])).toBe(2);
+    const spec = fixture('struct_globals');
+    expect(globalSlot(spec, 'cfg.match.port')).toMatchObject({ map: '.rodata', offset: 4, size: 2, int: { size: 2, signed: false, bigEndian: true } });
+    expect(errorOf(() => setGlobal(spec, 'cfg.nope', Uint8Array.of(1))).message).toBe('global cfg.nope: const volatile struct config has no member nope');
+    expect(errorOf(() => setGlobal(spec, 'cfg.verdicts[4]', Uint8Array.of(1))).message).toMatch(/index 4 is past the 4 elements/);
+    expect(errorOf(() => setGlobal(spec, 'cfg.mode', Uint8Array.of(1))).message).toBe('global cfg.mode is __u32 (4 bytes, in .rodata); the value given has 1 bytes');
+  });
+
   it('lists globals with their sections, types and byte order', () => {
     const vars = globalVariables(fixture('configurable'));
     expect(vars.map((v) => [v.name, v.map, v.size, v.type])).toEqual([
