@@ -21,6 +21,8 @@ export interface SessionOptions {
   /** State directory; default $XDPCHAIN_STATE or ./.xdpchain. */
   dir?: string;
   engine?: EngineName;
+  /** The runtime's memory limit (RuntimeOptions.maxDataBytes; default the largest). */
+  maxDataBytes?: number;
 }
 
 /** What one `prog load` brought in: the object and the programs and maps it created. */
@@ -55,11 +57,11 @@ export class Session {
   private readonly lock: StateLock;
   private closed = false;
 
-  private constructor(dir: string, lock: StateLock, snapshot: StateSnapshot, engine?: EngineName) {
+  private constructor(dir: string, lock: StateLock, snapshot: StateSnapshot, opts: SessionOptions) {
     this.dir = dir;
     this.lock = lock;
     this.sources = { ...snapshot.objects };
-    this.rt = new Runtime({ engine, possibleCpus: snapshot.possibleCpus });
+    this.rt = new Runtime({ engine: opts.engine, maxDataBytes: opts.maxDataBytes, possibleCpus: snapshot.possibleCpus });
   }
 
   static open(opts: SessionOptions = {}): Session {
@@ -70,7 +72,7 @@ export class Session {
       const file = join(dir, 'state.json');
       const snapshot: StateSnapshot = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StateSnapshot) : emptySnapshot(availableParallelism());
       if (snapshot.version !== 1) throw new XdpchainError('EINVAL', `${file}: state version ${snapshot.version} is not supported`);
-      const s = new Session(dir, lock, snapshot, opts.engine);
+      const s = new Session(dir, lock, snapshot, opts);
       s.restore(snapshot);
       return s;
     } catch (e) {

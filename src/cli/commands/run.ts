@@ -5,13 +5,12 @@ import { readCaptureFile } from '../../pcap/file.js';
 import { ByteSink, PcapWriter } from '../../pcap/write.js';
 import { BATCH_SIZE } from '../../runtime/execute.js';
 import { Runtime } from '../../runtime/runtime.js';
-import type { EngineName } from '../../vm/engine.js';
 import { XdpBuffer } from '../../xdp/buffer.js';
 import { xdpActionName } from '../../xdp/constants.js';
 import { pickProgram, readObject } from '../object.js';
 import { action, emit } from '../output.js';
 import { Progress } from '../progress.js';
-import { globals } from '../session.js';
+import { runtimeGlobals } from '../session.js';
 
 interface RunOptions {
   prog?: string;
@@ -33,7 +32,7 @@ export function registerRun(root: Command): void {
     .option('--json', 'print JSON')
     .action(action((object: string, opts: RunOptions, cmd: Command) => {
       // A one-off runtime: its statistics die with it, so no clock is read per program.
-      const rt = new Runtime({ engine: globals(cmd).engine as EngineName | undefined, statsTiming: false });
+      const rt = new Runtime({ ...runtimeGlobals(cmd), statsTiming: false });
       rt.fabric.recordEvents = false;
       const prog = pickProgram(rt.loadCollection(readObject(object)), opts.prog, object);
       const writers = new Map<number, { sink: ByteSink; writer: PcapWriter }>();

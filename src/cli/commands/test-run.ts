@@ -3,12 +3,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { XdpchainError } from '../../errors/index.js';
 import { fromHex, toHex } from '../../packet/bytes.js';
 import { Runtime } from '../../runtime/runtime.js';
-import type { EngineName } from '../../vm/engine.js';
 import { xdpActionName } from '../../xdp/constants.js';
 import type { XdpMd } from '../../xdp/test-run.js';
 import { intOption, pickProgram, readObject } from '../object.js';
 import { action, emit } from '../output.js';
-import { globals } from '../session.js';
+import { runtimeGlobals } from '../session.js';
 
 interface TestRunOptions {
   prog?: string;
@@ -62,7 +61,7 @@ export function registerTestRun(root: Command): void {
         const data = opts.data ? new Uint8Array(readFileSync(opts.data)) : fromHex(opts.hex!);
         // No per-program run times (nothing here shows them), as the kernel's test-run with
         // kernel.bpf_stats_enabled=0: timing reads the clock around every program.
-        const rt = new Runtime({ engine: globals(cmd).engine as EngineName | undefined, statsTiming: false });
+        const rt = new Runtime({ ...runtimeGlobals(cmd), statsTiming: false });
         const prog = pickProgram(rt.loadCollection(readObject(object)), opts.prog, object);
         const out = rt.testRun(prog, {
           data,
