@@ -4,7 +4,8 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { XdpchainError } from '../errors/index.js';
 import { readCollectionSpec } from '../elf/collection.js';
-import type { BpfMap } from '../maps/map.js';
+import { ArrayMap } from '../maps/array.js';
+import { u32Key, type BpfMap } from '../maps/map.js';
 import type { Program } from '../runtime/program.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { CollectionSpec } from '../spec/collection-spec.js';
@@ -283,6 +284,9 @@ function hasTargets(c: CollectionState): boolean {
 }
 
 function dumpEntries(m: BpfMap): { key: string; value: string }[] {
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+  // An array created afresh is all zeros (unless it has initial data): only other values need keeping.
+  if (m instanceof ArrayMap && !m.spec.initialData) return m.nonZeroIndexes().map((i) => ({ key: hex(u32Key(i)), value: hex(m.lookup(u32Key(i))!) }));
   const out: { key: string; value: string }[] = [];
   const seen = new Set<string>();
   for (let k = m.nextKey(); k !== undefined; k = m.nextKey(k)) {
