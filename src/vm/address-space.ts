@@ -209,8 +209,9 @@ export class AddressSpace {
     return updated;
   }
 
+  /** The shadow index of `addr` (below 2^32, so `>>>` is exact). */
   private granule(addr: number): number {
-    return Math.floor(addr / GRANULE);
+    return addr >>> GRANULE_SHIFT;
   }
 
   private lazyOf(addr: number): LazyMarks | undefined {
