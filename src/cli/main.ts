@@ -15,6 +15,7 @@ program
   .version('0.1.0')
   .option('--state <dir>', 'state directory that keeps objects, devices and attachments between invocations (default $XDPCHAIN_STATE or ./.xdpchain)')
   .option('--engine <name>', 'execution engine: wasm (default, compiled) or interp (the reference interpreter); XDPCHAIN_ENGINE sets the default')
+  .option('--max-memory <size>', 'most memory for maps, packets and stacks, like 512M or 2G (default and most: 3.75G, what a wasm32 memory leaves beside its shadow table)')
   .showHelpAfterError()
   .hook('preAction', async (root, action) => {
     const engine = (root.opts() as { engine?: string }).engine ?? process.env.XDPCHAIN_ENGINE;

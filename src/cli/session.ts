@@ -1,16 +1,37 @@
 import type { Command } from 'commander';
+import { XdpchainError } from '../errors/index.js';
+import type { RuntimeOptions } from '../runtime/runtime.js';
 import { Session } from '../state/session.js';
+import { MAX_DATA_BYTES } from '../vm/address-space.js';
 import type { EngineName } from '../vm/engine.js';
 
 export interface GlobalOptions {
   state?: string;
   engine?: string;
+  maxMemory?: string;
   json?: boolean;
 }
 
-/** The options of a command merged with the root's (--state, --engine). */
+/** The options of a command merged with the root's (--state, --engine, --max-memory). */
 export function globals(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals() as GlobalOptions;
+}
+
+const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 };
+
+/** `--max-memory`: bytes, or a number with K, M or G (powers of 1024; KiB, MB etc. read the same). */
+export function parseMemorySize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i.exec(text.trim());
+  const bytes = m ? Math.ceil(Number(m[1]) * UNITS[m[2].toLowerCase()]) : NaN;
+  if (!(bytes > 0)) throw new XdpchainError('EINVAL', `--max-memory "${text}" is not a size: give bytes or a number with K, M or G, like 512M or 2G`);
+  if (bytes > MAX_DATA_BYTES) throw new XdpchainError('EINVAL', `--max-memory ${text} is ${bytes} bytes; the most is ${MAX_DATA_BYTES} (3.75G, what a 4 GiB wasm32 memory leaves beside its shadow table)`);
+  return bytes;
+}
+
+/** What every runtime the command creates takes from the global options: the engine and the memory limit. */
+export function runtimeGlobals(cmd: Command): Pick<RuntimeOptions, 'engine' | 'maxDataBytes'> {
+  const g = globals(cmd);
+  return { engine: g.engine as EngineName | undefined, ...(g.maxMemory !== undefined ? { maxDataBytes: parseMemorySize(g.maxMemory) } : {}) };
 }
 
 /**
@@ -18,8 +39,7 @@ export function globals(cmd: Command): GlobalOptions {
  * stays locked for the duration, so concurrent invocations queue instead of corrupting it.
  */
 export function withSession<T>(cmd: Command, fn: (s: Session) => T): T {
-  const g = globals(cmd);
-  const session = Session.open({ dir: g.state, engine: g.engine as EngineName | undefined });
+  const session = Session.open({ dir: globals(cmd).state, ...runtimeGlobals(cmd) });
   try {
     const result = fn(session);
     session.save();

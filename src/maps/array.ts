@@ -4,6 +4,9 @@ import type { ArrayLayout } from '../vm/engine.js';
 import { Err, MapBase, readU32, roundUp8, u32Key, UpdateFlag, type MapDeps } from './map.js';
 import { copyValue, spinLockOffset, userCopy } from './special-fields.js';
 
+/** How much of an array `nonZeroIndexes` compares with zeros at once. */
+const ZERO_SCAN_BYTES = 1 << 16;
+
 /**
  * BPF_MAP_TYPE_ARRAY and PERCPU_ARRAY: preallocated, zero-initialised values indexed by a u32
  * key; elements cannot be deleted. Values are 8-byte aligned as the kernel lays them out.
@@ -35,6 +38,28 @@ export class ArrayMap extends MapBase {
   /** Address of element `index` for `cpu` (plain arrays ignore the CPU). */
   valueAddress(index: number, cpu = 0): number {
     return this.region.addr + (index * this.cpus + (this.perCpu ? cpu : 0)) * this.stride;
+  }
+
+  /**
+   * Indexes whose value is not all zero bytes (on some CPU), in order: what differs from a fresh
+   * map. Untouched memory is compared 64 KiB at a time, so a large array costs no element-wise
+   * reads (and reading pages nothing wrote maps no memory).
+   */
+  nonZeroIndexes(): number[] {
+    const bytes = this.space.view(this.region);
+    const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const element = this.stride * this.cpus;
+    const zero = Buffer.alloc(Math.max(ZERO_SCAN_BYTES, element));
+    const out: number[] = [];
+    for (let block = 0; block < all.length; block += ZERO_SCAN_BYTES) {
+      const end = Math.min(block + ZERO_SCAN_BYTES, all.length);
+      if (all.subarray(block, end).equals(zero.subarray(0, end - block))) continue;
+      const from = Math.max(Math.floor(block / element), out.length ? out[out.length - 1] + 1 : 0);
+      for (let i = from; i * element < end; i++) {
+        if (!all.subarray(i * element, (i + 1) * element).equals(zero.subarray(0, element))) out.push(i);
+      }
+    }
+    return out;
   }
 
   override freeze(): void {

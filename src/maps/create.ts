@@ -29,26 +29,37 @@ export function createMap(spec: MapSpec, deps: MapDeps & { registry: MapRegistry
   const needsValues = !['ringbuf'].includes(spec.type);
   if (needsValues && spec.valueSize === 0) fail('value size must not be 0');
   const mapId = deps.registry.allocateId(id);
-  const h = mapHandle(mapId);
   let map: BpfMap;
-  switch (spec.type) {
-    case 'array': map = new ArrayMap(spec, mapId, h, deps, false); break;
-    case 'percpu_array': map = new ArrayMap(spec, mapId, h, deps, true); break;
-    case 'hash': map = new HashMap(spec, mapId, h, deps, { perCpu: false, lru: false }); break;
-    case 'percpu_hash': map = new HashMap(spec, mapId, h, deps, { perCpu: true, lru: false }); break;
-    case 'lru_hash': map = new HashMap(spec, mapId, h, deps, { perCpu: false, lru: true }); break;
-    case 'lru_percpu_hash': map = new HashMap(spec, mapId, h, deps, { perCpu: true, lru: true }); break;
-    case 'lpm_trie': map = new LpmTrieMap(spec, mapId, h, deps); break;
-    case 'prog_array': map = new ProgArrayMap(spec, mapId, h, deps); break;
-    case 'devmap': map = new DevMap(spec, mapId, h, deps, true); break;
-    case 'devmap_hash': map = new DevMap(spec, mapId, h, deps, false); break;
-    case 'cpumap': map = new CpuMap(spec, mapId, h, deps); break;
-    case 'xskmap': map = new XskMap(spec, mapId, h, deps); break;
-    case 'perf_event_array': map = new PerfEventArrayMap(spec, mapId, h, deps); break;
-    case 'ringbuf': map = new RingBufMap(spec, mapId, h, deps); break;
-    case 'array_of_maps': map = new MapInMap(spec, mapId, h, deps, true); break;
-    case 'hash_of_maps': map = new MapInMap(spec, mapId, h, deps, false); break;
+  try {
+    map = construct(spec, mapId, deps);
+  } catch (e) {
+    // The address space names the allocation; say which map could not be created.
+    if (e instanceof XdpchainError && e.errno === 'ENOMEM') throw new XdpchainError('ENOMEM', `map ${spec.name} (${spec.type}) does not fit: ${e.message}`, { ...e.detail, map: spec.name });
+    throw e;
   }
   deps.registry.add(map);
   return map;
+}
+
+/** The live map of `spec`'s family. */
+function construct(spec: MapSpec, mapId: number, deps: MapDeps): BpfMap {
+  const h = mapHandle(mapId);
+  switch (spec.type) {
+    case 'array': return new ArrayMap(spec, mapId, h, deps, false);
+    case 'percpu_array': return new ArrayMap(spec, mapId, h, deps, true);
+    case 'hash': return new HashMap(spec, mapId, h, deps, { perCpu: false, lru: false });
+    case 'percpu_hash': return new HashMap(spec, mapId, h, deps, { perCpu: true, lru: false });
+    case 'lru_hash': return new HashMap(spec, mapId, h, deps, { perCpu: false, lru: true });
+    case 'lru_percpu_hash': return new HashMap(spec, mapId, h, deps, { perCpu: true, lru: true });
+    case 'lpm_trie': return new LpmTrieMap(spec, mapId, h, deps);
+    case 'prog_array': return new ProgArrayMap(spec, mapId, h, deps);
+    case 'devmap': return new DevMap(spec, mapId, h, deps, true);
+    case 'devmap_hash': return new DevMap(spec, mapId, h, deps, false);
+    case 'cpumap': return new CpuMap(spec, mapId, h, deps);
+    case 'xskmap': return new XskMap(spec, mapId, h, deps);
+    case 'perf_event_array': return new PerfEventArrayMap(spec, mapId, h, deps);
+    case 'ringbuf': return new RingBufMap(spec, mapId, h, deps);
+    case 'array_of_maps': return new MapInMap(spec, mapId, h, deps, true);
+    case 'hash_of_maps': return new MapInMap(spec, mapId, h, deps, false);
+  }
 }

@@ -2,6 +2,7 @@ import type { MapSpec } from '../spec/map-spec.js';
 import type { Region } from '../vm/address-space.js';
 import { readU32, type MapDeps } from './map.js';
 import { ObjectSlotMap } from './object-slots.js';
+import { SlotPool } from './slot-pool.js';
 
 /** A devmap entry: the egress device and an optional program to run on egress. */
 export interface DevmapEntry {
@@ -19,12 +20,17 @@ export interface DevmapEntry {
  */
 export class DevMap extends ObjectSlotMap<DevmapEntry> {
   private readonly region: Region;
-  private readonly freeSlots: number[] = [];
+  private readonly pool: SlotPool;
 
   constructor(spec: MapSpec, id: number, handle: number, deps: MapDeps, indexed: boolean) {
     super(spec, id, handle, deps, indexed, [4, 8]);
-    this.region = deps.space.alloc(Math.max(1, spec.maxEntries) * 8, `map ${spec.name} values`, { readOnly: true });
-    for (let s = spec.maxEntries - 1; s >= 0; s--) this.freeSlots.push(s);
+    this.pool = new SlotPool(spec.maxEntries);
+    try {
+      this.region = deps.space.alloc(Math.max(1, spec.maxEntries) * 8, `map ${spec.name} values`, { readOnly: true });
+    } catch (e) {
+      super.free();
+      throw e;
+    }
   }
 
   protected override memoryBytes(): number {
@@ -54,7 +60,7 @@ export class DevMap extends ObjectSlotMap<DevmapEntry> {
   override set(index: number, value: DevmapEntry | undefined, flags = 0): void {
     if (value && value.slot < 0) {
       const old = this.slots.get(index);
-      value.slot = old ? old.slot : this.freeSlots.pop() ?? -1;
+      value.slot = old ? old.slot : this.pool.take() ?? -1;
     }
     super.set(index, value, flags);
     if (value) {
@@ -65,7 +71,7 @@ export class DevMap extends ObjectSlotMap<DevmapEntry> {
   }
 
   protected override release(e: DevmapEntry): void {
-    if (e.slot >= 0 && !this.freeSlots.includes(e.slot)) this.freeSlots.push(e.slot);
+    if (e.slot >= 0 && !this.pool.isFree(e.slot)) this.pool.give(e.slot);
   }
 
   override lookupElem(keyAddr: number, _cpu?: number): number {

@@ -32,7 +32,12 @@ export class HashIndex {
     this.mask = capacity - 1;
     this.table = space.allocPrivate(capacity * 8, `${label} index`);
     this.keysBytes = Math.max(1, maxEntries) * keySize;
-    this.keys = space.allocPrivate(this.keysBytes, `${label} index keys`);
+    try {
+      this.keys = space.allocPrivate(this.keysBytes, `${label} index keys`);
+    } catch (e) {
+      space.freePrivate(this.table, capacity * 8);
+      throw e;
+    }
   }
 
   /** A new key (not in the index) now lives in `slot`. */

@@ -3,6 +3,7 @@ import type { Region } from '../vm/address-space.js';
 import { Err, keyBytes, keyString, MapBase, roundUp8, UpdateFlag, type MapDeps } from './map.js';
 import { copyValue, spinLockOffset, userCopy } from './special-fields.js';
 import { HashIndex, MAX_INDEXED_ENTRIES } from './hash-index.js';
+import { SlotPool } from './slot-pool.js';
 import type { HashLayout } from '../vm/engine.js';
 
 export interface HashOptions {
@@ -25,7 +26,7 @@ export class HashMap extends MapBase {
   private readonly lock: number | undefined;
   /** key → slot; Map order is insertion order, refreshed on access for LRU. */
   private readonly slots = new Map<string, number>();
-  private readonly freeSlots: number[] = [];
+  private readonly pool: SlotPool;
   /** Keys in memory for compiled lookups (plain hash maps: an LRU lookup must refresh the JS order). */
   private readonly index: HashIndex | undefined;
 
@@ -35,9 +36,14 @@ export class HashMap extends MapBase {
     this.stride = roundUp8(spec.valueSize);
     this.cpus = opts.perCpu ? deps.possibleCpus : 1;
     this.lock = spinLockOffset(spec);
+    this.pool = new SlotPool(spec.maxEntries);
     this.region = deps.space.alloc(spec.maxEntries * this.stride * this.cpus, `map ${spec.name} values`);
-    for (let s = spec.maxEntries - 1; s >= 0; s--) this.freeSlots.push(s);
-    if (!opts.lru && spec.maxEntries <= MAX_INDEXED_ENTRIES) this.index = new HashIndex(deps.space, spec.maxEntries, spec.keySize, `map ${spec.name}`);
+    try {
+      if (!opts.lru && spec.maxEntries <= MAX_INDEXED_ENTRIES) this.index = new HashIndex(deps.space, spec.maxEntries, spec.keySize, `map ${spec.name}`);
+    } catch (e) {
+      deps.space.free(this.region);
+      throw e;
+    }
   }
 
   /** Where compiled code finds keys and values (plain hash maps only). */
@@ -67,7 +73,7 @@ export class HashMap extends MapBase {
 
   /** A slot for a new key: a free one, or (LRU) the least recently used one. */
   private allocate(): number | undefined {
-    const s = this.freeSlots.pop();
+    const s = this.pool.take();
     if (s !== undefined) return s;
     if (!this.opts.lru) return undefined;
     const oldest = this.slots.keys().next();
@@ -126,7 +132,7 @@ export class HashMap extends MapBase {
     const slot = this.slots.get(k);
     if (slot === undefined) return Err.ENOENT;
     this.slots.delete(k);
-    this.freeSlots.push(slot);
+    this.pool.give(slot);
     this.index?.remove(slot);
     return 0;
   }

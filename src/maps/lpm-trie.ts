@@ -2,6 +2,7 @@ import { MapFlag, type MapSpec } from '../spec/map-spec.js';
 import type { Region } from '../vm/address-space.js';
 import type { LpmLayout } from '../vm/engine.js';
 import { Err, MapBase, readU32, roundUp8, UpdateFlag, type MapDeps } from './map.js';
+import { SlotPool } from './slot-pool.js';
 
 interface TrieNode {
   children: [TrieNode | undefined, TrieNode | undefined];
@@ -24,7 +25,7 @@ export class LpmTrieMap extends MapBase {
   private readonly stride: number;
   private readonly dataSize: number;
   private readonly root = node();
-  private readonly freeSlots: number[] = [];
+  private readonly pool: SlotPool;
   private count = 0;
   /** The prefixes, longest first, in private memory for compiled lookups (LpmLayout). */
   private readonly scan: number;
@@ -36,10 +37,15 @@ export class LpmTrieMap extends MapBase {
     if (this.dataSize < 1 || this.dataSize > 256) this.fail('EINVAL', `LPM keys are 4 bytes of prefix length plus 1 to 256 bytes of data, not ${spec.keySize}`);
     if (!(spec.flags & MapFlag.NO_PREALLOC)) this.fail('EINVAL', 'an LPM trie must be created with BPF_F_NO_PREALLOC');
     this.stride = roundUp8(spec.valueSize);
-    this.region = deps.space.alloc(spec.maxEntries * this.stride, `map ${spec.name} values`);
-    for (let s = spec.maxEntries - 1; s >= 0; s--) this.freeSlots.push(s);
+    this.pool = new SlotPool(spec.maxEntries);
     this.scanStride = 8 + ((this.dataSize + 3) & ~3);
     this.scan = deps.space.allocPrivate(4 + SCAN_MAX * this.scanStride, `map ${spec.name} prefixes`);
+    try {
+      this.region = deps.space.alloc(spec.maxEntries * this.stride, `map ${spec.name} values`);
+    } catch (e) {
+      deps.space.freePrivate(this.scan, 4 + SCAN_MAX * this.scanStride);
+      throw e;
+    }
   }
 
   lpmLayout(): LpmLayout {
@@ -125,7 +131,7 @@ export class LpmTrieMap extends MapBase {
     }
     const target = n ?? this.walk(data, prefixLength, true)!;
     if (!target.entry) {
-      target.entry = { prefixLength, data: data.slice(), slot: this.freeSlots.pop()! };
+      target.entry = { prefixLength, data: data.slice(), slot: this.pool.take()! };
       this.count++;
     } else target.entry.data = data.slice();
     this.space.u8.set(value.subarray(0, this.spec.valueSize), this.address(target.entry.slot));
@@ -148,7 +154,7 @@ export class LpmTrieMap extends MapBase {
     if (prefixLength > this.dataSize * 8) return Err.EINVAL;
     const n = this.walk(data, prefixLength, false);
     if (!n?.entry) return Err.ENOENT;
-    this.freeSlots.push(n.entry.slot);
+    this.pool.give(n.entry.slot);
     n.entry = undefined;
     this.count--;
     this.rescan();

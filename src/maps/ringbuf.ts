@@ -28,8 +28,13 @@ export class RingBufMap extends MapBase {
     if (spec.keySize !== 0 || spec.valueSize !== 0) this.fail('EINVAL', 'a ring buffer has no keys or values (sizes must be 0)');
     if (size < PAGE || size % PAGE !== 0 || (size & (size - 1)) !== 0) this.fail('EINVAL', `size ${size} must be a power of 2 and a multiple of ${PAGE}`);
     this.size = size;
-    this.region = deps.space.alloc(2 * size, `ring buffer ${spec.name}`);
     this.positions = deps.space.allocPrivate(16, `ring buffer ${spec.name} positions`);
+    try {
+      this.region = deps.space.alloc(2 * size, `ring buffer ${spec.name}`);
+    } catch (e) {
+      deps.space.freePrivate(this.positions, 16);
+      throw e;
+    }
   }
 
   get producer(): number {

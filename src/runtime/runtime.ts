@@ -70,7 +70,11 @@ export interface RuntimeOptions {
   engine?: EngineName;
   /** Packets an entry program runs before the engine compiles its chain into one unit (EngineOptions.graphAfterPackets). */
   graphAfterPackets?: number;
-  /** Bytes of memory for maps, packets and stacks (default 256 MiB). */
+  /**
+   * Most bytes of memory for maps, packets and stacks (the CLI's --max-memory). Default and most:
+   * MAX_DATA_BYTES (3.75 GiB, what a 4 GiB wasm32 memory leaves beside its shadow table); pages
+   * no map or packet has touched cost no memory, so a lower limit only refuses sooner.
+   */
   maxDataBytes?: number;
   /** Possible CPUs (per-CPU maps hold one value each); default: this machine's. */
   possibleCpus?: number;

@@ -6,7 +6,8 @@ import { XdpchainError } from '../errors/index.js';
 import { readCollectionSpec } from '../elf/collection.js';
 import { loadBtfFile, parseBtfFile } from '../btf/file.js';
 import type { Btf } from '../btf/types.js';
-import type { BpfMap } from '../maps/map.js';
+import { ArrayMap } from '../maps/array.js';
+import { u32Key, type BpfMap } from '../maps/map.js';
 import type { Program } from '../runtime/program.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { CollectionSpec } from '../spec/collection-spec.js';
@@ -25,6 +26,8 @@ export interface SessionOptions {
   /** State directory; default $XDPCHAIN_STATE or ./.xdpchain. */
   dir?: string;
   engine?: EngineName;
+  /** The runtime's memory limit (RuntimeOptions.maxDataBytes; default the largest). */
+  maxDataBytes?: number;
 }
 
 /** What one `prog load` brought in: the object and the programs and maps it created. */
@@ -61,11 +64,11 @@ export class Session {
   private readonly lock: StateLock;
   private closed = false;
 
-  private constructor(dir: string, lock: StateLock, snapshot: StateSnapshot, engine?: EngineName) {
+  private constructor(dir: string, lock: StateLock, snapshot: StateSnapshot, opts: SessionOptions) {
     this.dir = dir;
     this.lock = lock;
     this.sources = { ...snapshot.objects };
-    this.rt = new Runtime({ engine, possibleCpus: snapshot.possibleCpus });
+    this.rt = new Runtime({ engine: opts.engine, maxDataBytes: opts.maxDataBytes, possibleCpus: snapshot.possibleCpus });
   }
 
   static open(opts: SessionOptions = {}): Session {
@@ -77,7 +80,7 @@ export class Session {
       const file = join(dir, 'state.json');
       const snapshot: StateSnapshot = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StateSnapshot) : emptySnapshot(availableParallelism());
       if (snapshot.version !== 1) throw new XdpchainError('EINVAL', `${file}: state version ${snapshot.version} is not supported`);
-      const s = new Session(dir, lock, snapshot, opts.engine);
+      const s = new Session(dir, lock, snapshot, opts);
       s.restore(snapshot);
       return s;
     } catch (e) {
@@ -312,6 +315,9 @@ function hasTargets(c: CollectionState): boolean {
 }
 
 function dumpEntries(m: BpfMap): { key: string; value: string }[] {
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+  // An array created afresh is all zeros (unless it has initial data): only other values need keeping.
+  if (m instanceof ArrayMap && !m.spec.initialData) return m.nonZeroIndexes().map((i) => ({ key: hex(u32Key(i)), value: hex(m.lookup(u32Key(i))!) }));
   const out: { key: string; value: string }[] = [];
   const seen = new Set<string>();
   for (let k = m.nextKey(); k !== undefined; k = m.nextKey(k)) {

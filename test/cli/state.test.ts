@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ipv4UdpFrame } from '../../src/packet/index.js';
@@ -8,6 +9,18 @@ import { cli, cliFails, repo, tempDir } from './cli.js';
 const main = join(repo, 'dist/cli/main.js');
 
 describe('the state directory', () => {
+  it('keeps the array entries that differ from a fresh map, and every entry of maps with initial data', () => {
+    const state = join(tempDir('arrays'), 'state');
+    cli(state, 'prog', 'load', 'progs/build/firewall.o');
+    cli(state, 'map', 'update', 'rule_stats', 'u32:3', 'u64:5,u64:7');
+    cli(state, 'map', 'update', '.data', 'u32:0', 'u32:0');
+    const saved = JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')).collections[0].maps;
+    expect(saved.rule_stats.entries).toEqual([{ key: '03000000', value: '05000000000000000700000000000000' }]);
+    expect(saved['.data'].entries).toEqual([{ key: '00000000', value: '00000000' }]);
+    const value = (map: string, key: string) => JSON.parse(cli(state, 'map', 'lookup', map, key, '--json')).value.hex;
+    expect([value('rule_stats', 'u32:3'), value('rule_stats', 'u32:2'), value('.data', 'u32:0')]).toEqual(['05000000000000000700000000000000', '00000000000000000000000000000000', '00000000']);
+  });
+
   it('keeps per-program statistics: 1000 packets through a 3-program chain, each program counted (prog show --json)', () => {
     const dir = tempDir('stats');
     const state = join(dir, 'state');

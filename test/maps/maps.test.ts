@@ -86,6 +86,26 @@ describe('array and percpu_array', () => {
     expect(m.deleteElem(at(u32Key(1)))).toBe(Err.EINVAL);
   });
 
+  it('list the indexes whose value differs from zero on some CPU, elements across 64 KiB blocks included', () => {
+    const { make } = setup();
+    // 24-byte values, 2 CPUs: 48-byte elements, so some straddle a 64 KiB boundary (element 1365).
+    const m = make('percpu_array', { valueSize: 20, maxEntries: 50000 }) as ArrayMap;
+    const value = (cpu: number, byte: number) => {
+      const v = new Uint8Array(48);
+      v[cpu * 24 + byte] = 1;
+      return v;
+    };
+    const wanted = [0, 1365, 1366, 20000, 49999];
+    m.update(u32Key(0), value(0, 0));
+    m.update(u32Key(1365), value(1, 19));
+    m.update(u32Key(1366), value(0, 3));
+    m.update(u32Key(20000), value(1, 0));
+    m.update(u32Key(49999), value(1, 19));
+    expect(m.nonZeroIndexes()).toEqual(wanted);
+    m.update(u32Key(20000), new Uint8Array(48));
+    expect(m.nonZeroIndexes()).toEqual([0, 1365, 1366, 49999]);
+  });
+
   it('frozen (.rodata) arrays refuse program writes but stay readable', () => {
     const { make, space, at } = setup();
     const m = make('array', { maxEntries: 1, frozen: true, initialData: v8(5) });

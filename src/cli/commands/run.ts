@@ -5,14 +5,13 @@ import { readCaptureFile } from '../../pcap/file.js';
 import { ByteSink, PcapWriter } from '../../pcap/write.js';
 import { BATCH_SIZE } from '../../runtime/execute.js';
 import { Runtime } from '../../runtime/runtime.js';
-import type { EngineName } from '../../vm/engine.js';
 import { XdpBuffer } from '../../xdp/buffer.js';
 import { xdpActionName } from '../../xdp/constants.js';
 import { pickProgram } from '../object.js';
 import { addLoadOptions, addTypeOption, btfLoadOption, readObjectForLoad, reportSkipped, type LoadCliOptions } from '../load-options.js';
 import { action, emit } from '../output.js';
 import { Progress } from '../progress.js';
-import { globals } from '../session.js';
+import { runtimeGlobals } from '../session.js';
 
 interface RunOptions extends LoadCliOptions {
   prog?: string;
@@ -35,7 +34,7 @@ export function registerRun(root: Command): void {
     .option('--json', 'print JSON')))
     .action(action((object: string, opts: RunOptions, cmd: Command) => {
       // A one-off runtime: its statistics die with it, so no clock is read per program.
-      const rt = new Runtime({ engine: globals(cmd).engine as EngineName | undefined, statsTiming: false });
+      const rt = new Runtime({ ...runtimeGlobals(cmd), statsTiming: false });
       rt.fabric.recordEvents = false;
       const coll = rt.loadCollection(readObjectForLoad(object, opts).spec, { ...(opts.prog ? { programs: [opts.prog] } : {}), ...btfLoadOption(opts) });
       reportSkipped(coll);

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { Runtime } from '../../runtime/runtime.js';
-import type { EngineName } from '../../vm/engine.js';
 import { addLoadOptions, addTypeOption, btfLoadOption, readObjectForLoad, reportSkipped, type LoadCliOptions } from '../load-options.js';
 import { pickProgram } from '../object.js';
 import { action } from '../output.js';
 import { addPacketRunOptions, runPacketAndReport, type PacketRunOptions } from '../packet-run.js';
-import { globals } from '../session.js';
+import { runtimeGlobals } from '../session.js';
 
 interface TestRunOptions extends LoadCliOptions, PacketRunOptions {
   prog?: string;
@@ -21,7 +20,7 @@ export function registerTestRun(root: Command): void {
       action((object: string, opts: TestRunOptions, cmd: Command) => {
         // No per-program run times (nothing here shows them), as the kernel's test-run with
         // kernel.bpf_stats_enabled=0: timing reads the clock around every program.
-        const rt = new Runtime({ engine: globals(cmd).engine as EngineName | undefined, statsTiming: false });
+        const rt = new Runtime({ ...runtimeGlobals(cmd), statsTiming: false });
         const coll = rt.loadCollection(readObjectForLoad(object, opts).spec, { ...(opts.prog ? { programs: [opts.prog] } : {}), ...btfLoadOption(opts) });
         reportSkipped(coll);
         runPacketAndReport(rt, pickProgram(coll, opts.prog, object), opts);

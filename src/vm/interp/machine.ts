@@ -1,6 +1,6 @@
 import { VmFault, type InstructionSite, type VmFaultKind } from '../../errors/index.js';
 import { MAX_CALL_DEPTH, MAX_TAIL_CALLS, STACK_SIZE } from '../../isa/opcodes.js';
-import { GRANULE_SHIFT, READ_ONLY_BIT, type AddressSpace, type Region } from '../address-space.js';
+import { GRANULE_SHIFT, OFFSET_MASK, READ_ONLY_BIT, ROOM_MASK, type AddressSpace, type Region } from '../address-space.js';
 import { instructionSite, type CodeRegistry, type Executable } from '../engine.js';
 import { runHelperFn, type ArgIndex, type HelperCall, type HelperResult } from '../helper.js';
 import { legacyPacketLoad, NO_LEGACY_PACKET } from '../legacy-load.js';
@@ -159,7 +159,9 @@ export class Machine {
         return fail('out-of-bounds', `${write ? 'write' : 'read'} of ${size} bytes at 0x${toU64(a, hi).toString(16)}: not an address of any region`);
       }
       const s = u32[a >>> GRANULE_SHIFT];
-      if (a + size > (s & ~READ_ONLY_BIT) >>> 0) {
+      if ((a & OFFSET_MASK) + size > (s & ROOM_MASK)) {
+        // A large region's first access to a chunk finds no entry yet: mark it and check again.
+        if (this.space.materialize(a)) return address(base, offset, size, write);
         return fail('out-of-bounds', `${write ? 'write' : 'read'} of ${size} bytes: ${this.space.describe(a, size)}`);
       }
       if (write && s & READ_ONLY_BIT) return fail('read-only', `write of ${size} bytes: ${this.space.describe(a, size)}, which is read-only`);

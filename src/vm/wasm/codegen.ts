@@ -7,6 +7,7 @@ import { functionBlocks, isJump, jumpTargetOf, nextSlot } from './cfg.js';
 import { FaultCode, Scratch } from './abi.js';
 import { decodeFunctionAddress } from '../engine.js';
 import { COUNTER_BYTES } from '../batch.js';
+import { GRANULE_SHIFT, OFFSET_MASK, ROOM_MASK } from '../address-space.js';
 import { ERRNO } from '../../errors/errno.js';
 
 type Expr = Binaryen.ExpressionRef;
@@ -402,10 +403,21 @@ class FunctionGen {
     const { m } = this;
     return layout.cpuCell === undefined ? index : m.i32.add(m.i32.mul(index, m.i32.const(layout.cpus)), m.i32.load(0, 4, m.i32.const(layout.cpuCell)));
   }
-  /** The shadow-table entry of the granule holding `addr` (i32): its region's end, bit 31 set when read-only. */
+  /**
+   * The shadow-table entry of the granule holding `addr` (i32): bytes from the start of the
+   * address's 1 GiB block to its region's end (saturated), bit 31 set when read-only (src/vm/address-space.ts).
+   */
   private shadowEntry(addr: Expr): Expr {
     const { m } = this;
-    return m.i32.load(0, 4, m.i32.shl(m.i32.shr_u(addr, m.i32.const(4)), m.i32.const(2)));
+    return m.i32.load(0, 4, m.i32.shl(m.i32.shr_u(addr, m.i32.const(GRANULE_SHIFT)), m.i32.const(2)));
+  }
+  /** `addr`'s offset in its 1 GiB block, which a shadow entry counts from. */
+  private blockOffset(addr: Expr): Expr {
+    return this.m.i32.and(addr, this.m.i32.const(OFFSET_MASK));
+  }
+  /** The address space's limit (at most 2^32) as an i64. */
+  private limit(): Expr {
+    return this.m.i64.const(BigInt(this.layout.limit) as unknown as number);
   }
   /** A = the XDP context of the packet running (0 when the run has none). */
   private loadRunContext(): Expr {
@@ -467,13 +479,13 @@ class FunctionGen {
   /** flag = whether [base + minOff, base + maxEnd) lies in one region (writable if the group writes). */
   private groupCheck(g: AccessGroup, flag: number): Expr {
     const { m } = this;
-    const end = m.i32.add(m.local.get(A, i32), m.i32.const(g.maxEnd - g.minOff));
+    const end = m.i32.add(this.blockOffset(m.local.get(A, i32)), m.i32.const(g.maxEnd - g.minOff));
     return m.local.set(flag, m.if(
-      m.i64.lt_u(m.local.tee(T, m.i64.add(this.get(g.base), k64(m, g.minOff, g.minOff >> 31)), i64), k64(m, this.layout.limit, 0)),
+      m.i64.lt_u(m.local.tee(T, m.i64.add(this.get(g.base), k64(m, g.minOff, g.minOff >> 31)), i64), this.limit()),
       m.block(null, [
         m.local.set(A, m.i32.wrap(m.local.get(T, i64))),
         m.local.set(S, this.shadowEntry(m.local.get(A, i32))),
-        g.write ? m.i32.le_s(end, m.local.get(S, i32)) : m.i32.le_u(end, m.i32.and(m.local.get(S, i32), m.i32.const(0x7fffffff))),
+        g.write ? m.i32.le_s(end, m.local.get(S, i32)) : m.i32.le_u(end, m.i32.and(m.local.get(S, i32), m.i32.const(ROOM_MASK))),
       ], i32),
       m.i32.const(0),
     ));
@@ -500,14 +512,16 @@ class FunctionGen {
     const { m } = this;
     const off = this.code.off[pc];
     const report = (): Expr => this.fault(FaultCode.memory, pc, m.i32.wrap(m.local.get(T, i64)), m.i32.wrap(m.i64.shr_u(m.local.get(T, i64), k64(m, 32, 0))), m.i32.const(size | (write ? 0x100 : 0)));
-    const end = m.i32.add(m.local.get(A, i32), m.i32.const(size));
+    const end = m.i32.add(this.blockOffset(m.local.get(A, i32)), m.i32.const(size));
     return [
       m.local.set(T, m.i64.add(this.get(base), k64(m, off, off >> 31))),
-      m.if(m.i64.ge_u(m.local.get(T, i64), k64(m, this.layout.limit, 0)), report()),
+      m.if(m.i64.ge_u(m.local.get(T, i64), this.limit()), report()),
       m.local.set(A, m.i32.wrap(m.local.get(T, i64))),
       m.local.set(S, this.shadowEntry(m.local.get(A, i32))),
-      // A read-only region has bit 31 set: signed, its end compares below any address.
-      m.if(write ? m.i32.gt_s(end, m.local.get(S, i32)) : m.i32.gt_u(end, m.i32.and(m.local.get(S, i32), m.i32.const(0x7fffffff))), report()),
+      // A read-only region has bit 31 set: signed, its room compares below any offset. The host
+      // returns from `fault` when the access turns out allowed (a large region's chunk marked on
+      // first touch), and the access goes on.
+      m.if(write ? m.i32.gt_s(end, m.local.get(S, i32)) : m.i32.gt_u(end, m.i32.and(m.local.get(S, i32), m.i32.const(ROOM_MASK))), report()),
     ];
   }
 
@@ -603,16 +617,17 @@ class FunctionGen {
   /**
    * Whether `size` bytes (an i32 expression, read as unsigned) at the address in register `r`
    * may be read (or written): `address`'s check, as a condition. A read-only region's shadow
-   * entry has bit 31 set, so as a signed end it admits no write.
+   * entry has bit 31 set, so as a signed room it admits no write. False sends the call to the
+   * host, which checks again exactly (a chunk of a large region not yet marked, a saturated entry).
    */
   private readable(r: number, size: Expr, write = false): Expr {
     const { m } = this;
     const at = (): Expr => m.i32.wrap(this.get(r));
     const shadow = this.shadowEntry(at());
-    const end = write ? m.i64.extend_s(shadow) : m.i64.extend_u(m.i32.and(shadow, m.i32.const(0x7fffffff)));
+    const room = write ? m.i64.extend_s(shadow) : m.i64.extend_u(m.i32.and(shadow, m.i32.const(ROOM_MASK)));
     return m.if(
-      m.i64.lt_u(this.get(r), k64(m, this.layout.limit, 0)),
-      m.i64.le_s(m.i64.add(m.i64.extend_u(at()), m.i64.extend_u(size)), end),
+      m.i64.lt_u(this.get(r), this.limit()),
+      m.i64.le_s(m.i64.add(m.i64.extend_u(this.blockOffset(at())), m.i64.extend_u(size)), room),
       m.i32.const(0),
     );
   }

@@ -297,6 +297,8 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         const write = (z & 0x100) !== 0;
         const a = x >>> 0;
         if (y !== 0 || a >= space.limit) fail(c, pc, 'out-of-bounds', `${write ? 'write' : 'read'} of ${size} bytes at 0x${((BigInt(y >>> 0) << 32n) | BigInt(a)).toString(16)}: not an address of any region`);
+        // The first access to a chunk of a large region: marked now, the access goes on.
+        if (space.materialize(a) && space.accessible(a, size, write)) return;
         if (write && space.accessible(a, size, false)) fail(c, pc, 'read-only', `write of ${size} bytes: ${space.describe(a, size)}, which is read-only`);
         fail(c, pc, 'out-of-bounds', `${write ? 'write' : 'read'} of ${size} bytes: ${space.describe(a, size)}`);
       },
