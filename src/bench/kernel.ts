@@ -59,3 +59,22 @@ export function timeOnKernel(run: KernelObjectRun): KernelTimes {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Milliseconds the kernel takes to load an object with `bpftool prog loadall` (maps created,
+ * programs verified and JIT-compiled; bpftool's own start-up included), in a private bpffs; null
+ * when the kernel refuses it.
+ */
+export function kernelLoadMs(object: string): number | null {
+  const dir = mkdtempSync(join(tmpdir(), 'xdpchain-bench-'));
+  try {
+    const fs = join(dir, 'bpffs');
+    const lines = ['set -e', `mkdir ${shq(fs)}`, `mount -t bpf bpf ${shq(fs)}`, 'start=$(date +%s%N)',
+      `bpftool prog loadall ${shq(object)} ${shq(`${fs}/progs`)} > /dev/null`, 'end=$(date +%s%N)', 'echo $((end - start))'];
+    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', lines.join('\n')], { encoding: 'utf8' });
+    const ns = Number(r.stdout.trim());
+    return r.status === 0 && Number.isFinite(ns) ? ns / 1e6 : null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
