@@ -3,3 +3,4 @@ export * from './collection.js';
 export * from './program.js';
 export * from './tag.js';
 export type { SkippedProgram } from './select.js';
+export * from './kernel-btf.js';

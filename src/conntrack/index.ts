@@ -1,0 +1,6 @@
+export * from './tuple.js';
+export * from './status.js';
+export * from './layout.js';
+export * from './entry.js';
+export * from './table.js';
+export * from './nat.js';
