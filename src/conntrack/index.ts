@@ -4,3 +4,5 @@ export * from './layout.js';
 export * from './entry.js';
 export * from './table.js';
 export * from './nat.js';
+export * from './format.js';
+export * from './request.js';

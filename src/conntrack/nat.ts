@@ -1,4 +1,6 @@
 import { ERRNO } from '../errors/errno.js';
+import { XdpchainError } from '../errors/index.js';
+import { parseIpv4, parseIpv6 } from '../packet/bytes.js';
 import type { ConntrackEntry } from './entry.js';
 import { IPS, IPS_NAT_MASK } from './status.js';
 import type { ConntrackTable } from './table.js';
@@ -12,11 +14,15 @@ export const NF_NAT_MANIP_DST = 1;
 /** NF_NAT_MAX_ATTEMPTS: ports tried per round when a mapping clashes. */
 const MAX_ATTEMPTS = 128;
 
-/** The mapping bpf_ct_set_nat_info asks for: one address, and one port when `port` > 0. */
-interface NatRange {
-  addr: Uint8Array;
-  /** Host order; undefined: no port given (NF_NAT_RANGE_PROTO_SPECIFIED clear). */
-  port: number | undefined;
+/**
+ * A NAT mapping of one address and at most one port (struct nf_nat_range2 with min == max):
+ * without an address it is the null binding ctnetlink sets up for the manipulation not asked for.
+ */
+export interface NatRange {
+  /** The 16 bytes of union nf_inet_addr; undefined: NF_NAT_RANGE_MAP_IPS clear. */
+  addr?: Uint8Array;
+  /** Host order; undefined: NF_NAT_RANGE_PROTO_SPECIFIED clear. */
+  port?: number;
 }
 
 /**
@@ -29,10 +35,14 @@ interface NatRange {
 export function setNatInfo(table: ConntrackTable, ct: ConntrackEntry, addr: Uint8Array, port: number, manip: number): number {
   const l3 = ct.original.l3num;
   if (l3 !== NFPROTO_IPV4 && l3 !== NFPROTO_IPV6) return -ERRNO.EINVAL;
+  return setupNat(table, ct, { addr: Uint8Array.from(addr), ...(port > 0 ? { port: port & 0xffff } : {}) }, manip);
+}
+
+/** nf_nat_setup_info on an entry not yet confirmed: 0, or -ENOMEM when `manip` was already set up. */
+export function setupNat(table: ConntrackTable, ct: ConntrackEntry, range: NatRange, manip: number): number {
   if (ct.status & IPS.CONFIRMED) return 0;
   const isSrc = manip === NF_NAT_MANIP_SRC;
   if (ct.status & (isSrc ? IPS.SRC_NAT_DONE : IPS.DST_NAT_DONE)) return -ERRNO.ENOMEM;
-  const range: NatRange = { addr: Uint8Array.from(addr), port: port > 0 ? port & 0xffff : undefined };
   const current = invertTuple(ct.reply);
   const next = uniqueTuple(table, ct, current, range, manip);
   if (!tupleEqual(next, current)) {
@@ -58,7 +68,8 @@ function uniqueTuple(table: ConntrackTable, ct: ConntrackEntry, orig: ConntrackT
     }
   }
   // 2) The one address of the range.
-  let t: ConntrackTuple = isSrc ? { ...orig, src: Uint8Array.from(range.addr) } : { ...orig, dst: Uint8Array.from(range.addr) };
+  let t = orig;
+  if (range.addr) t = isSrc ? { ...orig, src: Uint8Array.from(range.addr) } : { ...orig, dst: Uint8Array.from(range.addr) };
   // 3) The port, when it is not already in range and unique.
   if (range.port !== undefined) {
     if (portOf(t, isSrc) === range.port) return t;
@@ -71,10 +82,10 @@ function uniqueTuple(table: ConntrackTable, ct: ConntrackEntry, orig: ConntrackT
 
 const portOf = (t: ConntrackTuple, isSrc: boolean): number => (isSrc ? t.sport : t.dport);
 
-/** nf_in_range: the tuple's source address (and port, if one is given) is the range's. */
+/** nf_in_range: the tuple's source address (and port) is the range's, where the range gives them. */
 function inRange(t: ConntrackTuple, range: NatRange): boolean {
   const width = t.l3num === NFPROTO_IPV4 ? 4 : 16;
-  for (let i = 0; i < width; i++) if (t.src[i] !== range.addr[i]) return false;
+  if (range.addr) for (let i = 0; i < width; i++) if (t.src[i] !== range.addr[i]) return false;
   return range.port === undefined || t.sport === range.port;
 }
 
@@ -146,4 +157,21 @@ function uniquePort(table: ConntrackTable, ct: ConntrackEntry, t: ConntrackTuple
     attempts = Math.floor(attempts / 2);
     off = table.random() & 0xffff;
   }
+}
+
+/**
+ * A NAT target as the conntrack tool takes it: `10.1.0.80`, `10.1.0.80:80`, `fd00::1`,
+ * `[fd00::1]:80`; the address must be of the entry's family.
+ */
+export function parseNatTarget(text: string, l3num: number): NatRange {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([^:]+)(?::(\d+))?$/.exec(text) ?? [text, text, undefined];
+  const [, host, port] = m;
+  const v6 = host.includes(':');
+  if ((l3num === NFPROTO_IPV6) !== v6) throw new XdpchainError('EINVAL', `NAT address ${host} is not of the entry's address family`);
+  const addr = new Uint8Array(16);
+  addr.set(v6 ? parseIpv6(host) : parseIpv4(host));
+  if (port === undefined) return { addr };
+  const p = Number(port);
+  if (p < 1 || p > 0xffff) throw new XdpchainError('EINVAL', `NAT port ${port} is not from 1 to 65535`);
+  return { addr, port: p };
 }

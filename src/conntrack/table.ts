@@ -1,8 +1,9 @@
 import { ERRNO } from '../errors/errno.js';
 import { XdpchainError } from '../errors/index.js';
 import type { AddressSpace, Region } from '../vm/address-space.js';
-import { ConntrackEntry } from './entry.js';
+import { ConntrackEntry, type EntryInit } from './entry.js';
 import type { NfConnLayout } from './layout.js';
+import { NF_NAT_MANIP_DST, NF_NAT_MANIP_SRC, setupNat, type NatRange } from './nat.js';
 import { changeStatus, IPS } from './status.js';
 import {
   DEFAULT_ZONE, formatTuple, invertTuple, IP_CT_DIR_ORIGINAL, IP_CT_DIR_REPLY, IPPROTO_TCP, IPPROTO_UDP,
@@ -40,6 +41,9 @@ export interface ConntrackAddRequest {
   zone?: ConntrackZone;
   /** TCP state (enum tcp_conntrack), for TCP entries. */
   tcpState?: number;
+  /** Destination and source NAT (conntrack --dst-nat/--src-nat): with either, ctnetlink sets up both, the other as a null binding. */
+  dstNat?: NatRange;
+  srcNat?: NatRange;
 }
 
 /** One direction of an entry in the table's index (struct nf_conntrack_tuple_hash). */
@@ -141,19 +145,45 @@ export class ConntrackTable {
     if (!Number.isFinite(req.timeout) || req.timeout < 0) throw new XdpchainError('EINVAL', `timeout ${req.timeout} must be a number of seconds, 0 or more`);
     const status = changeStatus(0, req.status ?? 0);
     if (status < 0) throw new XdpchainError('EBUSY', 'a new entry cannot have EXPECTED, CONFIRMED or DYING set (the kernel answers EBUSY)');
-    this.collectExpired();
-    if (this.live.size >= this.max) throw new XdpchainError('ENOMEM', `the conntrack table is full (${this.max} entries)`);
+    this.needRoom();
     const original = { ...o, dir: IP_CT_DIR_ORIGINAL };
     const entry = new ConntrackEntry(this.nextId++, {
       original,
       reply: invertTuple(original),
       zone: req.zone ?? DEFAULT_ZONE,
-      status: status | IPS.CONFIRMED,
+      status,
       timeout: (this.now() + Math.min(Math.floor(req.timeout * this.hz), MAX_TIMEOUT)) >>> 0,
       mark: req.mark ?? 0,
       tcpState: o.protonum === IPPROTO_TCP ? (req.tcpState ?? 0) : 0,
     }, 'confirmed');
-    if (this.clashes(entry)) throw new XdpchainError('EEXIST', `a conntrack entry for ${formatTuple(original)} already exists`);
+    if (req.dstNat || req.srcNat) {
+      setupNat(this, entry, req.dstNat ?? {}, NF_NAT_MANIP_DST);
+      setupNat(this, entry, req.srcNat ?? {}, NF_NAT_MANIP_SRC);
+    }
+    entry.status |= IPS.CONFIRMED;
+    return this.confirm(entry);
+  }
+
+  /**
+   * Put back a saved entry as it was: its reply tuple (NAT may have changed it), status, mark and
+   * zone; `init.timeout` is the jiffies it had left. Refused like `add` on a clash or a full table.
+   */
+  restore(init: EntryInit, bysource: boolean): ConntrackEntry {
+    this.needRoom();
+    const timeout = (this.now() + Math.min(init.timeout, MAX_TIMEOUT)) >>> 0;
+    const entry = new ConntrackEntry(this.nextId++, { ...init, status: init.status | IPS.CONFIRMED, timeout }, 'confirmed');
+    if (bysource) this.addBysource(entry);
+    return this.confirm(entry);
+  }
+
+  private needRoom(): void {
+    this.collectExpired();
+    if (this.live.size >= this.max) throw new XdpchainError('ENOMEM', `the conntrack table is full (${this.max} entries)`);
+  }
+
+  /** A new confirmed entry into the table with the table's reference, unless it clashes. */
+  private confirm(entry: ConntrackEntry): ConntrackEntry {
+    if (this.clashes(entry)) throw new XdpchainError('EEXIST', `a conntrack entry for ${formatTuple(entry.original)} already exists`);
     entry.use = 1;
     this.live.add(entry);
     this.attach(entry);
