@@ -8,7 +8,8 @@
  *   xdp_ct_errors     every error the lookup and alloc kfuncs report through opts->error
  *   xdp_ct_lifecycle  alloc -> set timeout/status/mark -> insert -> lookup both directions ->
  *                     change timeout/status -> release, with the fields of struct nf_conn
- *   xdp_ct_nat        bpf_ct_set_nat_info: SNAT/DNAT, ports, twice, a clash at insert, IPv6
+ *   xdp_ct_nat        bpf_ct_set_nat_info: SNAT/DNAT, ports, twice, a clash at insert, a source
+ *                     already mapped, IPv6
  *   xdp_ct_zones      zones from the 16-byte opts, per-direction zones
  */
 #include "xdpchain/conntrack.h"
@@ -377,6 +378,21 @@ int xdp_ct_nat(struct xdp_md *ctx)
 	record(21, nct->ct.tuplehash[IP_CT_DIR_REPLY].tuple.dst.u.all);
 	ins = bpf_ct_insert_entry(nct);
 	record(22, ins != 0);
+	if (ins)
+		bpf_ct_release(ins);
+
+	/* Another connection from a source already mapped (the first entry's) gets that mapping's port. */
+	tuple4(&t, 0x0a000001, 0x0a000008, 1000, 80);
+	opts_init(&o, IPPROTO_TCP);
+	nct = bpf_xdp_ct_alloc(ctx, &t, sizeof(t.ipv4), &o, sizeof(o));
+	if (!nct)
+		return XDP_ABORTED;
+	a.ip = bpf_htonl(0xc0a80001);
+	record(28, bpf_ct_set_nat_info(nct, &a, 0, NF_NAT_MANIP_SRC));
+	record(29, nct->ct.tuplehash[IP_CT_DIR_REPLY].tuple.dst.u.all);
+	record(30, nct->ct.status);
+	ins = bpf_ct_insert_entry(nct);
+	record(31, ins != 0);
 	if (ins)
 		bpf_ct_release(ins);
 
