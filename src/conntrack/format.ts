@@ -16,6 +16,7 @@ export function tcpStateValue(name: string): number | undefined {
   return i < 0 ? undefined : i;
 }
 
+/** The conntrack tool's name of a protocol number. */
 export function protocolName(protonum: number): string {
   return protonum === IPPROTO_TCP ? 'tcp' : protonum === IPPROTO_UDP ? 'udp' : 'unknown';
 }
@@ -50,6 +51,7 @@ function tupleRecord(t: ConntrackTuple): TupleRecord {
   return { src: formatAddress(t.l3num, t.src), dst: formatAddress(t.l3num, t.dst), sport: t.sport, dport: t.dport };
 }
 
+/** An entry for JSON output. */
 export function conntrackRecord(table: ConntrackTable, e: ConntrackEntry): ConntrackRecord {
   return {
     id: e.id,

@@ -10,6 +10,7 @@ import {
 
 /** enum nf_nat_manip_type. Any other value is treated as DST, except where the kernel tests for DST itself. */
 export const NF_NAT_MANIP_SRC = 0;
+/** The other enum nf_nat_manip_type value. */
 export const NF_NAT_MANIP_DST = 1;
 /** NF_NAT_MAX_ATTEMPTS: ports tried per round when a mapping clashes. */
 const MAX_ATTEMPTS = 128;

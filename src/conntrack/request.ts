@@ -30,6 +30,7 @@ export interface ConntrackEntryText {
   srcNat?: string;
 }
 
+/** tcp/udp (or their numbers) → IPPROTO_*; EINVAL for other protocols. */
 export function protocolNumber(name: string): number {
   const p = name.toLowerCase();
   if (p === 'tcp' || p === '6') return IPPROTO_TCP;

@@ -20,8 +20,10 @@ export const IPS = {
   HW_OFFLOAD: 1 << 15,
 } as const;
 
+/** The name of a status bit. */
 export type StatusName = keyof typeof IPS;
 
+/** SRC_NAT | DST_NAT. */
 export const IPS_NAT_MASK = IPS.SRC_NAT | IPS.DST_NAT;
 /** Bits only the kernel itself sets; a requested change of them is ignored. */
 export const IPS_UNCHANGEABLE_MASK =

@@ -15,6 +15,7 @@ export const DEFAULT_CONNTRACK_MAX = 1024;
 /** __nf_ct_set_timeout caps a timeout at INT_MAX jiffies. */
 const MAX_TIMEOUT = 0x7fffffff;
 
+/** What a table needs from the runtime. */
 export interface ConntrackTableOptions {
   /** Memory for the entries programs see. */
   space: AddressSpace;
@@ -105,6 +106,7 @@ export class ConntrackTable {
     return this.references.acquired - this.references.released;
   }
 
+  /** Whether entries have their regions yet (see ensureMemory). */
   get hasMemory(): boolean {
     return this.pool !== undefined;
   }
@@ -198,11 +200,6 @@ export class ConntrackTable {
     return all.length;
   }
 
-  /** Take one entry out of the table (conntrack -D, expiry). */
-  remove(entry: ConntrackEntry): void {
-    this.kill(entry);
-  }
-
   /**
    * The table's answer for a tuple in a zone (nf_conntrack_find_get without the reference): an
    * entry whose tuple in some direction equals it and whose zone in that direction matches.
@@ -248,6 +245,7 @@ export class ConntrackTable {
    * kernel's allocator leaves it), or -ENOMEM when the table is full. Needs memory.
    */
   alloc(original: ConntrackTuple, reply: ConntrackTuple, zone: ConntrackZone, timeout: number): ConntrackEntry | number {
+    this.collectExpired();
     if (this.live.size >= this.max) return -ERRNO.ENOMEM;
     const entry = new ConntrackEntry(this.nextId++, { original, reply, zone, status: 0, timeout, mark: 0, tcpState: 0 }, 'allocated');
     this.live.add(entry);

@@ -3,12 +3,16 @@ import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../packet/bytes.js
 
 /** Address families as the kernel numbers them (`nf_conntrack_man.l3num`). */
 export const NFPROTO_IPV4 = 2;
+/** AF_INET6. */
 export const NFPROTO_IPV6 = 10;
+/** The protocols conntrack's kfuncs take. */
 export const IPPROTO_TCP = 6;
+/** UDP. */
 export const IPPROTO_UDP = 17;
 
 /** Index of `nf_conn.tuplehash`, and the `dir` the lookup kfunc reports. */
 export const IP_CT_DIR_ORIGINAL = 0;
+/** The reply direction. */
 export const IP_CT_DIR_REPLY = 1;
 
 /**
@@ -39,6 +43,7 @@ export interface ConntrackZone {
 
 /** NF_CT_ZONE_DIR_ORIG | NF_CT_ZONE_DIR_REPL. */
 export const ZONE_DIR_BOTH = 3;
+/** nf_ct_zone_dflt: zone 0 in both directions. */
 export const DEFAULT_ZONE: ConntrackZone = { id: 0, flags: 0, dir: ZONE_DIR_BOTH };
 
 /** The zone id an entry has in direction `dir` (the kernel's nf_ct_zone_id). */
@@ -53,6 +58,7 @@ export function tupleKey(t: ConntrackTuple): string {
   return `${t.l3num}/${t.protonum}/${hex(t.src)}/${t.sport}/${hex(t.dst)}/${t.dport}`;
 }
 
+/** nf_ct_tuple_equal: both directions' addresses, ports and protocols (not `dir`). */
 export function tupleEqual(a: ConntrackTuple, b: ConntrackTuple): boolean {
   return tupleKey(a) === tupleKey(b);
 }
