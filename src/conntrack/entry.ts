@@ -23,35 +23,75 @@ export interface EntryInit {
 
 /**
  * One connection (`struct nf_conn`). The fields here are the truth for everything but `mark`;
- * with memory attached they are mirrored into a region laid out like the kernel's struct after
- * every change, and `mark` lives in that region, since programs may write it there.
+ * with memory attached every change of them is written at once into a region laid out like the
+ * kernel's struct, and `mark` lives in that region, since programs may write it there.
  */
 export class ConntrackEntry {
-  original: ConntrackTuple;
-  reply: ConntrackTuple;
-  zone: ConntrackZone;
-  status: number;
-  timeout: number;
-  tcpState: number;
-  /** ct_general.use as the kernel counts: the table's reference plus every holder's. */
-  use = 0;
-  /** References programs hold (from lookup, alloc, insert), released with bpf_ct_release or insert. */
+  readonly original: ConntrackTuple;
+  readonly zone: ConntrackZone;
+  readonly tcpState: number;
+  /** Programs hold references (from lookup, alloc, insert), given back with bpf_ct_release or insert. */
   programRefs = 0;
   state: EntryState;
   /** In the kernel's NAT bysource hash (a source mapping was set up), and since when (newest first). */
   bysource = 0;
+  private replyTuple: ConntrackTuple;
+  private statusBits: number;
+  private timeoutJiffies: number;
+  private useCount = 0;
   private markValue: number;
   private memory: { space: AddressSpace; layout: NfConnLayout; region: Region } | undefined;
 
   constructor(readonly id: number, init: EntryInit, state: EntryState) {
     this.original = init.original;
-    this.reply = init.reply;
+    this.replyTuple = init.reply;
     this.zone = init.zone;
-    this.status = init.status;
-    this.timeout = init.timeout;
+    this.statusBits = init.status >>> 0;
+    this.timeoutJiffies = init.timeout >>> 0;
     this.tcpState = init.tcpState;
     this.markValue = init.mark >>> 0;
     this.state = state;
+  }
+
+  /** The reply direction's tuple (NAT changes it before the insert). */
+  get reply(): ConntrackTuple {
+    return this.replyTuple;
+  }
+
+  set reply(t: ConntrackTuple) {
+    this.replyTuple = t;
+    const m = this.memory;
+    if (m) writeTuple(m.space, m.region.addr + m.layout.tuple + m.layout.tuplehashStride, m.layout, t);
+  }
+
+  /** IPS_* bits (`unsigned long status`). */
+  get status(): number {
+    return this.statusBits;
+  }
+
+  set status(value: number) {
+    this.statusBits = value >>> 0;
+    this.write32('status', this.statusBits);
+  }
+
+  /** ct->timeout in jiffies: relative while allocated, absolute (u32) once confirmed. */
+  get timeout(): number {
+    return this.timeoutJiffies;
+  }
+
+  set timeout(value: number) {
+    this.timeoutJiffies = value >>> 0;
+    this.write32('timeout', this.timeoutJiffies);
+  }
+
+  /** ct_general.use as the kernel counts: the table's reference plus every holder's. */
+  get use(): number {
+    return this.useCount;
+  }
+
+  set use(value: number) {
+    this.useCount = value;
+    this.write32('use', value);
   }
 
   /** The region programs see, 0 when the runtime has not given conntrack memory yet. */
@@ -70,21 +110,29 @@ export class ConntrackEntry {
 
   set mark(value: number) {
     this.markValue = value >>> 0;
-    const m = this.memory;
-    if (m) m.space.dv.setUint32(m.region.addr + m.layout.mark, this.markValue, true);
+    this.write32('mark', this.markValue);
   }
 
   tuple(dir: number): ConntrackTuple {
-    return dir ? this.reply : this.original;
+    return dir ? this.replyTuple : this.original;
   }
 
   /** Give the entry its region (zeroed, as the allocator leaves it) and write every field there. */
   attach(space: AddressSpace, layout: NfConnLayout, region: Region): void {
-    const mark = this.mark;
-    space.u8.fill(0, region.addr, region.addr + layout.size);
+    const a = region.addr;
+    space.u8.fill(0, a, a + layout.size);
     this.memory = { space, layout, region };
-    this.mark = mark;
-    this.sync();
+    const dv = space.dv;
+    dv.setUint32(a + layout.use, this.useCount, true);
+    dv.setUint32(a + layout.timeout, this.timeoutJiffies, true);
+    dv.setUint16(a + layout.zoneId, this.zone.id, true);
+    dv.setUint8(a + layout.zoneFlags, this.zone.flags);
+    dv.setUint8(a + layout.zoneDir, this.zone.dir);
+    writeTuple(space, a + layout.tuple, layout, this.original);
+    writeTuple(space, a + layout.tuple + layout.tuplehashStride, layout, this.replyTuple);
+    dv.setUint32(a + layout.status, this.statusBits, true);
+    dv.setUint32(a + layout.mark, this.markValue, true);
+    dv.setUint8(a + layout.tcpState, this.tcpState);
   }
 
   /** Take the region back (the entry is freed); returns it for reuse. */
@@ -97,23 +145,10 @@ export class ConntrackEntry {
     return m.region;
   }
 
-  /** Mirror the fields into the region (all but mark, which the region owns). */
-  sync(): void {
+  /** The upper half of `unsigned long status` stays 0: status bits end at 16. */
+  private write32(field: 'use' | 'timeout' | 'status' | 'mark', value: number): void {
     const m = this.memory;
-    if (!m) return;
-    const { space, layout: l } = m;
-    const a = m.region.addr;
-    const dv = space.dv;
-    dv.setUint32(a + l.use, this.use, true);
-    dv.setUint32(a + l.timeout, this.timeout >>> 0, true);
-    dv.setUint16(a + l.zoneId, this.zone.id, true);
-    dv.setUint8(a + l.zoneFlags, this.zone.flags);
-    dv.setUint8(a + l.zoneDir, this.zone.dir);
-    writeTuple(space, a + l.tuple, l, this.original);
-    writeTuple(space, a + l.tuple + l.tuplehashStride, l, this.reply);
-    dv.setUint32(a + l.status, this.status >>> 0, true);
-    dv.setUint32(a + l.status + 4, 0, true);
-    dv.setUint8(a + l.tcpState, this.tcpState);
+    if (m) m.space.dv.setUint32(m.region.addr + m.layout[field], value, true);
   }
 }
 

@@ -52,7 +52,6 @@ export function setupNat(table: ConntrackTable, ct: ConntrackEntry, range: NatRa
   }
   if (isSrc) table.addBysource(ct);
   ct.status |= manip === NF_NAT_MANIP_DST ? IPS.DST_NAT_DONE : IPS.SRC_NAT_DONE;
-  ct.sync();
   return 0;
 }
 

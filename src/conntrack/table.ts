@@ -207,10 +207,17 @@ export class ConntrackTable {
    */
   find(tuple: ConntrackTuple, zone: ConntrackZone): TupleHash | undefined {
     this.collectExpired();
-    const hashes = this.index.get(tupleKey(tuple)) ?? [];
-    const matching = hashes.filter((h) => zoneIdIn(h.entry.zone, h.dir) === zoneIdIn(zone, h.dir));
-    // The kernel looks in the bucket of the original direction's zone id first.
-    return matching.find((h) => zoneIdIn(h.entry.zone, h.dir) === zoneIdIn(zone, IP_CT_DIR_ORIGINAL)) ?? matching[0];
+    const hashes = this.index.get(tupleKey(tuple));
+    if (!hashes) return undefined;
+    let other: TupleHash | undefined;
+    for (const h of hashes) {
+      const id = zoneIdIn(h.entry.zone, h.dir);
+      if (id !== zoneIdIn(zone, h.dir)) continue;
+      // The kernel looks in the bucket of the original direction's zone id first.
+      if (id === zoneIdIn(zone, IP_CT_DIR_ORIGINAL)) return h;
+      other ??= h;
+    }
+    return other;
   }
 
   /**
@@ -281,7 +288,6 @@ export class ConntrackTable {
     entry.programRefs--;
     entry.use--;
     if (entry.use <= 0) this.free(entry);
-    else entry.sync();
   }
 
   /** bpf_ct_set_timeout: the relative timeout of an allocated entry, in jiffies. */
@@ -289,7 +295,6 @@ export class ConntrackTable {
     const t = Math.min(jiffies, MAX_TIMEOUT);
     entry.timeout = entry.status & IPS.CONFIRMED ? (this.now() + t) >>> 0 : t;
     if (entry.status & IPS.CONFIRMED) this.expiresAt(entry.timeout);
-    entry.sync();
   }
 
   /** bpf_ct_change_timeout (__nf_ct_change_timeout): -EPERM for a fixed timeout, -ETIME for a dying entry (after setting it). */
@@ -304,14 +309,12 @@ export class ConntrackTable {
     const next = changeStatus(entry.status, status);
     if (next < 0) return next;
     entry.status = next;
-    entry.sync();
     return 0;
   }
 
   /** Set the reply tuple of an entry not yet in the table (NAT's nf_conntrack_alter_reply). */
   alterReply(entry: ConntrackEntry, reply: ConntrackTuple): void {
     entry.reply = { ...reply, dir: IP_CT_DIR_REPLY };
-    entry.sync();
   }
 
   /** Record that an entry joined NAT's bysource hash (a source mapping was set up). */
@@ -328,7 +331,6 @@ export class ConntrackTable {
   private acquire(entry: ConntrackEntry): void {
     this.references.acquired++;
     entry.programRefs++;
-    entry.sync();
   }
 
   private attach(entry: ConntrackEntry): void {
@@ -360,7 +362,6 @@ export class ConntrackTable {
       this.index.set(key, list);
     }
     this.expiresAt(entry.timeout);
-    entry.sync();
   }
 
   private unhash(entry: ConntrackEntry): void {
@@ -380,7 +381,6 @@ export class ConntrackTable {
     entry.status |= IPS.DYING;
     entry.use--;
     if (entry.use <= 0) this.free(entry);
-    else entry.sync();
   }
 
   private free(entry: ConntrackEntry): void {

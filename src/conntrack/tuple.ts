@@ -51,11 +51,21 @@ export function zoneIdIn(zone: ConntrackZone, dir: number): number {
   return zone.dir & (1 << dir) ? zone.id : 0;
 }
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-
-/** A string equal for two tuples exactly when the kernel's nf_ct_tuple_equal holds. */
+/**
+ * A string equal for two tuples exactly when the kernel's nf_ct_tuple_equal holds: one UTF-16
+ * unit per 16 bits of the compared fields (built without byte-to-hex work: lookups make one per
+ * packet).
+ */
 export function tupleKey(t: ConntrackTuple): string {
-  return `${t.l3num}/${t.protonum}/${hex(t.src)}/${t.sport}/${hex(t.dst)}/${t.dport}`;
+  const s = t.src;
+  const d = t.dst;
+  return String.fromCharCode(
+    t.l3num, t.protonum, t.sport, t.dport,
+    (s[0] << 8) | s[1], (s[2] << 8) | s[3], (s[4] << 8) | s[5], (s[6] << 8) | s[7],
+    (s[8] << 8) | s[9], (s[10] << 8) | s[11], (s[12] << 8) | s[13], (s[14] << 8) | s[15],
+    (d[0] << 8) | d[1], (d[2] << 8) | d[3], (d[4] << 8) | d[5], (d[6] << 8) | d[7],
+    (d[8] << 8) | d[9], (d[10] << 8) | d[11], (d[12] << 8) | d[13], (d[14] << 8) | d[15],
+  );
 }
 
 /** nf_ct_tuple_equal: both directions' addresses, ports and protocols (not `dir`). */

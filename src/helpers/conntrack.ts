@@ -201,14 +201,14 @@ function parseTuple(c: HelperCall, addr: number, size: number, l4proto: number):
   const dst = new Uint8Array(16);
   src.set(bytes.subarray(0, width));
   dst.set(bytes.subarray(width, 2 * width));
-  const ports = new DataView(bytes.buffer, bytes.byteOffset + 2 * width, 4);
+  const ports = 2 * width;
   return {
     l3num: width === 4 ? NFPROTO_IPV4 : NFPROTO_IPV6,
     protonum: l4proto,
     src,
     dst,
-    sport: ports.getUint16(0, false),
-    dport: ports.getUint16(2, false),
+    sport: (bytes[ports] << 8) | bytes[ports + 1],
+    dport: (bytes[ports + 2] << 8) | bytes[ports + 3],
     dir: IP_CT_DIR_ORIGINAL,
   };
 }
