@@ -7,6 +7,7 @@ export * from './btf/index.js';
 export * from './spec/index.js';
 export * from './packet/index.js';
 export * from './maps/index.js';
+export * from './conntrack/index.js';
 export * from './elf/index.js';
 export * from './helpers/index.js';
 export * from './runtime/index.js';

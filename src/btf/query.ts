@@ -45,3 +45,36 @@ export function isKsymFunction(btf: Btf | undefined, name: string): boolean {
   const sec = btf?.types.find((t) => t?.kind === 'datasec' && t.name === '.ksyms');
   return sec?.kind === 'datasec' && sec.vars.some((v) => btf!.types[v.type]?.name === name);
 }
+
+/**
+ * Where a member reached by a dotted path lies in a struct or union: `memberLocation(btf, id,
+ * 'tuplehash.tuple.dst.u3')` gives its byte offset from the start of type `id` and its type.
+ * Names are looked up through anonymous members, as C does; an array member is entered at
+ * element 0. Undefined when a name is missing or a member is a bitfield.
+ */
+export function memberLocation(btf: Btf, typeId: number, path: string): { offset: number; type: number } | undefined {
+  let offset = 0;
+  let type = typeId;
+  for (const name of path.split('.')) {
+    const found = findMember(btf, type, name, 0);
+    if (!found) return undefined;
+    offset += found.offset;
+    type = found.type;
+  }
+  return { offset, type };
+}
+
+function findMember(btf: Btf, typeId: number, name: string, depth: number): { offset: number; type: number } | undefined {
+  let t = resolveType(btf, typeId);
+  while (t?.kind === 'array') t = resolveType(btf, t.elemType);
+  if (!t || (t.kind !== 'struct' && t.kind !== 'union') || depth > MAX_DEPTH) return undefined;
+  for (const m of t.members) {
+    if (m.bitSize !== 0 || m.bitOffset % 8 !== 0) continue;
+    if (m.name === name) return { offset: m.bitOffset / 8, type: m.type };
+    if (m.name === '') {
+      const inner = findMember(btf, m.type, name, depth + 1);
+      if (inner) return { offset: m.bitOffset / 8 + inner.offset, type: inner.type };
+    }
+  }
+  return undefined;
+}

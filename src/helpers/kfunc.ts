@@ -26,6 +26,12 @@ export interface KfuncPrototype {
  */
 export interface KfuncSpec extends HelperSpec {
   readonly prototype: KfuncPrototype;
+  /**
+   * Make ready the runtime state the kfunc works on; the runtime calls it when it loads a program
+   * that calls the kfunc, because nothing may allocate while a program runs (conntrack's entries
+   * are preallocated this way).
+   */
+  readonly prepare?: () => void;
 }
 
 /** Shorthands for prototypes: `u32`, `ptr('nf_conn')`, `mem`. */
@@ -46,21 +52,25 @@ export const KFUNC_ID_BASE = 0x10000;
 /** The kfuncs of one runtime, by name (what the loader resolves) and by id (what engines call). */
 export class KfuncTable {
   private readonly named = new Map<string, KfuncSpec>();
+  private readonly specs = new Map<number, KfuncSpec>();
   /** For engines: id → implementation. */
-  readonly byId: HelperTable;
+  readonly byId: HelperTable = this.specs;
 
   constructor(specs: readonly Omit<KfuncSpec, 'id'>[]) {
-    const byId = new Map<number, KfuncSpec>();
     specs.forEach((s, i) => {
       const spec: KfuncSpec = { ...s, id: KFUNC_ID_BASE + i };
       this.named.set(s.name, spec);
-      byId.set(spec.id, spec);
+      this.specs.set(spec.id, spec);
     });
-    this.byId = byId;
   }
 
   get(name: string): KfuncSpec | undefined {
     return this.named.get(name);
+  }
+
+  /** The kfunc a resolved call's `imm` names. */
+  spec(id: number): KfuncSpec | undefined {
+    return this.specs.get(id);
   }
 
   names(): string[] {
@@ -68,7 +78,10 @@ export class KfuncTable {
   }
 }
 
-/** libbpf's "flavour" suffix (`nf_conn___local`) does not change which kernel type is meant. */
+/**
+ * libbpf's "flavour" suffix (`nf_conn___local`) does not change which kernel type is meant; the
+ * kernel's own `nf_conn___init` is such a flavour of nf_conn, so both sides compare without it.
+ */
 const essentialName = (name: string): string => name.replace(/___.*$/, '');
 
 /**
@@ -110,7 +123,7 @@ function typeMismatch(btf: Btf, id: number, want: KfuncType): string | undefined
       if (want.struct === undefined) return undefined;
       const to = resolveType(btf, t.type);
       const named = to && (to.kind === 'struct' || to.kind === 'union' || to.kind === 'fwd') ? essentialName(to.name) : undefined;
-      return named === want.struct ? undefined : `points to ${formatBtfType(btf, t.type)}, not struct ${want.struct}`;
+      return named === essentialName(want.struct) ? undefined : `points to ${formatBtfType(btf, t.type)}, not struct ${want.struct}`;
     }
   }
 }

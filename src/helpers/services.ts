@@ -1,3 +1,4 @@
+import type { ConntrackTable } from '../conntrack/table.js';
 import type { MapRegistry } from '../maps/registry.js';
 import type { AddressSpace } from '../vm/address-space.js';
 import type { FibNetwork } from './fib.js';
@@ -33,6 +34,16 @@ export interface HelperServices {
   readonly maps: MapRegistry;
   /** Routes, neighbours and devices for bpf_fib_lookup. */
   readonly network: FibNetwork;
+  /** The network namespace's connection tracking table (the conntrack kfuncs). */
+  readonly conntrack: ConntrackTable;
+}
+
+/** CONFIG_HZ of the kernel xdpchain follows (6.18 as Debian builds it): jiffies per second. */
+export const KERNEL_HZ = 250;
+
+/** The kernel's jiffies (bpf_jiffies64): ticks of 1/KERNEL_HZ s of the coarse monotonic clock. */
+export function jiffies64(clock: Clock): bigint {
+  return clock.coarseNs() / BigInt(1_000_000_000 / KERNEL_HZ);
 }
 
 export const systemClock: Clock = {

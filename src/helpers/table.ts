@@ -1,4 +1,5 @@
 import { helperTable, type HelperSpec, type HelperTable } from '../vm/helper.js';
+import { conntrackKfuncs } from './conntrack.js';
 import { KfuncTable } from './kfunc.js';
 import { rxMetadataKfuncs } from './rx-metadata.js';
 import { checksumHelpers } from './checksum.js';
@@ -32,6 +33,6 @@ export function xdpHelperTable(s: HelperServices): HelperTable {
 }
 
 /** Every kfunc an XDP program may call, bound to one runtime's services. */
-export function xdpKfuncTable(_s: HelperServices): KfuncTable {
-  return new KfuncTable([...rxMetadataKfuncs()]);
+export function xdpKfuncTable(s: HelperServices): KfuncTable {
+  return new KfuncTable([...rxMetadataKfuncs(), ...conntrackKfuncs(s)]);
 }

@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { XdpchainError } from '../errors/index.js';
-import { seededRandom, systemClock, type Clock, type HelperServices, type TraceLine } from '../helpers/services.js';
+import { ConntrackTable } from '../conntrack/table.js';
+import { nfConnLayout, type NfConnLayout } from '../conntrack/layout.js';
+import { jiffies64, KERNEL_HZ, seededRandom, systemClock, type Clock, type HelperServices, type TraceLine } from '../helpers/services.js';
 import { xdpHelperTable, xdpKfuncTable } from '../helpers/table.js';
 import type { KfuncTable } from '../helpers/kfunc.js';
 import { createMap } from '../maps/create.js';
@@ -96,6 +98,11 @@ export interface RuntimeOptions {
    * default /sys/kernel/btf/vmlinux where it exists, else the bundled BTF (defaultKernelBtf).
    */
   kernelBtf?: Btf;
+  /**
+   * The conntrack table: most entries (nf_conntrack_max; default DEFAULT_CONNTRACK_MAX), and the
+   * layout of struct nf_conn (default: from the kernel BTF programs are relocated against).
+   */
+  conntrack?: { max?: number; layout?: NfConnLayout };
 }
 
 /**
@@ -107,6 +114,8 @@ export class Runtime {
   readonly code = new CodeRegistry();
   readonly maps = new MapRegistry();
   readonly fabric: Fabric;
+  /** The connection tracking table programs reach through the conntrack kfuncs. */
+  readonly conntrack: ConntrackTable;
   readonly services: HelperServices;
   readonly helpers: HelperTable;
   /** Kernel functions (`__ksym`) programs may call, by name. */
@@ -156,15 +165,26 @@ export class Runtime {
     this.fabric = new Fabric(this.space, { resolve: (t, ingress) => this.resolveRedirect(t, ingress) });
     const possibleCpus = opts.possibleCpus ?? availableParallelism();
     const random = opts.random ?? seededRandom(Date.now() & 0xffffffff);
+    const clock = opts.clock ?? systemClock;
+    const layout = opts.conntrack?.layout;
+    this.conntrack = new ConntrackTable({
+      space: this.space,
+      layout: () => layout ?? nfConnLayout(this.kernelBtf ?? defaultKernelBtf()),
+      now: () => Number(jiffies64(clock) & 0xffffffffn),
+      hz: KERNEL_HZ,
+      random,
+      max: opts.conntrack?.max,
+    });
     this.services = {
       space: this.space,
-      clock: opts.clock ?? systemClock,
+      clock,
       random,
       cpu: () => this.cpu,
       possibleCpus,
       trace: opts.trace ?? ((line) => this.traceLog.push(line)),
       maps: this.maps,
       network: this.fabric,
+      conntrack: this.conntrack,
     };
     this.helpers = xdpHelperTable(this.services);
     this.kfuncs = xdpKfuncTable(this.services);
@@ -251,6 +271,9 @@ export class Runtime {
     }
     const { program, mapIds } = resolveReferences(spec, maps, this.kfuncs);
     checkHelpers(spec, program, helpers);
+    for (const insn of program.slots) {
+      if (insn?.kind === 'call' && insn.target === 'kfunc') this.kfuncs.spec(insn.imm)?.prepare?.();
+    }
     const id = opts.id ?? this.nextProgramId;
     if (this.programsById.has(id)) throw new XdpchainError('EEXIST', `program id ${id} is taken`);
     const { node, stats, counter } = this.nodes.allocate(spec.name);

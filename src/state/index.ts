@@ -4,3 +4,4 @@ export * from './lock.js';
 export * from './dispatcher-state.js';
 export * from './mprog-state.js';
 export * from './capture-state.js';
+export * from './conntrack-state.js';

@@ -17,7 +17,10 @@ export interface StateSnapshot {
   chains: { prev: number; retcode: number; next: number }[];
   attachments: { ifindex: number; program: number }[];
   links: LinkState[];
-  /** Multi-program hooks (dispatcher, mprog) by ifindex; owned by the modes that write them. */
+  /**
+   * State kept by StateExtensions, by key: multi-program hooks (dispatcher, mprog) by ifindex,
+   * captures, the conntrack table (`conntrack`: SavedConntrackEntry[]); owned by their writers.
+   */
   hooks?: Record<string, unknown>;
 }
 

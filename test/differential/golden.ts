@@ -132,6 +132,12 @@ export function diffCaseResults(expected: CaseResult, actual: CaseResult): strin
   if (JSON.stringify(expected.ctxOut) !== JSON.stringify(actual.ctxOut)) {
     out.push(`ctx out ${JSON.stringify(actual.ctxOut)}, expected ${JSON.stringify(expected.ctxOut)}`);
   }
+  if (expected.conntrack || actual.conntrack) {
+    const want = new Set(expected.conntrack ?? []);
+    const got = new Set(actual.conntrack ?? []);
+    for (const line of want) if (!got.has(line)) out.push(`conntrack: missing entry ${line}`);
+    for (const line of got) if (!want.has(line)) out.push(`conntrack: unexpected entry ${line}`);
+  }
   const names = new Set([...Object.keys(expected.maps), ...Object.keys(actual.maps)]);
   for (const n of [...names].sort()) {
     if (!(n in actual.maps)) out.push(`map ${n}: not dumped`);

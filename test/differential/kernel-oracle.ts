@@ -35,6 +35,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DEFAULT_TIMEOUT_S, protocolNumber, type ConntrackEntryText } from '../../src/conntrack/request.js';
 import type { CaseResult, GoldenFile, MapDump, MapUpdate, NetnsSetup, PacketCase, Scenario } from './scenario.js';
 import { errnoFromMessage, run, shq } from './shell.js';
 
@@ -91,10 +92,10 @@ async function inPrivateNamespaces(script: string): Promise<{ code: number; stdo
   return run('unshare', ['--mount', '--net', '--propagation', 'private', 'sh', '-c', script]);
 }
 
-const SAFE_ARG = /^[A-Za-z0-9_.:/= -]+$/;
+const SAFE_ARG = /^[A-Za-z0-9_.:/=, -]+$/;
 
 function safeWords(text: string, what: string): string {
-  if (!SAFE_ARG.test(text)) throw new Error(`netns ${what} ${JSON.stringify(text)} has characters outside [A-Za-z0-9_.:/= -]`);
+  if (!SAFE_ARG.test(text)) throw new Error(`netns ${what} ${JSON.stringify(text)} has characters outside [A-Za-z0-9_.:/=, -]`);
   return text
     .trim()
     .split(/\s+/)
@@ -133,7 +134,41 @@ export function netnsCommands(n: NetnsSetup | undefined): string[] {
   for (const nb of n.neighbours) {
     cmds.push(`ip neigh add ${safeWords(nb.address, 'neighbour')} lladdr ${safeWords(nb.mac, 'mac')} dev ${safeWords(nb.dev, 'dev')} nud permanent`);
   }
+  if (n.conntrack?.length) cmds.push(NEED_CONNTRACK_TOOL, ...n.conntrack.map(conntrackInsertCommand));
   return cmds;
+}
+
+const NEED_CONNTRACK_TOOL = "command -v conntrack >/dev/null || { echo 'this scenario needs the conntrack tool (Debian package conntrack)' >&2; exit 1; }";
+
+/**
+ * `conntrack -I` for one entry. -u comes before -m: conntrack-tools 1.4.7 gives an entry the
+ * status bits as its mark when -m comes first.
+ */
+export function conntrackInsertCommand(e: ConntrackEntryText): string {
+  const w = (text: string | number, what: string) => safeWords(String(text), what);
+  const args = [
+    `-p ${w(e.proto, 'protocol')} -s ${w(e.src, 'address')} -d ${w(e.dst, 'address')} --sport ${w(e.sport, 'port')} --dport ${w(e.dport, 'port')}`,
+    `-t ${w(e.timeout ?? DEFAULT_TIMEOUT_S[protocolNumber(e.proto)], 'timeout')}`,
+    e.tcpState ? `--state ${w(e.tcpState, 'TCP state')}` : '',
+    e.status?.length ? `-u ${w(e.status.join(','), 'status')}` : '',
+    e.mark !== undefined ? `-m ${w(e.mark, 'mark')}` : '',
+    e.zone !== undefined ? `-w ${w(e.zone, 'zone')}` : '',
+    e.dstNat ? `--dst-nat ${w(e.dstNat, 'NAT target')}` : '',
+    e.srcNat ? `--src-nat ${w(e.srcNat, 'NAT target')}` : '',
+  ];
+  return `conntrack -I ${args.filter(Boolean).join(' ')}`;
+}
+
+/**
+ * `conntrack -L` output as golden files keep it: one line per entry with the seconds left (the
+ * third field) taken out and spaces collapsed, sorted.
+ */
+export function conntrackListing(lines: readonly string[]): string[] {
+  return lines
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length > 3)
+    .map((f) => [...f.slice(0, 2), ...f.slice(3)].join(' '))
+    .sort();
 }
 
 function hexWords(hex: string): string {
@@ -275,6 +310,7 @@ async function runCase(s: Scenario, objectPath: string, loaded: LoadedObject, p:
       ...(s.setup ?? []).map((u) => updateCommand(u, maps, bpffs)),
       `taskset -c 0 ${BPFTOOL} -j prog run pinned ${shq(`${bpffs}/progs/${s.program}`)} ${runArgs.join(' ')} > ${shq(`${dir}/run.json`)} || true`,
       ...dumped.map((m) => `${BPFTOOL} -j map dump pinned ${shq(`${bpffs}/maps/${m.pinName}`)} > ${shq(`${dir}/dump-${m.pinName}.json`)}`),
+      ...(s.recordConntrack ? [NEED_CONNTRACK_TOOL, `conntrack -L > ${shq(`${dir}/conntrack.txt`)} 2>/dev/null`] : []),
     ].join('\n');
     const r = await inPrivateNamespaces(script);
     if (r.code !== 0) throw new Error(`scenario ${s.name}, packet ${p.name}: kernel setup failed:\n${tail(r.stderr)}`);
@@ -297,6 +333,7 @@ async function runCase(s: Scenario, objectPath: string, loaded: LoadedObject, p:
       dataOut: existsSync(join(dir, 'out.bin')) ? readFileSync(join(dir, 'out.bin')).toString('hex') : '',
       maps: dumps,
     };
+    if (s.recordConntrack) result.conntrack = conntrackListing(readFileSync(join(dir, 'conntrack.txt'), 'utf8').split('\n'));
     if (p.ctx) {
       const c = readFileSync(join(dir, 'ctxout.bin'));
       result.ctxOut = { dataMeta: c.readUInt32LE(0), ingressIfindex: c.readUInt32LE(12), rxQueueIndex: c.readUInt32LE(16) };

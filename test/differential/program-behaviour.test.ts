@@ -210,4 +210,39 @@ describe.skipIf(process.env.XDPCHAIN_RECORD_GOLDEN === '1')('programs', () => {
       expect(Buffer.from(bss, 'hex').readUInt32LE(24)).toBe(34);
     });
   });
+  describe('conntrack firewall', () => {
+    const rows = (): Ran[] => ran('conntrack-firewall');
+    const decoded = (name: string) => decodeFrame(fromHex(by(rows(), name).result.dataOut));
+    /** ct_stats: the counter of each enum ct_stat that moved. */
+    const moved = (name: string): number[] => by(rows(), name).result.maps.ct_stats.filter((e) => BigInt(`0x${e.value}`) !== 0n).map((e) => Buffer.from(e.key, 'hex').readUInt32LE(0));
+    const STAT = { OTHER: 0, ORIGINAL: 1, REPLY: 2, BLOCKED: 3, NEW: 4, NOT_SYN: 5, NO_SERVICE: 6, INSERT_FAILED: 8, NAT: 9 };
+
+    it('opens connections only with a SYN (or UDP) to a listed service, and passes both directions of known ones', () => {
+      expect(verdicts('conntrack-firewall', ['tcp-syn-new', 'tcp-ack-without-entry', 'tcp-syn-no-service', 'udp-new', 'tcp-first-reply', 'udp-blocked-mark', 'tcp-syn-clashes-with-nat-reply', 'arp'])).toEqual({
+        'tcp-syn-new': XDP.PASS,
+        'tcp-ack-without-entry': XDP.DROP,
+        'tcp-syn-no-service': XDP.DROP,
+        'udp-new': XDP.PASS,
+        'tcp-first-reply': XDP.PASS,
+        'udp-blocked-mark': XDP.DROP,
+        'tcp-syn-clashes-with-nat-reply': XDP.DROP,
+        arp: XDP.PASS,
+      });
+      expect(moved('tcp-syn-new-then-known')).toEqual([STAT.ORIGINAL, STAT.NEW]);
+      expect(moved('tcp-first-reply')).toEqual([STAT.REPLY]);
+      expect(moved('tcp-syn-clashes-with-nat-reply')).toEqual([STAT.INSERT_FAILED]);
+      const first = by(rows(), 'tcp-first-reply').result.conntrack!.find((l) => l.includes('sport=40100'))!;
+      expect(first).toMatch(/dport=80 src=10\.0\.0\.2 .* \[ASSURED\]/);
+    });
+
+    it('rewrites destination-NAT connections from the entry, both ways, with checksums that verify', () => {
+      const out = decoded('tcp-syn-dnat-new');
+      expect([out.layers[1].fields.dst, out.layers[2].fields.dstPort, out.problems]).toEqual(['10.1.0.80', 80, []]);
+      const known = decoded('tcp-dnat-known-original');
+      expect([known.layers[1].fields.dst, known.layers[2].fields.dstPort, known.problems]).toEqual(['10.1.0.80', 80, []]);
+      const reply = decoded('tcp-dnat-known-reply');
+      expect([reply.layers[1].fields.src, reply.layers[2].fields.srcPort, reply.problems]).toEqual(['10.0.0.2', 8080, []]);
+      expect(moved('tcp-dnat-known-reply')).toEqual([STAT.REPLY, STAT.NAT]);
+    });
+  });
 });

@@ -1,3 +1,5 @@
+import type { ConntrackEntryText } from '../../src/conntrack/request.js';
+
 /**
  * A differential scenario: one program of one of our objects, run on a list of packets, each
  * on a fresh load (so map state from one packet does not leak into the next). The kernel's
@@ -17,6 +19,11 @@ export interface Scenario {
   ignoreMaps?: string[];
   /** Network namespace state that helpers like fib_lookup see (routes, neighbours, links). */
   netns?: NetnsSetup;
+  /**
+   * Record the namespace's conntrack table after the run (`conntrack -L`, added): each entry's
+   * line without the seconds left, which depend on when the dump ran.
+   */
+  recordConntrack?: boolean;
 }
 
 export type MapUpdate =
@@ -61,6 +68,12 @@ export interface NetnsSetup {
   neighbours: { address: string; mac: string; dev: string }[];
   /** sysctl settings inside the namespace, e.g. `{ 'net.ipv4.conf.all.forwarding': '1' }` (added). */
   sysctls?: Record<string, string>;
+  /**
+   * Conntrack entries to create before the program runs (added): `conntrack -I` on the kernel
+   * (package conntrack), `runtime.conntrack.add` on xdpchain. TCP entries need `tcpState`, as the
+   * conntrack tool insists. Timeouts tick from the moment they are created.
+   */
+  conntrack?: ConntrackEntryText[];
 }
 
 /** What the kernel (and xdpchain) produced for one packet. */
@@ -73,6 +86,8 @@ export type CaseResult =
       ctxOut?: { dataMeta: number; ingressIfindex: number; rxQueueIndex: number };
       /** Every map of the object after the run (except ignored ones), entries sorted by key. */
       maps: Record<string, MapDump>;
+      /** With `recordConntrack`: the conntrack table's lines, sorted (see `conntrackListing`). */
+      conntrack?: string[];
     }
   /** The test-run itself was refused (e.g. EINVAL for a 13-byte packet). */
   | { error: string };

@@ -9,7 +9,9 @@ import { Runtime } from '../../src/runtime/runtime.js';
 import type { CollectionSpec } from '../../src/spec/collection-spec.js';
 import type { EngineName } from '../../src/vm/engine.js';
 import { XdpchainError } from '../../src/errors/index.js';
-import { repoRoot, UNDUMPABLE_MAP_TYPES } from './kernel-oracle.js';
+import { conntrackListing, repoRoot, UNDUMPABLE_MAP_TYPES } from './kernel-oracle.js';
+import { conntrackLine } from '../../src/conntrack/format.js';
+import { addRequestFromText } from '../../src/conntrack/request.js';
 import type { CaseResult, MapDump, NetnsSetup, PacketCase, Scenario } from './scenario.js';
 
 const specCache = new Map<string, CollectionSpec>();
@@ -35,6 +37,7 @@ function applyNetns(rt: Runtime, n: NetnsSetup | undefined): void {
   for (const r of n.routes) rt.fabric.routing.addRoute(r, ifindexOf);
   for (const nb of n.neighbours) rt.fabric.routing.addNeighbour(ifindexOf(nb.dev), nb.address, nb.mac);
   for (const [k, v] of Object.entries(n.sysctls ?? {})) rt.fabric.routing.applySysctl(k, v, ifindexOf);
+  for (const e of n.conntrack ?? []) rt.conntrack.add(addRequestFromText(e));
 }
 
 /** Every dumpable map, as the kernel oracle dumps it: sorted by key, empty slots left out. */
@@ -91,6 +94,7 @@ export function runCaseOnXdpchain(s: Scenario, p: PacketCase, opts: XdpchainRunO
     maps[name] = dumpMap(m, opts.possibleCpus);
   }
   const result: CaseResult = { retval: out.retval, dataOut: toHex(out.dataOut), maps };
+  if (s.recordConntrack) result.conntrack = conntrackListing(rt.conntrack.entries().map((e) => conntrackLine(rt.conntrack, e)));
   if (p.ctx && out.ctxOut) result.ctxOut = { dataMeta: out.ctxOut.data, ingressIfindex: out.ctxOut.ingressIfindex, rxQueueIndex: out.ctxOut.rxQueueIndex };
   return result;
 }

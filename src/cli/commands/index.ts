@@ -3,6 +3,7 @@ import { registerAsm } from './asm.js';
 import { registerConformance } from './conformance.js';
 import { registerAttach } from './attach.js';
 import { registerChain } from './chain.js';
+import { registerConntrack } from './conntrack.js';
 import { registerDispatch } from './dispatch.js';
 import { registerDump } from './dump.js';
 import { registerInject } from './inject.js';
@@ -34,4 +35,5 @@ export const commands: CommandRegistration[] = [
   registerMprog,
   registerDump,
   registerLink,
+  registerConntrack,
 ];

@@ -4,6 +4,7 @@
  */
 import type { Scenario } from '../scenario.js';
 import { chainScenarios } from './chain.js';
+import { conntrackScenarios } from './conntrack.js';
 import { counterScenarios } from './counters.js';
 import { fibLookupScenarios } from './fib-lookup.js';
 import { firewallScenarios } from './firewall.js';
@@ -30,6 +31,7 @@ export function allScenarios(): Scenario[] {
     ...tailCallScenarios,
     ...redirectScenarios,
     ...chainScenarios,
+    ...conntrackScenarios,
   ];
   const names = new Set<string>();
   for (const s of all) {
