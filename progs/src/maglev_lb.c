@@ -16,7 +16,7 @@
 
 #define MAX_VIPS 512
 #define RING_SIZE 65537
-#define MAX_BACKENDS 4096
+#define MAX_BACKENDS 256
 #define CONN_TABLE_SIZE 100000
 
 struct vip_key {

@@ -66,7 +66,7 @@ export interface XdpchainRunOptions {
 
 /** One packet of a scenario on a fresh runtime: the xdpchain side of the differential test. */
 export function runCaseOnXdpchain(s: Scenario, p: PacketCase, opts: XdpchainRunOptions): CaseResult {
-  const rt = new Runtime({ engine: opts.engine, possibleCpus: opts.possibleCpus, cpu: 0, clock: steppingClock(), random: seededRandom(7), maxDataBytes: 64 << 20 });
+  const rt = new Runtime({ engine: opts.engine, possibleCpus: opts.possibleCpus, cpu: 0, clock: steppingClock(), random: seededRandom(7) });
   applyNetns(rt, s.netns);
   const coll = rt.loadCollection(specOf(s.object));
   for (const u of s.setup ?? []) {

@@ -11,6 +11,7 @@ import { firewallScenarios } from './firewall.js';
 import { helperScenarios } from './helpers.js';
 import { loadBalancerScenarios } from './load-balancer.js';
 import { lpmFilterScenarios } from './lpm-filter.js';
+import { maglevLbScenarios } from './maglev-lb.js';
 import { natScenarios } from './nat.js';
 import { redirectScenarios } from './redirect.js';
 import { tailCallScenarios } from './tail-call.js';
@@ -22,6 +23,7 @@ export function allScenarios(): Scenario[] {
     ...trivialScenarios,
     ...firewallScenarios,
     ...loadBalancerScenarios,
+    ...maglevLbScenarios,
     ...natScenarios,
     ...vlanScenarios,
     ...counterScenarios,
