@@ -5,6 +5,7 @@
 import type { Scenario } from '../scenario.js';
 import { chainScenarios } from './chain.js';
 import { counterScenarios } from './counters.js';
+import { dynptrScenarios } from './dynptr.js';
 import { fibLookupScenarios } from './fib-lookup.js';
 import { firewallScenarios } from './firewall.js';
 import { helperScenarios } from './helpers.js';
@@ -30,6 +31,7 @@ export function allScenarios(): Scenario[] {
     ...tailCallScenarios,
     ...redirectScenarios,
     ...chainScenarios,
+    ...dynptrScenarios,
   ];
   const names = new Set<string>();
   for (const s of all) {
