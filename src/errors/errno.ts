@@ -14,6 +14,7 @@ export const ERRNO = {
   EINVAL: 22,
   ENOSPC: 28,
   ERANGE: 34,
+  ENODATA: 61,
   ELOOP: 40,
   ENOTSUPP: 524,
   EOPNOTSUPP: 95,

@@ -26,6 +26,11 @@ export interface KfuncPrototype {
  */
 export interface KfuncSpec extends HelperSpec {
   readonly prototype: KfuncPrototype;
+  /**
+   * Only programs bound to a device may call it (the XDP RX metadata kfuncs): the loader refuses
+   * others with the kernel's "metadata kfuncs require device-bound program".
+   */
+  readonly devBound?: boolean;
 }
 
 /** Shorthands for prototypes: `u32`, `ptr('nf_conn')`, `mem`. */

@@ -42,6 +42,8 @@ import { LinkRegistry, type Link } from './link.js';
 import { Program } from './program.js';
 import { kconfigData } from './kconfig.js';
 import { checkHelpers, resolveReferences, sourceLocator } from './resolve.js';
+import { deviceBinding } from './dev-bound.js';
+import { BPF_F_XDP_DEV_BOUND_ONLY } from '../elf/programs.js';
 import { selectPrograms } from './select.js';
 import { sizedAsLibbpfDoes } from '../spec/edit.js';
 import { programTag } from './tag.js';
@@ -59,6 +61,12 @@ export interface LoadOptions {
   mapIds?: ReadonlyMap<string, number>;
   /** For freplace programs: the loaded program (and function) each one replaces. */
   extensionTargets?: ReadonlyMap<string, { program: Program; function?: string }>;
+  /**
+   * Bind every XDP program loaded to the device with this ifindex, as a loader does with
+   * bpf_program__set_ifindex and BPF_F_XDP_DEV_BOUND_ONLY (ProgramSpec.ifindex and flags, per
+   * program, do the same).
+   */
+  bindTo?: number;
 }
 
 export interface RuntimeOptions {
@@ -185,7 +193,8 @@ export class Runtime {
       }
       const { load, skipped } = selectPrograms(spec, opts.programs, (name) => opts.extensionTargets?.has(name) ?? false);
       const programs = new Map<string, Program>();
-      for (const ps of load) {
+      for (const ps0 of load) {
+        const ps = opts.bindTo !== undefined && ps0.type === 'xdp' ? { ...ps0, ifindex: opts.bindTo, flags: ps0.flags | BPF_F_XDP_DEV_BOUND_ONLY } : ps0;
         const target = opts.extensionTargets?.get(ps.name);
         const p = this.loadProgram(ps, maps, { id: opts.programIds?.get(ps.name), target: target?.program, function: target?.function });
         loaded.push(p);
@@ -229,7 +238,8 @@ export class Runtime {
     } else if (spec.type !== 'xdp') {
       throw new XdpchainError('EINVAL', `program ${spec.name} is a ${spec.type} program (section ${spec.sectionName}); xdpchain loads XDP programs`, { program: spec.name });
     }
-    const { program, mapIds } = resolveReferences(spec, maps, this.kfuncs);
+    const boundIfindex = deviceBinding(spec, this.fabric);
+    const { program, mapIds } = resolveReferences(spec, maps, this.kfuncs, boundIfindex);
     checkHelpers(spec, program, this.helpers);
     const id = opts.id ?? this.nextProgramId;
     if (this.programsById.has(id)) throw new XdpchainError('EEXIST', `program id ${id} is taken`);
@@ -259,7 +269,7 @@ export class Runtime {
     }
     this.nodes.bind(node, executable);
     this.nextProgramId = Math.max(this.nextProgramId, id + 1);
-    const p = new Program(id, spec, executable, programTag(spec.instructions), mapIds, node, stats);
+    const p = new Program(id, spec, executable, programTag(spec.instructions), mapIds, node, stats, boundIfindex);
     this.programsById.set(p.id, p);
     this.programsByNode.set(node, p);
     this.programsByUid.set(executable.uid, p);

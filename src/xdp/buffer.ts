@@ -1,6 +1,7 @@
 import { ERRNO } from '../errors/errno.js';
 import { XdpchainError } from '../errors/index.js';
 import type { AddressSpace, Region } from '../vm/address-space.js';
+import type { RxMetadata } from './rx-metadata.js';
 import {
   ETH_HLEN, MAX_SKB_FRAGS, XDP_FRAG_SIZE, XDP_FRAME_DESCRIPTOR, XDP_FRAME_SIZE, XDP_MD_SIZE, XDP_METADATA_MAX,
   XDP_CTX_PRIVATE_BYTES, XDP_PACKET_HEADROOM, XDP_TAILROOM, RedirectKind, XdpCtxHidden, XdpMdField,
@@ -55,6 +56,8 @@ export class XdpBuffer {
   private readonly pages: Region[] = [];
   /** The device this buffer receives for, when it belongs to one (capture uses it). */
   device?: string;
+  /** What the receiving device tells the RX metadata kfuncs about the frame (set by the fabric). */
+  rxMetadata: RxMetadata | undefined;
 
   constructor(readonly space: AddressSpace, private readonly label = 'packet') {
     this.frame = space.alloc(XDP_FRAME_SIZE, `${label} frame`);
@@ -160,6 +163,7 @@ export class XdpBuffer {
     this.data = start + metaLength;
     this.dataEnd = start + linear;
     this.redirect = null;
+    this.rxMetadata = undefined;
     this.syncContext();
   }
 
