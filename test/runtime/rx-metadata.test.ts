@@ -57,7 +57,7 @@ describe('loading device-bound programs', () => {
     expect([lo.errno, lo.message]).toEqual(['EOPNOTSUPP', expect.stringMatching(/lo runs XDP only in generic mode/)]);
   });
 
-  it('runs a bound program on its device only: no test-run, no other device, no program maps or chains, no dispatcher', () => {
+  it('runs a bound program on its device only: no test-run, no other device, no program maps, chains, dispatchers or freplace', () => {
     const { rt, dev, coll } = boundSetup('interp', { peer: true });
     const prog = coll.program('xdp_rx_metadata');
     const other = rt.fabric.get('nic1');
@@ -71,6 +71,10 @@ describe('loading device-bound programs', () => {
     const pass = rt.loadCollection(object('xdp_pass')).program('xdp_pass');
     expect(errorOf(() => rt.chains.add(pass, -1, prog)).message).toMatch(/cannot be chained to/);
     rt.chains.add(prog, -1, pass);
+
+    const target = rt.loadCollection(object('freplace_target'), { bindTo: dev.ifindex }).program('xdp_freplace_target');
+    const ext = object('freplace_ext');
+    expect(errorOf(() => rt.loadCollection(ext, { programs: ['classify_tx'], extensionTargets: new Map([['classify_tx', { program: target }]]) })).message).toMatch(/Target program bound device mismatch/);
 
     const tail = rt.loadCollection(object('tail_call'), { programs: ['xdp_tail_root', 'xdp_tail_ipv4'], bindTo: dev.ifindex });
     const table = tail.map('jump_table') as unknown as { update(k: Uint8Array, v: Uint8Array): void };
