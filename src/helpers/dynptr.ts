@@ -38,25 +38,33 @@ export interface DynptrFields {
   rdonly: boolean;
 }
 
-/** The 16 bytes of a dynptr with these fields (all zero for null, as bpf_dynptr_set_null leaves it). */
+/** Write the dynptr `d` at `at` of `dv` (16 zero bytes for null, as bpf_dynptr_set_null leaves it). */
+function writeDynptr(dv: DataView, at: number, d: DynptrFields | null): void {
+  dv.setUint32(at, d ? d.data : 0, true);
+  dv.setUint32(at + 4, 0, true);
+  dv.setUint32(at + 8, d ? ((d.size & SIZE_MASK) | (d.type << TYPE_SHIFT) | (d.rdonly ? RDONLY_BIT : 0)) >>> 0 : 0, true);
+  dv.setUint32(at + 12, d ? d.offset : 0, true);
+}
+
+/** The fields of the dynptr at `at` of `dv`, and the high word of its data pointer. */
+function readDynptr(dv: DataView, at: number): { fields: DynptrFields; dataHigh: number } {
+  const word = dv.getUint32(at + 8, true);
+  return {
+    fields: { data: dv.getUint32(at, true), size: word & SIZE_MASK, offset: dv.getUint32(at + 12, true), type: (word & ~RDONLY_BIT) >>> TYPE_SHIFT, rdonly: (word & RDONLY_BIT) !== 0 },
+    dataHigh: dv.getUint32(at + 4, true),
+  };
+}
+
+/** The 16 bytes of a dynptr with these fields. */
 export function encodeDynptr(d: DynptrFields | null): Uint8Array {
   const out = new Uint8Array(DYNPTR_BYTES);
-  if (!d) return out;
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, d.data, true);
-  dv.setUint32(8, ((d.size & SIZE_MASK) | (d.type << TYPE_SHIFT) | (d.rdonly ? RDONLY_BIT : 0)) >>> 0, true);
-  dv.setUint32(12, d.offset, true);
+  writeDynptr(new DataView(out.buffer), 0, d);
   return out;
 }
 
 /** The fields of the dynptr in `bytes` (16 of them). */
 export function decodeDynptr(bytes: Uint8Array): { fields: DynptrFields; dataHigh: number } {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, DYNPTR_BYTES);
-  const word = dv.getUint32(8, true);
-  return {
-    fields: { data: dv.getUint32(0, true), size: word & SIZE_MASK, offset: dv.getUint32(12, true), type: (word & ~RDONLY_BIT) >>> TYPE_SHIFT, rdonly: (word & RDONLY_BIT) !== 0 },
-    dataHigh: dv.getUint32(4, true),
-  };
+  return readDynptr(new DataView(bytes.buffer, bytes.byteOffset, DYNPTR_BYTES), 0);
 }
 
 /** A live dynptr argument: where it is, its fields, and the XDP buffer it points into. */
@@ -72,20 +80,22 @@ interface DynptrArg {
  */
 function dynptrArg(c: HelperCall, i: ArgIndex, fn: string, write = false): DynptrArg | null {
   const addr = c.space.check(c.addr(i), DYNPTR_BYTES, write);
-  const { fields, dataHigh } = decodeDynptr(c.space.u8.subarray(addr, addr + DYNPTR_BYTES));
+  const { fields, dataHigh } = readDynptr(c.space.dv, addr);
   if (fields.data === 0 && dataHigh === 0) return null;
   const xdp = xdpBufferOf(c, fn);
-  const where = `${fn}: the dynptr at 0x${addr.toString(16)}`;
   if (dataHigh !== 0 || fields.data !== xdp.ctx.addr) {
-    c.fault(`${where} points to 0x${(BigInt(dataHigh) << 32n | BigInt(fields.data)).toString(16)}, not to this run's context: it was not made by bpf_dynptr_from_xdp in this run, or the program overwrote it (the kernel's verifier refuses both)`);
+    c.fault(`${fn}: the dynptr at 0x${addr.toString(16)} points to 0x${(BigInt(dataHigh) << 32n | BigInt(fields.data)).toString(16)}, not to this run's context: it was not made by bpf_dynptr_from_xdp in this run, or the program overwrote it (the kernel's verifier refuses both)`);
   }
-  if (fields.type !== BPF_DYNPTR_TYPE_XDP) c.fault(`${where} has type ${fields.type}, not BPF_DYNPTR_TYPE_XDP (${BPF_DYNPTR_TYPE_XDP}): the program overwrote it`);
+  if (fields.type !== BPF_DYNPTR_TYPE_XDP) c.fault(`${fn}: the dynptr at 0x${addr.toString(16)} has type ${fields.type}, not BPF_DYNPTR_TYPE_XDP (${BPF_DYNPTR_TYPE_XDP}): the program overwrote it`);
   return { addr, fields, xdp };
 }
 
 function store(c: HelperCall, addr: number, d: DynptrFields | null): void {
-  c.space.u8.set(encodeDynptr(d), addr);
+  writeDynptr(c.space.dv, addr, d);
 }
+
+/** Argument i is 0 (NULL, or flags 0) in all 64 bits. */
+const isZero = (c: HelperCall, i: ArgIndex): boolean => c.lo(i) === 0 && c.hi(i) === 0;
 
 /** bpf_dynptr_check_off_len: `len` bytes at `offset` fit in the dynptr's view. */
 const fits = (d: DynptrFields, offset: number, len: number): boolean => len <= d.size && offset <= d.size - len;
@@ -105,7 +115,7 @@ function slice(c: HelperCall, fn: string, writable: boolean): number {
   // bpf_xdp_pointer, like a range across pieces, falls back to copying into the buffer.
   const direct = p.xdp.pointer(at, len);
   if (direct > 0) return direct;
-  if (c.u64(3) === 0n) return 0;
+  if (isZero(c, 3)) return 0;
   const buffer = c.space.check(c.addr(3), len, true);
   p.xdp.copyAt(at, buffer, len, 'load');
   return buffer;
@@ -124,9 +134,9 @@ export function dynptrKfuncs(): Omit<KfuncSpec, 'id'>[] {
       fn: (c) => {
         const fn = 'bpf_dynptr_from_xdp';
         const xdp = xdpBufferOf(c, fn);
-        if (c.u64(1) !== BigInt(xdp.ctx.addr)) c.fault(`${fn}: argument 1 is not the program's context (0x${c.u64(1).toString(16)})`);
+        if (c.hi(1) !== 0 || c.lo(1) !== xdp.ctx.addr) c.fault(`${fn}: argument 1 is not the program's context (0x${c.u64(1).toString(16)})`);
         const addr = c.space.check(c.addr(3), DYNPTR_BYTES, true);
-        if (c.u64(2) !== 0n) {
+        if (!isZero(c, 2)) {
           store(c, addr, null);
           return -EINVAL;
         }
@@ -177,7 +187,7 @@ export const dynptrHelpers: HelperSpec[] = [
     name: 'bpf_dynptr_read',
     fn: (c) => {
       const d = dynptrArg(c, 3, 'bpf_dynptr_read');
-      if (!d || c.u64(5) !== 0n) return -EINVAL;
+      if (!d || !isZero(c, 5)) return -EINVAL;
       const len = c.lo(2);
       const offset = c.lo(4);
       if (!fits(d.fields, offset, len)) return -E2BIG;
@@ -197,7 +207,7 @@ export const dynptrHelpers: HelperSpec[] = [
       const offset = c.lo(2);
       const len = c.lo(4);
       if (!fits(d.fields, offset, len)) return -E2BIG;
-      if (c.u64(5) !== 0n) return -EINVAL;
+      if (!isZero(c, 5)) return -EINVAL;
       const at = packetOffset(d.fields, offset);
       const err = d.xdp.pointer(at, len);
       if (err < 0) return err;
