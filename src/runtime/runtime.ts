@@ -348,6 +348,20 @@ export class Runtime {
     });
   }
 
+  /**
+   * Delete a device (and its peer). Refused (EBUSY) while programs are bound to either: the kernel
+   * would keep them loaded but unable to run anywhere, and a saved state could not bind them again.
+   */
+  deleteDevice(name: string): void {
+    const dev = this.fabric.get(name);
+    const gone = new Set([dev.ifindex, dev.peer?.ifindex]);
+    const bound = this.programs().filter((p) => gone.has(p.boundIfindex));
+    if (bound.length > 0) {
+      throw new XdpchainError('EBUSY', `${name} cannot be deleted while programs are bound to ${dev.peer ? 'it or its peer' : 'it'}: ${bound.map((p) => `${p.name} (id ${p.id})`).join(', ')}; unload them first`);
+    }
+    this.fabric.delete(name);
+  }
+
   /** Start capturing (xdpdump): program-level and whole-hook observers are wired only while captures exist. */
   addCapture(c: PacketCapture): void {
     if (!this.captures) {

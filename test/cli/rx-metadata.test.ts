@@ -43,5 +43,9 @@ describe('RX metadata through the CLI', () => {
     const shown = JSON.parse(cli(state, 'prog', 'show', '--json')) as { name: string; boundIfindex?: number; flags: number }[];
     const nic0 = devs.find((d) => d.name === 'nic0') as unknown as { ifindex: number };
     expect(shown.map((p) => [p.name, p.boundIfindex, p.flags & 64])).toEqual([['xdp_rx_metadata', nic0.ifindex, 64]]);
+    expect(cliFails(state, 'netdev', 'del', 'nic1').stderr).toMatch(/EBUSY: nic1 cannot be deleted while programs are bound to it or its peer: xdp_rx_metadata/);
+    cli(state, 'detach', 'nic0');
+    cli(state, 'prog', 'unload', 'xdp_rx_metadata');
+    cli(state, 'netdev', 'del', 'nic0');
   });
 });

@@ -40,7 +40,7 @@ export function registerNetdev(root: Command): void {
       withSession(cmd, (s) => {
         const dev = s.rt.fabric.get(name);
         for (const d of [dev, dev.peer]) if (d && s.rt.xdp.linkOf(d)) s.rt.links.detach(s.rt.xdp.linkOf(d)!.id);
-        s.rt.fabric.delete(name);
+        s.rt.deleteDevice(name);
       })));
   netdev
     .command('list')
