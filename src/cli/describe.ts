@@ -10,13 +10,14 @@ export function xdpDescription(rt: Runtime, d: Netdev): string | null {
 }
 
 /** bpftool-like lines for `prog show`. */
-export function programLines(p: Program, extra: { object?: string; chain?: string[]; target?: string } = {}): string {
+export function programLines(p: Program, extra: { object?: string; chain?: string[]; target?: string; boundTo?: string } = {}): string {
   const i = p.info();
   const gpl = /GPL/.test(i.license) ? '  gpl' : '';
   return [
     `${i.id}: ${i.type}  name ${i.name}  tag ${i.tag}${gpl}`,
     `\tloaded_at ${i.loadedAt}  run_cnt ${i.runCount}  run_time_ns ${i.runTimeNs}  engine ${i.engine}`,
     `\tinsns ${i.instructions}${i.mapIds.length ? `  map_ids ${i.mapIds.join(',')}` : ''}${extra.object ? `  object ${extra.object}` : ''}`,
+    ...(extra.boundTo ? [`\tbound to ${extra.boundTo} (device-bound)`] : []),
     ...(extra.target ? [`\treplaces ${extra.target}`] : []),
     ...(extra.chain?.length ? [`\tchain ${extra.chain.join('  ')}`] : []),
   ].join('\n');

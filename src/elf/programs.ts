@@ -12,6 +12,8 @@ const R_BPF_64_64 = 1;
 const R_BPF_64_32 = 10;
 const CALL = 0x85;
 export const BPF_F_XDP_HAS_FRAGS = 1 << 5;
+/** prog_flags: the program is bound to the device `prog_ifindex` names (not offloaded to it). */
+export const BPF_F_XDP_DEV_BOUND_ONLY = 1 << 6;
 
 interface SectionKind {
   type: ProgramType;

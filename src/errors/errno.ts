@@ -17,6 +17,7 @@ export const ERRNO = {
   ENONET: 64,
   EPROTO: 71,
   ERANGE: 34,
+  ENODATA: 61,
   ELOOP: 40,
   ENOTSUPP: 524,
   EOPNOTSUPP: 95,

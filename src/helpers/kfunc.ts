@@ -32,6 +32,11 @@ export interface KfuncSpec extends HelperSpec {
    * are preallocated this way).
    */
   readonly prepare?: () => void;
+  /**
+   * Only programs bound to a device may call it (the XDP RX metadata kfuncs): the loader refuses
+   * others with the kernel's "metadata kfuncs require device-bound program".
+   */
+  readonly devBound?: boolean;
 }
 
 /** Shorthands for prototypes: `u32`, `ptr('nf_conn')`, `mem`. */

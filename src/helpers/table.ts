@@ -2,6 +2,7 @@ import { helperTable, type HelperSpec, type HelperTable } from '../vm/helper.js'
 import { conntrackKfuncs } from './conntrack.js';
 import { KfuncTable } from './kfunc.js';
 import { rxMetadataKfuncs } from './rx-metadata.js';
+import { dynptrHelpers, dynptrKfuncs } from './dynptr.js';
 import { checksumHelpers } from './checksum.js';
 import { controlHelpers } from './control.js';
 import { environmentHelpers } from './environment.js';
@@ -24,6 +25,7 @@ export function xdpHelpers(s: HelperServices): HelperSpec[] {
     ...eventHelpers(s),
     ...checksumHelpers,
     ...xdpPacketHelpers,
+    ...dynptrHelpers,
     fibHelper(s.network),
   ];
 }
@@ -34,5 +36,5 @@ export function xdpHelperTable(s: HelperServices): HelperTable {
 
 /** Every kfunc an XDP program may call, bound to one runtime's services. */
 export function xdpKfuncTable(s: HelperServices): KfuncTable {
-  return new KfuncTable([...rxMetadataKfuncs(), ...conntrackKfuncs(s)]);
+  return new KfuncTable([...rxMetadataKfuncs(), ...dynptrKfuncs(), ...conntrackKfuncs(s)]);
 }

@@ -1,9 +1,6 @@
 import type { HelperSpec } from '../vm/helper.js';
 import { xdpBufferOf } from './xdp-context.js';
 
-const EFAULT = -14;
-const EINVAL = -22;
-
 /** Signed 32-bit view of an int argument (offsets and deltas are `int` in the kernel). */
 const int32 = (u: number): number => u | 0;
 
@@ -20,8 +17,8 @@ export const xdpPacketHelpers: HelperSpec[] = [
       const xdp = xdpBufferOf(c, 'bpf_xdp_load_bytes');
       const offset = c.lo(2);
       const len = c.lo(4);
-      const err = checkRange(offset, len, xdp.totalLength);
-      if (err) return err;
+      const at = xdp.pointer(offset, len);
+      if (at < 0) return at;
       xdp.copyAt(offset, c.space.check(c.addr(3), len, true), len, 'load');
       return 0;
     },
@@ -33,17 +30,10 @@ export const xdpPacketHelpers: HelperSpec[] = [
       const xdp = xdpBufferOf(c, 'bpf_xdp_store_bytes');
       const offset = c.lo(2);
       const len = c.lo(4);
-      const err = checkRange(offset, len, xdp.totalLength);
-      if (err) return err;
+      const at = xdp.pointer(offset, len);
+      if (at < 0) return at;
       xdp.copyAt(offset, c.space.check(c.addr(3), len), len, 'store');
       return 0;
     },
   },
 ];
-
-/** bpf_xdp_pointer's checks: offset and length are 16-bit, and must lie inside the packet. */
-function checkRange(offset: number, len: number, size: number): number {
-  if (offset > 0xffff || len > 0xffff) return EFAULT;
-  if (offset + len > size) return EINVAL;
-  return 0;
-}

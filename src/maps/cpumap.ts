@@ -1,5 +1,5 @@
 import type { MapSpec } from '../spec/map-spec.js';
-import { readU32, type MapDeps } from './map.js';
+import { readU32, refuseDeviceBound, type MapDeps } from './map.js';
 import { ObjectSlotMap } from './object-slots.js';
 
 /** A cpumap entry: the target CPU's queue of redirected frames. */
@@ -25,6 +25,8 @@ export class CpuMap extends ObjectSlotMap<CpumapEntry> {
     if (queueSize === 0) return undefined;
     if (queueSize > 16384) this.fail('EOVERFLOW', `queue size ${queueSize} is above 16384`);
     if (index >= this.deps.possibleCpus) this.fail('ENODEV', `CPU ${index} does not exist (${this.deps.possibleCpus} possible)`);
+    const prog = programId ? this.deps.objects?.program(programId) : undefined;
+    if (prog) refuseDeviceBound(prog, (why) => this.fail('EINVAL', why));
     return { cpu: index, queueSize, programId, frames: [] };
   }
 

@@ -1,6 +1,6 @@
 import type { MapSpec } from '../spec/map-spec.js';
 import type { Region } from '../vm/address-space.js';
-import { readU32, type MapDeps } from './map.js';
+import { readU32, refuseDeviceBound, type MapDeps } from './map.js';
 import { ObjectSlotMap } from './object-slots.js';
 import { SlotPool } from './slot-pool.js';
 
@@ -45,7 +45,11 @@ export class DevMap extends ObjectSlotMap<DevmapEntry> {
       return undefined;
     }
     if (this.deps.objects && !this.deps.objects.ifindexExists(ifindex)) this.fail('EINVAL', `no device with ifindex ${ifindex}`);
-    if (programId && this.deps.objects && !this.deps.objects.program(programId)) this.fail('EBADF', `no program with id ${programId}`);
+    if (programId && this.deps.objects) {
+      const prog = this.deps.objects.program(programId);
+      if (!prog) this.fail('EBADF', `no program with id ${programId}`);
+      refuseDeviceBound(prog!, (why) => this.fail('EINVAL', why));
+    }
     return { ifindex, programId, slot: -1 };
   }
 

@@ -17,6 +17,8 @@ export interface ProgramRef {
   readonly executable: Executable;
   /** Its node in the runtime's batch graph, where it has one (compiled tail calls go by it). */
   readonly node?: number;
+  /** The device a device-bound program was loaded for: such programs stay out of program maps. */
+  readonly boundIfindex?: number;
 }
 
 /** How maps find the objects user space names by id (the kernel's fds). */
@@ -180,3 +182,11 @@ export const u32Key = (index: number): Uint8Array => {
   return k;
 };
 export const readU32 = (b: Uint8Array): number => (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
+
+/**
+ * The kernel keeps device-bound programs out of program maps (prog arrays, devmap and cpumap
+ * entries): a program in a map may run on any device, or outside a driver. Calls `fail` for one.
+ */
+export function refuseDeviceBound(p: ProgramRef, fail: (why: string) => void): void {
+  if (p.boundIfindex !== undefined) fail(`program ${p.name} (id ${p.id}) is bound to the device with ifindex ${p.boundIfindex}: the kernel keeps device-bound programs out of program maps, where they could run on any device`);
+}

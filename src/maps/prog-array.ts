@@ -1,5 +1,5 @@
 import type { MapSpec } from '../spec/map-spec.js';
-import { readU32, u32Key, type MapDeps, type ProgramRef } from './map.js';
+import { readU32, refuseDeviceBound, u32Key, type MapDeps, type ProgramRef } from './map.js';
 import { ObjectSlotMap } from './object-slots.js';
 
 /**
@@ -31,6 +31,7 @@ export class ProgArrayMap extends ObjectSlotMap<ProgramRef> {
 
   override set(index: number, value: ProgramRef | undefined, flags = 0): void {
     if (value) {
+      refuseDeviceBound(value, (why) => this.fail('EINVAL', why));
       this.ownerType ??= value.type;
       if (value.type !== this.ownerType) this.fail('EINVAL', `program ${value.name} is ${value.type}, but this array holds ${this.ownerType} programs`);
     }

@@ -4,6 +4,7 @@ import type { HookVerdict, Netdev, XdpHook } from '../xdp/netdev.js';
 import type { XdpBatchResult, XdpExecutor } from './execute.js';
 import type { Link, LinkRegistry } from './link.js';
 import type { Program } from './program.js';
+import { checkBoundTo } from './dev-bound.js';
 
 /** One program on a device's XDP hook (its chain calls follow it). */
 export class ProgramHook implements XdpHook {
@@ -51,7 +52,7 @@ export class XdpAttachments {
 
   /** Netlink-style attach (ip link set dev X xdp ...). */
   attach(dev: Netdev, prog: Program, opts: AttachOptions = {}): void {
-    this.checkXdp(prog);
+    this.checkXdp(prog, dev);
     const link = this.owners.get(dev);
     if (link) throw new XdpchainError('EBUSY', `${dev.name}'s XDP hook is held by link ${link.id}; update or detach that link instead`);
     if (dev.hook && !(dev.hook instanceof ProgramHook)) {
@@ -85,7 +86,7 @@ export class XdpAttachments {
 
   /** bpf_link_create for XDP: the link holds the hook until closed. */
   link(dev: Netdev, prog: Program, id?: number): Link {
-    this.checkXdp(prog);
+    this.checkXdp(prog, dev);
     if (dev.hook || this.owners.has(dev)) throw new XdpchainError('EBUSY', `${dev.name} already has an XDP program; a link can only be created on an empty hook`);
     dev.hook = new ProgramHook(prog, this.executor);
     const attachments = this;
@@ -105,13 +106,13 @@ export class XdpAttachments {
 
   /** BPF_LINK_UPDATE: swap the program, only if `expected` (when given) is the current one (EPERM otherwise). */
   updateLink(link: Link, prog: Program, expected?: Program): void {
-    this.checkXdp(prog);
     if (link.kind !== 'xdp') throw new XdpchainError('EINVAL', `link ${link.id} is a ${link.kind} link, not an XDP link`);
     if (expected && link.program !== expected) {
       throw new XdpchainError('EPERM', `link ${link.id} runs ${link.program.name} (id ${link.program.id}), not the expected ${expected.name} (id ${expected.id})`);
     }
     const dev = [...this.owners].find(([, l]) => l === link)?.[0];
     if (!dev) throw new XdpchainError('ENOENT', `link ${link.id} is not attached`);
+    this.checkXdp(prog, dev);
     dev.hook = new ProgramHook(prog, this.executor);
     link.program = prog;
   }
@@ -121,8 +122,9 @@ export class XdpAttachments {
     return [...devices].filter((d) => this.programOf(d) === prog);
   }
 
-  private checkXdp(prog: Program): void {
+  private checkXdp(prog: Program, dev: Netdev): void {
     if (prog.type !== 'xdp') throw new XdpchainError('EINVAL', `${prog.name} (id ${prog.id}) is a ${prog.type} program, not XDP`);
     if (prog.attachType !== 'xdp') throw new XdpchainError('EINVAL', `${prog.name} (id ${prog.id}) was built for ${prog.attachType}, not for a device's XDP hook`);
+    checkBoundTo(prog, dev);
   }
 }

@@ -1,4 +1,5 @@
 import { XdpchainError } from '../errors/index.js';
+import { refuseBoundIn } from './dev-bound.js';
 import type { Program } from './program.js';
 
 /** Chain-call slots per program: slot 0 is the wildcard, slot ret+1 is taken on return code ret (0..6). */
@@ -42,6 +43,7 @@ export class ChainTable {
 
   add(prev: Program, retcode: number, next: Program): void {
     const slot = chainSlot(retcode);
+    refuseBoundIn(next, 'chained to', 'a chain call may run it after a program on any device, as a tail call could, and the kernel keeps device-bound programs out of program arrays for that reason');
     if (next === prev || this.reaches(next, prev)) {
       throw new XdpchainError('ELOOP', `chaining ${prev.name} (id ${prev.id}) → ${next.name} (id ${next.id}) would close a cycle: ${next.name} already leads back to ${prev.name}`);
     }

@@ -7,6 +7,7 @@ import { callxDispatcherProgram, encodeCallxTable } from '../xdp/dispatcher/call
 import { DEFAULT_DISPATCHER_SLOTS, dispatcherProgram, MAX_DISPATCHER_SLOTS, slotFunction } from '../xdp/dispatcher/program.js';
 import type { HookVerdict, Netdev, XdpHook } from '../xdp/netdev.js';
 import { ProgramHook } from './attach.js';
+import { refuseBoundIn } from './dev-bound.js';
 import type { Link } from './link.js';
 import type { Program } from './program.js';
 import type { Runtime } from './runtime.js';
@@ -113,6 +114,7 @@ export class XdpDispatchers {
     const components = [...(current?.components ?? [])];
     for (const a of add) {
       if (a.program.type !== 'xdp' || a.program.attachType !== 'xdp') throw new XdpchainError('EINVAL', `${a.program.name} (id ${a.program.id}) is not an XDP program for a device hook`);
+      refuseBoundIn(a.program, "a dispatcher's component", 'components replace functions of a dispatcher program (freplace), and the kernel lets a device-bound program replace functions only of a program bound to the same device; attach it alone');
       if (components.some((c) => c.program === a.program)) throw new XdpchainError('EEXIST', `${a.program.name} (id ${a.program.id}) already runs in ${dev.name}'s dispatcher`);
       const rc = a.program.spec.runConfig;
       components.push({

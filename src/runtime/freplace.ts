@@ -41,6 +41,9 @@ export function checkReplacement(ext: ProgramSpec, target: Program, functionName
   const fail = (why: string): never => {
     throw new XdpchainError('EINVAL', `freplace ${ext.name} → ${target.name} (id ${target.id}) function ${functionName}: ${why}`, { program: ext.name, target: target.id });
   };
+  // Extensions are never bound to a device here, so a bound target does not match (the kernel
+  // checks both are bound to the same one).
+  if (target.boundIfindex !== undefined) fail(`Target program bound device mismatch: ${target.name} is bound to the device with ifindex ${target.boundIfindex}, the extension to none`);
   const info = target.spec.funcInfo.find((f) => f.name === functionName);
   if (!info) {
     const have = target.spec.funcInfo.map((f) => f.name).join(', ') || 'none (the target has no BTF func info)';

@@ -4,6 +4,7 @@ import { XdpAction } from '../xdp/constants.js';
 import type { HookVerdict, Netdev, XdpHook } from '../xdp/netdev.js';
 import type { Link } from './link.js';
 import type { Program } from './program.js';
+import { checkBoundTo } from './dev-bound.js';
 import type { Runtime } from './runtime.js';
 
 /** At most this many programs per hook (the kernel's bpf_mprog limit). */
@@ -100,6 +101,7 @@ export class XdpMprogs {
 
   attach(dev: Netdev, prog: Program, opts: MprogAttachOptions = {}): { revision: number; link?: Link } {
     if (prog.type !== 'xdp' || prog.attachType !== 'xdp') throw new XdpchainError('EINVAL', `${prog.name} (id ${prog.id}) is not an XDP program for a device hook`);
+    checkBoundTo(prog, dev);
     let h = this.hooks.get(dev);
     if (!h && dev.hook) throw new XdpchainError('EBUSY', `${dev.name} already runs ${dev.hook.description}; remove it first`);
     this.checkRevision(h, opts.expectedRevision, dev);

@@ -24,6 +24,8 @@ export class Program implements ProgramRef, TestRunProgram {
     /** Its node in the runtime's batch graph (src/runtime/nodes.ts). */
     readonly node: number,
     readonly stats: ProgramStats,
+    /** The device the program was bound to at load (prog_ifindex + BPF_F_XDP_DEV_BOUND_ONLY). */
+    readonly boundIfindex?: number,
   ) {}
 
   get name(): string {
@@ -57,6 +59,7 @@ export class Program implements ProgramRef, TestRunProgram {
       runCount: this.stats.runCount,
       runTimeNs: this.stats.runTimeNs,
       engine: this.executable.engine,
+      ...(this.boundIfindex !== undefined ? { boundIfindex: this.boundIfindex } : {}),
     };
   }
 }
@@ -75,4 +78,6 @@ export interface ProgramInfo {
   runCount: number;
   runTimeNs: number;
   engine: string;
+  /** Set for a device-bound program: the device's ifindex. */
+  boundIfindex?: number;
 }

@@ -21,13 +21,13 @@ const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'D
  * references become map handles, global data becomes the address of the value plus offset.
  * Returns the decoded program and the ids of the maps it uses.
  */
-export function resolveReferences(spec: ProgramSpec, mapsByName: ReadonlyMap<string, BpfMap>, kfuncs?: KfuncTable): { program: DecodedProgram; mapIds: number[] } {
+export function resolveReferences(spec: ProgramSpec, mapsByName: ReadonlyMap<string, BpfMap>, kfuncs?: KfuncTable, boundIfindex?: number): { program: DecodedProgram; mapIds: number[] } {
   const insns: RawInstruction[] = spec.instructions.map((i) => ({ ...i }));
   const used = new Set<number>();
   const where = (slot: number) => `program ${spec.name}, instruction ${slot}`;
   for (const ref of spec.references) {
     if (ref.kind === 'kfunc') {
-      insns[ref.slot] = { ...insns[ref.slot], imm: resolveKfunc(spec, ref.slot, ref.name, kfuncs) };
+      insns[ref.slot] = { ...insns[ref.slot], imm: resolveKfunc(spec, ref.slot, ref.name, kfuncs, boundIfindex !== undefined) };
       continue;
     }
     if (ref.kind === 'ksym') throw new XdpchainError('EINVAL', `${where(ref.slot)}: refers to kernel symbol ${ref.name} (ksym), which xdpchain does not provide`, { program: spec.name, insn: ref.slot });
@@ -57,9 +57,10 @@ export function resolveReferences(spec: ProgramSpec, mapsByName: ReadonlyMap<str
 
 /**
  * The id of kfunc `name` for the call at `slot`, as libbpf finds a `__ksym` function in the
- * kernel's BTF and the kernel checks the call against the function's prototype.
+ * kernel's BTF and the kernel checks the call against the function's prototype (and, for the
+ * metadata kfuncs, that the program is bound to a device).
  */
-function resolveKfunc(spec: ProgramSpec, slot: number, name: string, kfuncs: KfuncTable | undefined): number {
+function resolveKfunc(spec: ProgramSpec, slot: number, name: string, kfuncs: KfuncTable | undefined, deviceBound: boolean): number {
   const where = `program ${spec.name}, instruction ${slot}`;
   const k = kfuncs?.get(name);
   if (!k) {
@@ -69,6 +70,10 @@ function resolveKfunc(spec: ProgramSpec, slot: number, name: string, kfuncs: Kfu
   }
   const mismatch = kfuncMismatch(spec.btf, name, k.prototype);
   if (mismatch) throw new XdpchainError('EINVAL', `${where}: kfunc ${name} does not match the kernel's prototype: ${mismatch}`, { program: spec.name, insn: slot });
+  // libbpf checks the declaration against vmlinux before the kernel checks the binding.
+  if (k.devBound && !deviceBound) {
+    throw new XdpchainError('EINVAL', `${where}: metadata kfuncs require device-bound program: ${name} answers what a device recorded about the frame, so the program must be loaded bound to one (ProgramSpec.ifindex with BPF_F_XDP_DEV_BOUND_ONLY, or prog load --dev-bound IFACE)`, { program: spec.name, insn: slot });
+  }
   return k.id;
 }
 

@@ -44,6 +44,8 @@ import { LinkRegistry, type Link } from './link.js';
 import { Program } from './program.js';
 import { kconfigData } from './kconfig.js';
 import { checkHelpers, resolveReferences, sourceLocator } from './resolve.js';
+import { deviceBinding } from './dev-bound.js';
+import { BPF_F_XDP_DEV_BOUND_ONLY } from '../elf/programs.js';
 import { selectPrograms } from './select.js';
 import { sizedAsLibbpfDoes } from '../spec/edit.js';
 import { relocateProgram, withPoisonHelper } from './core-relocate.js';
@@ -66,6 +68,12 @@ export interface LoadOptions {
   extensionTargets?: ReadonlyMap<string, { program: Program; function?: string }>;
   /** BTF to apply CO-RE relocations against (see RuntimeOptions.kernelBtf). */
   kernelBtf?: Btf;
+  /**
+   * Bind every XDP program loaded to the device with this ifindex, as a loader does with
+   * bpf_program__set_ifindex and BPF_F_XDP_DEV_BOUND_ONLY (ProgramSpec.ifindex and flags, per
+   * program, do the same).
+   */
+  bindTo?: number;
 }
 
 export interface RuntimeOptions {
@@ -221,7 +229,8 @@ export class Runtime {
       }
       const { load, skipped } = selectPrograms(spec, opts.programs, (name) => opts.extensionTargets?.has(name) ?? false);
       const programs = new Map<string, Program>();
-      for (const ps of load) {
+      for (const ps0 of load) {
+        const ps = opts.bindTo !== undefined && ps0.type === 'xdp' ? { ...ps0, ifindex: opts.bindTo, flags: ps0.flags | BPF_F_XDP_DEV_BOUND_ONLY } : ps0;
         const target = opts.extensionTargets?.get(ps.name);
         const p = this.loadProgram(ps, maps, { id: opts.programIds?.get(ps.name), target: target?.program, function: target?.function, kernelBtf: opts.kernelBtf });
         loaded.push(p);
@@ -269,7 +278,8 @@ export class Runtime {
     } else if (spec.type !== 'xdp') {
       throw new XdpchainError('EINVAL', `program ${spec.name} is a ${spec.type} program (section ${spec.sectionName}); xdpchain loads XDP programs`, { program: spec.name });
     }
-    const { program, mapIds } = resolveReferences(spec, maps, this.kfuncs);
+    const boundIfindex = deviceBinding(spec, this.fabric);
+    const { program, mapIds } = resolveReferences(spec, maps, this.kfuncs, boundIfindex);
     checkHelpers(spec, program, helpers);
     for (const insn of program.slots) {
       if (insn?.kind === 'call' && insn.target === 'kfunc') this.kfuncs.spec(insn.imm)?.prepare?.();
@@ -302,7 +312,7 @@ export class Runtime {
     }
     this.nodes.bind(node, executable);
     this.nextProgramId = Math.max(this.nextProgramId, id + 1);
-    const p = new Program(id, spec, executable, programTag(spec.instructions), mapIds, node, stats);
+    const p = new Program(id, spec, executable, programTag(spec.instructions), mapIds, node, stats, boundIfindex);
     this.programsById.set(p.id, p);
     this.programsByNode.set(node, p);
     this.programsByUid.set(executable.uid, p);
@@ -379,6 +389,20 @@ export class Runtime {
       describe: () => ({ targetProgram: target.id, function: fn }),
       close: () => target.executable.replaceFunction(info.slot, null),
     });
+  }
+
+  /**
+   * Delete a device (and its peer). Refused (EBUSY) while programs are bound to either: the kernel
+   * would keep them loaded but unable to run anywhere, and a saved state could not bind them again.
+   */
+  deleteDevice(name: string): void {
+    const dev = this.fabric.get(name);
+    const gone = new Set([dev.ifindex, dev.peer?.ifindex]);
+    const bound = this.programs().filter((p) => gone.has(p.boundIfindex));
+    if (bound.length > 0) {
+      throw new XdpchainError('EBUSY', `${name} cannot be deleted while programs are bound to ${dev.peer ? 'it or its peer' : 'it'}: ${bound.map((p) => `${p.name} (id ${p.id})`).join(', ')}; unload them first`);
+    }
+    this.fabric.delete(name);
   }
 
   /** Start capturing (xdpdump): program-level and whole-hook observers are wired only while captures exist. */

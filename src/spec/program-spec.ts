@@ -87,8 +87,14 @@ export interface ProgramSpec {
   attachType: AttachType;
   /** For `freplace/NAME`: the global function of a target program this one replaces. */
   attachTo?: string;
-  /** Load flags, e.g. BPF_F_XDP_HAS_FRAGS (1 << 5) for `xdp.frags`. */
+  /** Load flags, e.g. BPF_F_XDP_HAS_FRAGS (1 << 5) for `xdp.frags`, BPF_F_XDP_DEV_BOUND_ONLY (1 << 6). */
   flags: number;
+  /**
+   * The device to load the program for (the kernel's prog_ifindex, libbpf's
+   * bpf_program__set_ifindex). With BPF_F_XDP_DEV_BOUND_ONLY the program is bound to it: it may
+   * call the XDP RX metadata kfuncs, and runs on that device only.
+   */
+  ifindex?: number;
   instructions: RawInstruction[];
   references: ProgramReference[];
   license: string;

@@ -97,7 +97,7 @@ export class Session {
    * edits; freplace programs need a target. `btf` is a BTF file to apply CO-RE relocations against
    * (default: the runtime's default). Returns the programs loaded and those left out.
    */
-  loadObject(path: string, opts: { programs?: string[]; target?: Program; function?: string; flags?: number; edits?: LoadEdits; btf?: string } = {}): { programs: Program[]; skipped: readonly SkippedProgram[] } {
+  loadObject(path: string, opts: { programs?: string[]; target?: Program; function?: string; flags?: number; edits?: LoadEdits; btf?: string; bindTo?: number } = {}): { programs: Program[]; skipped: readonly SkippedProgram[] } {
     let bytes: Buffer;
     try {
       bytes = readFileSync(path);
@@ -114,7 +114,7 @@ export class Session {
       if (p.type === 'ext' && opts.target && (!opts.programs || opts.programs.includes(p.name))) targets.set(p.name, { program: opts.target, function: opts.function });
     }
     const btf = opts.btf !== undefined ? this.keepBtf(opts.btf) : undefined;
-    const coll = this.rt.loadCollection(spec, { programs: opts.programs, extensionTargets: targets, ...(btf ? { kernelBtf: btf.btf } : {}) });
+    const coll = this.rt.loadCollection(spec, { programs: opts.programs, extensionTargets: targets, ...(btf ? { kernelBtf: btf.btf } : {}), ...(opts.bindTo !== undefined ? { bindTo: opts.bindTo } : {}) });
     const stored = join(this.dir, 'objects', `${sha}.o`);
     if (!existsSync(stored)) writeFileSync(stored, bytes);
     this.sources[sha] = { source: resolve(path) };
@@ -203,7 +203,8 @@ export class Session {
       ...(l.edits ? { edits: l.edits } : {}),
       programs: Object.fromEntries([...l.programs].map(([name, p]) => {
         const t = rt.extensionTarget(p);
-        return [name, { id: p.id, stats: { runCount: p.stats.runCount, runTimeNs: p.stats.runTimeNs }, loadedAt: p.loadedAt.toISOString(), flags: p.spec.flags, ...(t ? { target: { program: t.program.id, function: t.function } } : {}) }];
+        const bound = p.boundIfindex !== undefined ? { ifindex: p.boundIfindex } : {};
+        return [name, { id: p.id, stats: { runCount: p.stats.runCount, runTimeNs: p.stats.runTimeNs }, loadedAt: p.loadedAt.toISOString(), flags: p.spec.flags, ...bound, ...(t ? { target: { program: t.program.id, function: t.function } } : {}) }];
       })),
       maps: Object.fromEntries([...l.maps].map(([name, m]) => [name, { id: m.id, entries: TRANSIENT_MAP_TYPES.has(m.spec.type) ? [] : dumpEntries(m) }])),
       ...(l.kernelBtf ? { kernelBtf: l.kernelBtf } : {}),
@@ -223,7 +224,16 @@ export class Session {
       ids: { nextProgram: rt.nextProgramIdValue, nextMap: rt.maps.next, nextLink: rt.links.next },
       objects: Object.fromEntries(this.loaded.map((l) => [l.sha, this.sources[l.sha]])),
       collections,
-      netdevs: devs.map((d) => ({ name: d.name, ifindex: d.ifindex, ...(d.peer ? { peer: d.peer.name } : {}), mac: Buffer.from(d.mac).toString('hex'), mtu: d.mtu, stats: { ...d.stats } })),
+      netdevs: devs.map((d) => ({
+        name: d.name,
+        ifindex: d.ifindex,
+        ...(d.peer ? { peer: d.peer.name } : {}),
+        mac: Buffer.from(d.mac).toString('hex'),
+        mtu: d.mtu,
+        stats: { ...d.stats },
+        ...(d.rxMetadata.size > 0 ? { rxMetadata: [...d.rxMetadata] } : {}),
+        ...(d.rxVlanStrip ? { rxVlanStrip: true } : {}),
+      })),
       routing: rt.fabric.routing.toJSON(),
       chains: rt.programs().flatMap((p) => rt.chains.edges(p).map((e) => ({ prev: p.id, retcode: e.retcode === 'any' ? -1 : e.retcode, next: e.next.id }))),
       attachments: devs.flatMap((d) => {
@@ -241,7 +251,8 @@ export class Session {
     for (const d of [...s.netdevs].sort((a, b) => a.ifindex - b.ifindex)) {
       if (rt.fabric.find(d.name)) continue;
       const peer = d.peer ? s.netdevs.find((x) => x.name === d.peer) : undefined;
-      const dev = rt.fabric.add(d.name, peer ? { peer: peer.name, ifindex: d.ifindex, peerIfindex: peer.ifindex } : { ifindex: d.ifindex });
+      const rx = { rxMetadata: d.rxMetadata ?? [], rxVlanStrip: d.rxVlanStrip ?? false };
+      const dev = rt.fabric.add(d.name, peer ? { peer: peer.name, ifindex: d.ifindex, peerIfindex: peer.ifindex, ...rx } : { ifindex: d.ifindex, ...rx });
       for (const x of [d, peer]) {
         if (!x) continue;
         const nd = x === d ? dev : dev.peer!;
@@ -261,6 +272,7 @@ export class Session {
       for (const [name, p] of Object.entries(c.programs)) {
         const ps = spec.programs.get(name);
         if (ps && p.flags !== undefined) ps.flags = p.flags;
+        if (ps && p.ifindex !== undefined) ps.ifindex = p.ifindex;
       }
       const targets = new Map<string, { program: Program; function?: string }>();
       for (const [name, p] of Object.entries(c.programs)) {

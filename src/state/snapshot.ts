@@ -2,6 +2,7 @@ import type { ProgramStats } from '../runtime/program.js';
 import type { LoadEdits } from '../spec/edit.js';
 import type { RoutingState } from '../xdp/routing.js';
 import type { NetdevStats } from '../xdp/netdev.js';
+import type { RxMetadataOp } from '../xdp/rx-metadata.js';
 
 /** Everything a state directory remembers between invocations, as JSON. */
 export interface StateSnapshot {
@@ -28,7 +29,8 @@ export interface CollectionState {
   object: string;
   /** What the loader changed before load (map sizes, globals, program type), applied again on restore. */
   edits?: LoadEdits;
-  programs: Record<string, { id: number; stats: ProgramStats; loadedAt: string; flags?: number; target?: { program: number; function: string } }>;
+  /** `ifindex`: the device a program was bound to (loaded again bound to it). */
+  programs: Record<string, { id: number; stats: ProgramStats; loadedAt: string; flags?: number; ifindex?: number; target?: { program: number; function: string } }>;
   maps: Record<string, { id: number; entries: { key: string; value: string }[] }>;
   /**
    * The BTF its CO-RE relocations were applied against when one was given (`--btf`): its bytes
@@ -44,6 +46,9 @@ export interface NetdevState {
   mac: string;
   mtu: number;
   stats: NetdevStats;
+  /** The RX metadata kfuncs the device implements, and RX VLAN offload (absent: none, off). */
+  rxMetadata?: RxMetadataOp[];
+  rxVlanStrip?: boolean;
 }
 
 export type LinkState =

@@ -1,14 +1,37 @@
+import { ERRNO } from '../errors/errno.js';
 import { XdpchainError } from '../errors/index.js';
 import type { AddressSpace, Region } from '../vm/address-space.js';
+import type { RxMetadata } from './rx-metadata.js';
 import {
   ETH_HLEN, MAX_SKB_FRAGS, XDP_FRAG_SIZE, XDP_FRAME_DESCRIPTOR, XDP_FRAME_SIZE, XDP_MD_SIZE, XDP_METADATA_MAX,
   XDP_CTX_PRIVATE_BYTES, XDP_PACKET_HEADROOM, XDP_TAILROOM, RedirectKind, XdpCtxHidden, XdpMdField,
 } from './constants.js';
 
-/** A page of a multi-buffer frame. Programs never get pointers into fragments, so they live outside the address space. */
+const EFAULT = ERRNO.EFAULT;
+const EINVAL = ERRNO.EINVAL;
+
+/**
+ * A page of a multi-buffer frame. Pages are regions of the address space: a dynptr slice that
+ * lies inside one fragment points into its page, as the kernel's does, and the program reads and
+ * writes through that pointer.
+ */
 export interface XdpFragment {
+  /** Address of the page's first byte. */
+  readonly addr: number;
+  /** The page's bytes (a fresh view: memory growth detaches old ones). */
   readonly page: Uint8Array;
   size: number;
+}
+
+/** One fragment over a page region of the buffer's pool. */
+class FragmentPage implements XdpFragment {
+  constructor(private readonly space: AddressSpace, private readonly region: Region, public size: number) {}
+  get addr(): number {
+    return this.region.addr;
+  }
+  get page(): Uint8Array {
+    return this.space.view(this.region);
+  }
 }
 
 /** Where a redirect helper pointed the frame; acted on only when the program returns XDP_REDIRECT. */
@@ -29,10 +52,14 @@ export class XdpBuffer {
   egressIfindex = 0;
   /** Pages after the linear part (xdp.frags / multi-buffer frames), in order. */
   frags: XdpFragment[] = [];
+  /** Page regions fragments use, allocated when a frame first needs them (never during a run) and kept for reuse. */
+  private readonly pages: Region[] = [];
   /** The device this buffer receives for, when it belongs to one (capture uses it). */
   device?: string;
+  /** What the receiving device tells the RX metadata kfuncs about the frame (set by the fabric). */
+  rxMetadata: RxMetadata | undefined;
 
-  constructor(readonly space: AddressSpace, label = 'packet') {
+  constructor(readonly space: AddressSpace, private readonly label = 'packet') {
     this.frame = space.alloc(XDP_FRAME_SIZE, `${label} frame`);
     this.ctx = space.alloc(XDP_MD_SIZE, `${label} xdp_md context`, { readOnly: true, privateTail: XDP_CTX_PRIVATE_BYTES });
     space.dv.setUint32(this.ctx.addr + XdpCtxHidden.hardStart, this.frame.addr, true);
@@ -119,20 +146,24 @@ export class XdpBuffer {
     if (rest > MAX_SKB_FRAGS * XDP_FRAG_SIZE) {
       throw new XdpchainError('ENOMEM', `packet of ${bytes.length} bytes needs more than ${MAX_SKB_FRAGS} fragments after the ${linear}-byte linear part`);
     }
+    const count = Math.ceil(rest / XDP_FRAG_SIZE);
+    while (this.pages.length < count) this.pages.push(this.space.alloc(XDP_FRAG_SIZE, `${this.label} fragment ${this.pages.length}`));
     const u8 = this.space.u8;
     u8.fill(0, this.frame.addr, this.frame.addr + XDP_FRAME_SIZE);
     u8.set(bytes.subarray(0, linear), start);
     this.frags = [];
-    for (let off = linear; off < bytes.length; off += XDP_FRAG_SIZE) {
-      const page = new Uint8Array(XDP_FRAG_SIZE);
+    for (let i = 0, off = linear; i < count; i++, off += XDP_FRAG_SIZE) {
       const chunk = bytes.subarray(off, Math.min(off + XDP_FRAG_SIZE, bytes.length));
-      page.set(chunk);
-      this.frags.push({ page, size: chunk.length });
+      const page = this.pages[i];
+      u8.fill(0, page.addr, page.addr + XDP_FRAG_SIZE);
+      u8.set(chunk, page.addr);
+      this.frags.push(new FragmentPage(this.space, page, chunk.length));
     }
     this.dataMeta = start;
     this.data = start + metaLength;
     this.dataEnd = start + linear;
     this.redirect = null;
+    this.rxMetadata = undefined;
     this.syncContext();
   }
 
@@ -165,44 +196,81 @@ export class XdpBuffer {
     return out;
   }
 
-  /**
-   * Copy between the packet (as one run of bytes: linear part, then fragments) and `buf`,
-   * as bpf_xdp_load_bytes/store_bytes do. The range must lie inside the packet.
-   */
-  copy(offset: number, buf: Uint8Array, direction: 'load' | 'store'): void {
-    const u8 = this.space.u8;
-    let pos = offset;
-    let done = 0;
-    const segment = (bytes: Uint8Array): void => {
-      if (done === buf.length) return;
-      if (pos >= bytes.length) {
-        pos -= bytes.length;
-        return;
-      }
-      const n = Math.min(bytes.length - pos, buf.length - done);
-      if (direction === 'load') buf.set(bytes.subarray(pos, pos + n), done);
-      else bytes.set(buf.subarray(done, done + n), pos);
-      done += n;
-      pos = 0;
-    };
-    segment(u8.subarray(this.data, this.dataEnd));
-    for (const f of this.frags) segment(f.page.subarray(0, f.size));
+  /** The packet as runs of bytes in the address space: the linear part, then each fragment's used part. */
+  private segments(): { addr: number; size: number }[] {
+    const out = [{ addr: this.data, size: this.length }];
+    for (const f of this.frags) out.push({ addr: f.addr, size: f.size });
+    return out;
   }
 
   /**
-   * `copy` with the other side at address `addr` of the address space (checked by the caller):
-   * a frame without fragments copies in place, overlapping ranges included (memmove).
+   * Walk `len` bytes of the packet from `offset` as bpf_xdp_copy_buf does: `each(addr, n, done)`
+   * gets every piece inside the packet, in order; a range running past the end stops there.
+   */
+  private walk(offset: number, len: number, each: (addr: number, n: number, done: number) => void): void {
+    let pos = offset;
+    let done = 0;
+    for (const seg of this.segments()) {
+      if (done === len) return;
+      if (pos >= seg.size) {
+        pos -= seg.size;
+        continue;
+      }
+      const n = Math.min(seg.size - pos, len - done);
+      each(seg.addr + pos, n, done);
+      done += n;
+      pos = 0;
+    }
+  }
+
+  /**
+   * Copy between the packet (as one run of bytes: linear part, then fragments) and `buf`,
+   * as bpf_xdp_load_bytes/store_bytes do. Bytes of `buf` past the packet's end are left alone.
+   */
+  copy(offset: number, buf: Uint8Array, direction: 'load' | 'store'): void {
+    const u8 = this.space.u8;
+    this.walk(offset, buf.length, (addr, n, done) => {
+      if (direction === 'load') buf.set(u8.subarray(addr, addr + n), done);
+      else u8.set(buf.subarray(done, done + n), addr);
+    });
+  }
+
+  /**
+   * `copy` with the other side at address `addr` of the address space (checked by the caller).
+   * Each piece moves as memmove does, so a range of a linear frame may overlap the buffer.
    */
   copyAt(offset: number, addr: number, len: number, direction: 'load' | 'store'): void {
     const u8 = this.space.u8;
-    if (this.frags.length > 0) {
-      const buf = u8.subarray(addr, addr + len);
-      this.copy(offset, direction === 'load' ? buf : buf.slice(), direction);
-      return;
+    this.walk(offset, len, (at, n, done) => {
+      if (direction === 'load') u8.copyWithin(addr + done, at, at + n);
+      else u8.copyWithin(at, addr + done, addr + done + n);
+    });
+  }
+
+  /**
+   * bpf_xdp_pointer: the address of `len` packet bytes at `offset` when they lie in one piece
+   * (the linear part or one fragment), 0 when they span pieces, -EFAULT when offset or length
+   * exceed 16 bits, -EINVAL when the range runs past the packet. Like the kernel, a zero-length
+   * range at the very end of the packet gives the start of the linear part.
+   */
+  pointer(offset: number, len: number): number {
+    if (offset > 0xffff || len > 0xffff) return -EFAULT;
+    if (offset + len > this.totalLength) return -EINVAL;
+    let addr = this.data;
+    let size = this.length;
+    let off = offset;
+    if (off >= size) {
+      off -= size;
+      for (const f of this.frags) {
+        if (off < f.size) {
+          addr = f.addr;
+          size = f.size;
+          break;
+        }
+        off -= f.size;
+      }
     }
-    const at = this.data + offset;
-    if (direction === 'load') u8.copyWithin(addr, at, at + len);
-    else u8.copyWithin(at, addr, addr + len);
+    return off + len <= size ? addr + off : 0;
   }
 
   /** bpf_xdp_adjust_head: move data by `delta`; metadata moves along. Returns 0 or -EINVAL. */
@@ -269,5 +337,8 @@ export class XdpBuffer {
   free(): void {
     this.space.free(this.frame);
     this.space.free(this.ctx);
+    for (const p of this.pages) this.space.free(p);
+    this.pages.length = 0;
+    this.frags = [];
   }
 }

@@ -4,6 +4,7 @@ import type { RedirectTarget, XdpBuffer } from './buffer.js';
 import { LOOPBACK_IFINDEX, XdpAction, xdpActionName } from './constants.js';
 import { Netdev, type HookVerdict } from './netdev.js';
 import { Routing } from './routing.js';
+import { receiveRecord, withVlanTag, type RxMetadata, type RxMetadataOp } from './rx-metadata.js';
 
 /** Where a redirect sends a frame, as resolved from the helper's target (maps live in the runtime). */
 export type RedirectDestination =
@@ -40,12 +41,24 @@ export interface HookObserver {
 /** Frames per batch through a hook (the kernel's NAPI poll budget). */
 export const NAPI_POLL_FRAMES = 64;
 
-/** A frame on its way to a device's receive path, `hop` devices after it was injected. */
+/** A frame received from the wire, with the time it was captured when known (a pcap record's). */
+export interface ReceivedFrame {
+  data: Uint8Array;
+  timestampNs?: bigint;
+}
+
+/**
+ * A frame on its way to a device's receive path, `hop` devices after it was injected: hop 0 came
+ * from the wire; later hops arrive as XDP frames (a peer's XDP_TX, a redirect).
+ */
 interface Hop {
   dev: Netdev;
   data: Uint8Array;
   hop: number;
+  timestampNs?: bigint;
 }
+
+const received = (f: Uint8Array | ReceivedFrame): ReceivedFrame => (f instanceof Uint8Array ? { data: f } : f);
 
 /** More hops than this and a frame is dropped: XDP_TX ping-pong between peers would never end. */
 export const DEFAULT_MAX_HOPS = 32;
@@ -73,8 +86,11 @@ export class Fabric {
     return this.byIndex.get(ifindex);
   }
 
-  /** Create a device, or a veth-style pair when `peer` is given. */
-  add(name: string, opts: { peer?: string; ifindex?: number; peerIfindex?: number } = {}): Netdev {
+  /**
+   * Create a device, or a veth-style pair when `peer` is given. `rxMetadata` lists the RX metadata
+   * kfuncs the device (both ends of a pair) implements; `rxVlanStrip` turns on RX VLAN offload.
+   */
+  add(name: string, opts: { peer?: string; ifindex?: number; peerIfindex?: number; rxMetadata?: readonly RxMetadataOp[]; rxVlanStrip?: boolean } = {}): Netdev {
     if (opts.peer === name) throw new XdpchainError('EINVAL', `device ${name} cannot be its own peer`);
     for (const n of [name, opts.peer]) {
       if (n !== undefined && this.find(n)) throw new XdpchainError('EEXIST', `device ${n} already exists`);
@@ -84,6 +100,11 @@ export class Fabric {
       const peer = this.create(opts.peer, opts.peerIfindex);
       dev.peer = peer;
       peer.peer = dev;
+    }
+    for (const d of [dev, dev.peer]) {
+      if (!d) continue;
+      d.rxMetadata = new Set(opts.rxMetadata ?? []);
+      d.rxVlanStrip = opts.rxVlanStrip ?? false;
     }
     return dev;
   }
@@ -135,7 +156,7 @@ export class Fabric {
    * TX out of the same device (to its peer), redirects to other devices (their XDP does not run
    * on egress; their peer's does on receive), queues (cpumap, AF_XDP), or the stack.
    */
-  inject(device: Netdev, frames: Iterable<Uint8Array>, into?: InjectResult): InjectResult {
+  inject(device: Netdev, frames: Iterable<Uint8Array | ReceivedFrame>, into?: InjectResult): InjectResult {
     const result = into ?? { actions: {}, events: [], loops: 0 };
     const queue: Hop[] = [];
     const drain = (): void => {
@@ -143,18 +164,18 @@ export class Fabric {
     };
     // A whole-hook observer sees each frame before and after its hook, frame by frame.
     if (!device.hook?.runEach || this.observer) {
-      for (const data of frames) {
-        queue.push({ dev: device, data, hop: 0 });
+      for (const f of frames) {
+        queue.push({ dev: device, hop: 0, ...received(f) });
         drain();
       }
       return result;
     }
     // NAPI-style: a poll's worth of frames goes through the hook in one batch; each frame's
     // verdict is then acted on, and what it leads to followed, before the next frame's.
-    const poll: Uint8Array[] = [];
+    const poll: ReceivedFrame[] = [];
     const flush = (): void => {
       const ring = device.rxRing(this.space, poll.length);
-      poll.forEach((data, i) => this.arrive(device, ring[i], data));
+      poll.forEach((f, i) => this.arrive(device, ring[i], f, true));
       const verdicts: HookVerdict[] = [];
       device.hook!.runEach!(ring, device, (i, v) => (verdicts[i] = v));
       for (let i = 0; i < poll.length; i++) {
@@ -163,8 +184,8 @@ export class Fabric {
       }
       poll.length = 0;
     };
-    for (const data of frames) {
-      poll.push(data);
+    for (const f of frames) {
+      poll.push(received(f));
       if (poll.length === NAPI_POLL_FRAMES) flush();
     }
     if (poll.length > 0) flush();
@@ -181,15 +202,29 @@ export class Fabric {
       return;
     }
     const buffer = dev.rxBuffer(this.space);
-    this.arrive(dev, buffer, data);
+    this.arrive(dev, buffer, item, hop === 0);
     this.act(dev, buffer, dev.hook.run(buffer, dev), hop, queue, result);
   }
 
-  /** A frame arrives on `dev` into `buffer`, ready for its hook. */
-  private arrive(dev: Netdev, buffer: XdpBuffer, data: Uint8Array): void {
+  /**
+   * A frame arrives on `dev` into `buffer`, ready for its hook. One from the wire gets what the
+   * device records for it (RX metadata, an RX VLAN offload strip); one that came as an XDP frame
+   * gets nothing.
+   */
+  private arrive(dev: Netdev, buffer: XdpBuffer, frame: ReceivedFrame, fromWire: boolean): void {
+    let data = frame.data;
     dev.stats.rxPackets++;
     dev.stats.rxBytes += data.length;
+    let metadata: RxMetadata | undefined;
+    if (fromWire && (dev.rxMetadata.size > 0 || dev.rxVlanStrip)) {
+      const r = receiveRecord(data, { timestampNs: frame.timestampNs, stripVlan: dev.rxVlanStrip });
+      data = r.frame;
+      metadata = { ops: dev.rxMetadata, record: r.record };
+    } else if (dev.rxMetadata.size > 0) {
+      metadata = { ops: dev.rxMetadata };
+    }
     buffer.load(data);
+    buffer.rxMetadata = metadata;
     buffer.ingressIfindex = dev.ifindex;
     buffer.rxQueueIndex = 0;
     buffer.syncContext();
@@ -221,10 +256,13 @@ export class Fabric {
       }
     };
     switch (action) {
-      case XdpAction.PASS:
+      case XdpAction.PASS: {
         dev.stats.passed++;
-        dev.keep(dev.stack, { data: out(), ingressIfindex: dev.ifindex });
+        // The stack gets a stripped tag back with the frame (an skb carries it beside the data).
+        const vlan = buffer.rxMetadata?.record?.vlan;
+        dev.keep(dev.stack, { data: vlan ? withVlanTag(out(), vlan) : out(), ingressIfindex: dev.ifindex });
         return;
+      }
       case XdpAction.TX:
         dev.stats.transmitted++;
         forward(dev);

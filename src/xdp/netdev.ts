@@ -1,6 +1,7 @@
 import { XdpchainError } from '../errors/index.js';
 import type { AddressSpace } from '../vm/address-space.js';
 import { XdpBuffer } from './buffer.js';
+import type { RxMetadataOp } from './rx-metadata.js';
 
 /** The result of running a device's XDP hook on one frame. */
 export interface HookVerdict {
@@ -63,6 +64,10 @@ export class Netdev {
   readonly wire: DeliveredFrame[] = [];
   keepFrames = 10_000;
   mtu = 1500;
+  /** The RX metadata kfuncs this device implements (its driver's xdp_metadata_ops); none by default. */
+  rxMetadata: ReadonlySet<RxMetadataOp> = new Set();
+  /** RX VLAN offload: frames from the wire lose their outer tag, which bpf_xdp_metadata_rx_vlan_tag reports. */
+  rxVlanStrip = false;
   /** Locally administered MAC derived from the ifindex unless set. */
   mac: Uint8Array;
   private readonly ring: XdpBuffer[] = [];

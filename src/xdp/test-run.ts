@@ -35,6 +35,8 @@ export interface TestRunProgram {
   readonly attachType: AttachType;
   /** Loaded with BPF_F_XDP_HAS_FRAGS. */
   readonly hasFrags: boolean;
+  /** Bound to a device at load: the kernel refuses to test-run it. */
+  readonly boundIfindex?: number;
   readonly executable: Executable;
 }
 
@@ -97,6 +99,9 @@ export function xdpTestRun(prog: TestRunProgram, space: AddressSpace, input: Xdp
   };
   if (prog.attachType === 'xdp_devmap' || prog.attachType === 'xdp_cpumap') {
     fail('EINVAL', `programs for ${prog.attachType} cannot be test-run (the kernel refuses them too)`);
+  }
+  if (prog.boundIfindex !== undefined) {
+    fail('EINVAL', `the program is bound to the device with ifindex ${prog.boundIfindex}, and the kernel does not test-run device-bound programs: receive frames on the device instead (inject)`);
   }
   const size = input.data.length;
   if (size < ETH_HLEN) fail('EINVAL', `packet of ${size} bytes is shorter than an Ethernet header (${ETH_HLEN})`);

@@ -245,4 +245,51 @@ describe.skipIf(process.env.XDPCHAIN_RECORD_GOLDEN === '1')('programs', () => {
       expect(moved('tcp-dnat-known-reply')).toEqual([STAT.REPLY, STAT.NAT]);
     });
   });
+
+  describe('dynptr', () => {
+    it('the dynptr firewall drops the configured ports and passes the rest, multi-buffer frames included', () => {
+      expect(verdicts('dynptr-firewall-drop-dns', ['ipv4-udp', 'ipv6-udp', 'vlan-ipv4-udp', 'multibuf-9000', 'ipv4-tcp'])).toEqual({
+        'ipv4-udp': XDP.DROP,
+        'ipv6-udp': XDP.DROP,
+        'vlan-ipv4-udp': XDP.DROP,
+        'multibuf-9000': XDP.DROP,
+        'ipv4-tcp': XDP.PASS,
+      });
+    });
+
+    it('reflect swaps MACs, addresses and ports, lowers the TTL and keeps every checksum valid', () => {
+      for (const name of ['ipv4-udp', 'ipv4-tcp', 'vlan-ipv4-udp', 'multibuf-9000']) {
+        const r = by(ran('dynptr-reflect'), name);
+        const before = decodeFrame(fromHex(r.packet.data));
+        const after = decodeFrame(fromHex(r.result.dataOut));
+        expect(r.result.retval, name).toBe(XDP.TX);
+        expect(after.layers[0].fields, name).toMatchObject({ src: before.layers[0].fields.dst, dst: before.layers[0].fields.src });
+        if (before.layers[1].kind !== 'ipv4') continue;
+        expect(after.problems, name).toEqual([]);
+        expect(after.layers[1].fields, name).toMatchObject({ src: before.layers[1].fields.dst, dst: before.layers[1].fields.src, ttl: Number(before.layers[1].fields.ttl) - 1 });
+        expect(after.layers[2].fields, name).toMatchObject({ srcPort: before.layers[2].fields.dstPort, dstPort: before.layers[2].fields.srcPort });
+      }
+    });
+
+    it('stamp writes its trailer over the last 12 bytes wherever they lie, counting runs', () => {
+      for (const r of ran('dynptr-stamp').filter((x) => x.packet.data.length >= 52)) {
+        const seq = (r.packet.repeat ?? 1).toString(16).padStart(2, '0');
+        expect(r.result.dataOut.slice(-24), r.packet.name).toBe(`5844504353544d50${seq}000000`);
+        expect(r.result.dataOut.slice(0, -24), r.packet.name).toBe(r.packet.data.slice(0, -24));
+      }
+    });
+
+    it('a write through a writable slice reaches the frame only when the slice points into it', () => {
+      const at = (name: string) => {
+        const r = by(ran('dynptr-slice'), name);
+        const offset = Buffer.from(r.packet.data, 'hex').readUInt32LE(14);
+        return r.result.dataOut.slice(offset * 2, offset * 2 + 16);
+      };
+      expect(at('frag-start')).toBe('a0a1a2a3a4a5a6a7');
+      expect(at('second-frag')).toBe('a0a1a2a3a4a5a6a7');
+      expect(at('across-linear-and-frag')).not.toBe('a0a1a2a3a4a5a6a7');
+      expect(at('across-linear-and-frag-written-back')).toBe('a0a1a2a3a4a5a6a7');
+      expect(at('frag-above-64k-written-back')).not.toBe('a0a1a2a3a4a5a6a7');
+    });
+  });
 });

@@ -31,20 +31,32 @@ function write(name: string, bytes: Uint8Array): string {
   return path;
 }
 
+/** The load error of objects that need what `bpftool prog loadall` cannot give: a target program, a device. */
+const NEEDS = {
+  ext: /attach program FD is not set/,
+  device: /metadata kfuncs require device-bound program/,
+} as const;
+
 /** Every object the tests write: corpus round trips, linked rootlets, dispatchers. */
-function writtenObjects(): { path: string; original?: string; ext: boolean }[] {
-  const list: { path: string; original?: string; ext: boolean }[] = corpusObjects().map((f) => {
+function writtenObjects(): { path: string; original?: string; needs?: keyof typeof NEEDS }[] {
+  const list: { path: string; original?: string; needs?: keyof typeof NEEDS }[] = corpusObjects().map((f) => {
     const spec = read(`progs/build/${f}`);
-    return { path: write(`rt_${f.replace(/\.o$/, '')}`, writeObject(spec)), original: join(repoRoot(), 'progs/build', f), ext: [...spec.programs.values()].some((p) => p.type === 'ext') };
+    const programs = [...spec.programs.values()];
+    const needs = programs.some((p) => p.type === 'ext')
+      ? 'ext'
+      : programs.some((p) => p.references.some((r) => r.kind === 'kfunc' && r.name.startsWith('bpf_xdp_metadata_rx_')))
+        ? 'device'
+        : undefined;
+    return { path: write(`rt_${f.replace(/\.o$/, '')}`, writeObject(spec)), original: join(repoRoot(), 'progs/build', f), ...(needs ? { needs } : {}) };
   });
   const rootlet = [fixture('rootlet'), corpus('proto_counters'), corpus('firewall')];
   list.push(
-    { path: write('rootlet', linkObjects(rootlet)), ext: false },
-    { path: write('rootlet_strong', linkObjects([...rootlet, fixture('strong_extra')])), ext: false },
-    { path: write('shared_map', linkObjects([corpus('proto_counters'), fixture('stats_same')])), ext: false },
-    { path: write('data_apart', linkObjects([corpus('firewall'), corpus('vlan'), corpus('adjust_tail'), corpus('load_balancer')])), ext: false },
-    { path: write('dispatcher4', linkDispatcher(['ipv6_blocker', 'firewall', 'load_balancer', 'udp_counter'].map((n) => ({ spec: corpus(n) })))), ext: false },
-    { path: write('dispatcher_lb_tx', linkDispatcher([{ spec: corpus('nat') }, { spec: corpus('load_balancer'), chainCallActions: [2, 3] }, { spec: corpus('tail_call'), program: 'xdp_tail_root' }])), ext: false },
+    { path: write('rootlet', linkObjects(rootlet)) },
+    { path: write('rootlet_strong', linkObjects([...rootlet, fixture('strong_extra')])) },
+    { path: write('shared_map', linkObjects([corpus('proto_counters'), fixture('stats_same')])) },
+    { path: write('data_apart', linkObjects([corpus('firewall'), corpus('vlan'), corpus('adjust_tail'), corpus('load_balancer')])) },
+    { path: write('dispatcher4', linkDispatcher(['ipv6_blocker', 'firewall', 'load_balancer', 'udp_counter'].map((n) => ({ spec: corpus(n) })))) },
+    { path: write('dispatcher_lb_tx', linkDispatcher([{ spec: corpus('nat') }, { spec: corpus('load_balancer'), chainCallActions: [2, 3] }, { spec: corpus('tail_call'), program: 'xdp_tail_root' }])) },
   );
   return list;
 }
@@ -80,16 +92,17 @@ describe.sequential('linked objects on the kernel', () => {
 
   it('bpftool prog loadall accepts every object the linker writes', async () => {
     const objects = writtenObjects();
-    const results = await loadAll([...objects.map((o) => o.path), ...objects.filter((o) => o.ext).map((o) => o.original!)]);
+    const results = await loadAll([...objects.map((o) => o.path), ...objects.filter((o) => o.needs).map((o) => o.original!)]);
     for (const o of objects) {
       const r = results.get(o.path)!;
-      if (o.ext) {
-        // freplace programs need a target program to load; the written object must fail exactly as the original does.
+      if (o.needs) {
+        // freplace programs need a target program, metadata kfunc callers a device: the written
+        // object must fail exactly as the original does.
         const orig = results.get(o.original!)!;
         expect(orig.loaded).toBe(false);
         expect(r.loaded).toBe(false);
-        expect(r.log).toMatch(/attach program FD is not set/);
-        expect(orig.log).toMatch(/attach program FD is not set/);
+        expect(r.log).toMatch(NEEDS[o.needs]);
+        expect(orig.log).toMatch(NEEDS[o.needs]);
         continue;
       }
       expect(r.loaded ? '' : r.log.split('\n').slice(-12).join('\n'), relative(out, o.path)).toBe('');

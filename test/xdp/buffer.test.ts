@@ -162,3 +162,54 @@ describe('XdpBuffer.copyAt (bpf_xdp_load_bytes / store_bytes by address)', () =>
     expect(b.packet()).toEqual(expected);
   });
 });
+
+describe('fragments in the address space and XdpBuffer.pointer (bpf_xdp_pointer)', () => {
+  const EFAULT = -14;
+
+  it('gives fragment pages as writable regions a program may use, freed with the buffer', () => {
+    const b = buffer(XDP_MAX_LINEAR + 4096 + 10);
+    const [f0, f1] = b.frags;
+    expect(b.space.accessible(f0.addr, 4096, true)).toBe(true);
+    expect(b.space.u8[f1.addr + 9]).toBe((XDP_MAX_LINEAR + 4096 + 9) & 0xff);
+    b.space.u8[f1.addr] = 0xee;
+    expect(b.packet()[XDP_MAX_LINEAR + 4096]).toBe(0xee);
+    b.free();
+    expect(b.space.accessible(f0.addr, 1, false)).toBe(false);
+  });
+
+  it('reuses its pages for the next frame, with the old bytes cleared', () => {
+    const b = buffer(XDP_MAX_LINEAR + 100);
+    const addr = b.frags[0].addr;
+    b.load(new Uint8Array(XDP_MAX_LINEAR + 10));
+    expect(b.frags[0].addr).toBe(addr);
+    expect([...b.frags[0].page.subarray(0, 200)]).toEqual(new Array(200).fill(0));
+  });
+
+  it('points into the linear part or one fragment, and refuses ranges that span pieces or leave the packet', () => {
+    const b = buffer(XDP_MAX_LINEAR + 4096 + 100);
+    const [f0, f1] = b.frags;
+    expect(b.pointer(0, 14)).toBe(b.data);
+    expect(b.pointer(XDP_MAX_LINEAR - 8, 8)).toBe(b.data + XDP_MAX_LINEAR - 8);
+    expect(b.pointer(XDP_MAX_LINEAR - 4, 8)).toBe(0);
+    expect(b.pointer(XDP_MAX_LINEAR, 8)).toBe(f0.addr);
+    expect(b.pointer(XDP_MAX_LINEAR + 4092, 8)).toBe(0);
+    expect(b.pointer(XDP_MAX_LINEAR + 4096 + 92, 8)).toBe(f1.addr + 92);
+    expect(b.pointer(XDP_MAX_LINEAR + 4096 + 93, 8)).toBe(EINVAL);
+    expect(b.pointer(0x10000, 1)).toBe(EFAULT);
+    expect(b.pointer(0, 0x10000)).toBe(EFAULT);
+    // A zero-length range at the very end gives the start of the linear part, as the kernel's loop leaves it.
+    expect(b.pointer(b.totalLength, 0)).toBe(b.data);
+  });
+
+  it('copies only the part of a range inside the packet, leaving the rest of the buffer alone (bpf_xdp_copy_buf)', () => {
+    for (const len of [64, XDP_MAX_LINEAR + 100]) {
+      const b = buffer(len);
+      const scratch = b.space.alloc(16, 'scratch');
+      b.space.u8.fill(0x77, scratch.addr, scratch.addr + 16);
+      b.copyAt(len - 4, scratch.addr, 16, 'load');
+      expect([...b.space.u8.subarray(scratch.addr, scratch.addr + 16)]).toEqual([...[4, 3, 2, 1].map((k) => (len - k) & 0xff), ...new Array(12).fill(0x77)]);
+      b.copyAt(len + 4, scratch.addr, 16, 'load');
+      expect(b.space.u8[scratch.addr]).toBe((len - 4) & 0xff);
+    }
+  });
+});

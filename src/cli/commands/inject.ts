@@ -5,6 +5,7 @@ import { readCaptureFile } from '../../pcap/file.js';
 import { ByteSink, PcapWriter } from '../../pcap/write.js';
 import { action, emit } from '../output.js';
 import { withSession } from '../session.js';
+import type { ReceivedFrame } from '../../xdp/fabric.js';
 
 export function registerInject(root: Command): void {
   root
@@ -19,8 +20,9 @@ export function registerInject(root: Command): void {
         const dev = s.rt.fabric.get(iface);
         const devices = s.rt.fabric.list();
         const before = new Map(devices.map((d) => [d, { stack: d.stack.length, wire: d.wire.length }]));
-        const frames: Uint8Array[] = [];
-        for (const r of readCaptureFile(capture)) frames.push(r.data);
+        // The capture's timestamps are the frames' RX timestamps (bpf_xdp_metadata_rx_timestamp).
+        const frames: ReceivedFrame[] = [];
+        for (const r of readCaptureFile(capture)) frames.push({ data: r.data, timestampNs: r.timestampNs });
         const result = s.rt.fabric.inject(dev, frames);
         const delivered = devices.map((d) => ({ device: d.name, stack: d.stack.length - before.get(d)!.stack, wire: d.wire.length - before.get(d)!.wire })).filter((d) => d.stack || d.wire);
         if (opts.out) {

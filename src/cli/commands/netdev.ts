@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { formatMac, parseMac } from '../../packet/bytes.js';
 import { xdpDescription } from '../describe.js';
 import { intOption } from '../object.js';
+import { parseRxMetadataOps } from '../../xdp/rx-metadata.js';
 import { action, emit } from '../output.js';
 import { withSession } from '../session.js';
 
@@ -15,10 +16,17 @@ export function registerNetdev(root: Command): void {
     .option('--ifindex <n>', 'interface index (default: the next free one)')
     .option('--mac <mac>', 'MAC address')
     .option('--mtu <n>', 'MTU (default 1500)')
+    .option('--rx-metadata <list>', 'the XDP RX metadata kfuncs the device (both ends of a pair) implements: any of timestamp,hash,vlan')
+    .option('--rx-vlan-strip', 'RX VLAN offload: frames from the wire lose their outer tag, which bpf_xdp_metadata_rx_vlan_tag reports')
     .option('--json', 'print JSON')
-    .action(action((name: string, opts: { peer?: string; ifindex?: string; mac?: string; mtu?: string; json?: boolean }, cmd: Command) =>
+    .action(action((name: string, opts: { peer?: string; ifindex?: string; mac?: string; mtu?: string; rxMetadata?: string; rxVlanStrip?: boolean; json?: boolean }, cmd: Command) =>
       withSession(cmd, (s) => {
-        const dev = s.rt.fabric.add(name, { peer: opts.peer, ifindex: opts.ifindex ? intOption(opts.ifindex, '--ifindex') : undefined });
+        const dev = s.rt.fabric.add(name, {
+          peer: opts.peer,
+          ifindex: opts.ifindex ? intOption(opts.ifindex, '--ifindex') : undefined,
+          rxMetadata: opts.rxMetadata !== undefined ? parseRxMetadataOps(opts.rxMetadata) : [],
+          rxVlanStrip: opts.rxVlanStrip ?? false,
+        });
         if (opts.mac) dev.mac = parseMac(opts.mac);
         if (opts.mtu) dev.mtu = intOption(opts.mtu, '--mtu');
         const made = [dev, ...(dev.peer ? [dev.peer] : [])].map((d) => ({ name: d.name, ifindex: d.ifindex }));
@@ -32,7 +40,7 @@ export function registerNetdev(root: Command): void {
       withSession(cmd, (s) => {
         const dev = s.rt.fabric.get(name);
         for (const d of [dev, dev.peer]) if (d && s.rt.xdp.linkOf(d)) s.rt.links.detach(s.rt.xdp.linkOf(d)!.id);
-        s.rt.fabric.delete(name);
+        s.rt.deleteDevice(name);
       })));
   netdev
     .command('list')
@@ -47,11 +55,14 @@ export function registerNetdev(root: Command): void {
           mac: formatMac(d.mac),
           mtu: d.mtu,
           xdp: xdpDescription(s.rt, d),
+          rxMetadata: [...d.rxMetadata],
+          rxVlanStrip: d.rxVlanStrip,
           stats: d.stats,
         }));
         emit(opts, devs, (list) => list.map((d) => [
           `${d.ifindex}: ${d.name}${d.peer ? `@${d.peer}` : ''}  mtu ${d.mtu}  ${d.mac}`,
           `    xdp: ${d.xdp ?? 'none'}`,
+          ...(d.rxMetadata.length || d.rxVlanStrip ? [`    rx metadata: ${d.rxMetadata.join(',') || 'none'}${d.rxVlanStrip ? '  rx-vlan-strip' : ''}`] : []),
           `    rx ${d.stats.rxPackets} pkts  tx ${d.stats.txPackets} pkts  pass ${d.stats.passed}  drop ${d.stats.dropped}  aborted ${d.stats.aborted}  tx-xdp ${d.stats.transmitted}  redirect ${d.stats.redirected}`,
         ].join('\n')).join('\n'));
       })));

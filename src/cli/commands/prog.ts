@@ -18,12 +18,14 @@ export function registerProg(root: Command): void {
     .option('--target <prog>', 'for freplace programs: the loaded program (id or name) whose function they replace')
     .option('--function <name>', 'for freplace programs: the function to replace (default: from the section name)')
     .option('--chain-calls', 'set BPF_F_CHAIN_CALLS (1 << 4) as the 2019 series asked; chain calls work without it')
+    .option('--dev-bound <iface>', 'bind the programs to a device (prog_ifindex + BPF_F_XDP_DEV_BOUND_ONLY): they may call the XDP RX metadata kfuncs, and attach to that device only')
     .option('--json', 'print JSON')
-    .action(action((object: string, opts: { prog?: string[]; target?: string; function?: string; chainCalls?: boolean; json?: boolean } & LoadCliOptions, cmd: Command) =>
+    .action(action((object: string, opts: { prog?: string[]; target?: string; function?: string; chainCalls?: boolean; devBound?: string; json?: boolean } & LoadCliOptions, cmd: Command) =>
       withSession(cmd, (s) => {
         const target = opts.target ? s.program(opts.target) : undefined;
         const [edits] = loadEditsFor([readObject(object)], opts);
-        const loaded = s.loadObject(object, { programs: opts.prog, target, function: opts.function, flags: opts.chainCalls ? BPF_F_CHAIN_CALLS : 0, edits, btf: opts.btf });
+        const bindTo = opts.devBound !== undefined ? s.rt.fabric.get(opts.devBound).ifindex : undefined;
+        const loaded = s.loadObject(object, { programs: opts.prog, target, function: opts.function, flags: opts.chainCalls ? BPF_F_CHAIN_CALLS : 0, edits, btf: opts.btf, bindTo });
         reportSkipped(loaded.skipped);
         emit(opts, loaded.programs.map((p) => ({ id: p.id, name: p.name, tag: p.tag })), (l) => l.map((p) => `${p.id}: ${p.name}  tag ${p.tag}`).join('\n'));
       })));
@@ -46,6 +48,7 @@ export function registerProg(root: Command): void {
         });
         emit(opts, rows, (r) => r.map((row, i) => programLines(progs[i], {
           object: row.object ?? undefined,
+          boundTo: row.boundIfindex !== undefined ? (s.rt.fabric.find(row.boundIfindex)?.name ?? `ifindex ${row.boundIfindex}`) : undefined,
           chain: row.chain.map((c) => `${c.retcode}→${c.next}`),
           target: row.replaces ? `${row.replaces.function} of program ${row.replaces.program}` : undefined,
         })).join('\n'));

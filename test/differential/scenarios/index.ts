@@ -6,6 +6,7 @@ import type { Scenario } from '../scenario.js';
 import { chainScenarios } from './chain.js';
 import { conntrackScenarios } from './conntrack.js';
 import { counterScenarios } from './counters.js';
+import { dynptrScenarios } from './dynptr.js';
 import { fibLookupScenarios } from './fib-lookup.js';
 import { firewallScenarios } from './firewall.js';
 import { helperScenarios } from './helpers.js';
@@ -34,6 +35,7 @@ export function allScenarios(): Scenario[] {
     ...redirectScenarios,
     ...chainScenarios,
     ...conntrackScenarios,
+    ...dynptrScenarios,
   ];
   const names = new Set<string>();
   for (const s of all) {
