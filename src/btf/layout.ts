@@ -49,8 +49,8 @@ export class BtfStrings {
 
 /**
  * Where each type record of a BTF blob starts, found in one pass that also checks everything a
- * decode relies on (record lengths, kinds, linkages, string offsets, type references), so that
- * any record can then be decoded on its own without further checks.
+ * decode relies on (record lengths, kinds, linkages, string offsets; then, in a second pass, the
+ * type references), so that any record can then be decoded on its own without further checks.
  */
 export interface BtfLayout {
   readonly file: string;
@@ -141,8 +141,8 @@ export function scanBtf(bytes: Uint8Array, file = 'BTF', base = 0): BtfLayout {
     throw stringOffsetError(strings, off, what, file);
   };
 
-  // Every record is at least 12 bytes, which bounds the number of types.
-  const offsets = new Uint32Array(Math.floor(typeLen / 12) + 1);
+  // Every record is at least 12 bytes, which bounds the number of types (a cut last one included).
+  const offsets = new Uint32Array(Math.ceil(typeLen / 12) + 1);
   const byNameOffset = new TypesByNameOffset(offsets.length);
   let count = 1;
   for (let o = 0; o < typeLen;) {
