@@ -18,6 +18,7 @@ import { Runtime } from '../runtime/runtime.js';
 import type { CollectionSpec } from '../spec/collection-spec.js';
 import type { EngineName } from '../vm/engine.js';
 import { loadWasmCodegen } from '../vm/wasm/binaryen.js';
+import { benchCoreRelocation } from './core-btf.js';
 import { kernelLoadMs, kernelUsable, timeOnKernel, type KernelObjectRun } from './kernel.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,7 +26,9 @@ const XDP_PASS = 2;
 
 interface Result {
   case: string;
-  engine: EngineName;
+  /** null where no program runs (the kernel BTF parse and CO-RE relocation). */
+  engine: EngineName | null;
+  /** For one-off cases (load-compile, core-relocate), the whole duration in ns. */
   nsPerPacket: number;
   mpps: number;
   kernelNsPerPacket: number | null;
@@ -146,6 +149,26 @@ function largestBy(score: (p: { insns: number; mapBytes: number }) => number): {
 const largestProgram = () => largestBy((p) => p.insns);
 const largestMaps = () => largestBy((p) => p.mapBytes);
 
+/**
+ * Parse /sys/kernel/btf/vmlinux and relocate core_layout_b.o against it, first of all so that
+ * the first round runs code as cold as a CLI invocation does; prints its line right away.
+ */
+function coreRelocationResults(rounds: number): Result[] {
+  const object = join(ROOT, 'test/fixtures/core/build/core_layout_b.o');
+  const r = benchCoreRelocation(object, 'core_layout', rounds);
+  if (typeof r === 'string') {
+    console.log(`kernel BTF parse + CO-RE relocation: not measured (${r})\n`);
+    return [];
+  }
+  const ms = (t: { parseMs: number; relocateMs: number }): string => `parse ${t.parseMs.toFixed(1)} ms + relocate ${t.relocateMs.toFixed(1)} ms`;
+  console.log(`kernel BTF parse + CO-RE relocation of core_layout_b.o (${r.relocations} relocations): first ${ms(r.first)}; median of ${rounds}: ${ms(r.median)}\n`);
+  const result = (name: string, msTotal: number): Result => ({ case: name, engine: null, nsPerPacket: msTotal * 1e6, mpps: 0, kernelNsPerPacket: null, ratio: null });
+  return [
+    result('core-relocate:parse-vmlinux:first', r.first.parseMs), result('core-relocate:relocate-core_layout_b:first', r.first.relocateMs),
+    result('core-relocate:parse-vmlinux', r.median.parseMs), result('core-relocate:relocate-core_layout_b', r.median.relocateMs),
+  ];
+}
+
 const fmt = (n: number | null, digits = 1): string => (n === null ? '—' : n.toFixed(digits));
 
 function main(): void {
@@ -173,6 +196,7 @@ function main(): void {
   console.log(`packet: ${packet.length}-byte IPv4/UDP; ${repeat} packets per test-run, median of ${rounds} (kernel: of ${rounds} before ours and ${rounds} after)\n`);
   const results: Result[] = [];
   try {
+    if (!opts.filter || 'core-relocate'.includes(opts.filter)) results.push(...coreRelocationResults(rounds));
     const all = cases(packet, repeat, tmp).filter((c) => !opts.filter || c.name.includes(opts.filter));
     const header = `${'case'.padEnd(44)} ${'wasm ns'.padStart(9)} ${'interp ns'.padStart(10)} ${'kernel ns'.padStart(10)} ${'wasm/kernel'.padStart(12)}`;
     console.log(header);

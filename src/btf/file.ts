@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { MalformedInputError, XdpchainError } from '../errors/index.js';
 import { parseElf } from '../elf/elf-file.js';
-import { BTF_MAGIC, parseBtf } from './parse.js';
+import { parseBtfLazily } from './lazy.js';
+import { BTF_MAGIC } from './parse.js';
 import type { Btf } from './types.js';
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
@@ -15,19 +16,19 @@ export function parseBtfFile(bytes: Uint8Array, name: string): Btf {
   if (ELF_MAGIC.every((b, i) => bytes[i] === b)) {
     const sec = parseElf(bytes, name, { sectionsOnly: true }).section('.BTF');
     if (!sec) throw new MalformedInputError(name, 'is an ELF file without a .BTF section, so it holds no BTF to relocate against');
-    return { ...parseBtf(sec.data, `${name}: .BTF`, sec.offset), source: name };
+    return { ...parseBtfLazily(sec.data, `${name}: .BTF`, sec.offset), source: name };
   }
   if (bytes.length < 2 || (bytes[0] | (bytes[1] << 8)) !== BTF_MAGIC) {
     throw new MalformedInputError(name, 'is not BTF: it is neither raw BTF (starting with magic 0xeb9f, as /sys/kernel/btf/vmlinux) nor an ELF file with a .BTF section', 0);
   }
-  return { ...parseBtf(bytes, name), source: name };
+  return { ...parseBtfLazily(bytes, name), source: name };
 }
 
 /** Read a BTF file (see parseBtfFile), with its bytes; a file that cannot be read is ENOENT naming it. */
 export function loadBtfFile(path: string): { btf: Btf; bytes: Uint8Array } {
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(readFileSync(path));
+    bytes = readFileSync(path);
   } catch (e) {
     throw new XdpchainError('ENOENT', `cannot read BTF file ${path}: ${(e as Error).message}`);
   }

@@ -1,5 +1,7 @@
 export * from './types.js';
 export * from './parse.js';
+export { parseBtfLazily } from './lazy.js';
+export { typeIdsByEssentialName } from './names.js';
 export * from './query.js';
 export * from './ext.js';
 export * from './format.js';

@@ -1,3 +1,4 @@
+import { essentialName, typeIdsByEssentialName } from './names.js';
 import type { Btf, BtfType } from './types.js';
 
 /** How deep a chain of typedefs/modifiers/arrays may go before we call the BTF cyclic. */
@@ -36,8 +37,13 @@ export function typeSize(btf: Btf, id: number, depth = 0): number | undefined {
   }
 }
 
+/** The first type named exactly `name` (of kind `kind`, when given), looked up by typeIdsByEssentialName. */
 export function findType(btf: Btf, name: string, kind?: BtfType['kind']): BtfType | undefined {
-  return btf.types.find((t) => t !== undefined && t.name === name && (kind === undefined || t.kind === kind));
+  for (const id of typeIdsByEssentialName(btf, essentialName(name))) {
+    const t = btf.types[id];
+    if (t !== undefined && t.name === name && (kind === undefined || t.kind === kind)) return t;
+  }
+  return undefined;
 }
 
 /** kfuncs are externs listed in the `.ksyms` DATASEC (`__ksym`); other extern functions are BPF functions of another object. */

@@ -58,12 +58,20 @@ export class ByteReader {
   }
 }
 
+/** Whether `off` is a valid offset into a string table (offset 0 of an empty table reads as ''). */
+export function stringOffsetOk(table: Uint8Array, off: number): boolean {
+  return (off >= 0 && off < table.length) || (off === 0 && table.length === 0);
+}
+
+/** The error for a string offset outside its table: `what` names whose string it is. */
+export function stringOffsetError(table: Uint8Array, off: number, what: string, file: string): MalformedInputError {
+  return new MalformedInputError(`${file}: ${what}`, `string offset ${off} is outside the ${table.length}-byte string table`, off);
+}
+
 /** NUL-terminated string at `off` in a string table. */
 export function cString(table: Uint8Array, off: number, what: string, file: string): string {
-  if (off < 0 || off >= table.length) {
-    if (off === 0 && table.length === 0) return '';
-    throw new MalformedInputError(`${file}: ${what}`, `string offset ${off} is outside the ${table.length}-byte string table`, off);
-  }
+  if (!stringOffsetOk(table, off)) throw stringOffsetError(table, off, what, file);
+  if (table.length === 0) return '';
   let end = table.indexOf(0, off);
   if (end < 0) end = table.length;
   return Buffer.from(table.subarray(off, end)).toString('utf8');

@@ -135,7 +135,7 @@ export class Session {
   private storedBtf(saved: { sha: string; source: string }): Btf {
     const path = join(this.dir, 'btf', `${saved.sha}.btf`);
     if (!existsSync(path)) throw new XdpchainError('ENOENT', `state directory ${this.dir} is damaged: the BTF ${saved.sha} (${saved.source}) is missing`);
-    return parseBtfFile(new Uint8Array(readFileSync(path)), saved.source);
+    return parseBtfFile(readFileSync(path), saved.source);
   }
 
   /** `prog unload`: refused while the program is attached, linked, chained to or replaced into. */

@@ -1,12 +1,13 @@
 import { XdpchainError } from '../../errors/index.js';
 import type { RawInstruction } from '../../isa/raw.js';
 import type { CoreRelocation, ProgramSpec } from '../../spec/program-spec.js';
+import { essentialName } from '../names.js';
 import type { Btf } from '../types.js';
 import { computeRelocation, type CoreValue } from './calc.js';
 import { findCandidates, matchSpec } from './match.js';
 import { patchInstruction } from './patch.js';
 import { formatAccessSpec, parseAccessSpec, type AccessSpec } from './spec.js';
-import { CoreProblem, describeType, essentialName } from './types.js';
+import { CoreProblem, describeType } from './types.js';
 import { kindFamily } from './kinds.js';
 
 /** The BTF relocations are computed against, and what to call it in messages. */

@@ -1,6 +1,7 @@
+import { essentialName, typeIdsByEssentialName } from '../names.js';
 import type { Btf } from '../types.js';
 import { isFlexibleArray, MAX_ACCESS_LENGTH, type AccessSpec } from './spec.js';
-import { CoreProblem, essentialName, isAnyEnum, isComposite, kindsCompatible, resolveSize, skipModsAndTypedefs } from './types.js';
+import { CoreProblem, isAnyEnum, isComposite, kindsCompatible, resolveSize, skipModsAndTypedefs } from './types.js';
 import { kindFamily } from './kinds.js';
 
 /** How deep type comparisons recurse before the types are called cyclic (libbpf's limit). */
@@ -13,11 +14,8 @@ const MAX_DEPTH = 32;
 export function findCandidates(local: Btf, localId: number, target: Btf): number[] {
   const lt = local.types[localId];
   const name = essentialName(lt?.name ?? '');
-  const out: number[] = [];
-  target.types.forEach((t, id) => {
-    if (t && t.name && kindsCompatible(t, lt) && essentialName(t.name) === name) out.push(id);
-  });
-  return out;
+  if (!name) return [];
+  return typeIdsByEssentialName(target, name).filter((id) => kindsCompatible(target.types[id], lt));
 }
 
 /**

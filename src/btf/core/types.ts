@@ -32,17 +32,6 @@ export function resolveSize(btf: Btf, id: number): number {
   return size;
 }
 
-/**
- * A type's essential name: everything before its last `___flavour` suffix, where the separator
- * is three underscores between characters that are not underscores (`iphdr___v2` → `iphdr`).
- */
-export function essentialName(name: string): string {
-  for (let i = name.length - 5; i >= 0; i--) {
-    if (name[i] !== '_' && name[i + 1] === '_' && name[i + 2] === '_' && name[i + 3] === '_' && name[i + 4] !== '_') return name.slice(0, i + 1);
-  }
-  return name;
-}
-
 export const isComposite = (t: BtfType | undefined): t is Extract<BtfType, { kind: 'struct' | 'union' }> => t?.kind === 'struct' || t?.kind === 'union';
 export const isAnyEnum = (t: BtfType | undefined): t is Extract<BtfType, { kind: 'enum' | 'enum64' }> => t?.kind === 'enum' || t?.kind === 'enum64';
 
