@@ -10,6 +10,7 @@ import { fibHelper } from './fib.js';
 import { mapHelpers } from './maps.js';
 import { redirectHelpers } from './redirect.js';
 import type { HelperServices } from './services.js';
+import { tcpSyncookieHelpers } from './tcp-syncookie.js';
 import { traceHelpers } from './trace.js';
 import { xdpPacketHelpers } from './xdp-packet.js';
 
@@ -25,6 +26,7 @@ export function xdpHelpers(s: HelperServices): HelperSpec[] {
     ...checksumHelpers,
     ...xdpPacketHelpers,
     fibHelper(s.network),
+    ...tcpSyncookieHelpers(s),
   ];
 }
 
