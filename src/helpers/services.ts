@@ -2,6 +2,7 @@ import type { ConntrackTable } from '../conntrack/table.js';
 import type { MapRegistry } from '../maps/registry.js';
 import type { AddressSpace } from '../vm/address-space.js';
 import type { FibNetwork } from './fib.js';
+import type { SyncookieSecret } from './syncookie.js';
 
 /** Monotonic clocks helpers read; injectable so runs are reproducible. */
 export interface Clock {
@@ -36,6 +37,8 @@ export interface HelperServices {
   readonly network: FibNetwork;
   /** The network namespace's connection tracking table (the conntrack kfuncs). */
   readonly conntrack: ConntrackTable;
+  /** The keys SYN cookies are made with (the raw syncookie helpers). */
+  readonly syncookies: SyncookieSecret;
 }
 
 /** CONFIG_HZ of the kernel xdpchain follows (6.18 as Debian builds it): jiffies per second. */

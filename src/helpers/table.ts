@@ -11,6 +11,7 @@ import { fibHelper } from './fib.js';
 import { mapHelpers } from './maps.js';
 import { redirectHelpers } from './redirect.js';
 import type { HelperServices } from './services.js';
+import { tcpSyncookieHelpers } from './tcp-syncookie.js';
 import { traceHelpers } from './trace.js';
 import { xdpPacketHelpers } from './xdp-packet.js';
 
@@ -27,6 +28,7 @@ export function xdpHelpers(s: HelperServices): HelperSpec[] {
     ...xdpPacketHelpers,
     ...dynptrHelpers,
     fibHelper(s.network),
+    ...tcpSyncookieHelpers(s),
   ];
 }
 

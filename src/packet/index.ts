@@ -4,3 +4,4 @@ export * from './layers.js';
 export * from './build.js';
 export * from './parse.js';
 export * from './kinds.js';
+export * from './mask.js';

@@ -12,7 +12,7 @@ import { kfuncMismatch, type KfuncTable } from '../helpers/kfunc.js';
 import { isKsymFunction } from '../btf/query.js';
 
 /** Helpers the kernel lets only GPL-compatible programs call. */
-const GPL_ONLY_HELPERS = new Set([6, 25, 177]);
+const GPL_ONLY_HELPERS = new Set([6, 25, 177, 204, 205, 206, 207]);
 /** License strings the kernel treats as GPL-compatible (license_is_gpl_compatible). */
 const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
 

@@ -5,6 +5,7 @@ import { nfConnLayout, type NfConnLayout } from '../conntrack/layout.js';
 import { jiffies64, KERNEL_HZ, seededRandom, systemClock, type Clock, type HelperServices, type TraceLine } from '../helpers/services.js';
 import { xdpHelperTable, xdpKfuncTable } from '../helpers/table.js';
 import type { KfuncTable } from '../helpers/kfunc.js';
+import { SyncookieSecret } from '../helpers/syncookie.js';
 import { createMap } from '../maps/create.js';
 import { ArrayMap } from '../maps/array.js';
 import { HashMap } from '../maps/hash.js';
@@ -124,6 +125,8 @@ export class Runtime {
   readonly fabric: Fabric;
   /** The connection tracking table programs reach through the conntrack kfuncs. */
   readonly conntrack: ConntrackTable;
+  /** The keys the SYN cookie helpers make cookies with, drawn from `random` on first use. */
+  readonly syncookies: SyncookieSecret;
   readonly services: HelperServices;
   readonly helpers: HelperTable;
   /** Kernel functions (`__ksym`) programs may call, by name. */
@@ -183,6 +186,7 @@ export class Runtime {
       random,
       max: opts.conntrack?.max,
     });
+    this.syncookies = new SyncookieSecret(random);
     this.services = {
       space: this.space,
       clock,
@@ -193,6 +197,7 @@ export class Runtime {
       maps: this.maps,
       network: this.fabric,
       conntrack: this.conntrack,
+      syncookies: this.syncookies,
     };
     this.helpers = xdpHelperTable(this.services);
     this.kfuncs = xdpKfuncTable(this.services);

@@ -5,3 +5,4 @@ export * from './dispatcher-state.js';
 export * from './mprog-state.js';
 export * from './capture-state.js';
 export * from './conntrack-state.js';
+export * from './syncookie-state.js';

@@ -16,6 +16,7 @@ import type { SkippedProgram } from '../runtime/select.js';
 import type { EngineName } from '../vm/engine.js';
 import { Routing } from '../xdp/routing.js';
 import { conntrackState } from './conntrack-state.js';
+import { syncookieState } from './syncookie-state.js';
 import { StateLock } from './lock.js';
 import { emptySnapshot, type CollectionState, type LinkState, type StateSnapshot } from './snapshot.js';
 
@@ -51,8 +52,9 @@ const extensions: StateExtension[] = [];
 export function registerStateExtension(e: StateExtension): void {
   if (!extensions.some((x) => x.key === e.key)) extensions.push(e);
 }
-// The conntrack table is the runtime's own state, kept whichever commands a program imports.
+// The conntrack table and the SYN cookie keys are the runtime's own state, kept whichever commands a program imports.
 registerStateExtension(conntrackState);
+registerStateExtension(syncookieState);
 
 /**
  * The runtime of a state directory (like bpffs plus the kernel's objects): opening it restores

@@ -20,7 +20,8 @@ export interface StateSnapshot {
   links: LinkState[];
   /**
    * State kept by StateExtensions, by key: multi-program hooks (dispatcher, mprog) by ifindex,
-   * captures, the conntrack table (`conntrack`: SavedConntrackEntry[]); owned by their writers.
+   * captures, the conntrack table (`conntrack`: SavedConntrackEntry[]), the SYN cookie keys
+   * (`syncookies`: 16 u32 words, once drawn); owned by their writers.
    */
   hooks?: Record<string, unknown>;
 }

@@ -11,6 +11,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, sha256File } from './kernel-oracle.js';
+import { maskedChecksumProblems, maskHex, type ByteMask } from '../../src/packet/mask.js';
 import type { CaseResult, GoldenFile, MapDump, Scenario } from './scenario.js';
 import { allScenarios } from './scenarios/index.js';
 
@@ -112,8 +113,12 @@ function diffMap(name: string, expected: MapDump, actual: MapDump): string[] {
   return out;
 }
 
-/** Differences between an expected and an actual result, readable; [] when they agree. */
-export function diffCaseResults(expected: CaseResult, actual: CaseResult): string[] {
+/**
+ * Differences between an expected and an actual result, readable; [] when they agree. `masks`
+ * (the case's `mask`) leaves those output bytes out, and reports wrong checksums on either side
+ * when a mask hides a checksum.
+ */
+export function diffCaseResults(expected: CaseResult, actual: CaseResult, masks: readonly ByteMask[] = []): string[] {
   if ('error' in expected || 'error' in actual) {
     const e = 'error' in expected ? `error ${expected.error}` : `retval ${expected.retval}`;
     const a = 'error' in actual ? `error ${actual.error}` : `retval ${actual.retval}`;
@@ -121,14 +126,18 @@ export function diffCaseResults(expected: CaseResult, actual: CaseResult): strin
   }
   const out: string[] = [];
   if (expected.retval !== actual.retval) out.push(`retval ${actual.retval}, expected ${expected.retval}`);
-  if (expected.dataOut !== actual.dataOut) {
+  const want = maskHex(expected.dataOut, masks);
+  const got = maskHex(actual.dataOut, masks);
+  if (want !== got) {
     let i = 0;
-    while (i < expected.dataOut.length && expected.dataOut[i] === actual.dataOut[i]) i++;
+    while (i < want.length && want[i] === got[i]) i++;
     out.push(
-      `output frame differs from byte ${i >> 1} (lengths ${actual.dataOut.length / 2} vs expected ${expected.dataOut.length / 2}): ` +
-        `…${actual.dataOut.slice(i & ~1, (i & ~1) + 32)} vs …${expected.dataOut.slice(i & ~1, (i & ~1) + 32)}`,
+      `output frame differs from byte ${i >> 1} (lengths ${got.length / 2} vs expected ${want.length / 2}): ` +
+        `…${got.slice(i & ~1, (i & ~1) + 32)} vs …${want.slice(i & ~1, (i & ~1) + 32)}`,
     );
   }
+  for (const p of maskedChecksumProblems(actual.dataOut, masks)) out.push(`output frame: ${p} (the checksum is masked, but must be right)`);
+  for (const p of maskedChecksumProblems(expected.dataOut, masks)) out.push(`expected output frame: ${p} (the checksum is masked, but must be right)`);
   if (JSON.stringify(expected.ctxOut) !== JSON.stringify(actual.ctxOut)) {
     out.push(`ctx out ${JSON.stringify(actual.ctxOut)}, expected ${JSON.stringify(expected.ctxOut)}`);
   }

@@ -38,7 +38,7 @@ describe.sequential(RECORD ? 'recording golden files from the kernel' : 'live ke
       expect(goldenProblems(s, golden)).toEqual([]);
       const live = await runScenarioOnKernel(s);
       const problems = live.flatMap((c, i) =>
-        diffCaseResults(golden!.cases[i].result, c.result).map((d) => `${s.name} / ${c.packet}: ${d}`),
+        diffCaseResults(golden!.cases[i].result, c.result, s.packets[i].mask).map((d) => `${s.name} / ${c.packet}: ${d}`),
       );
       expect(problems).toEqual([]);
     });

@@ -292,4 +292,52 @@ describe.skipIf(process.env.XDPCHAIN_RECORD_GOLDEN === '1')('programs', () => {
       expect(at('frag-above-64k-written-back')).not.toBe('a0a1a2a3a4a5a6a7');
     });
   });
+
+  describe('syncookie', () => {
+    const rows = (scenario = 'syncookie'): Ran[] => ran(scenario);
+    const decoded = (r: Ran) => decodeFrame(fromHex(r.result.dataOut));
+    /** syncookie_seen: { mss, gen_error, check_result, family }. */
+    const seen = (r: Ran) => {
+      const v = Buffer.from(r.result.maps.syncookie_seen[0]?.value ?? '00'.repeat(16), 'hex');
+      return { mss: v.readUInt32LE(0), genError: v.readInt32LE(4), checkResult: v.readInt32LE(8), family: v.readUInt32LE(12) };
+    };
+    const tcpOf = (f: ReturnType<typeof decoded>) => f.layers.find((l) => l.kind === 'tcp')!;
+
+    it('answers a SYN with a SYN-ACK carrying the cookie\'s MSS, ack = seq + 1, checksums right', () => {
+      const syns = rows().filter((x) => /syn(-|$)/.test(x.packet.name) && !x.packet.repeat);
+      expect(syns).toHaveLength(11);
+      for (const r of syns) {
+        const syn = tcpOf(decodeFrame(fromHex(r.packet.data)));
+        const out = decoded(r);
+        const tcp = tcpOf(out);
+        expect([r.result.retval, tcp.fields.flags, tcp.fields.srcPort, tcp.fields.dstPort, tcp.fields.ack, out.problems], r.packet.name).toEqual([XDP.TX, 'SYN,ACK', syn.fields.dstPort, syn.fields.srcPort, (Number(syn.fields.seq) + 1) >>> 0, []]);
+        const options = fromHex(r.result.dataOut).subarray(tcp.offset + 20, tcp.offset + tcp.length);
+        if (options.length > 0) expect([options[0], options[1], (options[2] << 8) | options[3]], r.packet.name).toEqual([2, 4, seen(r).mss]);
+      }
+    });
+
+    it('rounds the offered MSS down to the family\'s table, with the family\'s default when none is offered', () => {
+      const mss = Object.fromEntries(rows().filter((r) => r.result.retval === XDP.TX).map((r) => [r.packet.name, seen(r).mss]));
+      expect(mss).toEqual({
+        'ipv4-syn': 1460, 'ipv6-syn': 1440, 'ipv4-syn-no-options': 536, 'ipv4-syn-no-mss': 536, 'ipv4-syn-mss-1400': 1300, 'ipv4-syn-mss-9000': 1460,
+        'ipv4-syn-mss-100': 536, 'ipv6-syn-no-options': 1220, 'ipv6-syn-mss-1500': 1440, 'ipv6-syn-mss-9000': 8940, 'ipv6-syn-mss-1300': 1220,
+      });
+    });
+
+    it('passes the ACK of its own cookie, drops an unknown, altered or expired one with -EACCES', () => {
+      const handshakes = [...rows().filter((x) => x.packet.repeat === 3)];
+      expect(handshakes).toHaveLength(4);
+      for (const r of handshakes) {
+        const ack = tcpOf(decoded(r));
+        expect([r.result.retval, seen(r).checkResult, ack.fields.flags, ack.fields.seq, decoded(r).problems], r.packet.name).toEqual([XDP.PASS, 0, 'ACK', 0x11223345, []]);
+      }
+      for (const r of [...rows('syncookie-tampered'), by(rows(), 'ipv4-ack-unknown-cookie'), by(rows(), 'ipv6-ack-unknown-cookie')]) {
+        expect([r.result.retval, seen(r).checkResult], r.packet.name).toEqual([XDP.DROP, -13]);
+      }
+    });
+
+    it('gets -EINVAL from gen for a th_len that is not the header\'s length', () => {
+      for (const r of rows('syncookie-bad-th-len')) expect([r.result.retval, seen(r).genError, r.result.dataOut], r.packet.name).toEqual([XDP.DROP, -22, r.packet.data]);
+    });
+  });
 });

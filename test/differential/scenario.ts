@@ -1,4 +1,5 @@
 import type { ConntrackEntryText } from '../../src/conntrack/request.js';
+import type { ByteMask } from '../../src/packet/mask.js';
 
 /**
  * A differential scenario: one program of one of our objects, run on a list of packets, each
@@ -45,6 +46,12 @@ export interface PacketCase {
   ctx?: { ingressIfindex?: number; rxQueueIndex?: number; /** metadata length in bytes */ dataMeta?: number };
   /** Test-run repeat count (default 1). */
   repeat?: number;
+  /**
+   * Output bytes not compared because they differ on every kernel run (a SYN cookie, made with
+   * keys the kernel draws per boot), each with its reason; a masked checksum must still be
+   * right. Golden files keep the kernel's real bytes; only the comparison leaves these out.
+   */
+  mask?: ByteMask[];
 }
 
 export interface NetnsSetup {

@@ -1,3 +1,4 @@
+import { maskedChecksumProblems, maskHex, type ByteMask } from '../../src/index.js';
 import type { CaseResult, MapDump, ObjectGolden, ProgramGolden } from './golden.js';
 import { errorHeadline } from './golden.js';
 
@@ -40,10 +41,11 @@ function entryText(e: MapDump[number] | undefined): string {
   return e.values ? `[${e.values.map((v) => short(v)).join(', ')}]` : short(e.value);
 }
 
-/** What the comparison leaves out: whole maps, and single entries by map. */
+/** What the comparison leaves out: whole maps, single entries by map, output bytes by packet. */
 export interface Ignored {
   maps: ReadonlySet<string>;
   keys?: Readonly<Record<string, readonly string[]>>;
+  bytes?: Readonly<Record<string, readonly ByteMask[]>>;
 }
 
 function diffMaps(expected: Record<string, MapDump>, actual: Record<string, MapDump>, ignored: Ignored): string[] {
@@ -70,8 +72,8 @@ function diffMaps(expected: Record<string, MapDump>, actual: Record<string, MapD
   return out;
 }
 
-/** The differences between the kernel's result and xdpchain's for one packet. */
-export function diffCase(expected: CaseResult, actual: CaseResult, ignored: Ignored): string[] {
+/** The differences between the kernel's result and xdpchain's for one packet (`masks`: its ignoreBytes). */
+export function diffCase(expected: CaseResult, actual: CaseResult, ignored: Ignored, masks: readonly ByteMask[] = []): string[] {
   if (!('retval' in expected) || !('retval' in actual)) {
     const e = JSON.stringify(expected);
     const a = JSON.stringify(actual);
@@ -79,10 +81,14 @@ export function diffCase(expected: CaseResult, actual: CaseResult, ignored: Igno
   }
   const out: string[] = [];
   if (expected.retval !== actual.retval) out.push(`retval: kernel ${expected.retval}, xdpchain ${actual.retval}`);
-  if (expected.dataOut !== actual.dataOut) {
-    const at = firstDifference(expected.dataOut, actual.dataOut);
-    out.push(`data_out: ${expected.dataOut.length / 2} vs ${actual.dataOut.length / 2} bytes, first difference at byte ${at}: kernel ${short(expected.dataOut, at)}, xdpchain ${short(actual.dataOut, at)}`);
+  const kernelOut = maskHex(expected.dataOut, masks);
+  const mine = maskHex(actual.dataOut, masks);
+  if (kernelOut !== mine) {
+    const at = firstDifference(kernelOut, mine);
+    out.push(`data_out: ${kernelOut.length / 2} vs ${mine.length / 2} bytes, first difference at byte ${at}: kernel ${short(kernelOut, at)}, xdpchain ${short(mine, at)}`);
   }
+  for (const p of maskedChecksumProblems(actual.dataOut, masks)) out.push(`data_out: ${p} on xdpchain (masked, but must be right)`);
+  for (const p of maskedChecksumProblems(expected.dataOut, masks)) out.push(`data_out: ${p} on the kernel (masked, but must be right)`);
   if (JSON.stringify(expected.ctxOut) !== JSON.stringify(actual.ctxOut)) out.push(`ctx_out: kernel ${JSON.stringify(expected.ctxOut)}, xdpchain ${JSON.stringify(actual.ctxOut)}`);
   return [...out, ...diffMaps(expected.maps, actual.maps, ignored)];
 }
@@ -104,7 +110,7 @@ export function compareProgram(
   if (!('ok' in got.load)) return { ...base, status: 'never-loaded', errno: got.load.loadError, error: errorHeadline(got.load.message), packets: [] };
   const packets = expected.cases.map((c): PacketVerdict => {
     const mine = got.cases.find((x) => x.packet === c.packet);
-    const diff = mine ? diffCase(c.result, mine.result, ignored) : ['not run by xdpchain'];
+    const diff = mine ? diffCase(c.result, mine.result, ignored, ignored.bytes?.[c.packet]) : ['not run by xdpchain'];
     return { packet: c.packet, match: diff.length === 0, diff };
   });
   return { ...base, status: 'loaded', packets };

@@ -1,4 +1,4 @@
-import type { FlowOptions, Layer } from '../../src/index.js';
+import type { ByteMask, FlowOptions, Layer } from '../../src/index.js';
 
 /**
  * A corpus of third-party XDP objects: which programs to run, configured as each project's own
@@ -30,6 +30,13 @@ export interface CorpusObject {
   ignoreMaps?: string[];
   /** Single entries that hold a time or random value (by map, the keys): not compared. */
   ignoreKeys?: Record<string, Bytes[]>;
+  /**
+   * Bytes of one packet's output frame (by packet name) that differ on every kernel run, each
+   * with its reason: a SYN cookie, a timestamp from the kernel's clock. Not compared; a mask with
+   * `checksum: true` hides a checksum over them, which must still be right on both sides.
+   * (ByteMask in src/packet/mask.ts: offset from the start of the output, length, why.)
+   */
+  ignoreBytes?: Record<string, ByteMask[]>;
   /** Packets every program of the object runs (after the standard set, unless `standard: false`). */
   packets?: PacketSpec[];
 }

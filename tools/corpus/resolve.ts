@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import {
   buildFrame,
+  checkByteMasks,
   concat,
   fromHex,
   ipv4IcmpEchoFrame,
@@ -16,6 +17,7 @@ import {
   parseMac,
   standardPacketKind,
   toHex,
+  type ByteMask,
   type FlowOptions,
 } from '../../src/index.js';
 import type { Bytes, BytesField, CorpusManifest, CorpusObject, FlowKind, MapSetup, PacketSpec } from './manifest.js';
@@ -58,6 +60,8 @@ export interface ResolvedObject {
   ignoreMaps: string[];
   /** Keys (hex) not compared, by map. */
   ignoreKeys: Record<string, string[]>;
+  /** Output bytes not compared, by packet name. */
+  ignoreBytes: Record<string, ByteMask[]>;
   runs: ResolvedRun[];
 }
 
@@ -148,6 +152,11 @@ export function resolveObject(o: CorpusObject, baseDir: string): ResolvedObject 
       packets,
     };
   });
+  const ignoreBytes = o.ignoreBytes ?? {};
+  for (const [packet, masks] of Object.entries(ignoreBytes)) {
+    if (!runs.some((r) => r.packets.some((p) => p.name === packet))) throw new MalformedInputError('corpus manifest', `${id}: ignoreBytes names packet ${packet}, which no program of the object runs`);
+    checkByteMasks(masks, `corpus manifest ${id} ignoreBytes ${packet}`);
+  }
   return {
     id,
     project: o.project,
@@ -156,6 +165,7 @@ export function resolveObject(o: CorpusObject, baseDir: string): ResolvedObject 
     globals: Object.entries(o.globals ?? {}).map(([name, b]) => ({ name, hex: bytesHex(b, `${id} global ${name}`) })),
     ignoreMaps: o.ignoreMaps ?? [],
     ignoreKeys: Object.fromEntries(Object.entries(o.ignoreKeys ?? {}).map(([m, keys]) => [m, keys.map((k) => bytesHex(k, `${id} ignoreKeys ${m}`))])),
+    ignoreBytes,
     runs,
   };
 }

@@ -46,7 +46,7 @@ function compare(objects: ResolvedObject[], baseDir: string, engine: EngineName,
   for (const o of objects) {
     const golden = readGolden(baseDir, o, (w) => console.error(`warning: ${w}`));
     for (const run of o.runs) {
-      const v = compareProgram(golden, o.project, o.id, run.program, () => runOnXdpchain(o, run, engine, golden?.possibleCpus ?? 2, opts.maxDataBytes ? Number(opts.maxDataBytes) : undefined), { maps: new Set(o.ignoreMaps), keys: o.ignoreKeys });
+      const v = compareProgram(golden, o.project, o.id, run.program, () => runOnXdpchain(o, run, engine, golden?.possibleCpus ?? 2, opts.maxDataBytes ? Number(opts.maxDataBytes) : undefined), { maps: new Set(o.ignoreMaps), keys: o.ignoreKeys, bytes: o.ignoreBytes });
       verdicts.push(v);
       if (print) for (const line of programLines(v, Number(opts.maxDiffs))) console.log(line);
     }
