@@ -1,5 +1,3 @@
-import { loadWasmCodegen } from './vm/wasm/binaryen.js';
-
 export * from './errors/index.js';
 export * from './isa/index.js';
 export * from './vm/index.js';
@@ -12,7 +10,9 @@ export * from './helpers/index.js';
 export * from './runtime/index.js';
 export * from './xdp/index.js';
 export * from './pcap/index.js';
-export { loadWasmCodegen };
 
-// The library is ready to run programs on the default (wasm) engine once imported.
-await loadWasmCodegen();
+/**
+ * Resolves at once: the wasm code generator is part of the library and needs no loading. Kept
+ * for callers written when it was a separate emscripten module that had to be awaited.
+ */
+export async function loadWasmCodegen(): Promise<void> {}

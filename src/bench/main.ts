@@ -17,7 +17,6 @@ import type { Program } from '../runtime/program.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { CollectionSpec } from '../spec/collection-spec.js';
 import type { EngineName } from '../vm/engine.js';
-import { loadWasmCodegen } from '../vm/wasm/binaryen.js';
 import { kernelLoadMs, kernelUsable, timeOnKernel, type KernelObjectRun } from './kernel.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -240,5 +239,4 @@ function main(): void {
   }
 }
 
-await loadWasmCodegen();
 main();
