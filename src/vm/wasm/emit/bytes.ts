@@ -1,3 +1,6 @@
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
+
 /** A growable byte buffer with the LEB128 and IEEE encodings wasm's binary format uses. */
 export class ByteWriter {
   private buf = new Uint8Array(1024);
@@ -19,7 +22,8 @@ export class ByteWriter {
 
   bytes(bs: ArrayLike<number>): void {
     this.room(bs.length);
-    this.buf.set(bs, this.length);
+    if (bs instanceof Uint8Array) this.buf.set(bs, this.length);
+    else for (let i = 0; i < bs.length; i++) this.buf[this.length + i] = bs[i];
     this.length += bs.length;
   }
 
@@ -66,9 +70,8 @@ export class ByteWriter {
   }
 
   f64(v: number): void {
-    this.room(8);
-    new DataView(this.buf.buffer, this.buf.byteOffset + this.length, 8).setFloat64(0, v, true);
-    this.length += 8;
+    F64[0] = v;
+    this.bytes(F64_BYTES);
   }
 
   /** A name: its UTF-8 length, then the bytes. */

@@ -1,5 +1,5 @@
 import type { ByteWriter } from './bytes.js';
-import type { Expr, Type, ValType } from './expr.js';
+import { MEMORY_COPY, MEMORY_FILL, type Expr, type OpExpr, type Type, type ValType } from './expr.js';
 
 /** What a function body's encoding needs from its module: the index of each name it uses. */
 export interface EncodeContext {
@@ -47,7 +47,7 @@ export function encodeFunction(w: ByteWriter, vars: readonly ValType[], body: Ex
     switch (e.kind) {
       case 'op':
         for (const a of e.args) expr(a);
-        w.bytes(e.code);
+        op(w, e);
         return;
       case 'local.get':
         w.byte(0x20);
@@ -128,4 +128,34 @@ export function encodeFunction(w: ByteWriter, vars: readonly ValType[], body: Ex
   };
   expr(body);
   w.byte(0x0b);
+}
+
+/** An instruction's opcode and immediates (OpExpr). */
+function op(w: ByteWriter, e: OpExpr): void {
+  const { code } = e;
+  if (code === 0x41) {
+    w.byte(code);
+    w.s32(e.a);
+  } else if (code === 0x42) {
+    w.byte(code);
+    w.s64(e.a, e.b);
+  } else if (code === 0x44) {
+    w.byte(code);
+    w.f64(e.a);
+  } else if (code >= 0x28 && code <= 0x3e) {
+    w.byte(code);
+    w.byte(e.b);
+    w.u32(e.a);
+  } else if (code === MEMORY_COPY) {
+    w.byte(0xfc);
+    w.byte(10);
+    w.byte(0);
+    w.byte(0);
+  } else if (code === MEMORY_FILL) {
+    w.byte(0xfc);
+    w.byte(11);
+    w.byte(0);
+  } else {
+    w.byte(code);
+  }
 }

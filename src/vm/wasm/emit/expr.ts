@@ -9,12 +9,18 @@ export type ValType = 'i32' | 'i64' | 'f64';
 /** An expression's type: a value, none, or unreachable (control never goes on past it). */
 export type Type = ValType | 'none' | 'unreachable';
 
-/** An instruction with a fixed encoding: its operands, then `code` (opcode and immediates). */
+/**
+ * An instruction without labels or names: its operands, then opcode `code` (0xfc00 | n for the
+ * 0xfc-prefixed ones) and its immediates: `a` the value of a constant (low half of an i64) or a
+ * memory access's offset, `b` an i64 constant's high half or an access's alignment (log2).
+ */
 export interface OpExpr {
   kind: 'op';
   type: Type;
   args: Expr[];
-  code: readonly number[];
+  code: number;
+  a: number;
+  b: number;
 }
 export interface LocalGetExpr {
   kind: 'local.get';
@@ -92,67 +98,24 @@ export interface CallIndirectExpr {
 /** Any expression. */
 export type Expr = OpExpr | LocalGetExpr | LocalSetExpr | GlobalGetExpr | BlockExpr | LoopExpr | IfExpr | BrExpr | BrTableExpr | ReturnExpr | CallExpr | CallIndirectExpr;
 
-/** Signed LEB128 bytes of a 32-bit integer. */
-function sleb32(v: number): number[] {
-  const out: number[] = [];
-  v |= 0;
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-/** Signed LEB128 bytes of the 64-bit integer with these 32-bit halves. */
-function sleb64(lo: number, hi: number): number[] {
-  if ((hi | 0) === (lo | 0) >> 31) return sleb32(lo);
-  const out: number[] = [];
-  let v = BigInt.asIntN(64, (BigInt(hi | 0) << 32n) | BigInt(lo >>> 0));
-  for (;;) {
-    const b = Number(v & 0x7fn);
-    v >>= 7n;
-    if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-function uleb32(v: number): number[] {
-  const out: number[] = [];
-  v >>>= 0;
-  do {
-    const b = v & 0x7f;
-    v >>>= 7;
-    out.push(v === 0 ? b : b | 0x80);
-  } while (v !== 0);
-  return out;
-}
+/** The operands of instructions that take none (shared: never changed). */
+const NO_ARGS: Expr[] = [];
+/** The 0xfc-prefixed bulk memory instructions' codes. */
+export const MEMORY_COPY = 0xfc0a;
+export const MEMORY_FILL = 0xfc0b;
 
 const ALIGN_LOG2: Record<number, number> = { 0: 0, 1: 0, 2: 1, 4: 2, 8: 3 };
 
-const op = (type: Type, code: readonly number[], args: Expr[]): OpExpr => ({ kind: 'op', type, args, code });
+const op = (type: Type, code: number, args: Expr[], a = 0, b = 0): OpExpr => ({ kind: 'op', type, args, code, a, b });
 type Unary = (a: Expr) => Expr;
 type Binary = (a: Expr, b: Expr) => Expr;
 type Load = (offset: number, align: number, ptr: Expr) => Expr;
 type Store = (offset: number, align: number, ptr: Expr, value: Expr) => Expr;
 
-const unary = (type: Type, code: number): Unary => {
-  const c = [code];
-  return (a) => op(type, c, [a]);
-};
-const binary = (type: Type, code: number): Binary => {
-  const c = [code];
-  return (a, b) => op(type, c, [a, b]);
-};
-const memarg = (code: number, offset: number, align: number): number[] => [code, ALIGN_LOG2[align] ?? 0, ...uleb32(offset)];
-const load = (type: ValType, code: number): Load => (offset, align, ptr) => op(type, memarg(code, offset, align), [ptr]);
-const store = (code: number): Store => (offset, align, ptr, value) => op('none', memarg(code, offset, align), [ptr, value]);
+const unary = (type: Type, code: number): Unary => (a) => op(type, code, [a]);
+const binary = (type: Type, code: number): Binary => (a, b) => op(type, code, [a, b]);
+const load = (type: ValType, code: number): Load => (offset, align, ptr) => op(type, code, [ptr], offset, ALIGN_LOG2[align] ?? 0);
+const store = (code: number): Store => (offset, align, ptr, value) => op('none', code, [ptr, value], offset, ALIGN_LOG2[align] ?? 0);
 
 /** i32 and i64 operations that share their shape, with each type's first opcode of the run. */
 function integerOps(type: 'i32' | 'i64', cmp: number, arith: number) {
@@ -171,7 +134,7 @@ function integerOps(type: 'i32' | 'i64', cmp: number, arith: number) {
 export class ExprBuilder {
   readonly i32 = {
     ...integerOps('i32', 0x45, 0x67),
-    const: (v: number): Expr => op('i32', [0x41, ...sleb32(v)], []),
+    const: (v: number): Expr => op('i32', 0x41, NO_ARGS, v | 0),
     load: load('i32', 0x28), load8_s: load('i32', 0x2c), load8_u: load('i32', 0x2d), load16_s: load('i32', 0x2e), load16_u: load('i32', 0x2f),
     store: store(0x36), store8: store(0x3a), store16: store(0x3b),
     wrap: unary('i32', 0xa7),
@@ -180,7 +143,7 @@ export class ExprBuilder {
   readonly i64 = {
     ...integerOps('i64', 0x50, 0x79),
     /** The i64 whose low and high 32 bits these are. */
-    const: (lo: number, hi: number): Expr => op('i64', [0x42, ...sleb64(lo, hi)], []),
+    const: (lo: number, hi: number): Expr => op('i64', 0x42, NO_ARGS, lo | 0, hi | 0),
     load: load('i64', 0x29), load8_s: load('i64', 0x30), load8_u: load('i64', 0x31), load16_s: load('i64', 0x32), load16_u: load('i64', 0x33), load32_s: load('i64', 0x34), load32_u: load('i64', 0x35),
     store: store(0x37), store8: store(0x3c), store16: store(0x3d), store32: store(0x3e),
     extend_s: unary('i64', 0xac), extend_u: unary('i64', 0xad),
@@ -189,10 +152,7 @@ export class ExprBuilder {
     trunc_u: { f64: unary('i64', 0xb1) },
   };
   readonly f64 = {
-    const: (v: number): Expr => {
-      const bytes = new Uint8Array(new Float64Array([v]).buffer);
-      return op('f64', [0x44, ...bytes], []);
-    },
+    const: (v: number): Expr => op('f64', 0x44, NO_ARGS, v),
     load: load('f64', 0x2b),
     store: store(0x39),
     eq: binary('i32', 0x61), ne: binary('i32', 0x62), lt: binary('i32', 0x63), gt: binary('i32', 0x64), le: binary('i32', 0x65), ge: binary('i32', 0x66),
@@ -209,8 +169,8 @@ export class ExprBuilder {
     get: (name: string, type: ValType): Expr => ({ kind: 'global.get', type, name }),
   };
   readonly memory = {
-    copy: (dest: Expr, source: Expr, size: Expr): Expr => op('none', [0xfc, 10, 0, 0], [dest, source, size]),
-    fill: (dest: Expr, value: Expr, size: Expr): Expr => op('none', [0xfc, 11, 0], [dest, value, size]),
+    copy: (dest: Expr, source: Expr, size: Expr): Expr => op('none', MEMORY_COPY, [dest, source, size]),
+    fill: (dest: Expr, value: Expr, size: Expr): Expr => op('none', MEMORY_FILL, [dest, value, size]),
   };
 
   /** A block; without `type`, the last child's (none when it has no value). */
@@ -252,17 +212,17 @@ export class ExprBuilder {
     return { kind: 'call_indirect', type: result, table, index, args, params };
   }
   drop(value: Expr): Expr {
-    return op('none', [0x1a], [value]);
+    return op('none', 0x1a, [value]);
   }
   /** `cond ? ifTrue : ifFalse`, both operands evaluated (in that order, then the condition). */
   select(cond: Expr, ifTrue: Expr, ifFalse: Expr): Expr {
-    return op(ifTrue.type === 'unreachable' ? ifFalse.type : ifTrue.type, [0x1b], [ifTrue, ifFalse, cond]);
+    return op(ifTrue.type === 'unreachable' ? ifFalse.type : ifTrue.type, 0x1b, [ifTrue, ifFalse, cond]);
   }
   unreachable(): Expr {
-    return op('unreachable', [0x00], []);
+    return op('unreachable', 0x00, NO_ARGS);
   }
   nop(): Expr {
-    return op('none', [0x01], []);
+    return op('none', 0x01, NO_ARGS);
   }
 }
 

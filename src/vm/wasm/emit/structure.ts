@@ -10,17 +10,29 @@ export interface FlowBlock {
   branches: { cond: Expr | null; to: number }[];
 }
 
-/**
- * Structured wasm control flow (block, loop, br, br_if) for the blocks reachable from `entry`.
- * Reducible flow, as clang emits, follows Ramsey's "Beyond Relooper" (JFP 2022): each block is
- * placed in its immediate dominator's code; one with several forward predecessors ("merge") gets
- * a wasm block ending just before its code, which its predecessors leave with br; one with a
- * single predecessor is written in place of the branch to it; a loop header is wrapped in a wasm
- * loop that back edges continue. Irreducible flow (hand-written programs) runs as a loop over a
- * br_table on `labelLocal` (an i32 local free in the function) holding the next block.
- * `prefix` keeps the labels apart from other labels of the function.
- */
-export function structure(m: ExprBuilder, blocks: ReadonlyMap<number, FlowBlock>, entry: number, labelLocal: number, prefix: string): Expr {
+/** The shape of a flow graph, as structuring sees it (block indices in reverse postorder, 0 the entry). */
+export interface FlowShape {
+  /** Block ids by index. */
+  order: number[];
+  /** Each block's successor indices, one per branch. */
+  succ: number[][];
+  /** Immediate dominator of each index (the entry its own). */
+  idom: Int32Array;
+  /** 1 where a back edge (to a block dominating its source) enters. */
+  loopHeader: Uint8Array;
+  /** Branches into each block from blocks before it in reverse postorder. */
+  forwardIn: Int32Array;
+  /** Whether every edge to an earlier block goes to one that dominates its source. */
+  reducible: boolean;
+}
+
+/** The blocks reachable from `entry`: their order, dominators, loops and whether the flow is reducible. */
+export function analyseFlow(blocks: ReadonlyMap<number, FlowBlock>, entry: number): FlowShape {
+  const flow = (id: number): FlowBlock => {
+    const b = blocks.get(id);
+    if (!b) throw new Error(`wasm emitter: branch to block ${id}, which does not exist`);
+    return b;
+  };
   // Reverse postorder of the reachable blocks: order[i] is the id of block i; index 0 is the entry.
   const post: number[] = [];
   const seen = new Set<number>([entry]);
@@ -75,7 +87,6 @@ export function structure(m: ExprBuilder, blocks: ReadonlyMap<number, FlowBlock>
     while (b > a) b = idom[b];
     return b === a;
   };
-
   const loopHeader = new Uint8Array(n);
   const forwardIn = new Int32Array(n);
   let reducible = true;
@@ -86,7 +97,23 @@ export function structure(m: ExprBuilder, blocks: ReadonlyMap<number, FlowBlock>
       else reducible = false;
     }
   });
+  return { order, succ, idom, loopHeader, forwardIn, reducible };
+}
 
+/**
+ * Structured wasm control flow (block, loop, br, br_if) for the blocks reachable from `entry`.
+ * Reducible flow, as clang emits, follows Ramsey's "Beyond Relooper" (JFP 2022): each block is
+ * placed in its immediate dominator's code; one with several forward predecessors ("merge") gets
+ * a wasm block ending just before its code, which its predecessors leave with br; one with a
+ * single predecessor is written in place of the branch to it; a loop header is wrapped in a wasm
+ * loop that back edges continue. Irreducible flow (hand-written programs) runs as a loop over a
+ * br_table on `labelLocal` (an i32 local free in the function) holding the next block.
+ * `prefix` keeps the labels apart from other labels of the function.
+ */
+export function structure(m: ExprBuilder, blocks: ReadonlyMap<number, FlowBlock>, entry: number, labelLocal: number, prefix: string): Expr {
+  const { order, succ, idom, loopHeader, forwardIn, reducible } = analyseFlow(blocks, entry);
+  const n = order.length;
+  const flow = (id: number): FlowBlock => blocks.get(id)!;
   const L = (v: number): string => `${prefix}L${v}`;
   const B = (v: number): string => `${prefix}B${v}`;
   const EXIT = `${prefix}X`;
@@ -140,12 +167,6 @@ export function structure(m: ExprBuilder, blocks: ReadonlyMap<number, FlowBlock>
   };
   const body = tree(0);
   return leaves ? m.block(EXIT, body, 'none') : m.block(null, body, 'none');
-
-  function flow(id: number): FlowBlock {
-    const b = blocks.get(id);
-    if (!b) throw new Error(`wasm emitter: branch to block ${id}, which does not exist`);
-    return b;
-  }
 
   /** Irreducible flow: label = the next block's index, and a br_table to its code. */
   function dispatch(): Expr {
