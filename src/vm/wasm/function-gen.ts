@@ -50,7 +50,8 @@ export class FunctionGen extends Lowering {
     this.r1 = undefined;
     this.r2 = undefined;
     const checks = this.planGroups(slots);
-    for (const pc of slots) {
+    for (let i = 0; i < slots.length; i++) {
+      const pc = slots[i];
       const check = checks.get(pc);
       if (check) out.push(this.groupCheck(check.group, check.flag));
       out.push(...this.instruction(pc));

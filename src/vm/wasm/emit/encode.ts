@@ -33,6 +33,8 @@ export function encodeFunction(w: ByteWriter, vars: readonly ValType[], body: Ex
     w.u32(n);
     w.byte(VALTYPE[t]);
   }
+  // Loops below index arrays rather than use for-of: this runs cold, once per program, where
+  // the interpreter's iterators cost more than the work.
   const labels: (string | null)[] = [];
   const depth = (label: string): number => {
     const at = labels.lastIndexOf(label);
@@ -46,7 +48,7 @@ export function encodeFunction(w: ByteWriter, vars: readonly ValType[], body: Ex
   const expr = (e: Expr): void => {
     switch (e.kind) {
       case 'op':
-        for (const a of e.args) expr(a);
+        for (let i = 0; i < e.args.length; i++) expr(e.args[i]);
         op(w, e);
         return;
       case 'local.get':
@@ -64,13 +66,13 @@ export function encodeFunction(w: ByteWriter, vars: readonly ValType[], body: Ex
         return;
       case 'block':
         if (e.label === null) {
-          for (const c of e.body) expr(c);
+          for (let i = 0; i < e.body.length; i++) expr(e.body[i]);
           return;
         }
         w.byte(0x02);
         w.byte(blockType(e.type));
         labels.push(e.label);
-        for (const c of e.body) expr(c);
+        for (let i = 0; i < e.body.length; i++) expr(e.body[i]);
         labels.pop();
         end(e.type);
         return;
@@ -113,12 +115,12 @@ export function encodeFunction(w: ByteWriter, vars: readonly ValType[], body: Ex
         w.byte(0x0f);
         return;
       case 'call':
-        for (const a of e.args) expr(a);
+        for (let i = 0; i < e.args.length; i++) expr(e.args[i]);
         w.byte(0x10);
         w.u32(ctx.functionIndex(e.name));
         return;
       case 'call_indirect':
-        for (const a of e.args) expr(a);
+        for (let i = 0; i < e.args.length; i++) expr(e.args[i]);
         expr(e.index);
         w.byte(0x11);
         w.u32(ctx.typeIndex(e.params, e.type as ValType | 'none'));
