@@ -130,7 +130,7 @@ export class FunctionGen extends Lowering {
         if (op === 0x95) return [m.return(this.get(0))];
         if (op === 0x85) return code.src[pc] === 1 ? this.localCall(pc) : helperCall(this, pc);
         if (op === 0x8d) return this.callx(pc);
-        return []; // jumps become Relooper branches
+        return []; // jumps become branches between blocks (FunctionGen.function)
       }
     }
     // BPF_LD ABS/IND (out of bounds, the host ends the whole program with r0 = 0)

@@ -241,7 +241,7 @@ export class Lowering {
     this.legacyLoads ??= this.code.op.some((op) => (op & 7) === 0x00 && op !== 0x18 && op !== 0);
     return this.legacyLoads;
   }
-  legacyLoads: boolean | undefined;
+  private legacyLoads: boolean | undefined;
 
   /** Set once a compiled tail call needs the `f0ByNode` table. */
   tailCallsByNode = false;

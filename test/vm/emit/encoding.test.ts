@@ -238,7 +238,9 @@ describe('wasm emitter encodings', () => {
     const e = instantiate(m, { env: { memory } });
     const dv = new DataView(memory.buffer);
     const v = -0x0123456789abcdefn;
-    const clear = (): void => new Uint8Array(memory.buffer).fill(0, 0, 64);
+    const clear = (): void => {
+      new Uint8Array(memory.buffer).fill(0, 0, 64);
+    };
     const at = (off: number, size: number): bigint => BigInt.asIntN(size * 8, dv.getBigUint64(off, true));
     clear(); e['i32.store'](16, v); expect(dv.getInt32(17, true)).toBe(Number(BigInt.asIntN(32, v)));
     clear(); e['i32.store8'](16, v); expect(at(17, 8)).toBe(BigInt.asUintN(8, v));

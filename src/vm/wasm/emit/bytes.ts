@@ -3,7 +3,7 @@ const F64_BYTES = new Uint8Array(F64.buffer);
 
 /** A growable byte buffer with the LEB128 and IEEE encodings wasm's binary format uses. */
 export class ByteWriter {
-  private buf = new Uint8Array(1024);
+  private buf: Uint8Array<ArrayBuffer> = new Uint8Array(1024);
   length = 0;
 
   private room(n: number): void {
@@ -92,7 +92,7 @@ export class ByteWriter {
   }
 
   /** A copy of the bytes written, as a buffer of their own. */
-  take(): Uint8Array {
+  take(): Uint8Array<ArrayBuffer> {
     return this.buf.slice(0, this.length);
   }
 }

@@ -75,7 +75,7 @@ export class WasmModule extends ExprBuilder {
   }
 
   /** The module's binary encoding. */
-  emit(): Uint8Array {
+  emit(): Uint8Array<ArrayBuffer> {
     const types: string[] = [];
     const typeBytes: number[][] = [];
     const typeIndex = (params: readonly ValType[], result: ValType | 'none'): number => {
