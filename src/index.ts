@@ -1,5 +1,3 @@
-import { loadWasmCodegen } from './vm/wasm/binaryen.js';
-
 export * from './errors/index.js';
 export * from './isa/index.js';
 export * from './vm/index.js';
@@ -13,7 +11,4 @@ export * from './helpers/index.js';
 export * from './runtime/index.js';
 export * from './xdp/index.js';
 export * from './pcap/index.js';
-export { loadWasmCodegen };
 
-// The library is ready to run programs on the default (wasm) engine once imported.
-await loadWasmCodegen();

@@ -17,7 +17,6 @@ import type { Program } from '../runtime/program.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { CollectionSpec } from '../spec/collection-spec.js';
 import type { EngineName } from '../vm/engine.js';
-import { loadWasmCodegen } from '../vm/wasm/binaryen.js';
 import { benchCoreRelocation } from './core-btf.js';
 import { kernelLoadMs, kernelUsable, timeOnKernel, type KernelObjectRun } from './kernel.js';
 
@@ -266,5 +265,4 @@ function main(): void {
   }
 }
 
-await loadWasmCodegen();
 main();

@@ -1,10 +1,10 @@
-import type Binaryen from 'binaryen';
 import { BATCH_SLOTS, COUNTER_BYTES, Cursor, type BatchLayout } from '../batch.js';
 import { Scratch } from './abi.js';
-import { binaryen as loadedBinaryen } from './binaryen.js';
 import { ModuleBuilder } from './codegen.js';
-
-type Expr = Binaryen.ExpressionRef;
+import { i32, i64, none, type Expr } from './emit/expr.js';
+import type { WasmModule } from './emit/module.js';
+import { structure, type FlowBlock } from './emit/structure.js';
+import { PROGRAM_PARAMS } from './lowering.js';
 
 /** Parameters of the driver's `batch` export, in order. */
 const P = { entry: 0, ctxList: 1, ctxStride: 2, results: 3, resultStride: 4, from: 5, count: 6, budget: 7, tracked: 8, resume: 9 } as const;
@@ -30,33 +30,27 @@ export interface GraphShape {
  */
 export function compileDriver(layout: BatchLayout, scratch: number): Uint8Array {
   const builder = new ModuleBuilder();
-  try {
-    addBatchFunction(builder.m, layout, scratch);
-    return builder.finish('the batch driver');
-  } finally {
-    builder.dispose();
-  }
+  addBatchFunction(builder.m, layout, scratch);
+  return builder.finish();
 }
 
 /**
  * Add the exported `batch` function (BatchExport) to a module that has the memory and the
  * `f0ByNode` table. Without a graph, each packet follows the successor table in memory and calls
  * programs through the table. With one, the graph's successors are constants and each program is
- * called by name (compiled into the same module, so binaryen can inline it): a packet's chain is
+ * called by name (compiled into the same module, so it is inlined there): a packet's chain is
  * straight-line code. Such a module serves only packets entering at `graph.entry`, and only
  * while the table holds the same successors; `resume` is not supported there (the shared driver
  * finishes a resumed packet).
  */
-export function addBatchFunction(m: Binaryen.Module, layout: BatchLayout, scratch: number, graph?: GraphShape): void {
-  const b = loadedBinaryen();
-  const { i32, i64, none } = b;
-  m.addFunctionImport('enter', 'env', 'enter', b.createType([i32]), none);
-  m.addFunctionImport('leave', 'env', 'leave', b.createType([i32]), none);
+export function addBatchFunction(m: WasmModule, layout: BatchLayout, scratch: number, graph?: GraphShape): void {
+  m.addFunctionImport('enter', 'env', 'enter', [i32], none);
+  m.addFunctionImport('leave', 'env', 'leave', [i32], none);
 
   const get = (local: number): Expr => m.local.get(local, i32);
   const set = (local: number, v: Expr): Expr => m.local.set(local, v);
   const k = (v: number): Expr => m.i32.const(v);
-  const zero64 = (): Expr => m.i64.const(0 as unknown as number);
+  const zero64 = (): Expr => m.i64.const(0, 0);
   const cursor = (cell: number): Expr => k(layout.cursor + cell * 4);
   const counter = (node: Expr): Expr => m.i32.add(k(layout.counters), m.i32.mul(node, k(COUNTER_BYTES)));
   // The program's f0(r1 = ctx, r2..r5 = 0, frame 1); r0's low 32 bits are the verdict.
@@ -84,12 +78,12 @@ export function addBatchFunction(m: Binaryen.Module, layout: BatchLayout, scratc
     set(L.i, get(P.from)),
     m.block('done', [m.loop('packets', m.block(null, [m.br('done', m.i32.ge_u(get(L.i), get(P.count))), packet, m.br('packets')], none))], none),
   ], none);
-  m.addFunction('batch', b.createType(new Array(10).fill(i32)), none, new Array(8).fill(i32), body);
+  m.addFunction('batch', new Array<typeof i32>(10).fill(i32), none, new Array<typeof i32>(8).fill(i32), body);
   m.addFunctionExport('batch', 'batch');
 
   function tableChain(): Expr {
     const successor = (slot: Expr): Expr => m.i32.load(0, 4, m.i32.add(m.i32.add(k(layout.successors), m.i32.mul(get(L.node), k(BATCH_SLOTS * 4))), m.i32.shl(slot, k(2))));
-    const viaTable = m.call_indirect('f0ByNode', get(L.node), args(), b.createType([i64, i64, i64, i64, i64, i32]), i64);
+    const viaTable = m.call_indirect('f0ByNode', get(L.node), args(), PROGRAM_PARAMS, i64);
     const chain = m.loop('chain', m.block(null, [
       m.if(get(P.resume), set(P.resume, k(0)), runProgram(() => get(L.node), viaTable)),
       leave(),
@@ -125,25 +119,24 @@ interface DriverParts {
 }
 
 /**
- * A packet's way through a graph with constant successors, as Relooper blocks: one per node
- * (run its program, count it), a branch to each distinct successor taken for the return codes
- * that lead there while fewer than maxChain programs have run, else out.
+ * A packet's way through a graph with constant successors, as structured flow: one block per
+ * node (run its program, count it), a branch to each distinct successor taken for the return
+ * codes that lead there while fewer than maxChain programs have run, else out.
  */
-function graphChain(m: Binaryen.Module, graph: GraphShape, layout: BatchLayout, d: DriverParts): Expr {
-  const { i64, none } = loadedBinaryen();
+function graphChain(m: WasmModule, graph: GraphShape, layout: BatchLayout, d: DriverParts): Expr {
   const { get, set, k } = d;
-  const relooper = new (loadedBinaryen().Relooper)(m);
-  const blocks = new Map<number, number>();
-  for (const [node, { fn }] of graph.nodes) {
-    blocks.set(node, relooper.addBlock(m.block(null, [
-      m.i32.store(0, 4, d.cursor(Cursor.ran), get(L.ran)),
-      d.runProgram(() => k(node), m.call(fn, d.args(), i64)),
-      d.leave(),
-      set(L.ran, m.i32.add(get(L.ran), k(1))),
-    ], none)));
-  }
-  const out = relooper.addBlock(m.nop());
-  for (const [node, { successors }] of graph.nodes) {
+  const flow = new Map<number, FlowBlock>();
+  for (const [node, { fn, successors }] of graph.nodes) {
+    const block: FlowBlock = {
+      code: [
+        m.i32.store(0, 4, d.cursor(Cursor.ran), get(L.ran)),
+        d.runProgram(() => k(node), m.call(fn, d.args(), i64)),
+        d.leave(),
+        set(L.ran, m.i32.add(get(L.ran), k(1))),
+      ],
+      branches: [],
+    };
+    flow.set(node, block);
     // Where return code c goes: slot c + 1 for c < 7 unless empty, else the wildcard slot 0.
     const target = (c: number): number => (c < BATCH_SLOTS - 1 && successors[c + 1] !== 0 ? successors[c + 1] : successors[0]);
     const wildcard = successors[0];
@@ -152,9 +145,8 @@ function graphChain(m: Binaryen.Module, graph: GraphShape, layout: BatchLayout, 
       let mask = 0;
       for (let c = 0; c < BATCH_SLOTS - 1; c++) if (target(c) === to) mask |= 1 << c;
       const codeLeads = m.select(m.i32.lt_u(get(L.r), k(BATCH_SLOTS - 1)), m.i32.and(m.i32.shr_u(k(mask), get(L.r)), k(1)), k(to === wildcard ? 1 : 0));
-      relooper.addBranch(blocks.get(node)!, blocks.get(to - 1)!, m.i32.and(codeLeads, m.i32.lt_u(get(L.ran), k(layout.maxChain))), 0);
+      block.branches.push({ cond: m.i32.and(codeLeads, m.i32.lt_u(get(L.ran), k(layout.maxChain))), to: to - 1 });
     }
-    relooper.addBranch(blocks.get(node)!, out, 0, 0);
   }
-  return m.block(null, [set(L.ran, k(0)), relooper.renderAndDispose(blocks.get(graph.entry)!, L.label)], none);
+  return m.block(null, [set(L.ran, k(0)), structure(m, flow, graph.entry, L.label, 'g')], none);
 }

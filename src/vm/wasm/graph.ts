@@ -1,6 +1,5 @@
 import { BATCH_SLOTS, type BatchLayout } from '../batch.js';
 import type { Code } from '../interp/code.js';
-import { binaryen as loadedBinaryen } from './binaryen.js';
 import { ModuleBuilder, type CodegenLayout } from './codegen.js';
 import { addBatchFunction } from './driver.js';
 
@@ -28,7 +27,7 @@ export const graphNamespace = (uid: number): string => `u${uid}`;
 /**
  * One module holding the batch driver and the programs a packet can reach from an entry (by
  * chain calls, and into the replacements its programs are wired to), so each call between them
- * is a direct call that binaryen inlines: a chain, or a dispatcher with its components, becomes
+ * is a direct call, inlined: a chain, or a dispatcher with its components, becomes
  * one wasm function, without V8's cost of a call between instances (~2 ns per call here). A
  * node outside the module (the graph changed since) still runs, through the `f0ByNode` table,
  * and a replacement since rewired through `fns`. The first node is the entry; every successor
@@ -36,19 +35,14 @@ export const graphNamespace = (uid: number): string => `u${uid}`;
  */
 export function compileGraph(units: readonly GraphUnit[], nodes: readonly GraphNode[], codegen: CodegenLayout, layout: BatchLayout): Uint8Array {
   const builder = new ModuleBuilder();
-  try {
-    for (const u of units) {
-      const known = new Map([...u.replacements].map(([slot, r]) => [slot, { fn: `${r.ns}_f0`, index: r.index }]));
-      builder.addProgram(u.code, codegen, u.ns, known);
-    }
-    const shape = new Map(nodes.map((n) => [n.node, { fn: `${n.ns}_f0`, successors: n.successors }]));
-    addBatchFunction(builder.m, layout, codegen.scratch, { entry: nodes[0].node, nodes: shape });
-    // Every program's f0 has one caller here: inline it there whatever its size.
-    loadedBinaryen().setOneCallerInlineMaxSize(-1);
-    return builder.finish(`a batch graph of ${units.map((u) => u.code.spec.name).join(', ')}`, ['inlining']);
-  } finally {
-    builder.dispose();
+  for (const u of units) {
+    const known = new Map([...u.replacements].map(([slot, r]) => [slot, { fn: `${r.ns}_f0`, index: r.index }]));
+    builder.addProgram(u.code, codegen, u.ns, known);
   }
+  const shape = new Map(nodes.map((n) => [n.node, { fn: `${n.ns}_f0`, successors: n.successors }]));
+  addBatchFunction(builder.m, layout, codegen.scratch, { entry: nodes[0].node, nodes: shape });
+  // A program's f0 with one caller here (and any function with one caller) is inlined there whatever its size.
+  return builder.finish(true);
 }
 
 /** Node `node`'s successor row, as the table in memory has it. */

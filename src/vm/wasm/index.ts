@@ -382,7 +382,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         leave: (r: number) => hooks!.leave(r >>> 0),
       },
     };
-    // Built on the first batch, like programs: commands that never run packets never load binaryen.
+    // Built on the first batch, like programs: commands that never run packets never compile it.
     let batch: BatchExport | undefined;
     const driver = (): BatchExport => {
       batch ??= new WebAssembly.Instance(new WebAssembly.Module(compileDriver(batchLayout, scratch) as Uint8Array<ArrayBuffer>), driverImports).exports.batch as BatchExport;
