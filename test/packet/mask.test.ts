@@ -20,6 +20,20 @@ describe('byte masks of output frames', () => {
     expect(maskHex(hex, [])).toBe(hex);
   });
 
+  it('leave out only the masked bits of a byte when bits is given', () => {
+    const low6Kept: ByteMask = { offset: 38, length: 2, why: 'clock in the high bits', bits: 0xc0 };
+    const other = Uint8Array.from(frame);
+    other[38] ^= 0x80;
+    other[39] ^= 0x40;
+    expect(maskHex(toHex(other), [low6Kept])).toBe(maskHex(hex, [low6Kept]));
+    expect(maskHex(hex, [low6Kept]).slice(76, 80)).toBe([frame[38], frame[39]].map((b) => (b & 0x3f).toString(16).padStart(2, '0')).join(''));
+    other[39] ^= 0x01;
+    expect(maskHex(toHex(other), [low6Kept])).not.toBe(maskHex(hex, [low6Kept]));
+    expect(maskHex(hex, [low6Kept, SEQ]).slice(76, 84)).toBe('........');
+    expect(maskHex(hex, [SEQ, low6Kept]).slice(76, 84)).toBe('........');
+    for (const bits of [0, 256, 1.5]) expect(() => checkByteMasks([{ ...low6Kept, bits }], 'here')).toThrow(MalformedInputError);
+  });
+
   it('report wrong checksums only when a mask hides a checksum', () => {
     const broken = Uint8Array.from(frame);
     broken[38] ^= 1;
