@@ -1,3 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sha256File } from './hash.js';
+
 /** A map's contents: entries sorted by key bytes; per-CPU maps give one value per possible CPU. */
 export type MapDump = { key: string; value?: string; values?: string[] }[];
 
@@ -68,4 +72,21 @@ export function errorGroup(errno: string, headline: string): string {
     .replace(/\b(map|program) [A-Za-z_][\w.]*/g, '$1 …')
     .replace(/\d+/g, 'N');
   return `${errno}: ${general}`;
+}
+
+/** Where an object's golden file lives under a golden directory (default: `<manifest dir>/golden`). */
+export function goldenPath(goldenDir: string, id: string): string {
+  return join(goldenDir, `${id}.json`);
+}
+
+/**
+ * An object's golden file, if recorded; `warn` is told when the object on disk is not the one
+ * recorded (another build or package version), whose answers may differ.
+ */
+export function readGolden(goldenDir: string, id: string, objectPath: string, warn: (s: string) => void): ObjectGolden | undefined {
+  const path = goldenPath(goldenDir, id);
+  if (!existsSync(path)) return undefined;
+  const g = JSON.parse(readFileSync(path, 'utf8')) as ObjectGolden;
+  if (g.objectSha256 !== sha256File(objectPath)) warn(`${id}: the object changed since its golden file was recorded; re-run with --record`);
+  return g;
 }

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XdpchainError } from '../../src/index.js';
 import type { ObjectGolden, ProgramGolden } from './golden.js';
+import { sha256File } from './hash.js';
 import type { ResolvedObject, ResolvedRun } from './resolve.js';
 
 /** tools/oracle, found from this file (tools/corpus/kernel.ts, or its compiled copy). */
@@ -107,9 +108,4 @@ export function recordObject(oracle: string, o: ResolvedObject, progress: (line:
     progress(`${o.id} ${run.program}: ${'ok' in out.load ? `${out.cases.length} packets` : `kernel refuses: ${out.load.loadError}`} (${Date.now() - started} ms)`);
   }
   return golden;
-}
-
-/** sha256 of a file, hex. */
-export function sha256File(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }

@@ -6,6 +6,8 @@ import type { ByteMask, FlowOptions, Layer } from '../../src/index.js';
  * The kernel's answers (`--record`) are written to `<manifest dir>/golden/<object id>.json`.
  */
 export interface CorpusManifest {
+  /** How to get the objects when they are missing (shown with the missing paths). */
+  requires?: string;
   objects: CorpusObject[];
 }
 
@@ -13,7 +15,7 @@ export interface CorpusManifest {
 export interface CorpusObject {
   /** Project the object comes from (report grouping), e.g. `katran`. */
   project: string;
-  /** Object path relative to the manifest. */
+  /** Object path, relative to the manifest or absolute (an object a package installs). */
   object: string;
   /** Unique id (golden file name); default: `<project>/<object file name without .o>`. */
   id?: string;

@@ -171,7 +171,7 @@ export function resolveObject(o: CorpusObject, baseDir: string): ResolvedObject 
 }
 
 /** Read a manifest file and resolve every object in it. */
-export function readManifest(path: string): { baseDir: string; objects: ResolvedObject[] } {
+export function readManifest(path: string): { baseDir: string; requires?: string; objects: ResolvedObject[] } {
   let manifest: CorpusManifest;
   try {
     manifest = JSON.parse(readFileSync(path, 'utf8')) as CorpusManifest;
@@ -186,5 +186,5 @@ export function readManifest(path: string): { baseDir: string; objects: Resolved
     if (ids.has(o.id)) throw new MalformedInputError('corpus manifest', `manifest ${path}: two objects have the id ${o.id}; give one an "id"`);
     ids.add(o.id);
   }
-  return { baseDir, objects };
+  return { baseDir, requires: manifest.requires, objects };
 }

@@ -26,9 +26,10 @@ const DUMPED_TYPES = new Set<MapTypeName>(['hash', 'array', 'percpu_hash', 'perc
 const PER_CPU = new Set<MapTypeName>(['percpu_hash', 'percpu_array', 'lru_percpu_hash']);
 
 /**
- * Load options the public API has no option for yet, applied by editing the spec before load:
- * map sizes (MapSpec.maxEntries), globals (MapSpec.initialData of the global-data map, at the
- * variable's BTF datasec offset) and the XDP type override (ProgramSpec.type).
+ * The manifest's load options, applied by editing the spec before load: map sizes
+ * (MapSpec.maxEntries), globals (bytes written into MapSpec.initialData of the global-data map at
+ * the variable's BTF datasec offset, a prefix or `name+offset` allowed, unlike LoadEdits' whole
+ * values) and the XDP type override (ProgramSpec.type).
  */
 export const SPEC_EDITS = ['maxEntries -> MapSpec.maxEntries', 'globals -> MapSpec.initialData at the BTF datasec offset', "type: 'xdp' -> ProgramSpec.type/attachType"];
 
