@@ -36,7 +36,13 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf, file = 'BTF.ext', base 
   if (magic !== BTF_MAGIC) r.fail('BTF.ext header', `magic 0x${magic.toString(16)} is not 0xeb9f`, 0);
   const hdrLen = r.u32('BTF.ext header hdr_len', 4);
   if (hdrLen < 24) r.fail('BTF.ext header', `header length ${hdrLen} is below 24`, 4);
-  const str = (off: number, what: string): string => cString(btf.strings, off, what, file);
+  // Line records name the same file and source lines many times: decode each string once.
+  const decoded = new Map<number, string>();
+  const str = (off: number, what: string): string => {
+    let s = decoded.get(off);
+    if (s === undefined) decoded.set(off, (s = cString(btf.strings, off, what, file)));
+    return s;
+  };
 
   /** A block of info records: rec_size, then per section { name, count, records }. */
   const block = <T>(what: string, off: number, len: number, minRec: number, read: (br: ByteReader, at: number) => T): Map<string, T[]> => {
