@@ -7,9 +7,10 @@
 import { Command } from 'commander';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCollectionSpec } from '../elf/index.js';
+import { XdpchainError } from '../errors/index.js';
 import { linkDispatcher } from '../link/dispatcher.js';
 import { ipv4UdpFrame } from '../packet/index.js';
 import { CHAIN_WILDCARD } from '../runtime/chain.js';
@@ -19,6 +20,7 @@ import type { CollectionSpec } from '../spec/collection-spec.js';
 import type { EngineName } from '../vm/engine.js';
 import { benchCoreRelocation } from './core-btf.js';
 import { kernelLoadMs, kernelUsable, timeOnKernel, type KernelObjectRun } from './kernel.js';
+import { timeColdLoad } from './load-compile.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const XDP_PASS = 2;
@@ -133,16 +135,33 @@ function mapBytes(spec: ReturnType<typeof read>): number {
   return n;
 }
 
-function largestBy(score: (p: { insns: number; mapBytes: number }) => number): { file: string; program: string; insns: number; mapBytes: number } {
-  let best = { file: '', program: '', insns: 0, mapBytes: 0 };
+/** A program whose load and compile the bench times. */
+interface LoadCase {
+  path: string;
+  program: string;
+  insns: number;
+  mapBytes: number;
+}
+
+function largestBy(score: (p: LoadCase) => number): LoadCase {
+  let best: LoadCase = { path: '', program: '', insns: 0, mapBytes: 0 };
   for (const file of readdirSync(join(ROOT, 'progs/build')).filter((f) => f.endsWith('.o'))) {
-    const spec = read(join(ROOT, 'progs/build', file));
+    const path = join(ROOT, 'progs/build', file);
+    const spec = read(path);
     for (const p of spec.programs.values()) {
-      const candidate = { file, program: p.name, insns: p.instructions.length, mapBytes: mapBytes(spec) };
+      const candidate = { path, program: p.name, insns: p.instructions.length, mapBytes: mapBytes(spec) };
       if (p.type === 'xdp' && score(candidate) > score(best)) best = candidate;
     }
   }
   return best;
+}
+
+/** `--object FILE --prog NAME`: a user's own program to time (an XDP program of the object when no name is given). */
+function userLoadCase(path: string, program: string | undefined): LoadCase {
+  const spec = read(path);
+  const p = program ? spec.programs.get(program) : [...spec.programs.values()].find((x) => x.type === 'xdp');
+  if (!p) throw new XdpchainError('ENOENT', `${path} has no ${program ? `program ${program}` : 'XDP program'} (programs: ${[...spec.programs.keys()].join(', ')})`);
+  return { path, program: p.name, insns: p.instructions.length, mapBytes: mapBytes(spec) };
 }
 
 const largestProgram = () => largestBy((p) => p.insns);
@@ -178,8 +197,10 @@ function main(): void {
     .option('--filter <text>', 'only cases whose name contains this')
     .option('--no-kernel', 'skip the kernel measurements')
     .option('--out <file>', 'where to write the JSON results', join(ROOT, 'bench/results.json'))
+    .option('--object <file>', 'also time load+compile of a program of this object (yours: e.g. a load balancer whose maps are >= 256 MiB)')
+    .option('--prog <name>', 'the program of --object (default: its first XDP program)')
     .parse()
-    .opts<{ repeat: string; rounds: string; filter?: string; kernel: boolean; out: string }>();
+    .opts<{ repeat: string; rounds: string; filter?: string; kernel: boolean; out: string; object?: string; prog?: string }>();
   const repeat = Number(opts.repeat);
   const rounds = Number(opts.rounds);
   const packet = ipv4UdpFrame();
@@ -225,22 +246,22 @@ function main(): void {
 
     if (!opts.filter || 'load-compile'.includes(opts.filter)) {
       // The program with the most instructions and the object with the largest maps (a production
-      // balancer's 268 MB ring): as a user meets them (compiled on first run), then with the batch
-      // graph compiled too; against the kernel's `bpftool prog loadall` of the same object.
-      const cases = [largestProgram(), largestMaps()].filter((c, i, all) => all.findIndex((o) => o.file === c.file && o.program === c.program) === i);
+      // balancer's 268 MB ring), and --object's: as a user meets them (a fresh process with Node's
+      // default flags, compiled on first run), then with the batch graph compiled too; against the
+      // kernel's `bpftool prog loadall` of the same object.
+      const own = [largestProgram(), largestMaps(), ...(opts.object ? [userLoadCase(opts.object, opts.prog)] : [])];
+      const cases = own.filter((c, i, all) => all.findIndex((o) => o.path === c.path && o.program === c.program) === i);
       for (const big of cases) {
-        const path = join(ROOT, 'progs/build', big.file);
+        const path = big.path;
+        const file = basename(path);
         const kernelMs = kernel.usable ? kernelLoadMs(path) : null;
         const variants = [['wasm', undefined], ['wasm', 0], ['interp', undefined]] as const;
         for (const [engine, graphAfterPackets] of variants) {
-          const started = process.hrtime.bigint();
-          const rt = new Runtime({ engine, possibleCpus: 1, graphAfterPackets });
-          const prog = rt.loadCollection(read(path)).program(big.program);
-          rt.testRun(prog, { data: packet }); // the wasm engine compiles on first run
-          const ms = Number(process.hrtime.bigint() - started) / 1e6;
+          const t = timeColdLoad(path, big.program, engine, graphAfterPackets);
           const graph = graphAfterPackets === 0 ? '+graph' : '';
-          results.push({ case: `load-compile${graph}:${big.file.replace(/\.o$/, '')}/${big.program}`, engine, nsPerPacket: ms * 1e6, mpps: 0, kernelNsPerPacket: kernelMs === null ? null : kernelMs * 1e6, ratio: kernelMs ? ms / kernelMs : null });
-          console.log(`load+compile${graph ? ' (with batch graph)' : ''}+first run ${big.file} (${big.program}, ${big.insns} insns, maps ${(big.mapBytes / 2 ** 20).toFixed(0)} MiB) on ${engine}: ${ms.toFixed(1)} ms${kernelMs === null ? '' : `; kernel (bpftool prog loadall): ${kernelMs.toFixed(1)} ms`}`);
+          results.push({ case: `load-compile${graph}:${file.replace(/\.o$/, '')}/${big.program}`, engine, nsPerPacket: t.totalMs * 1e6, mpps: 0, kernelNsPerPacket: kernelMs === null ? null : kernelMs * 1e6, ratio: kernelMs ? t.totalMs / kernelMs : null });
+          const parts = `parse ${t.parseMs.toFixed(1)} + load ${t.loadMs.toFixed(1)} + ${engine === 'wasm' ? 'compile and ' : ''}first run ${t.firstRunMs.toFixed(1)}`;
+          console.log(`load+compile${graph ? ' (with batch graph)' : ''}+first run ${file} (${big.program}, ${big.insns} insns, maps ${(big.mapBytes / 2 ** 20).toFixed(0)} MiB) on ${engine}: ${t.totalMs.toFixed(1)} ms (${parts})${kernelMs === null ? '' : `; kernel (bpftool prog loadall): ${kernelMs.toFixed(1)} ms`}`);
         }
       }
     }
