@@ -56,6 +56,11 @@ export interface CorpusProgram {
   packets?: PacketSpec[];
   /** Run the standard packet set (IPv4 TCP/UDP/ICMP, IPv6 TCP/UDP, VLAN IPv4 UDP)? Default true. */
   standard?: boolean;
+  /**
+   * A negative test: the kernel refuses this program with this errno (e.g. `EACCES` from the
+   * verifier). Its answers are not compared (xdpchain has no verifier yet).
+   */
+  kernelRefuses?: string;
 }
 
 /** A map update: key and value as bytes; per-CPU maps may give one value per CPU. */

@@ -62,6 +62,8 @@ export interface ResolvedObject {
   ignoreKeys: Record<string, string[]>;
   /** Output bytes not compared, by packet name. */
   ignoreBytes: Record<string, ByteMask[]>;
+  /** Programs the kernel is expected to refuse (negative tests), with the errno. */
+  kernelRefuses: Record<string, string>;
   runs: ResolvedRun[];
 }
 
@@ -166,6 +168,7 @@ export function resolveObject(o: CorpusObject, baseDir: string): ResolvedObject 
     ignoreMaps: o.ignoreMaps ?? [],
     ignoreKeys: Object.fromEntries(Object.entries(o.ignoreKeys ?? {}).map(([m, keys]) => [m, keys.map((k) => bytesHex(k, `${id} ignoreKeys ${m}`))])),
     ignoreBytes,
+    kernelRefuses: Object.fromEntries(o.programs.filter((p) => p.kernelRefuses).map((p) => [p.name, p.kernelRefuses!])),
     runs,
   };
 }
