@@ -1,6 +1,7 @@
 import { XdpchainError } from '../errors/index.js';
 import type { AddressSpace } from '../vm/address-space.js';
 import { XdpBuffer } from './buffer.js';
+import { ETH_HLEN } from './constants.js';
 import type { RxMetadataOp } from './rx-metadata.js';
 
 /** The result of running a device's XDP hook on one frame. */
@@ -37,6 +38,8 @@ export interface NetdevStats {
   redirected: number;
   /** Redirects whose target did not exist or could not take the frame. */
   redirectErrors: number;
+  /** Frames from the wire shorter than an Ethernet header, dropped before XDP (ip -s link's length errors). */
+  rxLengthErrors: number;
 }
 
 /** A frame that left the XDP layer: to the stack, onto the wire, or into a queue. */
@@ -47,7 +50,7 @@ export interface DeliveredFrame {
 }
 
 export const emptyStats = (): NetdevStats => ({
-  rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, passed: 0, dropped: 0, aborted: 0, transmitted: 0, redirected: 0, redirectErrors: 0,
+  rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, passed: 0, dropped: 0, aborted: 0, transmitted: 0, redirected: 0, redirectErrors: 0, rxLengthErrors: 0,
 });
 
 /**
@@ -97,6 +100,16 @@ export class Netdev {
   release(): void {
     for (const b of this.ring) b.free();
     this.ring.length = 0;
+  }
+
+  /**
+   * Whether a frame from the wire is long enough to receive. A NIC drops a runt (shorter than an
+   * Ethernet header) in hardware, so XDP never sees it; the kernel's test-run refuses one too.
+   */
+  acceptsFromWire(frame: Uint8Array): boolean {
+    if (frame.length >= ETH_HLEN) return true;
+    this.stats.rxLengthErrors++;
+    return false;
   }
 
   keep(list: DeliveredFrame[], frame: DeliveredFrame): void {

@@ -42,9 +42,10 @@ export function registerInject(root: Command): void {
           d.stack.length = 0;
           d.wire.length = 0;
         }
-        const report = { device: iface, frames: frames.length, actions: result.actions, delivered, loops: result.loops, events: result.events };
+        const report = { device: iface, frames: frames.length, runts: result.runts, actions: result.actions, delivered, loops: result.loops, events: result.events };
         emit(opts, report, (r) => [
           `${r.frames} frames received on ${r.device}`,
+          ...(r.runts ? [`  ${r.runts} frames shorter than 14 bytes dropped by ${r.device} before XDP (a NIC drops runts)`] : []),
           ...Object.entries(r.actions).map(([a, n]) => `  ${a.padEnd(13)} ${n}`),
           ...r.delivered.map((d) => `  delivered on ${d.device}: ${d.stack} to the stack, ${d.wire} to the wire`),
           ...(r.loops ? [`  ${r.loops} frames dropped after bouncing between devices too often`] : []),

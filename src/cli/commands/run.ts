@@ -6,7 +6,7 @@ import { ByteSink, PcapWriter } from '../../pcap/write.js';
 import { BATCH_SIZE } from '../../runtime/execute.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { XdpBuffer } from '../../xdp/buffer.js';
-import { xdpActionName } from '../../xdp/constants.js';
+import { ETH_HLEN, xdpActionName } from '../../xdp/constants.js';
 import { pickProgram } from '../object.js';
 import { addLoadOptions, addTypeOption, btfLoadOption, readObjectForLoad, reportSkipped, type LoadCliOptions } from '../load-options.js';
 import { action, emit } from '../output.js';
@@ -75,7 +75,13 @@ export function registerRun(root: Command): void {
         pending.length = 0;
         progress.tick(packets);
       };
+      let runts = 0;
       for (const rec of readCaptureFile(opts.pcap)) {
+        // A NIC drops a frame shorter than an Ethernet header before XDP: the program never sees it.
+        if (rec.data.length < ETH_HLEN) {
+          runts++;
+          continue;
+        }
         const buffer = ring[pending.length];
         buffer.load(rec.data);
         buffer.ingressIfindex = 1;
@@ -94,6 +100,7 @@ export function registerRun(root: Command): void {
         input: opts.pcap,
         inputBytes: statSync(opts.pcap).size,
         packets,
+        runts,
         seconds: Number(seconds.toFixed(3)),
         packetsPerSecond: Math.round(packets / Math.max(seconds, 1e-9)),
         actions,
@@ -107,6 +114,7 @@ export function registerRun(root: Command): void {
           `${r.packets} packets through ${r.program} in ${r.seconds}s (${r.packetsPerSecond.toLocaleString('en-US')} packets/s)`,
           `  ${'action'.padEnd(13)} ${'packets'.padStart(10)} ${'bytes'.padStart(13)} ${'share'.padStart(7)}`,
           ...rows,
+          ...(r.runts ? [`  ${r.runts} frames shorter than 14 bytes dropped by the device before the program (a NIC drops runts)`] : []),
           ...(r.faults ? [`  ${r.faults} runs faulted (counted as XDP_ABORTED); first: ${r.firstFault}`] : []),
           ...(r.out ? [`  per-action captures in ${r.out}/`] : []),
         ].join('\n');
