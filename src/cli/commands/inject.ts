@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCaptureFile } from '../../pcap/file.js';
+import { readEthernetCapture } from '../capture.js';
 import { ByteSink, PcapWriter } from '../../pcap/write.js';
 import { action, emit } from '../output.js';
 import { withSession } from '../session.js';
@@ -22,7 +22,7 @@ export function registerInject(root: Command): void {
         const before = new Map(devices.map((d) => [d, { stack: d.stack.length, wire: d.wire.length }]));
         // The capture's timestamps are the frames' RX timestamps (bpf_xdp_metadata_rx_timestamp).
         const frames: ReceivedFrame[] = [];
-        for (const r of readCaptureFile(capture)) frames.push({ data: r.data, timestampNs: r.timestampNs });
+        for (const r of readEthernetCapture(capture)) frames.push({ data: r.data, timestampNs: r.timestampNs });
         const result = s.rt.fabric.inject(dev, frames);
         const delivered = devices.map((d) => ({ device: d.name, stack: d.stack.length - before.get(d)!.stack, wire: d.wire.length - before.get(d)!.wire })).filter((d) => d.stack || d.wire);
         if (opts.out) {

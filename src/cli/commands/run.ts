@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCaptureFile } from '../../pcap/file.js';
+import { readEthernetCapture } from '../capture.js';
 import { ByteSink, PcapWriter } from '../../pcap/write.js';
 import { BATCH_SIZE } from '../../runtime/execute.js';
 import { Runtime } from '../../runtime/runtime.js';
@@ -76,7 +76,7 @@ export function registerRun(root: Command): void {
         progress.tick(packets);
       };
       let runts = 0;
-      for (const rec of readCaptureFile(opts.pcap)) {
+      for (const rec of readEthernetCapture(opts.pcap)) {
         // A NIC drops a frame shorter than an Ethernet header before XDP: the program never sees it.
         if (rec.data.length < ETH_HLEN) {
           runts++;
