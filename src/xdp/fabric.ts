@@ -211,7 +211,7 @@ export class Fabric {
       dev.stats.rxPackets++;
       dev.stats.rxBytes += data.length;
       dev.stats.passed++;
-      dev.keep(dev.stack, { data, ingressIfindex: dev.ifindex });
+      dev.deliver('stack', { data, ingressIfindex: dev.ifindex });
       return;
     }
     const buffer = dev.rxBuffer(this.space);
@@ -261,7 +261,7 @@ export class Fabric {
       const frame = out();
       to.stats.txBytes += frame.length;
       if (!to.peer) {
-        to.keep(to.wire, { data: frame, ingressIfindex: dev.ifindex });
+        to.deliver('wire', { data: frame, ingressIfindex: dev.ifindex });
       } else if (hop + 1 > this.maxHops) {
         result.loops++;
       } else {
@@ -273,7 +273,7 @@ export class Fabric {
         dev.stats.passed++;
         // The stack gets a stripped tag back with the frame (an skb carries it beside the data).
         const vlan = buffer.rxMetadata?.record?.vlan;
-        dev.keep(dev.stack, { data: vlan ? withVlanTag(out(), vlan) : out(), ingressIfindex: dev.ifindex });
+        dev.deliver('stack', { data: vlan ? withVlanTag(out(), vlan) : out(), ingressIfindex: dev.ifindex });
         return;
       }
       case XdpAction.TX:

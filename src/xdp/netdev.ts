@@ -42,6 +42,9 @@ export interface NetdevStats {
   rxLengthErrors: number;
 }
 
+/** Where a device hands a frame it is done with: its network stack (XDP_PASS) or the wire (no peer to receive it). */
+export type DeliveryKind = 'stack' | 'wire';
+
 /** A frame that left the XDP layer: to the stack, onto the wire, or into a queue. */
 export interface DeliveredFrame {
   data: Uint8Array;
@@ -112,7 +115,16 @@ export class Netdev {
     return false;
   }
 
-  keep(list: DeliveredFrame[], frame: DeliveredFrame): void {
+  /**
+   * Sees every frame delivered to the stack or the wire, however many (the lists keep only the
+   * first `keepFrames`): a caller that wants them all, such as a capture file, streams them here.
+   */
+  onDeliver: ((kind: DeliveryKind, frame: DeliveredFrame) => void) | undefined;
+
+  /** Hand a frame to the stack or the wire. */
+  deliver(kind: DeliveryKind, frame: DeliveredFrame): void {
+    this.onDeliver?.(kind, frame);
+    const list = this[kind];
     if (list.length < this.keepFrames) list.push(frame);
   }
 }
