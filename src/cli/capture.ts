@@ -4,8 +4,9 @@ import type { CaptureRecord } from '../pcap/types.js';
 
 /**
  * The frames of a capture file as a device receives them (Ethernet), streamed; a conversion
- * (Linux cooked capture) is noted once on stderr, an unsupported link type refused.
+ * (Linux cooked capture) is noted once on stderr, an unsupported link type refused. `what` names
+ * the file and the option that chose it in errors (`--pcap x.pcap`).
  */
-export function readEthernetCapture(path: string): Iterable<CaptureRecord> {
-  return ethernetFrames(readCaptureFile(path), path, (text) => process.stderr.write(`note: ${text}\n`));
+export function readEthernetCapture(path: string, what: string): Iterable<CaptureRecord> {
+  return ethernetFrames(readCaptureFile(path, { what }), path, (text) => process.stderr.write(`note: ${text}\n`));
 }

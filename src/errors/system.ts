@@ -11,8 +11,16 @@ function isSystemError(e: unknown): e is SystemError {
   return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && typeof (e as { syscall?: unknown }).syscall === 'string';
 }
 
+/** strerror's words where Node's differ (Node says "illegal operation on a directory" for EISDIR). */
+const STRERROR: Partial<Record<ErrnoName, string>> = {
+  EISDIR: 'is a directory',
+  EEXIST: 'file exists',
+};
+
 /** "no such file or directory" out of Node's "ENOENT: no such file or directory, open '/x'". */
 function description(e: SystemError): string {
+  const known = STRERROR[e.code as ErrnoName];
+  if (known) return known;
   const m = /^[A-Z0-9_]+: (.*?), \w+(?: '.*')?$/s.exec(e.message);
   return m ? m[1] : e.message;
 }

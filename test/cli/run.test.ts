@@ -49,7 +49,7 @@ describe('xdpchain run', () => {
   it('refuses a missing capture and an ambiguous program with clear errors', () => {
     const dir = tempDir('run-err');
     const state = join(dir, 'state');
-    expect(() => cli(state, 'run', 'progs/build/ttl_then_acl.o', '--pcap', join(dir, 'none.pcap'))).toThrow(/ENOENT: cannot read/);
+    expect(() => cli(state, 'run', 'progs/build/ttl_then_acl.o', '--pcap', join(dir, 'none.pcap'))).toThrow(/ENOENT: --pcap \S+none.pcap: no such file or directory/);
     expect(() => cli(state, 'run', 'progs/build/vlan.o', '--pcap', join(dir, 'none.pcap'))).toThrow(/has 2 programs \(xdp_vlan_push, xdp_vlan_pop\); choose one with --prog/);
   });
 });

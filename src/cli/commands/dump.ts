@@ -72,7 +72,7 @@ export function registerDump(root: Command): void {
         }
         const printed: CapturedPacket[] = [];
         capture.onPacket = (p) => printed.push(p);
-        const frames = [...readEthernetCapture(opts.pcap)].map((r) => r.data);
+        const frames = [...readEthernetCapture(opts.pcap, `--pcap ${opts.pcap}`)].map((r) => r.data);
         s.rt.fabric.inject(dev, frames);
         reg.captures.get(file)!.sink.close();
         reg.captures.delete(file);

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ByteSink, PcapWriter } from '../../pcap/write.js';
 import type { ReceivedFrame } from '../../xdp/fabric.js';
 import type { DeliveryKind, Netdev } from '../../xdp/netdev.js';
 import { readEthernetCapture } from '../capture.js';
+import { ensureDirectory, OUT_DIRECTORY_HINT } from '../directories.js';
 import { action, emit } from '../output.js';
 import { withSession } from '../session.js';
 
@@ -29,7 +29,7 @@ class Deliveries {
   private file(name: string): PcapWriter {
     let f = this.files.get(name);
     if (!f) {
-      const sink = ByteSink.toFile(join(this.out!, name));
+      const sink = ByteSink.toFile(join(this.out!, name), false, `--out ${this.out}: ${name}`);
       f = { sink, writer: new PcapWriter(sink) };
       this.files.set(name, f);
     }
@@ -59,12 +59,12 @@ export function registerInject(root: Command): void {
       withSession(cmd, (s) => {
         const dev = s.rt.fabric.get(iface);
         const devices = s.rt.fabric.list();
-        if (opts.out) mkdirSync(opts.out, { recursive: true });
+        if (opts.out) ensureDirectory(opts.out, `--out ${opts.out}`, OUT_DIRECTORY_HINT);
         const deliveries = new Deliveries(devices, opts.out);
         let frames = 0;
         // Streamed from the file: the capture's timestamps are the frames' RX timestamps (bpf_xdp_metadata_rx_timestamp).
         const received = function* (): Generator<ReceivedFrame> {
-          for (const r of readEthernetCapture(capture)) {
+          for (const r of readEthernetCapture(capture, `capture ${capture}`)) {
             frames++;
             yield { data: r.data, timestampNs: r.timestampNs };
           }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readEthernetCapture } from '../capture.js';
+import { ensureDirectory, OUT_DIRECTORY_HINT } from '../directories.js';
 import { ByteSink, PcapWriter } from '../../pcap/write.js';
 import { BATCH_SIZE } from '../../runtime/execute.js';
 import { Runtime } from '../../runtime/runtime.js';
@@ -43,13 +44,14 @@ export function registerRun(root: Command): void {
       const writerFor = (code: number) => {
         let w = writers.get(code);
         if (!w && opts.out) {
-          const sink = ByteSink.toFile(join(opts.out, `${xdpActionName(code).replace(/^XDP_/, '').toLowerCase()}.pcap`));
+          const name = `${xdpActionName(code).replace(/^XDP_/, '').toLowerCase()}.pcap`;
+          const sink = ByteSink.toFile(join(opts.out, name), false, `--out ${opts.out}: ${name}`);
           w = { sink, writer: new PcapWriter(sink, { nanoseconds: true }) };
           writers.set(code, w);
         }
         return w;
       };
-      if (opts.out) mkdirSync(opts.out, { recursive: true });
+      if (opts.out) ensureDirectory(opts.out, `--out ${opts.out}`, OUT_DIRECTORY_HINT);
       const counts = new Map<number, { packets: number; bytes: number }>();
       // A ring of buffers: each batch of packets goes through the program in one call (the NAPI-style loop).
       const ring = Array.from({ length: BATCH_SIZE }, () => new XdpBuffer(rt.space, 'run'));
@@ -76,7 +78,7 @@ export function registerRun(root: Command): void {
         progress.tick(packets);
       };
       let runts = 0;
-      for (const rec of readEthernetCapture(opts.pcap)) {
+      for (const rec of readEthernetCapture(opts.pcap, `--pcap ${opts.pcap}`)) {
         // A NIC drops a frame shorter than an Ethernet header before XDP: the program never sees it.
         if (rec.data.length < ETH_HLEN) {
           runts++;
