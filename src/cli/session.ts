@@ -41,7 +41,8 @@ export function runtimeGlobals(cmd: Command): Pick<RuntimeOptions, 'engine' | 'm
  */
 function stateDirectory(cmd: Command): string {
   const given = globals(cmd).state;
-  const env = process.env.XDPCHAIN_STATE;
+  // An empty $XDPCHAIN_STATE is unset, as shells treat empty variables, not the current directory.
+  const env = process.env.XDPCHAIN_STATE || undefined;
   const [dir, what] = given !== undefined ? [given, `--state ${given}`] : env !== undefined ? [env, `$XDPCHAIN_STATE ${env}`] : [DEFAULT_STATE_DIR, `state directory ./${DEFAULT_STATE_DIR}`];
   ensureDirectory(dir, what, 'the state directory must be a directory you can write (--state DIR or $XDPCHAIN_STATE)');
   return dir;
