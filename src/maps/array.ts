@@ -32,6 +32,7 @@ export class ArrayMap extends MapBase {
   layout(cpuCell: number): ArrayLayout {
     const plain: ArrayLayout = { base: this.region.addr, stride: this.stride, maxEntries: this.spec.maxEntries, cpus: this.cpus, valueSize: this.spec.valueSize };
     if (this.lock !== undefined) plain.lockOffset = this.lock;
+    if (this.frozen) plain.readOnly = true;
     return this.perCpu ? { ...plain, cpuCell } : plain;
   }
 
