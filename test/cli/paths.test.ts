@@ -44,6 +44,17 @@ describe('paths the user names', () => {
     expectUserError(cliRun(state, 'inject', 'eth0', pcap, '--out', file), 'ENOTDIR', `--out ${file}`);
   });
 
+  it('files read or written by inspect, disasm, asm, link and test-run: the errno, the option or argument, and the path', () => {
+    const state = join(dir, 'state-files');
+    const missing = join(dir, 'missing.s');
+    expectUserError(cliRun(state, 'inspect', capDir), 'EISDIR', `object ${capDir}`);
+    expectUserError(cliRun(state, 'disasm', capDir), 'EISDIR', `file ${capDir}`);
+    expectUserError(cliRun(state, 'asm', missing), 'ENOENT', `file ${missing}`);
+    expectUserError(cliRun(state, 'link', '-o', capDir, 'progs/build/xdp_pass.o'), 'EISDIR', `-o ${capDir}`);
+    expectUserError(cliRun(state, 'test-run', 'progs/build/xdp_pass.o', '--data', capDir), 'EISDIR', `--data ${capDir}`);
+    expectUserError(cliRun(state, 'test-run', 'progs/build/xdp_pass.o', '--hex', '02000000000202000000000108004500', '--data-out', capDir), 'EISDIR', `--data-out ${capDir}`);
+  });
+
   it('run --out /proc/xx ends at once with ENOENT instead of spinning (Node\'s recursive mkdir loops there)', () => {
     const r = spawnSync(process.execPath, [join(repo, 'dist/cli/main.js'), 'run', 'progs/build/xdp_pass.o', '--pcap', pcap, '--out', '/proc/xx'], { encoding: 'utf8', cwd: repo, timeout: 20_000 });
     expect(r.signal).toBeNull();
