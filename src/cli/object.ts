@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { XdpchainError } from '../errors/index.js';
+import { onUserPath, XdpchainError } from '../errors/index.js';
 import { readCollectionSpec } from '../elf/collection.js';
 import type { Collection } from '../runtime/collection.js';
 import type { Program } from '../runtime/program.js';
@@ -7,12 +7,7 @@ import type { CollectionSpec } from '../spec/collection-spec.js';
 
 /** Read an object file into a spec, naming the file in every error. */
 export function readObject(path: string): CollectionSpec {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw new XdpchainError('ENOENT', `cannot read ${path}: ${(e as Error).message}`);
-  }
+  const bytes = new Uint8Array(onUserPath(`object ${path}`, () => readFileSync(path), 'give a BPF ELF object (clang -target bpf -c)'));
   return readCollectionSpec(bytes, { source: path });
 }
 

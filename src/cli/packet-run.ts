@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { XdpchainError } from '../errors/index.js';
+import { onUserPath, XdpchainError } from '../errors/index.js';
 import { fromHex, toHex } from '../packet/bytes.js';
 import type { Program } from '../runtime/program.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -57,20 +57,14 @@ function parseCtx(text: string): Partial<XdpMd> {
 /** Run one packet through a loaded program as BPF_PROG_TEST_RUN does, and print what came out. */
 export function runPacketAndReport(rt: Runtime, prog: Program, opts: PacketRunOptions): void {
   if (!!opts.data === !!opts.hex) throw new XdpchainError('EINVAL', 'give the packet with exactly one of --data FILE or --hex HEX');
-  let data: Uint8Array;
-  try {
-    data = opts.data ? new Uint8Array(readFileSync(opts.data)) : fromHex(opts.hex!);
-  } catch (e) {
-    if (e instanceof XdpchainError) throw e;
-    throw new XdpchainError('ENOENT', `--data ${opts.data}: ${(e as Error).message}`);
-  }
+  const data = opts.data ? new Uint8Array(onUserPath(`--data ${opts.data}`, () => readFileSync(opts.data!))) : fromHex(opts.hex!);
   const out = rt.testRun(prog, {
     data,
     ctx: opts.ctx ? parseCtx(opts.ctx) : undefined,
     repeat: intOption(opts.repeat, '--repeat'),
     budget: opts.budget ? intOption(opts.budget, '--budget') : undefined,
   });
-  if (opts.dataOut) writeFileSync(opts.dataOut, out.dataOut);
+  if (opts.dataOut) onUserPath(`--data-out ${opts.dataOut}`, () => writeFileSync(opts.dataOut!, out.dataOut));
   const report = {
     program: prog.name,
     retval: out.retval,

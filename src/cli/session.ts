@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { XdpchainError } from '../errors/index.js';
 import type { RuntimeOptions } from '../runtime/runtime.js';
-import { Session } from '../state/session.js';
+import { DEFAULT_STATE_DIR, Session } from '../state/session.js';
+import { ensureDirectory } from './directories.js';
 import { MAX_DATA_BYTES } from '../vm/address-space.js';
 import type { EngineName } from '../vm/engine.js';
 
@@ -35,11 +36,24 @@ export function runtimeGlobals(cmd: Command): Pick<RuntimeOptions, 'engine' | 'm
 }
 
 /**
+ * The state directory, made sure to be one we can write; errors name what chose it (--state,
+ * $XDPCHAIN_STATE or the default), since a user who did not give --state may not know.
+ */
+function stateDirectory(cmd: Command): string {
+  const given = globals(cmd).state;
+  // An empty $XDPCHAIN_STATE is unset, as shells treat empty variables, not the current directory.
+  const env = process.env.XDPCHAIN_STATE || undefined;
+  const [dir, what] = given !== undefined ? [given, `--state ${given}`] : env !== undefined ? [env, `$XDPCHAIN_STATE ${env}`] : [DEFAULT_STATE_DIR, `state directory ./${DEFAULT_STATE_DIR}`];
+  ensureDirectory(dir, what, 'the state directory must be a directory you can write (--state DIR or $XDPCHAIN_STATE)');
+  return dir;
+}
+
+/**
  * Run a command against the state directory: restore it, run, save on success. The directory
  * stays locked for the duration, so concurrent invocations queue instead of corrupting it.
  */
 export function withSession<T>(cmd: Command, fn: (s: Session) => T): T {
-  const session = Session.open({ dir: globals(cmd).state, ...runtimeGlobals(cmd) });
+  const session = Session.open({ dir: stateDirectory(cmd), ...runtimeGlobals(cmd) });
   try {
     const result = fn(session);
     session.save();

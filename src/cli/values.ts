@@ -48,10 +48,13 @@ export function parseBytes(text: string, what: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** A chain-call return code: a number, an action name (XDP_PASS, pass) or `any` for the wildcard. */
+/** Spellings of the chain-call wildcard; 4294967295 (~0 as u32) goes through as a number, which `chainSlot` knows. */
+const WILDCARDS = new Set(['any', '*', '-1']);
+
+/** A chain-call return code: a number, an action name (XDP_PASS, pass) or `any`/`*`/-1 for the wildcard. */
 export function parseRetcode(text: string): number {
-  if (text === 'any' || text === '-1') return -1;
+  if (WILDCARDS.has(text.toLowerCase())) return -1;
   const code = parseXdpAction(text);
-  if (code === undefined) throw new XdpchainError('EINVAL', `"${text}" is not a return code: use a number, an action name like XDP_PASS, or any`);
+  if (code === undefined) throw new XdpchainError('EINVAL', `"${text}" is not a return code: use 0..6, an action name like XDP_PASS, or the wildcard any (also *, -1, 4294967295)`);
   return code;
 }

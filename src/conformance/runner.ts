@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { onUserPath, XdpchainError } from '../errors/index.js';
 import { assemble } from '../isa/asm.js';
 import { decodeProgram } from '../isa/program.js';
 import { decodeRaw, type RawInstruction } from '../isa/raw.js';
@@ -73,17 +74,23 @@ export function runVector(file: string, text: string, createEngine: EngineFactor
   }
 }
 
-/** Every `.data` file under the given files and directories, sorted. */
+/**
+ * Every `.data` file under the given files and directories, sorted. A path that does not exist,
+ * or a directory without vectors, is refused: "0 passed, 0 failed" would read as success.
+ */
 export function collectVectorFiles(paths: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
-    if (statSync(p).isDirectory()) {
-      for (const f of readdirSync(p).sort()) if (f.endsWith('.data')) out.push(join(p, f));
+    const what = `conformance path ${p}`;
+    if (onUserPath(what, () => statSync(p)).isDirectory()) {
+      const files = onUserPath(what, () => readdirSync(p)).filter((f) => f.endsWith('.data')).sort();
+      if (files.length === 0) throw new XdpchainError('EINVAL', `${what}: the directory holds no .data vectors; give the tests directory of a bpf_conformance checkout or .data files`);
+      out.push(...files.map((f) => join(p, f)));
     } else out.push(p);
   }
   return out;
 }
 
 export function runVectors(paths: readonly string[], createEngine: EngineFactory): VectorResult[] {
-  return collectVectorFiles(paths).map((f) => runVector(f, readFileSync(f, 'utf8'), createEngine));
+  return collectVectorFiles(paths).map((f) => runVector(f, onUserPath(`conformance vector ${f}`, () => readFileSync(f, 'utf8')), createEngine));
 }

@@ -1,2 +1,3 @@
 export * from './errno.js';
 export * from './errors.js';
+export * from './system.js';

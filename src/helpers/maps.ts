@@ -9,14 +9,25 @@ export function mapArg(s: HelperServices, c: HelperCall, i: 1 | 2 | 3 = 1): BpfM
   return m!;
 }
 
+/**
+ * The map a helper writes (update, delete). A frozen map (.rodata, BPF_F_RDONLY_PROG) is
+ * read-only for programs: the kernel's verifier refuses to load a program that writes one
+ * ("write into map forbidden"); without that check at load, the run ends here, naming the map.
+ */
+function writableMapArg(s: HelperServices, c: HelperCall): BpfMap {
+  const m = mapArg(s, c);
+  if (m.frozen) c.fault(`map ${m.spec.name} is read-only for programs (frozen, like .rodata): the kernel refuses to load a program that writes it (write into map forbidden)`);
+  return m;
+}
+
 /** Flags are u64; bits above 32 are never valid for map updates. */
 const flags32 = (c: HelperCall, i: 3 | 4 | 5): number => (c.hi(i) !== 0 ? 0xffffffff : c.lo(i));
 
 export function mapHelpers(s: HelperServices): HelperSpec[] {
   return [
     { id: 1, name: 'bpf_map_lookup_elem', fn: (c) => mapArg(s, c).lookupElem(c.addr(2), s.cpu()) },
-    { id: 2, name: 'bpf_map_update_elem', fn: (c) => mapArg(s, c).updateElem(c.addr(2), c.addr(3), flags32(c, 4), s.cpu()) },
-    { id: 3, name: 'bpf_map_delete_elem', fn: (c) => mapArg(s, c).deleteElem(c.addr(2)) },
+    { id: 2, name: 'bpf_map_update_elem', fn: (c) => writableMapArg(s, c).updateElem(c.addr(2), c.addr(3), flags32(c, 4), s.cpu()) },
+    { id: 3, name: 'bpf_map_delete_elem', fn: (c) => writableMapArg(s, c).deleteElem(c.addr(2)) },
     {
       id: 195,
       name: 'bpf_map_lookup_percpu_elem',

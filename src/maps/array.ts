@@ -32,6 +32,7 @@ export class ArrayMap extends MapBase {
   layout(cpuCell: number): ArrayLayout {
     const plain: ArrayLayout = { base: this.region.addr, stride: this.stride, maxEntries: this.spec.maxEntries, cpus: this.cpus, valueSize: this.spec.valueSize };
     if (this.lock !== undefined) plain.lockOffset = this.lock;
+    if (this.frozen) plain.readOnly = true;
     return this.perCpu ? { ...plain, cpuCell } : plain;
   }
 
@@ -88,7 +89,7 @@ export class ArrayMap extends MapBase {
     return out;
   }
 
-  update(key: Uint8Array, value: Uint8Array, flags = 0): void {
+  protected writeEntry(key: Uint8Array, value: Uint8Array, flags = 0): void {
     this.checkFlags(flags, UpdateFlag.NOEXIST | UpdateFlag.EXIST | UpdateFlag.LOCK);
     const i = this.index(key);
     if (i >= this.spec.maxEntries) this.fail('E2BIG', `index ${i} is past the last of ${this.spec.maxEntries} entries`);
@@ -101,7 +102,7 @@ export class ArrayMap extends MapBase {
     }
   }
 
-  delete(_key: Uint8Array): void {
+  protected eraseEntry(_key: Uint8Array): void {
     this.fail('EINVAL', 'array elements cannot be deleted');
   }
 

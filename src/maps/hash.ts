@@ -100,7 +100,7 @@ export class HashMap extends MapBase {
     return out;
   }
 
-  update(key: Uint8Array, value: Uint8Array, flags = 0): void {
+  protected writeEntry(key: Uint8Array, value: Uint8Array, flags = 0): void {
     this.checkFlags(flags, UpdateFlag.NOEXIST | UpdateFlag.EXIST | UpdateFlag.LOCK);
     this.checkKey(key);
     this.checkValue(value, this.opts.perCpu);
@@ -123,7 +123,7 @@ export class HashMap extends MapBase {
     }
   }
 
-  delete(key: Uint8Array): void {
+  protected eraseEntry(key: Uint8Array): void {
     this.checkKey(key);
     if (this.remove(keyString(key)) !== 0) this.fail('ENOENT', 'key does not exist');
   }

@@ -139,7 +139,7 @@ export class LpmTrieMap extends MapBase {
     return 0;
   }
 
-  update(key: Uint8Array, value: Uint8Array, flags = 0): void {
+  protected writeEntry(key: Uint8Array, value: Uint8Array, flags = 0): void {
     this.checkKey(key);
     this.checkValue(value);
     const r = this.put(key, value, flags);
@@ -161,7 +161,7 @@ export class LpmTrieMap extends MapBase {
     return 0;
   }
 
-  delete(key: Uint8Array): void {
+  protected eraseEntry(key: Uint8Array): void {
     this.checkKey(key);
     const r = this.remove(key);
     if (r === Err.ENOENT) this.fail('ENOENT', 'prefix does not exist');

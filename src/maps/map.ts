@@ -62,11 +62,21 @@ export interface BpfMap {
   readonly frozen: boolean;
 
   lookup(key: Uint8Array): Uint8Array | undefined;
+  /** The bpf() syscall's update: refused with EPERM once the map is frozen. */
   update(key: Uint8Array, value: Uint8Array, flags?: number): void;
+  /** The bpf() syscall's delete: refused with EPERM once the map is frozen. */
   delete(key: Uint8Array): void;
+  /**
+   * The loader's write, allowed on a frozen map: libbpf fills `.rodata` before it freezes the
+   * map, and the runtime restores saved contents or rewrites a dispatcher's table the same way.
+   */
+  loaderUpdate(key: Uint8Array, value: Uint8Array): void;
   /** The key after `key` (the first key when `key` is undefined or absent); undefined at the end. */
   nextKey(key?: Uint8Array): Uint8Array | undefined;
-  /** Make the map read-only for programs (BPF_MAP_FREEZE); the user side can still read. */
+  /**
+   * Freeze the map as libbpf freezes `.rodata` (BPF_F_RDONLY_PROG, then BPF_MAP_FREEZE): programs
+   * and user space may read it, neither may write it.
+   */
   freeze(): void;
 
   lookupElem(keyAddr: number, cpu: number): number;
@@ -150,6 +160,25 @@ export abstract class MapBase implements BpfMap {
     this.frozen = true;
   }
 
+  update(key: Uint8Array, value: Uint8Array, flags = 0): void {
+    this.refuseFrozen('update');
+    this.writeEntry(key, value, flags);
+  }
+
+  delete(key: Uint8Array): void {
+    this.refuseFrozen('delete');
+    this.eraseEntry(key);
+  }
+
+  loaderUpdate(key: Uint8Array, value: Uint8Array): void {
+    this.writeEntry(key, value, 0);
+  }
+
+  /** A frozen map is read-only from user space: bpf() answers EPERM before looking at the key. */
+  private refuseFrozen(what: 'update' | 'delete'): void {
+    if (this.frozen) this.fail('EPERM', `frozen (read-only for programs and user space, like .rodata after libbpf loads it): cannot ${what}; set its values at load instead (--set NAME=VALUE, or LoadEdits.globals)`);
+  }
+
   info(): MapInfo {
     return {
       id: this.id,
@@ -166,8 +195,10 @@ export abstract class MapBase implements BpfMap {
 
   protected abstract memoryBytes(): number;
   abstract lookup(key: Uint8Array): Uint8Array | undefined;
-  abstract update(key: Uint8Array, value: Uint8Array, flags?: number): void;
-  abstract delete(key: Uint8Array): void;
+  /** The family's update, after the frozen check (`update`) or without it (`loaderUpdate`). */
+  protected abstract writeEntry(key: Uint8Array, value: Uint8Array, flags: number): void;
+  /** The family's delete, after the frozen check. */
+  protected abstract eraseEntry(key: Uint8Array): void;
   abstract nextKey(key?: Uint8Array): Uint8Array | undefined;
   abstract lookupElem(keyAddr: number, cpu: number): number;
   abstract updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number;

@@ -121,7 +121,7 @@ export abstract class ObjectSlotMap<T> extends MapBase {
     return v === undefined ? undefined : this.describe(v);
   }
 
-  update(key: Uint8Array, value: Uint8Array, flags = 0): void {
+  protected writeEntry(key: Uint8Array, value: Uint8Array, flags = 0): void {
     this.checkKey(key);
     this.checkValue(value);
     const present = this.slotOf(key, false);
@@ -133,7 +133,7 @@ export abstract class ObjectSlotMap<T> extends MapBase {
     }
   }
 
-  delete(key: Uint8Array): void {
+  protected eraseEntry(key: Uint8Array): void {
     this.checkKey(key);
     const slot = this.slotOf(key, false);
     if (slot === undefined || !this.slots.has(slot)) this.fail(this.indexed && slot !== undefined && slot >= this.spec.maxEntries ? 'EINVAL' : 'ENOENT', `${this.wide ? 'key' : `slot ${slot}`} is empty`);

@@ -136,10 +136,10 @@ export class RingBufMap extends MapBase {
   lookup(): Uint8Array | undefined {
     return this.fail('EOPNOTSUPP', 'ring buffers have no elements to look up; consume records instead');
   }
-  update(): void {
+  protected writeEntry(): void {
     this.fail('EOPNOTSUPP', 'ring buffers have no elements to update');
   }
-  delete(): void {
+  protected eraseEntry(): void {
     this.fail('EOPNOTSUPP', 'ring buffers have no elements to delete');
   }
   nextKey(): Uint8Array | undefined {

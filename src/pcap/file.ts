@@ -1,22 +1,25 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { XdpchainError } from '../errors/index.js';
+import { onUserPath } from '../errors/index.js';
 import { CaptureReader } from './read.js';
 import type { CaptureRecord } from './types.js';
 import { ByteSink, PcapWriter } from './write.js';
 
+/** How to read a capture file: `what` names it in errors (the option that chose it: `--pcap x.pcap`; default the path). */
+export interface ReadCaptureOptions {
+  chunkBytes?: number;
+  what?: string;
+}
+
 /** Stream the records of a capture file without holding the file in memory. */
-export function* readCaptureFile(path: string, chunkBytes = 4 << 20): Generator<CaptureRecord, CaptureReader> {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw new XdpchainError('ENOENT', `cannot read ${path}: ${(e as Error).message}`);
-  }
+export function* readCaptureFile(path: string, opts: ReadCaptureOptions = {}): Generator<CaptureRecord, CaptureReader> {
+  const what = opts.what ?? path;
+  const fd = onUserPath(what, () => openSync(path, 'r'), 'give a pcap or pcapng file');
   const reader = new CaptureReader(path);
-  const chunk = new Uint8Array(chunkBytes);
+  const chunk = new Uint8Array(opts.chunkBytes ?? 4 << 20);
   try {
     for (;;) {
-      const n = readSync(fd, chunk, 0, chunk.length, null);
+      // A directory opens, and fails only here (EISDIR).
+      const n = onUserPath(what, () => readSync(fd, chunk, 0, chunk.length, null), 'give a pcap or pcapng file');
       if (n === 0) break;
       reader.push(chunk.subarray(0, n));
       for (let r = reader.next(); r; r = reader.next()) yield r;

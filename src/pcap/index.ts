@@ -2,3 +2,5 @@ export * from './types.js';
 export * from './read.js';
 export * from './write.js';
 export * from './file.js';
+export * from './link-types.js';
+export * from './ethernet.js';

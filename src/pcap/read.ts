@@ -111,7 +111,7 @@ export class CaptureReader {
     const data = this.buf.slice(at + 16, at + 16 + caplen);
     this.start += 16 + caplen;
     this.recordNo++;
-    return { timestampNs: BigInt(sec) * 1_000_000_000n + BigInt(frac) * nsPer, data, originalLength: Math.max(origlen, caplen), interfaceId: 0 };
+    return { timestampNs: BigInt(sec) * 1_000_000_000n + BigInt(frac) * nsPer, data, originalLength: Math.max(origlen, caplen), interfaceId: 0, linkType: iface.linkType };
   }
 
   private nextPcapng(): CaptureRecord | undefined {
@@ -165,7 +165,7 @@ export class CaptureReader {
         const caplen = bdv.getUint32(12, this.little);
         const origlen = bdv.getUint32(16, this.little);
         if (caplen > body.length - 20) this.fail(what, `captured length ${caplen} runs past the block`, at + 20);
-        const rec: CaptureRecord = { timestampNs: ts * iface.nsPerUnit, data: body.slice(20, 20 + caplen), originalLength: Math.max(origlen, caplen), interfaceId: id };
+        const rec: CaptureRecord = { timestampNs: ts * iface.nsPerUnit, data: body.slice(20, 20 + caplen), originalLength: Math.max(origlen, caplen), interfaceId: id, linkType: iface.linkType };
         this.options(body.subarray(20 + ((caplen + 3) & ~3)), at + 28 + ((caplen + 3) & ~3), (code, value) => {
           const vdv = new DataView(value.buffer, value.byteOffset, value.byteLength);
           if (code === 1) rec.comment = text(value);
@@ -181,7 +181,7 @@ export class CaptureReader {
         const origlen = bdv.getUint32(0, this.little);
         const caplen = Math.min(origlen, body.length - 4, iface.snapLength || Infinity);
         this.recordNo++;
-        return { timestampNs: 0n, data: body.slice(4, 4 + caplen), originalLength: origlen, interfaceId: 0 };
+        return { timestampNs: 0n, data: body.slice(4, 4 + caplen), originalLength: origlen, interfaceId: 0, linkType: iface.linkType };
       }
       // Any other block (name resolution, statistics, custom) is skipped by its length.
     }

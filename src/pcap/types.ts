@@ -7,6 +7,8 @@ export interface CaptureRecord {
   originalLength: number;
   /** Index of the interface (pcapng IDB) the frame belongs to; 0 for classic pcap. */
   interfaceId: number;
+  /** Link-layer header type of the frame (of its pcapng interface, or the pcap file's): LINKTYPE_ETHERNET, ... */
+  linkType: number;
   comment?: string;
   /** pcapng epb_flags (direction etc.), when present. */
   flags?: number;

@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { XdpchainError } from '../errors/index.js';
+import { onUserPath, XdpchainError } from '../errors/index.js';
 import { LINKTYPE_ETHERNET } from './types.js';
 
 /** Where capture bytes go: memory (`bytes()`) or a file, buffered. */
@@ -11,15 +11,16 @@ export class ByteSink {
   private readonly pending = new Uint8Array(1 << 20);
   private used = 0;
 
-  static toFile(path: string, append = false): ByteSink {
+  /** `what` names the file in errors, with the option that chose it when there is one (default: the path). */
+  static toFile(path: string, append = false, what = path): ByteSink {
     const s = new ByteSink();
-    try {
-      s.fd = openSync(path, append ? 'a' : 'w');
-    } catch (e) {
-      throw new XdpchainError('EACCES', `cannot write ${path}: ${(e as Error).message}`);
-    }
+    s.what = what;
+    s.fd = onUserPath(what, () => openSync(path, append ? 'a' : 'w'));
     return s;
   }
+
+  /** The file, for errors. */
+  private what = 'capture sink';
 
   /** Takes a copy: callers may reuse `b` at once. */
   write(b: Uint8Array): void {
@@ -30,7 +31,7 @@ export class ByteSink {
     }
     if (this.used + b.length > this.pending.length) this.flush();
     if (b.length > this.pending.length) {
-      writeSync(this.fd, b);
+      this.writeOut(b, b.length);
       return;
     }
     this.pending.set(b, this.used);
@@ -39,8 +40,14 @@ export class ByteSink {
 
   private flush(): void {
     if (this.fd === undefined || this.used === 0) return;
-    writeSync(this.fd, this.pending, 0, this.used);
+    this.writeOut(this.pending, this.used);
     this.used = 0;
+  }
+
+  /** A full disk (ENOSPC) or a failing one (EIO) is the file's problem, named as such. */
+  private writeOut(b: Uint8Array, length: number): void {
+    const fd = this.fd!;
+    onUserPath(this.what, () => writeSync(fd, b, 0, length));
   }
 
   /** Everything written (memory sinks). */

@@ -153,7 +153,7 @@ export class XdpDispatchers {
     if (next.mode === 'callx' && current?.mode === 'callx' && current.dispatcher && current.slots === next.slots && next.components.length > 1) {
       // The table is the only thing that changes: one write swaps every component at once.
       current.components = next.components;
-      current.config!.update(new Uint8Array(4), this.callxTable(next));
+      current.config!.loaderUpdate(new Uint8Array(4), this.callxTable(next));
       return current;
     }
     for (;;) {

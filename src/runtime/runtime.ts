@@ -248,7 +248,7 @@ export class Runtime {
           const index = new DataView(entry.key.buffer, entry.key.byteOffset).getUint32(0, true);
           const value = entry.value;
           if (value instanceof Uint8Array) {
-            m.update(entry.key, value);
+            m.loaderUpdate(entry.key, value);
           } else if ('program' in value && m instanceof ProgArrayMap) {
             const target = programs.get(value.program);
             if (target) m.set(index, target);

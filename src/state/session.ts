@@ -299,7 +299,7 @@ export class Session {
     for (const { c, l } of restored) {
       for (const [name, m] of Object.entries(c.maps)) {
         const map = l.maps.get(name)!;
-        for (const e of m.entries) map.update(new Uint8Array(Buffer.from(e.key, 'hex')), new Uint8Array(Buffer.from(e.value, 'hex')));
+        for (const e of m.entries) map.loaderUpdate(new Uint8Array(Buffer.from(e.key, 'hex')), new Uint8Array(Buffer.from(e.value, 'hex')));
       }
     }
     rt.maps.reserveIdsBelow(s.ids.nextMap);

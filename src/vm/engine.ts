@@ -75,6 +75,8 @@ export interface ArrayLayout {
   valueSize: number;
   /** Offset of a bpf_spin_lock in the value, which updates never copy (engines leave those to the helper). */
   lockOffset?: number;
+  /** Frozen (.rodata): programs only read it, so engines leave updates to the helper, which refuses them. */
+  readOnly?: boolean;
 }
 
 /**

@@ -30,6 +30,8 @@ export interface InjectResult {
   events: HookEvent[];
   /** Frames dropped because they bounced between devices more than `maxHops` times. */
   loops: number;
+  /** Frames from the wire shorter than an Ethernet header, dropped by the device before XDP. */
+  runts: number;
 }
 
 /** Sees every frame before and after a device's hook runs (whole-hook capture). */
@@ -157,7 +159,7 @@ export class Fabric {
    * on egress; their peer's does on receive), queues (cpumap, AF_XDP), or the stack.
    */
   inject(device: Netdev, frames: Iterable<Uint8Array | ReceivedFrame>, into?: InjectResult): InjectResult {
-    const result = into ?? { actions: {}, events: [], loops: 0 };
+    const result = into ?? { actions: {}, events: [], loops: 0, runts: 0 };
     const queue: Hop[] = [];
     const drain = (): void => {
       while (queue.length > 0) this.receive(queue.shift()!, queue, result);
@@ -165,7 +167,9 @@ export class Fabric {
     // A whole-hook observer sees each frame before and after its hook, frame by frame.
     if (!device.hook?.runEach || this.observer) {
       for (const f of frames) {
-        queue.push({ dev: device, hop: 0, ...received(f) });
+        const frame = received(f);
+        if (!this.fromWire(device, frame, result)) continue;
+        queue.push({ dev: device, hop: 0, ...frame });
         drain();
       }
       return result;
@@ -185,11 +189,20 @@ export class Fabric {
       poll.length = 0;
     };
     for (const f of frames) {
-      poll.push(received(f));
+      const frame = received(f);
+      if (!this.fromWire(device, frame, result)) continue;
+      poll.push(frame);
       if (poll.length === NAPI_POLL_FRAMES) flush();
     }
     if (poll.length > 0) flush();
     return result;
+  }
+
+  /** Whether `device` takes `frame` from the wire; a runt is counted and goes no further. */
+  private fromWire(device: Netdev, frame: ReceivedFrame, result: InjectResult): boolean {
+    if (device.acceptsFromWire(frame.data)) return true;
+    result.runts++;
+    return false;
   }
 
   private receive(item: Hop, queue: Hop[], result: InjectResult): void {
@@ -198,7 +211,7 @@ export class Fabric {
       dev.stats.rxPackets++;
       dev.stats.rxBytes += data.length;
       dev.stats.passed++;
-      dev.keep(dev.stack, { data, ingressIfindex: dev.ifindex });
+      dev.deliver('stack', { data, ingressIfindex: dev.ifindex });
       return;
     }
     const buffer = dev.rxBuffer(this.space);
@@ -248,7 +261,7 @@ export class Fabric {
       const frame = out();
       to.stats.txBytes += frame.length;
       if (!to.peer) {
-        to.keep(to.wire, { data: frame, ingressIfindex: dev.ifindex });
+        to.deliver('wire', { data: frame, ingressIfindex: dev.ifindex });
       } else if (hop + 1 > this.maxHops) {
         result.loops++;
       } else {
@@ -260,7 +273,7 @@ export class Fabric {
         dev.stats.passed++;
         // The stack gets a stripped tag back with the frame (an skb carries it beside the data).
         const vlan = buffer.rxMetadata?.record?.vlan;
-        dev.keep(dev.stack, { data: vlan ? withVlanTag(out(), vlan) : out(), ingressIfindex: dev.ifindex });
+        dev.deliver('stack', { data: vlan ? withVlanTag(out(), vlan) : out(), ingressIfindex: dev.ifindex });
         return;
       }
       case XdpAction.TX:

@@ -1,6 +1,7 @@
 import { XdpchainError } from '../errors/index.js';
 import type { AddressSpace } from '../vm/address-space.js';
 import { XdpBuffer } from './buffer.js';
+import { ETH_HLEN } from './constants.js';
 import type { RxMetadataOp } from './rx-metadata.js';
 
 /** The result of running a device's XDP hook on one frame. */
@@ -37,7 +38,12 @@ export interface NetdevStats {
   redirected: number;
   /** Redirects whose target did not exist or could not take the frame. */
   redirectErrors: number;
+  /** Frames from the wire shorter than an Ethernet header, dropped before XDP (ip -s link's length errors). */
+  rxLengthErrors: number;
 }
+
+/** Where a device hands a frame it is done with: its network stack (XDP_PASS) or the wire (no peer to receive it). */
+export type DeliveryKind = 'stack' | 'wire';
 
 /** A frame that left the XDP layer: to the stack, onto the wire, or into a queue. */
 export interface DeliveredFrame {
@@ -47,7 +53,7 @@ export interface DeliveredFrame {
 }
 
 export const emptyStats = (): NetdevStats => ({
-  rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, passed: 0, dropped: 0, aborted: 0, transmitted: 0, redirected: 0, redirectErrors: 0,
+  rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, passed: 0, dropped: 0, aborted: 0, transmitted: 0, redirected: 0, redirectErrors: 0, rxLengthErrors: 0,
 });
 
 /**
@@ -99,7 +105,26 @@ export class Netdev {
     this.ring.length = 0;
   }
 
-  keep(list: DeliveredFrame[], frame: DeliveredFrame): void {
+  /**
+   * Whether a frame from the wire is long enough to receive. A NIC drops a runt (shorter than an
+   * Ethernet header) in hardware, so XDP never sees it; the kernel's test-run refuses one too.
+   */
+  acceptsFromWire(frame: Uint8Array): boolean {
+    if (frame.length >= ETH_HLEN) return true;
+    this.stats.rxLengthErrors++;
+    return false;
+  }
+
+  /**
+   * Sees every frame delivered to the stack or the wire, however many (the lists keep only the
+   * first `keepFrames`): a caller that wants them all, such as a capture file, streams them here.
+   */
+  onDeliver: ((kind: DeliveryKind, frame: DeliveredFrame) => void) | undefined;
+
+  /** Hand a frame to the stack or the wire. */
+  deliver(kind: DeliveryKind, frame: DeliveredFrame): void {
+    this.onDeliver?.(kind, frame);
+    const list = this[kind];
     if (list.length < this.keepFrames) list.push(frame);
   }
 }

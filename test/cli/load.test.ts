@@ -57,4 +57,16 @@ describe('loading as libbpf loads, from the command line', () => {
     const saved = JSON.parse(readFileSync(join(state, 'state.json'), 'utf8'));
     expect(saved.collections[0].edits).toEqual({ mapSizes: { rx_cnt: 8 }, globals: { blocked_verdict: '03000000' } });
   });
+
+  it('a frozen map (.rodata) refuses map update and delete with EPERM naming it, and keeps its value', () => {
+    const state = join(tempDir('load-frozen'), 'state');
+    cli(state, 'prog', 'load', object, '--map-size', 'rx_cnt=8', '--set', 'blocked_port=53');
+    const before = cli(state, 'map', 'dump', '.rodata');
+    const update = cliFails(state, 'map', 'update', '.rodata', 'u32:0', '0000000000');
+    expect(update.status).toBe(1);
+    expect(update.stderr).toMatch(/EPERM: map \.rodata .*frozen/);
+    const del = cliFails(state, 'map', 'delete', '.rodata', 'u32:0');
+    expect(del.stderr).toMatch(/EPERM: map \.rodata/);
+    expect(cli(state, 'map', 'dump', '.rodata')).toBe(before);
+  });
 });

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ipv4IcmpEchoFrame, ipv4TcpSynFrame, ipv4UdpFrame } from '../../src/packet/index.js';
 import { readCaptureFile, writeSyntheticPcap } from '../../src/pcap/file.js';
-import { cli, tempDir } from './cli.js';
+import { ByteSink, PcapWriter } from '../../src/pcap/write.js';
+import { cli, cliRun, tempDir } from './cli.js';
 
 describe('xdpchain run', () => {
   it('counts every action over a capture and writes one pcap per action', () => {
@@ -23,10 +24,32 @@ describe('xdpchain run', () => {
     expect(tx[34]).toBe(0);
   });
 
+  it('refuses a capture of a link type XDP cannot receive, and converts Linux cooked capture with a note', () => {
+    const dir = tempDir('run-linktype');
+    const state = join(dir, 'state');
+    const write = (name: string, linkType: number, data: Uint8Array) => {
+      const sink = ByteSink.toFile(join(dir, name));
+      new PcapWriter(sink, { linkType }).writePacket(data, 1_700_000_000_000_000_000n);
+      sink.close();
+      return join(dir, name);
+    };
+    const udp = ipv4UdpFrame();
+    const wifi = cliRun(state, 'run', 'progs/build/xdp_pass.o', '--pcap', write('wifi.pcap', 105, udp));
+    expect(wifi.status).toBe(1);
+    expect(wifi.stderr).toMatch(/EINVAL: .*wifi\.pcap: link type 105 \(IEEE802_11\) is not Ethernet/);
+    // tcpdump -i any: a 16-byte cooked header (outgoing, ARPHRD_ETHER, the sender's MAC, IPv4) instead of Ethernet's 14.
+    const cooked = Uint8Array.from([0, 4, 0, 1, 0, 6, ...udp.subarray(6, 12), 0, 0, 8, 0, ...udp.subarray(14)]);
+    const any = cliRun(state, 'run', 'progs/build/xdp_pass.o', '--pcap', write('any.pcap', 113, cooked), '--out', join(dir, 'out'), '--json');
+    expect(any.status).toBe(0);
+    expect(any.stderr).toMatch(/note: .*any\.pcap: link type 113 \(LINUX_SLL\) converted to Ethernet/);
+    expect(JSON.parse(any.stdout).actions.XDP_PASS.bytes).toBe(udp.length);
+    expect([...readCaptureFile(join(dir, 'out', 'pass.pcap'))][0].data.subarray(6)).toEqual(udp.subarray(6));
+  });
+
   it('refuses a missing capture and an ambiguous program with clear errors', () => {
     const dir = tempDir('run-err');
     const state = join(dir, 'state');
-    expect(() => cli(state, 'run', 'progs/build/ttl_then_acl.o', '--pcap', join(dir, 'none.pcap'))).toThrow(/ENOENT: cannot read/);
+    expect(() => cli(state, 'run', 'progs/build/ttl_then_acl.o', '--pcap', join(dir, 'none.pcap'))).toThrow(/ENOENT: --pcap \S+none.pcap: no such file or directory/);
     expect(() => cli(state, 'run', 'progs/build/vlan.o', '--pcap', join(dir, 'none.pcap'))).toThrow(/has 2 programs \(xdp_vlan_push, xdp_vlan_pop\); choose one with --prog/);
   });
 });

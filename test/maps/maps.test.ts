@@ -11,6 +11,7 @@ import { MapRegistry } from '../../src/maps/registry.js';
 import { RingBufMap } from '../../src/maps/ringbuf.js';
 import { MapFlag, type MapSpec, type MapTypeName } from '../../src/spec/map-spec.js';
 import { AddressSpace } from '../../src/vm/address-space.js';
+import { errorOf } from '../error-of.js';
 
 const CPUS = 2;
 function setup(objects?: MapObjects) {
@@ -113,6 +114,24 @@ describe('array and percpu_array', () => {
     expect(space.accessible(addr, 8, false)).toBe(true);
     expect(space.accessible(addr, 8, true)).toBe(false);
     expect((m as ArrayMap).lookup(u32Key(0))).toEqual(v8(5));
+  });
+
+  it('frozen arrays refuse user-space updates and deletes with EPERM, as bpf() does after BPF_MAP_FREEZE', () => {
+    const { make } = setup();
+    const m = make('array', { name: '.rodata', maxEntries: 1, frozen: true, initialData: v8(5) });
+    const update = errorOf(() => m.update(u32Key(0), v8(7)));
+    expect(update.errno).toBe('EPERM');
+    expect(update.message).toContain('map .rodata');
+    expect(update.message).toContain('frozen');
+    expect(errorOf(() => m.delete(u32Key(0))).errno).toBe('EPERM');
+    expect(m.lookup(u32Key(0))).toEqual(v8(5));
+  });
+
+  it('the loader still writes a frozen array (libbpf fills .rodata before freezing it)', () => {
+    const { make } = setup();
+    const m = make('array', { maxEntries: 1, frozen: true, initialData: v8(5) });
+    m.loaderUpdate(u32Key(0), v8(9));
+    expect(m.lookup(u32Key(0))).toEqual(v8(9));
   });
 });
 

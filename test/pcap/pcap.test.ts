@@ -94,7 +94,7 @@ describe('pcap and pcapng', () => {
     const path = join(dir, 'big.pcap');
     writeSyntheticPcap(path, 20_000, (i) => (i % 2 ? frames[0] : frames[2]));
     let n = 0;
-    for (const r of readCaptureFile(path, 1 << 16)) n += r.data.length === frames[i2(n)].length ? 1 : 0;
+    for (const r of readCaptureFile(path, { chunkBytes: 1 << 16 })) n += r.data.length === frames[i2(n)].length ? 1 : 0;
     expect(n).toBe(20_000);
     function i2(k: number) {
       return k % 2 ? 0 : 2;

@@ -53,4 +53,16 @@ describe('array updates from programs', () => {
       }
     }
   });
+
+  it('a frozen array (.rodata, BPF_F_RDONLY_PROG) is never written by a program: every engine ends the run naming the map', () => {
+    for (const engine of Object.keys(ENGINES)) {
+      const rt = new Runtime({ engine: engine as 'wasm', statsTiming: false });
+      const rodata: MapSpec = { ...arraySpec('array'), name: '.rodata', flags: 0x80, frozen: true, initialData: new Uint8Array(16).fill(7) };
+      const prog = loadProgramSpec(rt, { ...program(0, 0n, false), references: [{ slot: 3, kind: 'map' as const, map: '.rodata' }] }, new Map([['.rodata', rodata]]));
+      const out = rt.testRun(prog, { data: ipv4UdpFrame() });
+      expect({ engine, retval: out.retval }).toEqual({ engine, retval: 0 });
+      expect(out.fault?.message).toMatch(/map \.rodata .*read-only for programs/);
+      expect([...rt.maps.all()[0].lookup(new Uint8Array(4))!]).toEqual(new Array(12).fill(7));
+    }
+  });
 });

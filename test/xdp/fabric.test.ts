@@ -42,6 +42,21 @@ describe('Fabric', () => {
     expect(a.stats.passed).toBe(1);
   });
 
+  it('drops frames shorter than 14 bytes on receive, before XDP or the stack, and counts them', () => {
+    const f = fabric();
+    const a = f.add('eth0');
+    const b = f.add('eth1');
+    b.hook = hook(XdpAction.PASS);
+    for (const dev of [a, b]) {
+      const r = f.inject(dev, [frame(0), frame(5), frame(13), frame(14)]);
+      expect(r.runts).toBe(3);
+      expect(dev.stack).toHaveLength(1);
+      expect(dev.stats.rxLengthErrors).toBe(3);
+      expect(dev.stats.rxPackets).toBe(1);
+    }
+    expect(f.inject(b, [frame(0), frame(60)]).actions).toEqual({ XDP_PASS: 1 });
+  });
+
   it('sends XDP_TX frames to the peer, whose XDP runs on receive', () => {
     const f = fabric();
     const a = f.add('veth0', { peer: 'veth1' });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { XdpchainError } from '../../errors/index.js';
+import { onUserPath, XdpchainError } from '../../errors/index.js';
 import { assemble } from '../../isa/asm.js';
 import { disassemble } from '../../isa/disasm.js';
 import { decodeRaw, encodeRaw } from '../../isa/raw.js';
@@ -17,10 +17,10 @@ export function registerAsm(root: Command): void {
     .option('--json', 'print instructions as JSON')
     .action(
       action((file: string, opts: { output?: string; json?: boolean }) => {
-        const raw = assemble(readFileSync(file === '-' ? 0 : file, 'utf8'));
+        const raw = assemble(onUserPath(`file ${file}`, () => readFileSync(file === '-' ? 0 : file, 'utf8')));
         const bytes = encodeRaw(raw);
         if (opts.output) {
-          writeFileSync(opts.output, bytes);
+          onUserPath(`-o ${opts.output}`, () => writeFileSync(opts.output!, bytes));
           return;
         }
         emit(opts, raw, () => [...Array(raw.length).keys()].map((i) => Buffer.from(bytes.subarray(i * 8, i * 8 + 8)).toString('hex').replace(/(..)(?!$)/g, '$1 ')).join('\n'));
@@ -34,7 +34,7 @@ export function registerAsm(root: Command): void {
     .option('--json', 'print { program, lines } objects')
     .action(
       action((file: string, opts: { json?: boolean }) => {
-        const bytes = new Uint8Array(readFileSync(file));
+        const bytes = new Uint8Array(onUserPath(`file ${file}`, () => readFileSync(file)));
         const isElf = bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
         if (!isElf && bytes.length % 8 !== 0) throw new XdpchainError('EINVAL', `${file}: ${bytes.length} bytes is not a whole number of 8-byte instructions`);
         const listings = isElf

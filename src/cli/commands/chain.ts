@@ -3,13 +3,14 @@ import { action, emit } from '../output.js';
 import { withSession } from '../session.js';
 import { parseRetcode } from '../values.js';
 
-const RET_HELP = 'return code: a number, an action name (XDP_PASS) or any';
+/** The series' wildcard was ~0: the spellings a user may meet (-1, 4294967295) are named so none is a surprise. */
+const RET_HELP = 'return code 0..6 or an action name (XDP_PASS, pass); the wildcard (runs after any code without a slot of its own) is any or *, and -1 or 4294967295 (~0 as u32, as the 2019 series took it) mean the same';
 
 export function registerChain(root: Command): void {
   const chain = root.command('chain').description('chain calls (the 2019 series): what runs after a program returns a code');
   chain
     .command('add')
-    .description('run NEXT after PREV returns RETCODE (any = the wildcard)')
+    .description('run NEXT after PREV returns RETCODE (any, *, -1 or 4294967295: the wildcard)')
     .argument('<prev>', 'program id or name')
     .argument('<retcode>', RET_HELP)
     .argument('<next>', 'program id or name')

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { XdpchainError } from '../../errors/index.js';
-import { readCaptureFile } from '../../pcap/file.js';
+import { readEthernetCapture } from '../capture.js';
 import { captureRegistry, captureState } from '../../state/capture-state.js';
 import { registerStateExtension } from '../../state/session.js';
 import type { CapturedPacket, CaptureSpec } from '../../trace/capture.js';
@@ -72,7 +72,7 @@ export function registerDump(root: Command): void {
         }
         const printed: CapturedPacket[] = [];
         capture.onPacket = (p) => printed.push(p);
-        const frames = [...readCaptureFile(opts.pcap)].map((r) => r.data);
+        const frames = [...readEthernetCapture(opts.pcap, `--pcap ${opts.pcap}`)].map((r) => r.data);
         s.rt.fabric.inject(dev, frames);
         reg.captures.get(file)!.sink.close();
         reg.captures.delete(file);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { XdpchainError } from '../../errors/index.js';
+import { onUserPath, XdpchainError } from '../../errors/index.js';
 import { linkDispatcherSpecs } from '../../link/dispatcher.js';
 import { linkSpecs } from '../../link/linker.js';
 import { writeObject } from '../../link/object-writer.js';
@@ -71,7 +71,7 @@ export function registerLink(root: Command): void {
           ...(prios[i] !== undefined ? { priority: intOption(prios[i]!.trim(), '--prio') } : {}),
           ...(actions[i] ? { chainCallActions: parseActions(actions[i]!) } : {}),
         })), { name: output });
-        writeFileSync(output, writeObject(result.spec));
+        onUserPath(`-o ${output}`, () => writeFileSync(output, writeObject(result.spec)));
         const report = {
           output,
           programs: [...result.spec.programs.keys()],
@@ -87,7 +87,7 @@ export function registerLink(root: Command): void {
         return;
       }
       const result = linkSpecs(specs, { name: output });
-      writeFileSync(output, writeObject(result.spec));
+      onUserPath(`-o ${output}`, () => writeFileSync(output, writeObject(result.spec)));
       const report = { output, programs: [...result.spec.programs.keys()], maps: [...result.spec.maps.keys()], unresolved: result.unresolved, warnings: result.warnings };
       emit(opts, report, (r) => [
         `${r.output}: programs ${r.programs.join(', ') || 'none'}; maps ${r.maps.join(', ') || 'none'}`,

@@ -63,7 +63,7 @@ export function registerNetdev(root: Command): void {
           `${d.ifindex}: ${d.name}${d.peer ? `@${d.peer}` : ''}  mtu ${d.mtu}  ${d.mac}`,
           `    xdp: ${d.xdp ?? 'none'}`,
           ...(d.rxMetadata.length || d.rxVlanStrip ? [`    rx metadata: ${d.rxMetadata.join(',') || 'none'}${d.rxVlanStrip ? '  rx-vlan-strip' : ''}`] : []),
-          `    rx ${d.stats.rxPackets} pkts  tx ${d.stats.txPackets} pkts  pass ${d.stats.passed}  drop ${d.stats.dropped}  aborted ${d.stats.aborted}  tx-xdp ${d.stats.transmitted}  redirect ${d.stats.redirected}`,
+          `    rx ${d.stats.rxPackets} pkts  tx ${d.stats.txPackets} pkts  pass ${d.stats.passed}  drop ${d.stats.dropped}  aborted ${d.stats.aborted}  tx-xdp ${d.stats.transmitted}  redirect ${d.stats.redirected}${d.stats.rxLengthErrors ? `  rx-length-errors ${d.stats.rxLengthErrors}` : ''}`,
         ].join('\n')).join('\n'));
       })));
   netdev

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCaptureFile } from '../../pcap/file.js';
+import { readEthernetCapture } from '../capture.js';
+import { ensureDirectory, OUT_DIRECTORY_HINT } from '../directories.js';
 import { ByteSink, PcapWriter } from '../../pcap/write.js';
 import { BATCH_SIZE } from '../../runtime/execute.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { XdpBuffer } from '../../xdp/buffer.js';
-import { xdpActionName } from '../../xdp/constants.js';
+import { ETH_HLEN, xdpActionName } from '../../xdp/constants.js';
 import { pickProgram } from '../object.js';
 import { addLoadOptions, addTypeOption, btfLoadOption, readObjectForLoad, reportSkipped, type LoadCliOptions } from '../load-options.js';
 import { action, emit } from '../output.js';
@@ -43,13 +44,14 @@ export function registerRun(root: Command): void {
       const writerFor = (code: number) => {
         let w = writers.get(code);
         if (!w && opts.out) {
-          const sink = ByteSink.toFile(join(opts.out, `${xdpActionName(code).replace(/^XDP_/, '').toLowerCase()}.pcap`));
+          const name = `${xdpActionName(code).replace(/^XDP_/, '').toLowerCase()}.pcap`;
+          const sink = ByteSink.toFile(join(opts.out, name), false, `--out ${opts.out}: ${name}`);
           w = { sink, writer: new PcapWriter(sink, { nanoseconds: true }) };
           writers.set(code, w);
         }
         return w;
       };
-      if (opts.out) mkdirSync(opts.out, { recursive: true });
+      if (opts.out) ensureDirectory(opts.out, `--out ${opts.out}`, OUT_DIRECTORY_HINT);
       const counts = new Map<number, { packets: number; bytes: number }>();
       // A ring of buffers: each batch of packets goes through the program in one call (the NAPI-style loop).
       const ring = Array.from({ length: BATCH_SIZE }, () => new XdpBuffer(rt.space, 'run'));
@@ -75,7 +77,13 @@ export function registerRun(root: Command): void {
         pending.length = 0;
         progress.tick(packets);
       };
-      for (const rec of readCaptureFile(opts.pcap)) {
+      let runts = 0;
+      for (const rec of readEthernetCapture(opts.pcap, `--pcap ${opts.pcap}`)) {
+        // A NIC drops a frame shorter than an Ethernet header before XDP: the program never sees it.
+        if (rec.data.length < ETH_HLEN) {
+          runts++;
+          continue;
+        }
         const buffer = ring[pending.length];
         buffer.load(rec.data);
         buffer.ingressIfindex = 1;
@@ -94,6 +102,7 @@ export function registerRun(root: Command): void {
         input: opts.pcap,
         inputBytes: statSync(opts.pcap).size,
         packets,
+        runts,
         seconds: Number(seconds.toFixed(3)),
         packetsPerSecond: Math.round(packets / Math.max(seconds, 1e-9)),
         actions,
@@ -107,6 +116,7 @@ export function registerRun(root: Command): void {
           `${r.packets} packets through ${r.program} in ${r.seconds}s (${r.packetsPerSecond.toLocaleString('en-US')} packets/s)`,
           `  ${'action'.padEnd(13)} ${'packets'.padStart(10)} ${'bytes'.padStart(13)} ${'share'.padStart(7)}`,
           ...rows,
+          ...(r.runts ? [`  ${r.runts} frames shorter than 14 bytes dropped by the device before the program (a NIC drops runts)`] : []),
           ...(r.faults ? [`  ${r.faults} runs faulted (counted as XDP_ABORTED); first: ${r.firstFault}`] : []),
           ...(r.out ? [`  per-action captures in ${r.out}/`] : []),
         ].join('\n');

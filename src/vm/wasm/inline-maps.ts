@@ -106,7 +106,7 @@ export function lookupByCandidateMap(g: Lowering, pc: number): Expr[] | undefine
   return [arms.reduceRight<Expr>((rest, [handle, body]) => m.if(m.i64.eq(g.get(1), m.i64.const(handle % 4294967296, Math.floor(handle / 4294967296))), m.block(null, body, none), rest), host)];
 }
 /**
- * `bpf_map_update_elem` on an array named by a constant, without a spin lock in its values:
+ * `bpf_map_update_elem` on a writable array named by a constant, without a spin lock in its values:
  * ArrayMap.updateElem's checks in its order, then a copy (memmove). Unreadable key or value
  * pointers go to the helper, which reports them as it does.
  */
@@ -114,7 +114,7 @@ export function inlineArrayUpdate(g: Lowering, pc: number): Expr[] | undefined {
   const { m, code } = g;
   if (!g.calls(pc, 'bpf_map_update_elem') || g.r1 === undefined) return undefined;
   const layout = code.spec.arrayLayout?.(g.r1);
-  if (!layout || layout.lockOffset !== undefined) return undefined;
+  if (!layout || layout.lockOffset !== undefined || layout.readOnly) return undefined;
   const flags = (): Expr => g.get(4);
   const key = (): Expr => m.local.get(S, i32);
   const slot = g.perCpuIndex(key(), layout);
