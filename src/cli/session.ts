@@ -40,6 +40,7 @@ export function runtimeGlobals(cmd: Command): Pick<RuntimeOptions, 'engine' | 'm
  */
 export function withSession<T>(cmd: Command, fn: (s: Session) => T): T {
   const session = Session.open({ dir: globals(cmd).state, ...runtimeGlobals(cmd) });
+  for (const w of session.warnings) process.stderr.write(`xdpchain: warning: ${w}\n`);
   try {
     const result = fn(session);
     session.save();

@@ -2,6 +2,7 @@
 export const ERRNO = {
   EPERM: 1,
   ENOENT: 2,
+  EIO: 5,
   E2BIG: 7,
   EBADF: 9,
   EAGAIN: 11,
@@ -13,6 +14,7 @@ export const ERRNO = {
   ENODEV: 19,
   EINVAL: 22,
   ENOSPC: 28,
+  EROFS: 30,
   ETIME: 62,
   ENONET: 64,
   EPROTO: 71,

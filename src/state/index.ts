@@ -6,3 +6,8 @@ export * from './mprog-state.js';
 export * from './capture-state.js';
 export * from './conntrack-state.js';
 export * from './syncookie-state.js';
+export * from './extensions.js';
+export * from './state-dir.js';
+export * from './state-file.js';
+export * from './compare.js';
+export * from './validate.js';
