@@ -5,7 +5,7 @@ import { isRecord } from './validate.js';
  * A snapshot with what changes without any command changing the state left out: run times and
  * load times (they differ between two runs of the same commands), conntrack expiry times (kept
  * as wall-clock times, recomputed on each save) and entries that expired, and the order of map
- * entries (a hash map lists its keys in bucket order).
+ * entries (a hash map lists its keys in bucket order), and hooks that keep nothing.
  */
 export function comparableState(s: StateSnapshot, now = Date.now()): unknown {
   const copy = JSON.parse(JSON.stringify(s)) as Record<string, unknown> & StateSnapshot;
@@ -23,6 +23,9 @@ export function comparableState(s: StateSnapshot, now = Date.now()): unknown {
       .map((e) => JSON.stringify({ ...(e as Record<string, unknown>), expiresAt: undefined }))
       .sort();
   }
+  // An extension that keeps nothing may write an empty list or leave its key out.
+  if (copy.hooks) for (const [k, v] of Object.entries(copy.hooks)) if (Array.isArray(v) && v.length === 0) delete copy.hooks[k];
+  if (copy.hooks && Object.keys(copy.hooks).length === 0) delete copy.hooks;
   return canonical(copy);
 }
 

@@ -11,3 +11,6 @@ export * from './state-dir.js';
 export * from './state-file.js';
 export * from './compare.js';
 export * from './validate.js';
+export * from './check.js';
+export * from './salvage.js';
+export * from './repair.js';

@@ -1,7 +1,8 @@
 import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { XdpchainError } from '../errors/index.js';
 
-const alive = (pid: number): boolean => {
+/** Whether a process exists (one of another user counts: we may not signal it, but it lives). */
+export const processAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
@@ -59,7 +60,7 @@ function breakStale(path: string, staleContent: string): void {
   if (!createWith(guard, `${process.pid}\n`)) {
     // A waiter killed while breaking a lock (a window of a few system calls) leaves the guard behind.
     const g = contentOf(guard);
-    if (g !== undefined && !alive(ownerIn(g))) {
+    if (g !== undefined && !processAlive(ownerIn(g))) {
       try {
         unlinkSync(guard);
       } catch {
@@ -90,7 +91,7 @@ export class StateLock {
       const content = contentOf(path);
       if (content === undefined) continue;
       const owner = ownerIn(content);
-      if (!Number.isInteger(owner) || !alive(owner)) {
+      if (!Number.isInteger(owner) || !processAlive(owner)) {
         breakStale(path, content);
         continue;
       }

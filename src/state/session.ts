@@ -260,7 +260,8 @@ export class Session {
       return;
     }
     const text = JSON.stringify(snapshot, null, 1);
-    if (text === this.savedText) return;
+    // A command that changed nothing writes nothing (and a fresh directory gets no state.json from `prog show`).
+    if (text === this.savedText || (this.savedText === undefined && sameState(snapshot, this.baseline))) return;
     writeState(this.dir, text, this.savedText);
     this.savedText = text;
   }

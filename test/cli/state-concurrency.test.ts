@@ -1,22 +1,19 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ipv4UdpFrame } from '../../src/packet/index.js';
 import { writeSyntheticPcap } from '../../src/pcap/file.js';
-import { cli, repo, tempDir } from './cli.js';
+import { cli, repo } from './cli.js';
+import { tempDirsRemovedAfterAll } from './temp-dirs.js';
 
 const main = join(repo, 'dist/cli/main.js');
 const PARALLEL = 16;
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirsRemovedAfterAll();
 
 /** A state directory with a UDP-counting program attached to eth0, and a one-frame capture to inject. */
 function counting(prefix: string): { state: string; frame: string } {
   const dir = tempDir(prefix);
-  dirs.push(dir);
   const state = join(dir, 'state');
   const frame = join(dir, 'one.pcap');
   writeSyntheticPcap(frame, 1, () => ipv4UdpFrame());

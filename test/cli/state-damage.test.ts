@@ -1,26 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { cli, cliRun, repo, tempDir } from './cli.js';
+import { describe, expect, it } from 'vitest';
+import { cli, cliRun, repo } from './cli.js';
+import { tempDirsRemovedAfterAll, writable } from './temp-dirs.js';
 
-const dirs: string[] = [];
+const tempDir = tempDirsRemovedAfterAll();
 const fresh = (prefix: string): { dir: string; state: string } => {
   const dir = tempDir(prefix);
-  dirs.push(dir);
   return { dir, state: join(dir, 'state') };
 };
-afterAll(() => {
-  for (const d of dirs) {
-    chmodSync(d, 0o755);
-    try {
-      chmodSync(join(d, 'state'), 0o755);
-    } catch {
-      /* no state directory in this test */
-    }
-    rmSync(d, { recursive: true, force: true });
-  }
-});
 
 /** A state directory with a device and a loaded program, as most users have. */
 const populated = (prefix: string) => {
@@ -127,16 +116,20 @@ describe('a state directory this user cannot write', () => {
   it('still answers read-only commands; a changing command fails with EACCES naming the directory and --state', () => {
     const { dir, state } = populated('readonly');
     chmodSync(dir, 0o755);
-    for (const f of ['', 'objects', 'btf']) chmodSync(join(state, f), 0o555);
-    const show = asUser(state, 'prog', 'show');
-    noCrash(show.stderr);
-    expect(show.stdout).toMatch(/xdp_udp_counter/);
-    expect(show.status).toBe(0);
-    const load = asUser(state, 'prog', 'load', 'progs/build/xdp_pass.o');
-    noCrash(load.stderr);
-    expect(load.status).toBe(1);
-    expect(load.stderr).toMatch(new RegExp(`EACCES: state directory ${state} \\(from --state\\) is not writable.*`));
-    for (const f of ['', 'objects', 'btf']) chmodSync(join(state, f), 0o755);
+    const parts = ['', 'objects', 'btf'].map((f) => join(state, f));
+    for (const p of parts) chmodSync(p, 0o555);
+    try {
+      const show = asUser(state, 'prog', 'show');
+      noCrash(show.stderr);
+      expect(show.stdout).toMatch(/xdp_udp_counter/);
+      expect(show.status).toBe(0);
+      const load = asUser(state, 'prog', 'load', 'progs/build/xdp_pass.o');
+      noCrash(load.stderr);
+      expect(load.status).toBe(1);
+      expect(load.stderr).toMatch(new RegExp(`EACCES: state directory ${state} \\(from --state\\) is not writable`));
+    } finally {
+      parts.forEach(writable);
+    }
     expect(cli(state, 'prog', 'show')).not.toMatch(/xdp_pass/);
   });
 
@@ -145,8 +138,12 @@ describe('a state directory this user cannot write', () => {
     chmodSync(dir, 0o755);
     chmodSync(state, 0o555);
     const root = process.getuid?.() === 0;
-    const r = spawnSync(process.execPath, [join(repo, 'dist/cli/main.js'), 'netdev', 'add', 'eth9'], { encoding: 'utf8', cwd: repo, env: { ...process.env, XDPCHAIN_STATE: state }, ...(root ? { uid: 65534, gid: 65534 } : {}) });
-    noCrash(r.stderr);
-    expect(r.stderr).toMatch(new RegExp(`EACCES: state directory ${state} \\(from \\$XDPCHAIN_STATE\\) is not writable`));
+    try {
+      const r = spawnSync(process.execPath, [join(repo, 'dist/cli/main.js'), 'netdev', 'add', 'eth9'], { encoding: 'utf8', cwd: repo, env: { ...process.env, XDPCHAIN_STATE: state }, ...(root ? { uid: 65534, gid: 65534 } : {}) });
+      noCrash(r.stderr);
+      expect(r.stderr).toMatch(new RegExp(`EACCES: state directory ${state} \\(from \\$XDPCHAIN_STATE\\) is not writable`));
+    } finally {
+      writable(state);
+    }
   });
 });
