@@ -77,7 +77,7 @@ export const captureState: StateExtension = {
     const kept: SavedCapture[] = [];
     for (const c of saved as SavedCapture[]) {
       let why = vanished(c);
-      if (why === undefined && !s.trial) {
+      if (why === undefined && !s.isTrial) {
         try {
           captureRegistry(s).start(s, c.file, c.spec, c);
         } catch (e) {

@@ -2,13 +2,15 @@ import type { StateSnapshot } from './snapshot.js';
 import { isRecord } from './validate.js';
 
 /**
- * A snapshot with what changes without any command changing the state left out: run times and
- * load times (they differ between two runs of the same commands), conntrack expiry times (kept
+ * A snapshot with what changes without any command changing the state left out: the next free
+ * ids, run times and load times (they differ between two runs of the same commands), conntrack expiry times (kept
  * as wall-clock times, recomputed on each save) and entries that expired, and the order of map
  * entries (a hash map lists its keys in bucket order), and hooks that keep nothing.
  */
 export function comparableState(s: StateSnapshot, now = Date.now()): unknown {
-  const copy = JSON.parse(JSON.stringify(s)) as Record<string, unknown> & StateSnapshot;
+  // Restoring a dispatcher makes its internal links anew, so the next free ids move on every run.
+  const { ids: _ids, ...rest } = s;
+  const copy = JSON.parse(JSON.stringify(rest)) as Omit<StateSnapshot, 'ids'>;
   for (const c of copy.collections) {
     for (const p of Object.values(c.programs) as Record<string, unknown>[]) {
       delete p.loadedAt;

@@ -115,7 +115,7 @@ export class Session {
   }
 
   /** Restoring without taking the directory: nothing is written and no capture file is opened. */
-  get trial(): boolean {
+  get isTrial(): boolean {
     return this.access === undefined;
   }
 

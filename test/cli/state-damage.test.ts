@@ -115,6 +115,9 @@ const asUser = (state: string, ...args: string[]) => {
 describe('a state directory this user cannot write', () => {
   it('still answers read-only commands; a changing command fails with EACCES naming the directory and --state', () => {
     const { dir, state } = populated('readonly');
+    // A dispatcher makes new internal links on every restore: that alone is no change of state.
+    cli(state, 'netdev', 'add', 'eth2');
+    cli(state, 'load', 'eth2', 'progs/build/ipv6_blocker.o', 'progs/build/firewall.o');
     chmodSync(dir, 0o755);
     const parts = ['', 'objects', 'btf'].map((f) => join(state, f));
     for (const p of parts) chmodSync(p, 0o555);
@@ -123,6 +126,8 @@ describe('a state directory this user cannot write', () => {
       noCrash(show.stderr);
       expect(show.stdout).toMatch(/xdp_udp_counter/);
       expect(show.status).toBe(0);
+      const status = asUser(state, 'status', 'eth2');
+      expect([status.status, status.stderr]).toEqual([0, '']);
       const load = asUser(state, 'prog', 'load', 'progs/build/xdp_pass.o');
       noCrash(load.stderr);
       expect(load.status).toBe(1);
