@@ -18,6 +18,8 @@ interface SavedCapture {
 /** Captures started with `dump -w FILE` stay on across invocations, appending, until `dump --stop`. */
 export class CaptureRegistry {
   readonly captures = new Map<string, { capture: PacketCapture; sink: ByteSink }>();
+  /** Files of captures stopped as this invocation began because their output went away (`dump --stop` of one is done). */
+  readonly stoppedOnRestore = new Set<string>();
 
   start(s: Session, file: string, spec: CaptureSpec, resumed?: SavedCapture): PacketCapture {
     const sink = ByteSink.toFile(file, resumed !== undefined);
@@ -86,7 +88,10 @@ export const captureState: StateExtension = {
         }
       }
       if (why === undefined) kept.push(c);
-      else s.warn(`${describeCapture(c)} stopped after ${c.packets} frames: ${why}`);
+      else {
+        s.warn(`${describeCapture(c)} stopped after ${c.packets} frames: ${why}`);
+        captureRegistry(s).stoppedOnRestore.add(c.file);
+      }
     }
     return kept;
   },

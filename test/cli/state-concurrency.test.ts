@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ipv4UdpFrame } from '../../src/packet/index.js';
 import { writeSyntheticPcap } from '../../src/pcap/file.js';
+import { deadPid } from '../dead-pid.js';
 import { cli, repo } from './cli.js';
 import { tempDirsRemovedAfterAll } from './temp-dirs.js';
 
@@ -31,12 +32,6 @@ const injectInParallel = (state: string, frame: string) => Promise.all(Array.fro
 })));
 
 const runCount = (state: string) => (JSON.parse(cli(state, 'prog', 'show', 'xdp_udp_counter', '--json')) as { runCount: number }[])[0].runCount;
-
-/** The pid of a process that has exited: what a lock left by a killed command holds. */
-function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-  return Number(r.stdout);
-}
 
 describe('parallel commands on one state directory', () => {
   it(`${PARALLEL} parallel injects into a counting program: every frame counted, none lost`, async () => {

@@ -25,13 +25,19 @@ const noCrash = (stderr: string) => {
   expect(stderr).not.toMatch(/\n\s+at /);
 };
 
+/** A capture started into DIR/caps/FILE, then DIR/caps removed. */
+function vanishedCapture(prefix: string, file: string) {
+  const { dir, state } = populated(prefix);
+  const out = join(dir, 'caps', file);
+  mkdirSync(join(dir, 'caps'));
+  cli(state, 'dump', 'eth0', '-w', out);
+  rmSync(join(dir, 'caps'), { recursive: true });
+  return { state, out };
+}
+
 describe('a capture whose output went away', () => {
   it('is stopped with a warning naming it and its path, and blocks no command', () => {
-    const { dir, state } = populated('capture-gone');
-    const out = join(dir, 'caps', 'a.pcapng');
-    mkdirSync(join(dir, 'caps'));
-    cli(state, 'dump', 'eth0', '-w', out);
-    rmSync(join(dir, 'caps'), { recursive: true });
+    const { state, out } = vanishedCapture('capture-gone', 'a.pcapng');
     const show = cliRun(state, 'prog', 'show');
     expect(show.status).toBe(0);
     expect(show.stdout).toMatch(/xdp_udp_counter/);
@@ -39,6 +45,13 @@ describe('a capture whose output went away', () => {
     // Stopped for good: the next command neither warns again nor lists it.
     const list = cliRun(state, 'dump', '--list');
     expect([list.status, list.stderr, list.stdout.trim()]).toEqual([0, '', 'no captures']);
+  });
+
+  it('dump --stop of it succeeds: it is stopped already, with the warning', () => {
+    const { state, out } = vanishedCapture('capture-stop', 'c.pcapng');
+    const stop = cliRun(state, 'dump', '--stop', out);
+    expect(stop.stderr).toMatch(/warning: capture on eth0 into .*c\.pcapng stopped/);
+    expect(stop.status).toBe(0);
   });
 
   it('is stopped when only its file was removed, rather than appended to without a header', () => {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { deadPid } from '../dead-pid.js';
 import { cli, cliRun } from './cli.js';
 import { tempDirsRemovedAfterAll } from './temp-dirs.js';
 
@@ -111,6 +112,23 @@ describe('xdpchain state repair', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('dropped (the whole file)');
     expect(cli(state, 'prog', 'show').trim()).toBe('');
+  });
+});
+
+describe('temporary files of killed commands', () => {
+  it('state check lists them (still exit 0: they are harmless); state repair removes them and says so', () => {
+    const { state } = populated('leftovers');
+    const dead = deadPid();
+    const leftovers = [join(state, `.state.json.${dead}.tmp`), join(state, 'objects', `.x.o.${dead}.tmp`), join(state, `lock.${dead}.new`)];
+    for (const f of leftovers) writeFileSync(f, '{"half');
+    const check = cliRun(state, 'state', 'check', '--json');
+    expect(check.status).toBe(0);
+    expect((JSON.parse(check.stdout) as { leftovers: string[] }).leftovers.sort()).toEqual([...leftovers].sort());
+    const repair = cli(state, 'state', 'repair');
+    for (const f of leftovers) {
+      expect(repair).toContain(`removed ${f}, left by a command that was killed while writing`);
+      expect(existsSync(f)).toBe(false);
+    }
   });
 });
 

@@ -1,15 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { deadPid } from '../dead-pid.js';
 
 const worker = new URL('./lock-worker.mjs', import.meta.url).pathname;
 const lockModule = new URL('../../dist/state/lock.js', import.meta.url).href;
-
-function deadPid(): number {
-  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
-}
 
 const run = (dir: string, rounds: number, abandon: number, dead: number) => new Promise<number>((resolve, reject) => {
   const p = spawn(process.execPath, [worker, lockModule, dir, String(rounds), String(abandon), String(dead)], { stdio: ['ignore', 'pipe', 'inherit'] });
