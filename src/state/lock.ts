@@ -1,5 +1,6 @@
 import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { XdpchainError } from '../errors/index.js';
+import { fileError } from './atomic-file.js';
 
 /** Whether a process exists (one of another user counts: we may not signal it, but it lives). */
 export const processAlive = (pid: number): boolean => {
@@ -85,6 +86,14 @@ export class StateLock {
   private constructor(private readonly path: string) {}
 
   static acquire(path: string, timeoutMs = lockTimeoutMs()): StateLock {
+    try {
+      return StateLock.take(path, timeoutMs);
+    } catch (e) {
+      throw e instanceof XdpchainError ? e : fileError(e, path, 'lock');
+    }
+  }
+
+  private static take(path: string, timeoutMs: number): StateLock {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (createWith(path, `${process.pid}\n`)) return new StateLock(path);

@@ -61,6 +61,7 @@ function install(dir: string, snapshot: StateSnapshot): string {
  * saying what. The damaged file is kept as state.json.damaged. Leftover temporary files go.
  */
 export function repairStateDir(dir: string): RepairReport {
+  if (!existsSync(dir)) return { dir, outcome: 'sound', problems: [], dropped: [], removedLeftovers: [] };
   return withStateLock(dir, () => {
     const removedLeftovers = removeLeftovers(dir);
     const current = checkStateFile(dir, STATE_FILE);

@@ -90,9 +90,10 @@ export class Session {
     const access = Session.takeDirectory(where.path);
     try {
       const read = readState(where.path);
-      const s = new Session(where, access, read?.snapshot ?? emptySnapshot(availableParallelism()), opts);
+      const snapshot = read?.snapshot ?? emptySnapshot(availableParallelism());
+      const s = new Session(where, access, snapshot, opts);
       s.savedText = read?.text;
-      s.restoreOrExplain(read?.snapshot);
+      s.restoreOrExplain(snapshot);
       return s;
     } catch (e) {
       if ('lock' in access) access.lock.release();
@@ -130,15 +131,14 @@ export class Session {
       mkdirSync(join(dir, 'btf'), { recursive: true });
       return { lock: StateLock.acquire(join(dir, 'lock')) };
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
+      const code = e instanceof XdpchainError ? e.errno : (e as NodeJS.ErrnoException).code;
       if (code !== undefined && READ_ONLY_CODES.has(code)) return { readOnly: code };
       throw e instanceof XdpchainError ? e : fileError(e, dir, 'open the state directory');
     }
   }
 
   /** Restore, turning a failure into one that names state.json and what to run. */
-  private restoreOrExplain(snapshot: StateSnapshot | undefined): void {
-    if (!snapshot) return;
+  private restoreOrExplain(snapshot: StateSnapshot): void {
     try {
       this.restore(snapshot);
     } catch (e) {
