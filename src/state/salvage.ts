@@ -57,6 +57,12 @@ function dropFor(s: Json, p: Problem): Dropped | undefined {
   const u = unitOf(p.path);
   const fresh = emptySnapshot(availableParallelism()) as unknown as Json;
   const why = `${p.path ? `${p.path}: ` : ''}${p.message}`;
+  if (u.top === 'netdevs' && u.index !== undefined && /^netdevs\[\d+\]\.peer$/.test(p.path) && p.message.startsWith('no device is named')) {
+    // Its other end is gone; the device itself can live on, unpaired.
+    const dev = (s.netdevs as Json[])[u.index];
+    delete dev.peer;
+    return { path: p.path, what: `the pairing of device ${shown(dev.name)} (now unpaired)`, why };
+  }
   if (u.top === 'ids') {
     s.ids = nextIds(s);
     return undefined;

@@ -12,7 +12,9 @@ const problemLine = (p: Problem): string => `  ${p.path ? `${p.path}: ` : ''}${p
 function fileLines(r: StateFileReport, name: string): string[] {
   if (!r.exists) return [`${name}: none`];
   if (r.problems.length === 0) return [`${name}: sound`];
-  return [`${name}: ${r.problems.length} problem${r.problems.length > 1 ? 's' : ''}`, ...r.problems.map(problemLine)];
+  // References (ids, devices, kept files) are checked once every field has the right type.
+  const shapeOnly = r.problems.some((p) => /^expected |^missing$/.test(p.message));
+  return [`${name}: ${r.problems.length} problem${r.problems.length > 1 ? 's' : ''}${shapeOnly ? ' (references are checked once these are fixed)' : ''}`, ...r.problems.map(problemLine)];
 }
 
 function repairLines(r: RepairReport): string[] {
