@@ -18,6 +18,7 @@ export interface StateExtension {
 
 const extensions: StateExtension[] = [];
 
+/** Add an extension (once per key): its part of the state is captured, checked and restored from then on. */
 export function registerStateExtension(e: StateExtension): void {
   if (!extensions.some((x) => x.key === e.key)) extensions.push(e);
 }

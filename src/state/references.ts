@@ -14,6 +14,7 @@ export interface KnownIds {
 /** The loopback device every runtime has; the snapshot does not list it. */
 const LOOPBACK_IFINDEX = 1;
 
+/** The program ids, ifindexes and device names a snapshot defines. */
 export function knownIds(s: StateSnapshot): KnownIds {
   return {
     programs: new Set(s.collections.flatMap((c) => Object.values(c.programs).map((p) => p.id))),
@@ -22,10 +23,11 @@ export function knownIds(s: StateSnapshot): KnownIds {
   };
 }
 
-/** Problem helpers shared with extensions that check their own references. */
+/** A problem when program `id` is not in the state (shared with extensions that check their own references). */
 export const missingProgram = (k: KnownIds, id: number, path: string, out: Problem[]): void => {
   if (!k.programs.has(id)) out.push({ path, message: `program ${id} is not in the state` });
 };
+/** A problem when no device has `ifindex`. */
 export const missingDevice = (k: KnownIds, ifindex: number, path: string, out: Problem[]): void => {
   if (!k.ifindexes.has(ifindex)) out.push({ path, message: `no device has ifindex ${ifindex}` });
 };

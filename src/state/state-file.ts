@@ -8,6 +8,7 @@ import { snapshotSchema } from './schema.js';
 import type { StateSnapshot } from './snapshot.js';
 import { at, validate, type Problem } from './validate.js';
 
+/** The state of a directory, as JSON (StateSnapshot). */
 export const STATE_FILE = 'state.json';
 /** The state before the last change: what `state repair` restores when state.json is damaged. */
 export const PREVIOUS_STATE_FILE = 'state.json.prev';

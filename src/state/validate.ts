@@ -23,14 +23,17 @@ export function shown(value: unknown): string {
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
 }
 
+/** The path of a field or list item inside `path`. */
 export const at = (path: string, key: string | number): string => (typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key);
 
 const expect = (what: string, ok: (v: unknown) => boolean): Check => (v, path, out) => {
   if (!ok(v)) out.push({ path, message: `expected ${what}, got ${shown(v)}` });
 };
 
+/** A JSON object (not null, not a list). */
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Scalar checks, each naming what it expects in its message. */
 export const str = expect('a string', (v) => typeof v === 'string');
 export const bool = expect('true or false', (v) => typeof v === 'boolean');
 export const num = expect('a number', (v) => typeof v === 'number' && Number.isFinite(v));
@@ -47,6 +50,7 @@ export function oneOf(...values: readonly (string | number)[]): Check {
   return expect(values.map((x) => JSON.stringify(x)).join(' or '), (v) => values.includes(v as string | number));
 }
 
+/** A list whose items `item` checks. */
 export function arrayOf(item: Check): Check {
   return (v, path, out) => {
     if (!Array.isArray(v)) out.push({ path, message: `expected a list, got ${shown(v)}` });
