@@ -63,6 +63,14 @@ function dropFor(s: Json, p: Problem): Dropped | undefined {
     delete dev.peer;
     return { path: p.path, what: `the pairing of device ${shown(dev.name)} (now unpaired)`, why };
   }
+  const counters = /^collections\[(\d+)\]\.programs\.([^.[]+)\.(stats|loadedAt)\b/.exec(p.path);
+  if (counters && Array.isArray(s.collections)) {
+    // Statistics and load times are not worth a program: they start again.
+    const program = ((s.collections[Number(counters[1])] as Json).programs as Json)[counters[2]] as Json;
+    if (counters[3] === 'stats') program.stats = { runCount: 0, runTimeNs: 0 };
+    else program.loadedAt = new Date().toISOString();
+    return { path: `collections[${counters[1]}].programs.${counters[2]}.${counters[3]}`, what: `the ${counters[3] === 'stats' ? 'run statistics' : 'load time'} of program ${counters[2]} (now ${counters[3] === 'stats' ? 'zero' : 'the time of the repair'})`, why };
+  }
   if (u.top === 'ids') {
     s.ids = nextIds(s);
     return undefined;
