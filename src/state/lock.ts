@@ -1,4 +1,4 @@
-import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { XdpchainError } from '../errors/index.js';
 import { fileError } from './atomic-file.js';
 
@@ -33,11 +33,30 @@ function createWith(path: string, content: string): boolean {
     linkSync(own, path);
     return true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // Filesystems without hard links (vfat, some FUSE): create in place; a reader may then see it empty for a moment.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return createInPlace(path, content);
     throw e;
   } finally {
     unlinkSync(own);
   }
+}
+
+function createInPlace(path: string, content: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
 }
 
 /** The text of a lock file, or undefined when it is gone. */
@@ -46,6 +65,17 @@ function contentOf(path: string): string | undefined {
     return readFileSync(path, 'utf8');
   } catch {
     return undefined;
+  }
+}
+
+/** How long a lock file may stay empty before its writer counts as dead (it writes the pid right after creating it). */
+const EMPTY_LOCK_GRACE_MS = 2_000;
+
+function emptyForLong(path: string): boolean {
+  try {
+    return Date.now() - statSync(path).mtimeMs > EMPTY_LOCK_GRACE_MS;
+  } catch {
+    return false;
   }
 }
 
@@ -99,6 +129,11 @@ export class StateLock {
       if (createWith(path, `${process.pid}\n`)) return new StateLock(path);
       const content = contentOf(path);
       if (content === undefined) continue;
+      // Empty: created in place and not yet written (createInPlace), unless it has stayed so for long.
+      if (content === '' && !emptyForLong(path)) {
+        sleep(5);
+        continue;
+      }
       const owner = ownerIn(content);
       if (!Number.isInteger(owner) || !processAlive(owner)) {
         breakStale(path, content);
