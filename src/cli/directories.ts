@@ -16,11 +16,11 @@ function statIfExists(path: string, what: string, hint: string) {
 }
 
 /**
- * Make sure `dir` is a directory we may write, creating it and its missing parents one at a
- * time. Node's recursive mkdir is not used: it spins forever where mkdir answers ENOENT for a
+ * Make sure `dir` is a directory (one we may write unless `writable` is false), creating it and
+ * its missing parents one at a time. Node's recursive mkdir is not used: it spins forever where mkdir answers ENOENT for a
  * parent that exists (/proc/xx). `what` names the option and the path (`--out /x`) in errors.
  */
-export function ensureDirectory(dir: string, what: string, hint: string): void {
+export function ensureDirectory(dir: string, what: string, hint: string, writable = true): void {
   const missing: string[] = [];
   for (let p = resolve(dir); ; p = dirname(p)) {
     const st = statIfExists(p, what, hint);
@@ -30,5 +30,5 @@ export function ensureDirectory(dir: string, what: string, hint: string): void {
     if (dirname(p) === p) break;
   }
   for (const p of missing) onUserPath(what, () => mkdirSync(p), hint);
-  onUserPath(what, () => accessSync(dir, constants.W_OK | constants.X_OK), hint);
+  if (writable) onUserPath(what, () => accessSync(dir, constants.W_OK | constants.X_OK), hint);
 }

@@ -36,15 +36,16 @@ export function runtimeGlobals(cmd: Command): Pick<RuntimeOptions, 'engine' | 'm
 }
 
 /**
- * The state directory, made sure to be one we can write; errors name what chose it (--state,
- * $XDPCHAIN_STATE or the default), since a user who did not give --state may not know.
+ * The state directory, made sure to be a directory; errors name what chose it (--state,
+ * $XDPCHAIN_STATE or the default), since a user who did not give --state may not know. One we
+ * cannot write still serves read-only commands (the session opens it read-only).
  */
 function stateDirectory(cmd: Command): string {
   const given = globals(cmd).state;
   // An empty $XDPCHAIN_STATE is unset, as shells treat empty variables, not the current directory.
   const env = process.env.XDPCHAIN_STATE || undefined;
   const [dir, what] = given !== undefined ? [given, `--state ${given}`] : env !== undefined ? [env, `$XDPCHAIN_STATE ${env}`] : [DEFAULT_STATE_DIR, `state directory ./${DEFAULT_STATE_DIR}`];
-  ensureDirectory(dir, what, 'the state directory must be a directory you can write (--state DIR or $XDPCHAIN_STATE)');
+  ensureDirectory(dir, what, 'the state directory must be a directory (--state DIR or $XDPCHAIN_STATE)', false);
   return dir;
 }
 
@@ -54,6 +55,8 @@ function stateDirectory(cmd: Command): string {
  */
 export function withSession<T>(cmd: Command, fn: (s: Session) => T): T {
   const session = Session.open({ dir: stateDirectory(cmd), ...runtimeGlobals(cmd) });
+  for (const w of session.warnings) process.stderr.write(`xdpchain: warning: ${w}
+`);
   try {
     const result = fn(session);
     session.save();

@@ -2,8 +2,8 @@
 export const ERRNO = {
   EPERM: 1,
   ENOENT: 2,
-  E2BIG: 7,
   EIO: 5,
+  E2BIG: 7,
   EBADF: 9,
   EAGAIN: 11,
   ENOMEM: 12,

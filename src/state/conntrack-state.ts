@@ -1,5 +1,6 @@
 import type { ConntrackTuple } from '../conntrack/tuple.js';
 import type { Session, StateExtension } from './session.js';
+import { arrayOf, bool, count, hex as hexBytes, num, object } from './validate.js';
 
 /** A tuple with its addresses as the 16 bytes of union nf_inet_addr, in hex. */
 interface SavedTuple {
@@ -36,6 +37,8 @@ function loadTuple(t: SavedTuple, dir: number): ConntrackTuple {
   return { ...t, src: unhex(t.src), dst: unhex(t.dst), dir };
 }
 
+const savedTuple = object({ l3num: count, protonum: count, src: hexBytes, dst: hexBytes, sport: count, dport: count });
+
 /**
  * Keeps the conntrack table across invocations: the entries in the table (not those a program
  * allocated and never inserted), each with the wall-clock time it expires, so the time between
@@ -43,6 +46,7 @@ function loadTuple(t: SavedTuple, dir: number): ConntrackTuple {
  */
 export const conntrackState: StateExtension = {
   key: 'conntrack',
+  schema: arrayOf(object({ original: savedTuple, reply: savedTuple, zone: object({ id: count, flags: count, dir: count }), status: count, mark: count, tcpState: count, bysource: bool, expiresAt: num })),
   capture(s: Session): SavedConntrackEntry[] {
     const table = s.rt.conntrack;
     const now = table.now();

@@ -1,4 +1,6 @@
+import { missingDevice, missingProgram } from './references.js';
 import type { Session, StateExtension } from './session.js';
+import { arrayOf, at, count, int, nullable, object, oneOf } from './validate.js';
 
 interface SavedDispatcher {
   ifindex: number;
@@ -12,6 +14,16 @@ interface SavedDispatcher {
 /** Keeps each device's dispatcher (components, priorities, actions, the dispatcher's id) across invocations. */
 export const dispatcherState: StateExtension = {
   key: 'dispatchers',
+  schema: arrayOf(object(
+    { ifindex: count, slots: count, dispatcherId: nullable(count), components: arrayOf(object({ program: count, priority: int, chainCallActions: arrayOf(count) })) },
+    { mode: oneOf('freplace', 'callx'), configMapId: nullable(count) },
+  )),
+  references(saved, known, path, out): void {
+    (saved as SavedDispatcher[]).forEach((d, i) => {
+      missingDevice(known, d.ifindex, `${at(path, i)}.ifindex`, out);
+      d.components.forEach((c, j) => missingProgram(known, c.program, `${at(path, i)}.components[${j}].program`, out));
+    });
+  },
   capture(s: Session): SavedDispatcher[] {
     return s.rt.dispatchers.devices().map((dev) => {
       const st = s.rt.dispatchers.state(dev)!;

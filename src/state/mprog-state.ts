@@ -1,4 +1,6 @@
+import { missingDevice, missingProgram } from './references.js';
 import type { Session, StateExtension } from './session.js';
+import { arrayOf, at, count, object } from './validate.js';
 
 interface SavedList {
   ifindex: number;
@@ -9,6 +11,13 @@ interface SavedList {
 /** Keeps each device's ordered program list (order, links, revision) across invocations. */
 export const mprogState: StateExtension = {
   key: 'mprog',
+  schema: arrayOf(object({ ifindex: count, revision: count, entries: arrayOf(object({ program: count }, { link: count })) })),
+  references(saved, known, path, out): void {
+    (saved as SavedList[]).forEach((l, i) => {
+      missingDevice(known, l.ifindex, `${at(path, i)}.ifindex`, out);
+      l.entries.forEach((e, j) => missingProgram(known, e.program, `${at(path, i)}.entries[${j}].program`, out));
+    });
+  },
   capture(s: Session): SavedList[] {
     return s.rt.mprogs.devices().map((dev) => {
       const h = s.rt.mprogs.hook(dev)!;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { XdpchainError } from '../errors/index.js';
@@ -15,12 +15,16 @@ import { applyLoadEdits, type LoadEdits } from '../spec/edit.js';
 import type { SkippedProgram } from '../runtime/select.js';
 import type { EngineName } from '../vm/engine.js';
 import { Routing } from '../xdp/routing.js';
-import { conntrackState } from './conntrack-state.js';
-import { syncookieState } from './syncookie-state.js';
+import { fileError, writeFileAtomic } from './atomic-file.js';
+import { sameState } from './compare.js';
+import { stateExtensions } from './extensions.js';
 import { StateLock } from './lock.js';
 import { emptySnapshot, type CollectionState, type LinkState, type StateSnapshot } from './snapshot.js';
+import { resolveStateDir, type StateDirectory } from './state-dir.js';
+import { readState, STATE_FILE, StateFileError, writeState } from './state-file.js';
 
-export const DEFAULT_STATE_DIR = '.xdpchain';
+export { DEFAULT_STATE_DIR } from './state-dir.js';
+export { registerStateExtension, type StateExtension } from './extensions.js';
 /** Maps whose contents are events or live sockets, not state to keep. */
 const TRANSIENT_MAP_TYPES = new Set(['ringbuf', 'perf_event_array', 'xskmap']);
 
@@ -41,20 +45,11 @@ interface LoadedObject {
   maps: Map<string, BpfMap>;
 }
 
-/** Hooks that multi-program modes use to keep their own state in the snapshot. */
-export interface StateExtension {
-  readonly key: string;
-  capture(session: Session): unknown;
-  restore(session: Session, saved: unknown): void;
-}
+/** Error codes that mean "this directory is not ours to write", for which a session opens read-only. */
+const READ_ONLY_CODES = new Set(['EROFS', 'EACCES', 'EPERM']);
 
-const extensions: StateExtension[] = [];
-export function registerStateExtension(e: StateExtension): void {
-  if (!extensions.some((x) => x.key === e.key)) extensions.push(e);
-}
-// The conntrack table and the SYN cookie keys are the runtime's own state, kept whichever commands a program imports.
-registerStateExtension(conntrackState);
-registerStateExtension(syncookieState);
+/** How a session holds its directory: locked for writing, or read-only because it cannot write it. */
+type Access = { lock: StateLock } | { readOnly: string };
 
 /**
  * The runtime of a state directory (like bpffs plus the kernel's objects): opening it restores
@@ -66,32 +61,104 @@ export class Session {
   readonly dir: string;
   private readonly loaded: LoadedObject[] = [];
   private readonly sources: Record<string, { source: string }>;
-  private readonly lock: StateLock;
+  private readonly where: StateDirectory;
+  private readonly access: Access | undefined;
+  /** The state as restored (less what restoring had to leave out): what a read-only session may not change. */
+  private readonly baseline: StateSnapshot;
+  /** The text of state.json as read: written to state.json.prev when the state changes. */
+  private savedText: string | undefined;
   private closed = false;
+  /** Things the user should know that did not stop the command (a capture that had to be stopped). */
+  readonly warnings: string[] = [];
 
-  private constructor(dir: string, lock: StateLock, snapshot: StateSnapshot, opts: SessionOptions) {
-    this.dir = dir;
-    this.lock = lock;
+  private constructor(where: StateDirectory, access: Access | undefined, snapshot: StateSnapshot, opts: SessionOptions) {
+    this.dir = where.path;
+    this.where = where;
+    this.access = access;
+    this.baseline = snapshot;
     this.sources = { ...snapshot.objects };
     this.rt = new Runtime({ engine: opts.engine, maxDataBytes: opts.maxDataBytes, possibleCpus: snapshot.possibleCpus });
   }
 
+  /**
+   * Open a state directory and restore it. A directory this process cannot write (read-only
+   * filesystem, permissions) opens read-only: commands that change nothing work, and `save`
+   * refuses with EROFS/EACCES naming the directory and what chose it.
+   */
   static open(opts: SessionOptions = {}): Session {
-    const dir = resolve(opts.dir ?? process.env.XDPCHAIN_STATE ?? DEFAULT_STATE_DIR);
-    mkdirSync(join(dir, 'objects'), { recursive: true });
-    mkdirSync(join(dir, 'btf'), { recursive: true });
-    const lock = StateLock.acquire(join(dir, 'lock'));
+    const where = resolveStateDir(opts.dir);
+    const access = Session.takeDirectory(where.path);
     try {
-      const file = join(dir, 'state.json');
-      const snapshot: StateSnapshot = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StateSnapshot) : emptySnapshot(availableParallelism());
-      if (snapshot.version !== 1) throw new XdpchainError('EINVAL', `${file}: state version ${snapshot.version} is not supported`);
-      const s = new Session(dir, lock, snapshot, opts);
-      s.restore(snapshot);
+      const read = readState(where.path);
+      const snapshot = read?.snapshot ?? emptySnapshot(availableParallelism());
+      const s = new Session(where, access, snapshot, opts);
+      s.savedText = read?.text;
+      s.restoreOrExplain(snapshot);
       return s;
     } catch (e) {
-      lock.release();
+      if ('lock' in access) access.lock.release();
       throw e;
     }
+  }
+
+  /**
+   * Restore a snapshot without taking the directory, to see whether it restores (`state check`,
+   * `state repair`): captures are checked but not resumed. Returns the error restoring gave.
+   */
+  static trial(dir: string, snapshot: StateSnapshot, opts: Pick<SessionOptions, 'engine'> = {}): { error?: Error; warnings: string[] } {
+    const s = new Session({ path: resolve(dir), origin: '--state' }, undefined, snapshot, { ...opts, maxDataBytes: undefined });
+    try {
+      s.restore(snapshot);
+      return { warnings: s.warnings };
+    } catch (e) {
+      return { error: e as Error, warnings: s.warnings };
+    }
+  }
+
+  /** Restoring without taking the directory: nothing is written and no capture file is opened. */
+  get isTrial(): boolean {
+    return this.access === undefined;
+  }
+
+  /** Tell the user about something that did not stop the command. */
+  warn(message: string): void {
+    this.warnings.push(message);
+  }
+
+  private static takeDirectory(dir: string): Access {
+    try {
+      // Not recursive: the directory exists, and Node's recursive mkdir spins forever where a
+      // parent answers ENOENT although it exists (/proc).
+      for (const sub of ['objects', 'btf']) if (!existsSync(join(dir, sub))) mkdirSync(join(dir, sub));
+      return { lock: StateLock.acquire(join(dir, 'lock')) };
+    } catch (e) {
+      const code = e instanceof XdpchainError ? e.errno : (e as NodeJS.ErrnoException).code;
+      if (code !== undefined && READ_ONLY_CODES.has(code)) return { readOnly: code };
+      throw e instanceof XdpchainError ? e : fileError(e, dir, 'open the state directory');
+    }
+  }
+
+  /** Restore, turning a failure into one that names state.json and what to run. */
+  private restoreOrExplain(snapshot: StateSnapshot): void {
+    try {
+      this.restore(snapshot);
+    } catch (e) {
+      if (!(e instanceof XdpchainError) || e instanceof StateFileError) throw e;
+      throw new XdpchainError(e.errno, `${join(this.dir, STATE_FILE)} does not restore: ${e.message}; run 'xdpchain state check' / 'xdpchain state repair'`, { ...e.detail, file: join(this.dir, STATE_FILE) });
+    }
+  }
+
+  /** The error for a change to a directory this session may not write. */
+  private notWritable(): XdpchainError {
+    const code = this.access && 'readOnly' in this.access ? this.access.readOnly : 'EACCES';
+    return new XdpchainError(code === 'EROFS' ? 'EROFS' : 'EACCES', `state directory ${this.dir} (from ${this.where.origin}) is not writable (${code}), and this command changes the state; choose a writable one with --state DIR or $XDPCHAIN_STATE`, { path: this.dir });
+  }
+
+  /** Keep a file by content hash (objects/, btf/); a file a killed writer left short is written again. */
+  private keepFile(path: string, bytes: Uint8Array, sha: string): void {
+    if (existsSync(path) && createHash('sha256').update(readFileSync(path)).digest('hex') === sha) return;
+    if (!this.access || 'readOnly' in this.access) throw this.notWritable();
+    writeFileAtomic(path, bytes);
   }
 
   /**
@@ -117,8 +184,7 @@ export class Session {
     }
     const btf = opts.btf !== undefined ? this.keepBtf(opts.btf) : undefined;
     const coll = this.rt.loadCollection(spec, { programs: opts.programs, extensionTargets: targets, ...(btf ? { kernelBtf: btf.btf } : {}), ...(opts.bindTo !== undefined ? { bindTo: opts.bindTo } : {}) });
-    const stored = join(this.dir, 'objects', `${sha}.o`);
-    if (!existsSync(stored)) writeFileSync(stored, bytes);
+    this.keepFile(join(this.dir, 'objects', `${sha}.o`), bytes, sha);
     this.sources[sha] = { source: resolve(path) };
     this.loaded.push({ sha, programs: new Map(coll.programs), maps: new Map(coll.maps), ...(edits ? { edits } : {}), ...(btf ? { kernelBtf: btf.saved } : {}) });
     return { programs: [...coll.programs.values()], skipped: coll.skipped };
@@ -128,8 +194,7 @@ export class Session {
   private keepBtf(path: string): { btf: Btf; saved: { sha: string; source: string } } {
     const { btf, bytes } = loadBtfFile(path);
     const sha = createHash('sha256').update(bytes).digest('hex');
-    const stored = join(this.dir, 'btf', `${sha}.btf`);
-    if (!existsSync(stored)) writeFileSync(stored, bytes);
+    this.keepFile(join(this.dir, 'btf', `${sha}.btf`), bytes, sha);
     return { btf, saved: { sha, source: resolve(path) } };
   }
 
@@ -184,18 +249,29 @@ export class Session {
     return l && this.sources[l.sha]?.source;
   }
 
-  /** Write the state back (atomically) and release the directory. */
+  /**
+   * Write the state back, atomically, keeping the state it replaces as state.json.prev; nothing
+   * is written when nothing changed. A read-only session refuses a change (EROFS/EACCES).
+   */
   save(): void {
     if (this.closed) return;
-    const file = join(this.dir, 'state.json');
-    writeFileSync(`${file}.tmp`, JSON.stringify(this.capture(), null, 1));
-    renameSync(`${file}.tmp`, file);
+    const snapshot = this.capture();
+    if (!this.access || 'readOnly' in this.access) {
+      if (!sameState(snapshot, this.baseline)) throw this.notWritable();
+      return;
+    }
+    const text = JSON.stringify(snapshot, null, 1);
+    // A command that changed nothing writes nothing (and a fresh directory gets no state.json from `prog show`).
+    if (text === this.savedText || (this.savedText === undefined && sameState(snapshot, this.baseline))) return;
+    writeState(this.dir, text, this.savedText);
+    this.savedText = text;
   }
 
+  /** Release the directory. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.lock.release();
+    if (this.access && 'lock' in this.access) this.access.lock.release();
   }
 
   private capture(): StateSnapshot {
@@ -243,7 +319,7 @@ export class Session {
         return p && !rt.xdp.linkOf(d) ? [{ ifindex: d.ifindex, program: p.id }] : [];
       }),
       links,
-      hooks: Object.fromEntries(extensions.map((e) => [e.key, e.capture(this)])),
+      hooks: Object.fromEntries(stateExtensions().map((e) => [e.key, e.capture(this)])),
     };
     return snapshot;
   }
@@ -311,7 +387,13 @@ export class Session {
       const link = l.kind === 'xdp' ? rt.xdp.link(rt.fabric.get(l.ifindex), this.existing(l.program), l.id) : rt.attachExtension(this.existing(l.program), l.id);
       if (l.pin) rt.links.pin(link, l.pin);
     }
-    for (const e of extensions) if (s.hooks?.[e.key] !== undefined) e.restore(this, s.hooks[e.key]);
+    for (const e of stateExtensions()) {
+      const saved = s.hooks?.[e.key];
+      if (saved === undefined) continue;
+      const kept = e.restore(this, saved);
+      // What restoring left out (and warned about) is no change a read-only session must refuse.
+      if (kept !== undefined && this.baseline.hooks) this.baseline.hooks = { ...this.baseline.hooks, [e.key]: kept };
+    }
   }
 
   private storedSpec(sha: string): CollectionSpec {

@@ -1,4 +1,5 @@
 import type { Session, StateExtension } from './session.js';
+import { arrayOf, count } from './validate.js';
 
 /**
  * Keeps the SYN cookie keys across invocations once a program has drawn them, as a running
@@ -7,6 +8,7 @@ import type { Session, StateExtension } from './session.js';
  */
 export const syncookieState: StateExtension = {
   key: 'syncookies',
+  schema: arrayOf(count),
   capture(s: Session): number[] | undefined {
     return s.rt.syncookies.words();
   },

@@ -52,6 +52,7 @@ export function registerDump(root: Command): void {
           const files = opts.stop === 'all' ? [...reg.captures.keys()] : [resolve(opts.stop)];
           for (const f of files) {
             const c = reg.captures.get(f);
+            if (!c && reg.stoppedOnRestore.has(f)) continue;
             if (!c) throw new XdpchainError('ENOENT', `no capture writes ${f} (see dump --list)`);
             c.sink.close();
             reg.captures.delete(f);

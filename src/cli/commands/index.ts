@@ -14,6 +14,7 @@ import { registerMprog } from './mprog.js';
 import { registerNetdev } from './netdev.js';
 import { registerProg } from './prog.js';
 import { registerRun } from './run.js';
+import { registerState } from './state.js';
 import { registerTestRun } from './test-run.js';
 
 /** Each command module registers its verbs on the root command. */
@@ -36,4 +37,5 @@ export const commands: CommandRegistration[] = [
   registerDump,
   registerLink,
   registerConntrack,
+  registerState,
 ];
