@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { XdpchainError } from '../errors/index.js';
 import type { RuntimeOptions } from '../runtime/runtime.js';
-import { DEFAULT_STATE_DIR, Session } from '../state/session.js';
+import { Session } from '../state/session.js';
+import { resolveStateDir } from '../state/state-dir.js';
 import { ensureDirectory } from './directories.js';
 import { MAX_DATA_BYTES } from '../vm/address-space.js';
 import type { EngineName } from '../vm/engine.js';
@@ -40,13 +41,12 @@ export function runtimeGlobals(cmd: Command): Pick<RuntimeOptions, 'engine' | 'm
  * $XDPCHAIN_STATE or the default), since a user who did not give --state may not know. One we
  * cannot write still serves read-only commands (the session opens it read-only).
  */
-function stateDirectory(cmd: Command): string {
+function stateDirectory(cmd: Command): string | undefined {
   const given = globals(cmd).state;
-  // An empty $XDPCHAIN_STATE is unset, as shells treat empty variables, not the current directory.
-  const env = process.env.XDPCHAIN_STATE || undefined;
-  const [dir, what] = given !== undefined ? [given, `--state ${given}`] : env !== undefined ? [env, `$XDPCHAIN_STATE ${env}`] : [DEFAULT_STATE_DIR, `state directory ./${DEFAULT_STATE_DIR}`];
-  ensureDirectory(dir, what, 'the state directory must be a directory (--state DIR or $XDPCHAIN_STATE)', false);
-  return dir;
+  const where = resolveStateDir(given);
+  const what = where.origin.startsWith('the default') ? `state directory ${where.path} (${where.origin})` : `${where.origin} ${where.path}`;
+  ensureDirectory(where.path, what, 'the state directory must be a directory (--state DIR or $XDPCHAIN_STATE)', false);
+  return given;
 }
 
 /**
