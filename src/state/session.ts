@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { XdpchainError } from '../errors/index.js';
 import { readCollectionSpec } from '../elf/collection.js';
 import { loadBtfFile, parseBtfFile } from '../btf/file.js';
@@ -127,9 +127,11 @@ export class Session {
 
   private static takeDirectory(dir: string): Access {
     try {
-      // Not recursive: the directory exists, and Node's recursive mkdir spins forever where a
-      // parent answers ENOENT although it exists (/proc).
-      for (const sub of ['objects', 'btf']) if (!existsSync(join(dir, sub))) mkdirSync(join(dir, sub));
+      // One level at a time: Node's recursive mkdir spins forever where a parent answers ENOENT
+      // although it exists (/proc).
+      const missing: string[] = [];
+      for (let p = resolve(dir); !existsSync(p) && dirname(p) !== p; p = dirname(p)) missing.unshift(p);
+      for (const p of [...missing, join(dir, 'objects'), join(dir, 'btf')]) if (!existsSync(p)) mkdirSync(p);
       return { lock: StateLock.acquire(join(dir, 'lock')) };
     } catch (e) {
       const code = e instanceof XdpchainError ? e.errno : (e as NodeJS.ErrnoException).code;

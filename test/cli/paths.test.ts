@@ -27,6 +27,11 @@ describe('paths the user names', () => {
     expectUserError(cliRun(join(file, 'sub'), 'netdev', 'list'), 'ENOTDIR', `--state ${join(file, 'sub')}`);
   });
 
+  it('--state under /proc fails at once, naming --state (recursive mkdir spun there forever)', () => {
+    expectUserError(cliRun('/proc/xdpchain-none/state', 'prog', 'show'), 'ENOENT', '--state /proc/xdpchain-none/state');
+    expectUserError(cliRun('/proc', 'netdev', 'add', 'eth0'), 'ENOENT', 'cannot open the state directory /proc');
+  });
+
   it('a directory given as the capture of inject or run: EISDIR naming it', () => {
     const state = join(dir, 'state');
     cli(state, 'netdev', 'add', 'eth0');
