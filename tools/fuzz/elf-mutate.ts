@@ -1,0 +1,55 @@
+import { mutateBtfInPlace } from './btf-mutate.js';
+import { elfSections } from './elf-layout.js';
+import { interestingU32, mutateBytes, mutateRange } from './mutate.js';
+import type { Rng } from './prng.js';
+
+/** ELF header fields a loader trusts to find everything else: e_shoff, e_shentsize, e_shnum, e_shstrndx. */
+const ELF_HEADER_FIELDS: readonly [offset: number, size: 2 | 4 | 8][] = [[0x28, 8], [0x3a, 2], [0x3c, 2], [0x3e, 2], [0x10, 2], [0x12, 2]];
+/** Section header fields: sh_name, sh_type, sh_flags, sh_offset, sh_size, sh_link, sh_info, sh_addralign, sh_entsize. */
+const SECTION_FIELDS: readonly [offset: number, size: 4 | 8][] = [[0, 4], [4, 4], [8, 8], [24, 8], [32, 8], [40, 4], [44, 4], [48, 8], [56, 8]];
+
+function setField(rng: Rng, dv: DataView, at: number, size: 2 | 4 | 8): void {
+  if (at + size > dv.byteLength) return;
+  if (size === 2) dv.setUint16(at, interestingU32(rng, dv.getUint16(at, true)) & 0xffff, true);
+  else if (size === 4) dv.setUint32(at, interestingU32(rng, dv.getUint32(at, true)), true);
+  // 64-bit fields: usually the low half (offsets and sizes near the file's), sometimes a huge value.
+  else if (rng.oneIn(4)) dv.setBigUint64(at, rng.oneIn(2) ? 0xffff_ffff_ffff_ffffn : BigInt(rng.u32()) << 32n, true);
+  else dv.setUint32(at, interestingU32(rng, dv.getUint32(at, true)), true);
+}
+
+/**
+ * Mutate an ELF object structurally (header and section header fields, the bytes of one section
+ * such as .symtab, .rel*, .maps, the BTF records of .BTF) or bytewise over the whole file.
+ */
+export function mutateElf(rng: Rng, seed: Uint8Array, others: readonly Uint8Array[]): Uint8Array {
+  const sections = elfSections(seed);
+  if (sections.length === 0 || rng.oneIn(5)) return mutateBytes(rng, seed, others);
+  const out = seed.slice();
+  const dv = new DataView(out.buffer);
+  switch (rng.below(5)) {
+    case 0: {
+      const [at, size] = rng.pick(ELF_HEADER_FIELDS);
+      setField(rng, dv, at, size);
+      return out;
+    }
+    case 1: {
+      const s = rng.pick(sections);
+      const [at, size] = rng.pick(SECTION_FIELDS);
+      setField(rng, dv, s.headerAt + at, size);
+      return out;
+    }
+    case 2: {
+      const btf = sections.find((s) => s.name === '.BTF' || s.name === '.BTF.ext');
+      if (btf && btf.name === '.BTF') {
+        mutateBtfInPlace(rng, out.subarray(btf.offset, btf.offset + btf.size));
+        return out;
+      }
+      return mutateRange(rng, out, btf?.offset ?? 0, btf ? btf.offset + btf.size : out.length);
+    }
+    default: {
+      const withData = sections.filter((s) => s.size > 0);
+      const s = rng.pick(withData.length > 0 ? withData : sections);
+      return mutateRange(rng, out, s.offset, s.offset + s.size);
+    }
+  }
+}
