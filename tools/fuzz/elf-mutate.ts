@@ -1,5 +1,5 @@
 import { mutateBtfInPlace } from './btf-mutate.js';
-import { elfSections } from './elf-layout.js';
+import { elfSections, type ElfSectionRef } from './elf-layout.js';
 import { interestingU32, mutateBytes, mutateRange } from './mutate.js';
 import type { Rng } from './prng.js';
 
@@ -17,16 +17,38 @@ function setField(rng: Rng, dv: DataView, at: number, size: 2 | 4 | 8): void {
   else dv.setUint32(at, interestingU32(rng, dv.getUint32(at, true)), true);
 }
 
+/** Fields of one entry of a table section: symbols (st_name, st_info, st_shndx, st_value, st_size) and REL relocations (r_offset, r_info's type and symbol). */
+const ENTRY_FIELDS: Readonly<Record<string, { size: number; fields: readonly [offset: number, size: 2 | 4 | 8][] }>> = {
+  symtab: { size: 24, fields: [[0, 4], [4, 2], [6, 2], [8, 8], [16, 8]] },
+  rel: { size: 16, fields: [[0, 8], [8, 4], [12, 4]] },
+};
+
+/** One field of one symbol or relocation: the indexes and offsets the loader follows to programs and maps. */
+function mutateEntry(rng: Rng, out: Uint8Array, dv: DataView, sections: readonly ElfSectionRef[]): boolean {
+  const tables = sections.filter((s) => s.name === '.symtab' || s.name.startsWith('.rel'));
+  if (tables.length === 0) return false;
+  const t = rng.pick(tables);
+  const layout = ENTRY_FIELDS[t.name === '.symtab' ? 'symtab' : 'rel'];
+  const entries = Math.floor(t.size / layout.size);
+  if (entries === 0) return false;
+  const [at, size] = rng.pick(layout.fields);
+  const field = t.offset + rng.below(entries) * layout.size + at;
+  // st_info is one byte (type and binding) beside st_other: set both as a 16-bit field.
+  setField(rng, dv, field, size);
+  return field < out.length;
+}
+
 /**
- * Mutate an ELF object structurally (header and section header fields, the bytes of one section
- * such as .symtab, .rel*, .maps, the BTF records of .BTF) or bytewise over the whole file.
+ * Mutate an ELF object structurally (header and section header fields, symbol and relocation
+ * entries, the bytes of one section such as .maps or .text, the BTF records of .BTF) or bytewise
+ * over the whole file.
  */
 export function mutateElf(rng: Rng, seed: Uint8Array, others: readonly Uint8Array[]): Uint8Array {
   const sections = elfSections(seed);
   if (sections.length === 0 || rng.oneIn(5)) return mutateBytes(rng, seed, others);
   const out = seed.slice();
   const dv = new DataView(out.buffer);
-  switch (rng.below(5)) {
+  switch (rng.below(6)) {
     case 0: {
       const [at, size] = rng.pick(ELF_HEADER_FIELDS);
       setField(rng, dv, at, size);
@@ -46,6 +68,9 @@ export function mutateElf(rng: Rng, seed: Uint8Array, others: readonly Uint8Arra
       }
       return mutateRange(rng, out, btf?.offset ?? 0, btf ? btf.offset + btf.size : out.length);
     }
+    case 3:
+      if (mutateEntry(rng, out, dv, sections)) return out;
+      return mutateBytes(rng, seed, others);
     default: {
       const withData = sections.filter((s) => s.size > 0);
       const s = rng.pick(withData.length > 0 ? withData : sections);
