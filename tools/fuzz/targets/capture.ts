@@ -6,7 +6,7 @@ import { ethernetFrames } from '../../../src/pcap/ethernet.js';
 import { CaptureReader, readCapture } from '../../../src/pcap/read.js';
 import { ETH_HLEN } from '../../../src/xdp/constants.js';
 import { ByteSink, PcapngWriter, PcapWriter } from '../../../src/pcap/write.js';
-import { LINKTYPE_LINUX_SLL } from '../../../src/pcap/link-types.js';
+import { LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 } from '../../../src/pcap/link-types.js';
 import { runCli } from '../cli-in-process.js';
 import { mutateCapture } from '../capture-mutate.js';
 import { SEED_FRAMES } from '../frames.js';
@@ -15,7 +15,15 @@ import { hashBytes } from '../prng.js';
 import type { FuzzTarget, OpenTarget, TargetName } from '../target.js';
 import { LoadSandbox } from './load-sandbox.js';
 
-/** Captures the repository has, and ones written here by our own writers (Ethernet, Linux cooked, options). */
+/** A pcap of SEED_FRAMES with their Ethernet header replaced by a Linux cooked one (SLL 16 bytes, SLL2 20). */
+function cookedPcap(linkType: number, header: (f: Uint8Array) => number[]): Uint8Array {
+  const sink = new ByteSink();
+  const w = new PcapWriter(sink, { linkType, snapLength: 128 });
+  SEED_FRAMES.forEach((f, i) => w.writePacket(Uint8Array.of(...header(f), ...f.subarray(14)), BigInt(i)));
+  return sink.bytes();
+}
+
+/** Captures the repository has, and ones written here by our own writers (Ethernet, Linux cooked SLL and SLL2). */
 function pcapSeeds(): Uint8Array[] {
   const written = [false, true].map((ns) => {
     const sink = new ByteSink();
@@ -23,10 +31,9 @@ function pcapSeeds(): Uint8Array[] {
     SEED_FRAMES.forEach((f, i) => w.writePacket(f, BigInt(i) * 1_000_000_123n));
     return sink.bytes();
   });
-  const cooked = new ByteSink();
-  const w = new PcapWriter(cooked, { linkType: LINKTYPE_LINUX_SLL, snapLength: 128 });
-  SEED_FRAMES.forEach((f, i) => w.writePacket(Uint8Array.of(0, 0, 0, 1, 0, 6, 2, 2, 2, 2, 2, 2, 0, 0, 8, 0, ...f.subarray(14)), BigInt(i)));
-  return [...readSeeds(['test/fixtures/pcap'], '.pcap', 'pcap'), ...written, cooked.bytes()];
+  const sll = cookedPcap(LINKTYPE_LINUX_SLL, (f) => [0, 1, 0, 1, 0, 6, ...f.subarray(6, 12), 0, 0, f[12] ?? 8, f[13] ?? 0]);
+  const sll2 = cookedPcap(LINKTYPE_LINUX_SLL2, (f) => [f[12] ?? 8, f[13] ?? 0, 0, 0, 0, 0, 0, 2, 0, 1, 4, 6, ...f.subarray(6, 12), 0, 0]);
+  return [...readSeeds(['test/fixtures/pcap'], '.pcap', 'pcap'), ...written, sll, sll2];
 }
 
 /** pcapng written by PcapngWriter: one or two interfaces, packets with comments, flags, queue and verdict. */
