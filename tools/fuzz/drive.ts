@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { emptySummary, record, type TargetSummary } from './summary.js';
@@ -36,6 +37,31 @@ export async function driveTarget(o: DriveOptions): Promise<TargetSummary> {
     writeFileSync(file, input);
     return file;
   };
+  // The workers' temporary files go under one directory removed at the end: a worker ended by the
+  // watchdog never gets to remove its own.
+  const temp = mkdtempSync(join(tmpdir(), `xdpchain-fuzz-${o.target}-`));
+  try {
+    await runWorkers({ o, summary, temp, save, deadline });
+  } finally {
+    rmSync(temp, { recursive: true, force: true });
+  }
+  summary.seconds = (Date.now() - started) / 1000;
+  return summary;
+}
+
+/** What the workers of one target's campaign share. */
+interface DriveContext {
+  o: DriveOptions;
+  summary: TargetSummary;
+  /** TMPDIR of the workers. */
+  temp: string;
+  /** Write an internal error's input to the crash directory; returns its path. */
+  save: (index: number, input: Uint8Array) => string;
+  deadline: number | undefined;
+}
+
+/** Workers one after another until the campaign is done, each resuming after the input that hung the last. */
+async function runWorkers({ o, summary, temp, save, deadline }: DriveContext): Promise<void> {
   let from = 0;
   let dumpIndex: number | undefined;
   // A worker runs even past the end or the deadline when a hung input's bytes are still to be saved.
@@ -45,7 +71,7 @@ export async function driveTarget(o: DriveOptions): Promise<TargetSummary> {
     Atomics.store(state, 0, -1);
     const job: WorkerJob = { target: o.target, seed: o.seed, from, to: o.count, deadline, budgetMs: o.budgetMs, shared, dumpIndex };
     dumpIndex = undefined;
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: job });
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: job, env: { ...process.env, TMPDIR: temp } });
     const hung = await new Promise<number | undefined>((resolve, reject) => {
       let last = -1;
       let since = Date.now();
@@ -84,6 +110,4 @@ export async function driveTarget(o: DriveOptions): Promise<TargetSummary> {
     dumpIndex = first ? hung : undefined;
     from = hung + 1;
   }
-  summary.seconds = (Date.now() - started) / 1000;
-  return summary;
 }
