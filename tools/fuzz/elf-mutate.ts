@@ -39,7 +39,36 @@ function mutateEntry(rng: Rng, out: Uint8Array, dv: DataView, sections: readonly
 }
 
 /**
- * Mutate an ELF object structurally (header and section header fields, symbol and relocation
+ * One field of one instruction of an executable section: the opcode (another of the same class,
+ * or any byte), a register (past r10 too), the offset or the immediate. The decoder, verifier
+ * and both engines then meet code clang would not emit.
+ */
+function mutateInstruction(rng: Rng, out: Uint8Array, dv: DataView, sections: readonly ElfSectionRef[]): boolean {
+  const code = sections.filter((s) => s.size >= 8 && (dv.getUint32(s.headerAt + 8, true) & SHF_EXECINSTR) !== 0);
+  if (code.length === 0) return false;
+  const s = rng.pick(code);
+  const at = s.offset + rng.below(s.size >> 3) * 8;
+  switch (rng.below(4)) {
+    case 0:
+      out[at] = rng.oneIn(2) ? (out[at] & 0x07) | (rng.below(32) << 3) : rng.below(256);
+      break;
+    case 1:
+      out[at + 1] = rng.oneIn(2) ? (out[at + 1] & 0xf0) | rng.below(16) : (rng.below(16) << 4) | (out[at + 1] & 0x0f);
+      break;
+    case 2:
+      dv.setInt16(at + 2, rng.pick([0, 1, -1, 0x7fff, -0x8000, rng.below(64) - 32]), true);
+      break;
+    default:
+      dv.setUint32(at + 4, interestingU32(rng, dv.getUint32(at + 4, true)), true);
+  }
+  return true;
+}
+
+/** sh_flags bit of sections that hold code. */
+const SHF_EXECINSTR = 0x4;
+
+/**
+ * Mutate an ELF object structurally (header and section header fields, instructions, symbol and relocation
  * entries, the bytes of one section such as .maps or .text, the BTF records of .BTF) or bytewise
  * over the whole file.
  */
@@ -48,7 +77,7 @@ export function mutateElf(rng: Rng, seed: Uint8Array, others: readonly Uint8Arra
   if (sections.length === 0 || rng.oneIn(5)) return mutateBytes(rng, seed, others);
   const out = seed.slice();
   const dv = new DataView(out.buffer);
-  switch (rng.below(6)) {
+  switch (rng.below(7)) {
     case 0: {
       const [at, size] = rng.pick(ELF_HEADER_FIELDS);
       setField(rng, dv, at, size);
@@ -70,6 +99,9 @@ export function mutateElf(rng: Rng, seed: Uint8Array, others: readonly Uint8Arra
     }
     case 3:
       if (mutateEntry(rng, out, dv, sections)) return out;
+      return mutateBytes(rng, seed, others);
+    case 4:
+      if (mutateInstruction(rng, out, dv, sections)) return out;
       return mutateBytes(rng, seed, others);
     default: {
       const withData = sections.filter((s) => s.size > 0);
