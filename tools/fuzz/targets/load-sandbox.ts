@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseBtfFile } from '../../../src/btf/file.js';
+import type { Btf } from '../../../src/btf/types.js';
 import { Runtime } from '../../../src/runtime/runtime.js';
+import { repoRoot } from '../seeds.js';
 import { hashBytes } from '../prng.js';
 import type { EngineName } from '../../../src/vm/engine.js';
 
@@ -13,6 +18,11 @@ const INPUTS_PER_RUNTIME = 200;
  */
 export class LoadSandbox {
   private runtimes = new Map<EngineName, Runtime>();
+  /**
+   * CO-RE relocations go against the bundled kernel BTF, read from the repository (the default
+   * would be this machine's /sys/kernel/btf/vmlinux): a seed gives the same run on every machine.
+   */
+  private readonly kernelBtf: Btf = parseBtfFile(new Uint8Array(readFileSync(join(repoRoot(), 'data/btf/xdp-types.btf'))), 'data/btf/xdp-types.btf');
   private uses = 0;
 
   use(input: Uint8Array, fn: (rt: Runtime) => void): void {
@@ -20,7 +30,7 @@ export class LoadSandbox {
     if (++this.uses % INPUTS_PER_RUNTIME === 0) this.runtimes.clear();
     let rt = this.runtimes.get(engine);
     if (!rt) {
-      rt = new Runtime({ engine, statsTiming: false, possibleCpus: 2, maxDataBytes: 256 << 20 });
+      rt = new Runtime({ engine, statsTiming: false, possibleCpus: 2, maxDataBytes: 256 << 20, kernelBtf: this.kernelBtf });
       this.runtimes.set(engine, rt);
     }
     try {
