@@ -36,7 +36,8 @@ function fieldValue(kind: CoreRelocationKind, spec: AccessSpec | undefined): Fie
   if (!acc.name) {
     // The access ends in an array element: only its offset and size are defined.
     const size = resolveSize(spec.btf, acc.typeId);
-    if (kind === 'field_byte_offset') return { value: BigInt(spec.bitOffset / 8), size, typeId: acc.typeId, validate: true };
+    // Whole bytes, as libbpf's integer division gives them: a hostile BTF can place the array at any bit.
+    if (kind === 'field_byte_offset') return { value: BigInt(Math.floor(spec.bitOffset / 8)), size, typeId: acc.typeId, validate: true };
     if (kind === 'field_byte_size') return { value: BigInt(size), size: 0, typeId: 0, validate: true };
     throw new CoreProblem(`${kind} cannot be applied to an array element`);
   }
