@@ -374,9 +374,10 @@ export class Session {
       this.loaded.push(l);
       restored.push({ c, l });
     }
-    for (const { c, l } of restored) {
+    for (const [i, { c, l }] of restored.entries()) {
       for (const [name, m] of Object.entries(c.maps)) {
-        const map = l.maps.get(name)!;
+        const map = l.maps.get(name);
+        if (!map) throw new XdpchainError('EINVAL', `collections[${i}].maps.${name}: the object has no map ${name} (it has ${[...l.maps.keys()].join(', ') || 'none'})`);
         for (const e of m.entries) map.loaderUpdate(new Uint8Array(Buffer.from(e.key, 'hex')), new Uint8Array(Buffer.from(e.value, 'hex')));
       }
     }

@@ -107,6 +107,19 @@ describe('a damaged state.json', () => {
     expect(r.stderr).toContain(`EINVAL: ${stateFile(t.state)}: netdevs[1].peer: expected a string, got 7; run 'xdpchain state check' / 'xdpchain state repair'`);
   });
 
+  it('saved contents of a map the object does not have: named, not a crash (found by npm run fuzz, state seed 17)', () => {
+    const t = populated('no-such-map');
+    const s = JSON.parse(readFileSync(stateFile(t.state), 'utf8'));
+    const maps = s.collections[0].maps;
+    const [name] = Object.keys(maps);
+    maps.renamed = maps[name];
+    delete maps[name];
+    writeFileSync(stateFile(t.state), JSON.stringify(s));
+    const r = cliRun(t.state, 'prog', 'show');
+    noCrash(r.stderr);
+    expect(r.stderr).toMatch(/EINVAL: .*state\.json does not restore: collections\[0\]\.maps\.renamed: the object has no map renamed/);
+  });
+
   it('dangling references: a chain to a program that does not exist is named, not a crash', () => {
     const t = populated('dangling');
     const s = JSON.parse(readFileSync(stateFile(t.state), 'utf8'));

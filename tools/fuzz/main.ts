@@ -9,11 +9,7 @@ import { TARGETS } from './targets/index.js';
 const USAGE = `usage: npm run fuzz -- [--target T[,T...]] [--count N] [--time SECONDS] [--seed S] [--json]
                       [--budget MS] [--crash-dir DIR] | --replay FILE --target T
 targets: ${TARGET_NAMES.join(', ')} (default: all). --count and --time are per target (default --count 1000).
-Exit status 1 when an internal error was found; a default run does not count the state target's
-(its validation is being rewritten), --target state does.`;
-
-/** state's internal errors are reported but do not fail a run that did not ask for state by name. */
-const NON_BLOCKING_BY_DEFAULT: readonly TargetName[] = ['state'];
+Exit status 1 when an internal error was found.`;
 
 function parseTargets(values: string[] | undefined): TargetName[] {
   if (!values || values.length === 0) return [...TARGET_NAMES];
@@ -86,11 +82,7 @@ async function main(): Promise<number> {
     if (!values.json) process.stdout.write(`${formatSummary(summary)}\n`);
   }
   if (values.json) process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
-  const blocking = summaries.filter((s) => values.target !== undefined || !NON_BLOCKING_BY_DEFAULT.includes(s.target as TargetName));
-  const failed = blocking.filter((s) => internalCount(s) > 0);
-  for (const s of summaries) {
-    if (!blocking.includes(s) && internalCount(s) > 0) process.stderr.write(`fuzz: ${s.target}: ${internalCount(s)} internal errors not counted in the exit status (its validation is being rewritten; --target ${s.target} counts them)\n`);
-  }
+  const failed = summaries.filter((s) => internalCount(s) > 0);
   for (const s of failed) {
     for (const f of Object.values(s.internal)) process.stderr.write(`fuzz: ${s.target} internal error at seed ${s.seed} input ${f.firstIndex}${f.file ? `, replay: npm run fuzz -- --replay ${f.file} --target ${s.target}` : ''}\n`);
   }
