@@ -4,3 +4,5 @@ export * from './write.js';
 export * from './file.js';
 export * from './link-types.js';
 export * from './ethernet.js';
+export * from './frame-batch.js';
+export * from './frame-stream.js';

@@ -1,4 +1,5 @@
 import { MalformedInputError } from '../errors/index.js';
+import type { FrameBatch } from './frame-batch.js';
 import { MAX_RECORD_BYTES, type Capture, type CaptureInterface, type CaptureRecord } from './types.js';
 
 const PCAP_US = 0xa1b2c3d4;
@@ -15,6 +16,30 @@ export function captureFormat(head: Uint8Array): 'pcap' | 'pcapng' | undefined {
   if (le === PCAPNG_SHB) return 'pcapng';
   if ([PCAP_US, PCAP_NS].includes(le) || [PCAP_US, PCAP_NS].includes(be)) return 'pcap';
   return undefined;
+}
+
+/** Where a CaptureReader keeps the bytes it has read. */
+export interface ReaderStorage {
+  /** A buffer of at least `size` bytes, replacing the current one (its contents need not be kept). */
+  acquire(size: number): Uint8Array;
+  /** The current buffer (a fresh view if the old one was detached); empty before the first `acquire`. */
+  current(): Uint8Array;
+  /** Where `current()[0]` is in wasm memory, or -1 when the buffer is not in wasm memory. */
+  address(): number;
+}
+
+/** Storage in ordinary memory. */
+class HeapStorage implements ReaderStorage {
+  private buffer = new Uint8Array(0);
+  acquire(size: number): Uint8Array {
+    return (this.buffer = new Uint8Array(size));
+  }
+  current(): Uint8Array {
+    return this.buffer;
+  }
+  address(): number {
+    return -1;
+  }
 }
 
 /** Read a whole pcap or pcapng file held in memory. */
@@ -34,7 +59,9 @@ export function readCapture(bytes: Uint8Array, file = 'capture'): Capture {
 export class CaptureReader {
   format: 'pcap' | 'pcapng' | undefined;
   readonly interfaces: CaptureInterface[] = [];
-  private buf = new Uint8Array(0);
+  private buf: Uint8Array = new Uint8Array(0);
+  /** Bytes of `buf` that hold data. */
+  private end = 0;
   private view = new DataView(this.buf.buffer);
   private start = 0;
   /** File offset of buf[0], for error messages. */
@@ -42,25 +69,57 @@ export class CaptureReader {
   private little = true;
   private recordNo = 0;
 
-  constructor(readonly file = 'capture') {}
+  /** `storage` holds what was read (default: ordinary memory; a capture replay gives it wasm memory). */
+  constructor(readonly file = 'capture', private readonly storage: ReaderStorage = new HeapStorage()) {}
 
+  /**
+   * Append bytes read from the file. Unread bytes move to the front of the storage, which is
+   * reused while it fits: records taken with `next()` are copies, frames taken with `fill()` are
+   * views that this overwrites.
+   */
   push(chunk: Uint8Array): void {
-    const rest = this.buf.subarray(this.start);
-    const merged = new Uint8Array(rest.length + chunk.length);
-    merged.set(rest);
-    merged.set(chunk, rest.length);
+    this.readInto(chunk.length, (into) => {
+      into.set(chunk);
+      return chunk.length;
+    });
+  }
+
+  /**
+   * Let `read` put up to `want` bytes straight into the storage after the unread ones (a file
+   * read without a copy); it returns how many it put. Returns that count (0: the end).
+   */
+  readInto(want: number, read: (into: Uint8Array) => number): number {
+    const rest = this.avail;
+    const need = rest + want;
     this.base += this.start;
-    this.buf = merged;
-    this.view = new DataView(merged.buffer, merged.byteOffset, merged.byteLength);
+    let bytes = this.storage.current();
+    if (need <= bytes.length) {
+      bytes.copyWithin(0, this.start, this.start + rest);
+    } else {
+      const keep = this.bytes().slice(this.start, this.end);
+      bytes = this.storage.acquire(Math.max(need, bytes.length * 2));
+      bytes.set(keep);
+    }
     this.start = 0;
+    const n = read(bytes.subarray(rest, need));
+    this.end = rest + n;
+    this.setView(this.storage.current());
+    return n;
+  }
+
+  /** The bytes read and not yet dropped, renewed when the storage's view was detached (wasm memory grew). */
+  private bytes(): Uint8Array {
+    if (this.buf.length < this.end) this.setView(this.storage.current());
+    return this.buf;
+  }
+
+  private setView(storage: Uint8Array): void {
+    this.buf = storage.subarray(0, this.end);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   private get avail(): number {
-    return this.buf.length - this.start;
-  }
-
-  private dv(): DataView {
-    return this.view;
+    return this.end - this.start;
   }
 
   private fail(structure: string, why: string, at = this.start): never {
@@ -69,12 +128,18 @@ export class CaptureReader {
 
   /** The next record, or undefined until more bytes arrive (or at the end). */
   next(): CaptureRecord | undefined {
-    if (!this.format) {
-      if (this.avail < 4) return undefined;
-      this.format = captureFormat(this.buf.subarray(this.start, this.start + 4));
-      if (!this.format) this.fail('file header', 'not a pcap or pcapng file (unknown magic number)');
-    }
+    this.bytes();
+    if (!this.detectFormat()) return undefined;
     return this.format === 'pcap' ? this.nextPcap() : this.nextPcapng();
+  }
+
+  /** Sniffs the format from the magic number once; false until four bytes are there. */
+  private detectFormat(): boolean {
+    if (this.format) return true;
+    if (this.avail < 4) return false;
+    this.format = captureFormat(this.buf.subarray(this.start, this.start + 4));
+    if (!this.format) this.fail('file header', 'not a pcap or pcapng file (unknown magic number)');
+    return true;
   }
 
   finish(): void {
@@ -82,42 +147,84 @@ export class CaptureReader {
     if (!this.format) this.fail('file header', 'file is empty');
   }
 
-  private nextPcap(): CaptureRecord | undefined {
-    const dv = this.dv();
-    if (this.interfaces.length === 0) {
-      if (this.avail < 24) return undefined;
-      const magicLe = dv.getUint32(this.start, true);
-      this.little = magicLe === PCAP_US || magicLe === PCAP_NS;
-      const magic = dv.getUint32(this.start, this.little);
-      const major = dv.getUint16(this.start + 4, this.little);
-      if (major !== 2) this.fail('pcap header', `version ${major} is not 2`);
-      const snapLength = dv.getUint32(this.start + 16, this.little);
-      const linkType = dv.getUint32(this.start + 20, this.little) & 0xffff;
-      this.interfaces.push({ linkType, snapLength, nsPerUnit: magic === PCAP_NS ? 1n : 1000n });
-      this.start += 24;
+  /**
+   * Take up to `batch.capacity` records into `batch`, in order, without an object per record:
+   * classic pcap frames are views into this reader's buffer (valid until the next `push`),
+   * pcapng ones are copied into the batch. Returns how many were taken (0: push more, or the end).
+   */
+  fill(batch: FrameBatch): number {
+    const bytes = this.bytes();
+    batch.reset(bytes, this.storage.address());
+    if (!this.detectFormat()) return 0;
+    while (batch.count < batch.capacity) {
+      if (this.format === 'pcap') {
+        if (!this.pcapHeader()) break;
+        const caplen = this.pcapRecord();
+        if (caplen < 0) break;
+        const at = this.start;
+        const dv = this.view;
+        const iface = this.interfaces[0];
+        const frac = dv.getUint32(at + 4, this.little);
+        batch.add(at + 16, caplen, Math.max(dv.getUint32(at + 12, this.little), caplen), dv.getUint32(at, this.little), iface.nsPerUnit === 1n ? frac : frac * 1000, iface.linkType);
+        this.start += 16 + caplen;
+        this.recordNo++;
+        continue;
+      }
+      const r = this.next();
+      if (!r) break;
+      batch.addCopy(r.data, r.originalLength, r.timestampNs, r.linkType);
     }
-    if (this.avail < 16) return undefined;
-    const at = this.start;
-    const sec = dv.getUint32(at, this.little);
-    const frac = dv.getUint32(at + 4, this.little);
-    const caplen = dv.getUint32(at + 8, this.little);
-    const origlen = dv.getUint32(at + 12, this.little);
+    return batch.count;
+  }
+
+  /** Reads the pcap file header once; false until its 24 bytes are there. */
+  private pcapHeader(): boolean {
+    if (this.interfaces.length > 0) return true;
+    if (this.avail < 24) return false;
+    const dv = this.view;
+    const magicLe = dv.getUint32(this.start, true);
+    this.little = magicLe === PCAP_US || magicLe === PCAP_NS;
+    const magic = dv.getUint32(this.start, this.little);
+    const major = dv.getUint16(this.start + 4, this.little);
+    if (major !== 2) this.fail('pcap header', `version ${major} is not 2`);
+    const snapLength = dv.getUint32(this.start + 16, this.little);
+    const linkType = dv.getUint32(this.start + 20, this.little) & 0xffff;
+    this.interfaces.push({ linkType, snapLength, nsPerUnit: magic === PCAP_NS ? 1n : 1000n });
+    this.start += 24;
+    return true;
+  }
+
+  /** The captured length of the pcap record at `start`, checked; -1 until all of it is there. */
+  private pcapRecord(): number {
+    if (this.avail < 16) return -1;
+    const caplen = this.view.getUint32(this.start + 8, this.little);
     const what = `record ${this.recordNo + 1}`;
     if (caplen > MAX_RECORD_BYTES) this.fail(what, `captured length ${caplen} is above ${MAX_RECORD_BYTES}`);
+    const snap = this.interfaces[0].snapLength;
+    if (caplen > Math.max(snap, 1) && snap !== 0) this.fail(what, `captured length ${caplen} exceeds the snap length ${snap}`);
+    return this.avail < 16 + caplen ? -1 : caplen;
+  }
+
+  private nextPcap(): CaptureRecord | undefined {
+    if (!this.pcapHeader()) return undefined;
+    const caplen = this.pcapRecord();
+    if (caplen < 0) return undefined;
+    const dv = this.view;
+    const at = this.start;
     const iface = this.interfaces[0];
-    if (caplen > Math.max(iface.snapLength, 1) && iface.snapLength !== 0) this.fail(what, `captured length ${caplen} exceeds the snap length ${iface.snapLength}`);
-    if (this.avail < 16 + caplen) return undefined;
-    const nsPer = iface.nsPerUnit;
+    const sec = dv.getUint32(at, this.little);
+    const frac = dv.getUint32(at + 4, this.little);
+    const origlen = dv.getUint32(at + 12, this.little);
     const data = this.buf.slice(at + 16, at + 16 + caplen);
     this.start += 16 + caplen;
     this.recordNo++;
-    return { timestampNs: BigInt(sec) * 1_000_000_000n + BigInt(frac) * nsPer, data, originalLength: Math.max(origlen, caplen), interfaceId: 0, linkType: iface.linkType };
+    return { timestampNs: BigInt(sec) * 1_000_000_000n + BigInt(frac) * iface.nsPerUnit, data, originalLength: Math.max(origlen, caplen), interfaceId: 0, linkType: iface.linkType };
   }
 
   private nextPcapng(): CaptureRecord | undefined {
     for (;;) {
       if (this.avail < 12) return undefined;
-      const dv = this.dv();
+      const dv = this.view;
       const at = this.start;
       const typeLe = dv.getUint32(at, true);
       if (typeLe === PCAPNG_SHB) {

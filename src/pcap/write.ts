@@ -38,6 +38,21 @@ export class ByteSink {
     this.used += b.length;
   }
 
+  /**
+   * Room for `n` more bytes in the file buffer: write them at `pending[at ..]`, then `commit(n)`.
+   * Undefined for memory sinks and for writes larger than the buffer (use `write`).
+   */
+  reserve(n: number): { buffer: Uint8Array; at: number } | undefined {
+    if (this.fd === undefined || n > this.pending.length) return undefined;
+    if (this.used + n > this.pending.length) this.flush();
+    return { buffer: this.pending, at: this.used };
+  }
+
+  /** The `n` bytes written after `reserve` are part of the file. */
+  commit(n: number): void {
+    this.used += n;
+  }
+
   private flush(): void {
     if (this.fd === undefined || this.used === 0) return;
     this.writeOut(this.pending, this.used);
@@ -68,6 +83,14 @@ export class ByteSink {
   }
 }
 
+/** Little-endian u32 at `at` (its low 32 bits, as DataView.setUint32 takes a number). */
+function putU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v;
+  b[at + 1] = v >>> 8;
+  b[at + 2] = v >>> 16;
+  b[at + 3] = v >>> 24;
+}
+
 /** Classic pcap (little-endian, microsecond or nanosecond timestamps). */
 export class PcapWriter {
   /** `header: false` appends records to a file that already has its header. */
@@ -86,6 +109,26 @@ export class PcapWriter {
   /** The record header, reused (the sink copies what it is given). */
   private readonly headerBytes = new Uint8Array(16);
   private readonly header = new DataView(this.headerBytes.buffer);
+
+  /**
+   * Write the frame `src[from .. to)` stamped `seconds` + `nanos`, straight into the file buffer
+   * where it can (the capture replay's path: no BigInt, no copy of the frame first).
+   */
+  writeFrame(src: Uint8Array, from: number, to: number, seconds: number, nanos: number, originalLength = to - from): void {
+    const length = to - from;
+    const room = this.sink.reserve(16 + length);
+    if (!room) {
+      this.writePacket(src.slice(from, to), BigInt(seconds) * 1_000_000_000n + BigInt(nanos), originalLength);
+      return;
+    }
+    const { buffer, at } = room;
+    putU32(buffer, at, seconds);
+    putU32(buffer, at + 4, this.ns ? nanos : Math.floor(nanos / 1000));
+    putU32(buffer, at + 8, length);
+    putU32(buffer, at + 12, originalLength);
+    buffer.set(src.subarray(from, to), at + 16);
+    this.sink.commit(16 + length);
+  }
 
   writePacket(data: Uint8Array, timestampNs: bigint, originalLength = data.length): void {
     const h = this.header;

@@ -113,17 +113,63 @@ export class XdpExecutor {
   }
 
   /**
+   * Run one packet on each of `buffers[0 .. count)`, in order, writing each one's return code to
+   * `retvals[i]`: the capture replay's loop, with no object per packet. A faulted packet gets
+   * XDP_ABORTED, and `onFault` hears it (in packet order).
+   */
+  runRing(prog: Program, buffers: readonly XdpBuffer[], count: number, retvals: Uint32Array, onFault?: (i: number, fault: VmFault) => void): void {
+    if (!this.batched()) {
+      for (let i = 0; i < count; i++) {
+        const r = this.run(prog, buffers[i]);
+        retvals[i] = r.retval;
+        if (r.fault) onFault?.(i, r.fault);
+      }
+      return;
+    }
+    const faults = this.drive(prog, buffers, count, 4);
+    const dv = this.nodes.space.dv;
+    for (let i = 0; i < count; i++) retvals[i] = dv.getUint32(this.results + i * 4, true);
+    for (const [i, fault] of faults) {
+      retvals[i] = XdpAction.ABORTED;
+      onFault?.(i, fault);
+    }
+  }
+
+  /** Whether runs go through the engine's batch driver (it has one, and the budget fits its cell). */
+  private batched(): boolean {
+    const driver = this.nodes.driver;
+    return driver !== undefined && this.state.initialBudget <= driver.maxBudget;
+  }
+
+  /**
    * Packets 0..count-1, on `buffers[i]` (stride 4) or all on `buffers[0]` (stride 0), through the
    * batch driver; engines without one (and budgets above its cell) run packet by packet.
    */
   private batch(prog: Program, buffers: readonly XdpBuffer[], count: number, stride: 0 | 4, each: (i: number, result: XdpBatchResult) => void): void {
-    const driver = this.nodes.driver;
-    if (!driver || this.state.initialBudget > driver.maxBudget) {
+    if (!this.batched()) {
       for (let i = 0; i < count; i++) each(i, this.run(prog, buffers[stride ? i : 0]));
       return;
     }
+    const faults = this.drive(prog, buffers, count, stride);
     const dv = this.nodes.space.dv;
-    for (let i = 0; i < buffers.length; i++) dv.setUint32(this.ctxList + i * 4, buffers[i].ctx.addr, true);
+    if (!stride) {
+      // Only the last packet's outcome is kept in repeat mode, after any fault's own.
+      for (const [i, fault] of faults) each(i, { retval: XdpAction.ABORTED, fault });
+      if (!faults.has(count - 1)) each(count - 1, { retval: dv.getUint32(this.results, true) });
+      return;
+    }
+    for (let i = 0; i < count; i++) {
+      const fault = faults.get(i);
+      each(i, fault ? { retval: XdpAction.ABORTED, fault } : { retval: dv.getUint32(this.results + i * 4, true) });
+    }
+  }
+
+  /** Run the packets through the batch driver, resuming after each fault; the faults by packet. */
+  private drive(prog: Program, buffers: readonly XdpBuffer[], count: number, stride: 0 | 4): Map<number, VmFault> {
+    const driver = this.nodes.driver!;
+    const dv = this.nodes.space.dv;
+    const contexts = stride ? count : 1;
+    for (let i = 0; i < contexts; i++) dv.setUint32(this.ctxList + i * 4, buffers[i].ctx.addr, true);
     this.host.single = stride ? undefined : buffers[0];
     this.host.ring = buffers;
     this.state.reset(this.host);
@@ -143,7 +189,6 @@ export class XdpExecutor {
           buffers[stride ? i : 0].syncContext();
           if (tracked) this.tracker.end(XdpAction.ABORTED);
           faults.set(i, e);
-          if (!stride) each(i, { retval: XdpAction.ABORTED, fault: e });
           from = i + 1;
         }
       }
@@ -151,14 +196,6 @@ export class XdpExecutor {
       this.tracker.countOnly = false;
       this.host.ring = [];
     }
-    if (!stride) {
-      // Only the last packet's outcome is kept in repeat mode (a fault already reported its own).
-      if (!faults.has(count - 1)) each(count - 1, { retval: dv.getUint32(this.results, true) });
-      return;
-    }
-    for (let i = 0; i < count; i++) {
-      const fault = faults.get(i);
-      each(i, fault ? { retval: XdpAction.ABORTED, fault } : { retval: dv.getUint32(this.results + i * 4, true) });
-    }
+    return faults;
   }
 }

@@ -90,6 +90,8 @@ export interface XdpContextLayout {
   dataMeta: number;
   hardStart: number;
   frags: number;
+  /** A u32 adjust_tail clears: the frame may hold bytes past data_end (src/xdp/buffer.ts `receive`). */
+  loadedEnd: number;
   /** Where the redirect helpers record their target, and the codes they use (src/xdp/constants.ts). */
   redirect: {
     kind: number;

@@ -4,7 +4,7 @@ import type { AddressSpace, Region } from '../vm/address-space.js';
 import type { RxMetadata } from './rx-metadata.js';
 import {
   ETH_HLEN, MAX_SKB_FRAGS, XDP_FRAG_SIZE, XDP_FRAME_DESCRIPTOR, XDP_FRAME_SIZE, XDP_MD_SIZE, XDP_METADATA_MAX,
-  XDP_CTX_PRIVATE_BYTES, XDP_PACKET_HEADROOM, XDP_TAILROOM, RedirectKind, XdpCtxHidden, XdpMdField,
+  XDP_CTX_PRIVATE_BYTES, XDP_PACKET_HEADROOM, XDP_TAILROOM, NEVER_LOADED, RedirectKind, XdpCtxHidden, XdpMdField,
 } from './constants.js';
 
 const EFAULT = ERRNO.EFAULT;
@@ -63,6 +63,15 @@ export class XdpBuffer {
     this.frame = space.alloc(XDP_FRAME_SIZE, `${label} frame`);
     this.ctx = space.alloc(XDP_MD_SIZE, `${label} xdp_md context`, { readOnly: true, privateTail: XDP_CTX_PRIVATE_BYTES });
     space.dv.setUint32(this.ctx.addr + XdpCtxHidden.hardStart, this.frame.addr, true);
+    this.loadedEnd = NEVER_LOADED;
+  }
+
+  /** See XdpCtxHidden.loadedEnd. */
+  private get loadedEnd(): number {
+    return this.space.dv.getUint32(this.ctx.addr + XdpCtxHidden.loadedEnd, true);
+  }
+  private set loadedEnd(v: number) {
+    this.space.dv.setUint32(this.ctx.addr + XdpCtxHidden.loadedEnd, v, true);
   }
 
   // data, data_end and data_meta live in xdp_md itself, so compiled helpers can move them too.
@@ -162,9 +171,51 @@ export class XdpBuffer {
     this.dataMeta = start;
     this.data = start + metaLength;
     this.dataEnd = start + linear;
+    this.loadedEnd = start + linear;
     this.redirect = null;
     this.rxMetadata = undefined;
     this.syncContext();
+  }
+
+  /**
+   * Receive a frame from `src[from .. from + length)` as a NIC's ring slot does, for replaying
+   * captures: instead of clearing the whole 4 KiB frame as `load` does, clear only what the
+   * previous frame could have left where a program can see it: the headroom (adjust_head and
+   * adjust_meta expose it without clearing) and the previous frame's bytes past this one's end;
+   * the rest is zero already, and adjust_tail clears what it grows. When a run moved data_end,
+   * the whole frame is cleared. Frames longer than the linear part go through `load`.
+   * src/xdp/ring-receiver.ts does the same in compiled code.
+   */
+  receive(src: Uint8Array, from: number, length: number): void {
+    const frame = this.frame.addr;
+    const start = frame + XDP_PACKET_HEADROOM;
+    const end = start + length;
+    if (end > this.hardEnd) {
+      this.load(src.subarray(from, from + length));
+      return;
+    }
+    const loaded = this.loadedEnd;
+    const dirtyEnd = this.dataEnd === loaded ? loaded : frame + XDP_FRAME_SIZE;
+    const u8 = this.space.u8;
+    u8.fill(0, frame, start);
+    u8.set(src.subarray(from, from + length), start);
+    if (dirtyEnd > end) u8.fill(0, end, dirtyEnd);
+    this.forgetFrame();
+    this.loadedEnd = end;
+    this.dataMeta = start;
+    this.data = start;
+    this.dataEnd = end;
+    this.redirect = null;
+    this.syncContext();
+  }
+
+  /**
+   * Drop what only the host kept of the previous frame (its fragments, its RX metadata): for
+   * compiled code that received a linear frame straight into the frame and the context.
+   */
+  forgetFrame(): void {
+    if (this.frags.length > 0) this.frags = [];
+    this.rxMetadata = undefined;
   }
 
   /** Write the device fields into the program-visible xdp_md, and the fragment count beside it. */
@@ -307,6 +358,8 @@ export class XdpBuffer {
     if (end > this.hardEnd || end < this.data + ETH_HLEN) return -22;
     if (delta > 0) this.space.u8.fill(0, this.dataEnd, end);
     this.dataEnd = end;
+    // Bytes past data_end may now be the program's: the next receive clears the frame.
+    this.loadedEnd = 0;
     this.syncContext();
     return 0;
   }

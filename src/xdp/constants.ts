@@ -44,8 +44,16 @@ export const XdpCtxHidden = {
   redirectKey: XDP_MD_SIZE + 16,
   /** u32: the flags kept with the target. */
   redirectFlags: XDP_MD_SIZE + 20,
+  /**
+   * u32: data_end as the last receive left it (NEVER_LOADED before any; 0 once adjust_tail ran):
+   * while data_end is still there, no byte past it can have been written, so the next receive
+   * clears only up to it.
+   */
+  loadedEnd: XDP_MD_SIZE + 24,
 } as const;
-export const XDP_CTX_PRIVATE_BYTES = 24;
+export const XDP_CTX_PRIVATE_BYTES = 28;
+/** XdpCtxHidden.loadedEnd of a buffer whose frame's bytes are unknown. */
+export const NEVER_LOADED = 0xffffffff;
 
 /** What XdpCtxHidden.redirectKind holds. */
 export const RedirectKind = { none: 0, ifindex: 1, map: 2 } as const;
@@ -84,6 +92,7 @@ export const XDP_CONTEXT_LAYOUT = {
   dataMeta: XdpMdField.data_meta,
   hardStart: XdpCtxHidden.hardStart,
   frags: XdpCtxHidden.frags,
+  loadedEnd: XdpCtxHidden.loadedEnd,
   redirect: {
     kind: XdpCtxHidden.redirectKind,
     target: XdpCtxHidden.redirectTarget,

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readEthernetCapture } from '../capture.js';
 import { ensureDirectory, OUT_DIRECTORY_HINT } from '../directories.js';
 import { ByteSink, PcapWriter } from '../../pcap/write.js';
 import { BATCH_SIZE } from '../../runtime/execute.js';
+import { CaptureReplay } from '../../runtime/replay.js';
 import { Runtime } from '../../runtime/runtime.js';
-import { XdpBuffer } from '../../xdp/buffer.js';
-import { ETH_HLEN, xdpActionName } from '../../xdp/constants.js';
+import { frameBatches } from '../../pcap/frame-stream.js';
+import { onUserPath } from '../../errors/index.js';
+import { xdpActionName } from '../../xdp/constants.js';
 import { pickProgram } from '../object.js';
 import { addLoadOptions, addTypeOption, btfLoadOption, readObjectForLoad, reportSkipped, type LoadCliOptions } from '../load-options.js';
 import { action, emit } from '../output.js';
@@ -29,11 +30,11 @@ export function registerRun(root: Command): void {
     .description('run every packet of a capture through a program; write one pcap per action')
     .argument('<object>', 'ELF object')
     .option('--prog <name>', 'program to run (needed when the object has several)')
-    .requiredOption('--pcap <file>', 'input capture (pcap or pcapng)')
+    .requiredOption('--pcap <file>', 'input capture (pcap or pcapng; gzip- or zstd-compressed too)')
     .option('--out <dir>', 'write <action>.pcap files here (the frames as the program left them)')
     .option('--progress', 'show progress even when stderr is not a terminal')
     .option('--json', 'print JSON')))
-    .action(action((object: string, opts: RunOptions, cmd: Command) => {
+    .action(action(async (object: string, opts: RunOptions, cmd: Command) => {
       // A one-off runtime: its statistics die with it, so no clock is read per program.
       const rt = new Runtime({ ...runtimeGlobals(cmd), statsTiming: false });
       rt.fabric.recordEvents = false;
@@ -41,7 +42,7 @@ export function registerRun(root: Command): void {
       reportSkipped(coll);
       const prog = pickProgram(coll, opts.prog, object);
       const writers = new Map<number, { sink: ByteSink; writer: PcapWriter }>();
-      const writerFor = (code: number) => {
+      const writerFor = (code: number): PcapWriter | undefined => {
         let w = writers.get(code);
         if (!w && opts.out) {
           const name = `${xdpActionName(code).replace(/^XDP_/, '').toLowerCase()}.pcap`;
@@ -49,65 +50,46 @@ export function registerRun(root: Command): void {
           w = { sink, writer: new PcapWriter(sink, { nanoseconds: true }) };
           writers.set(code, w);
         }
-        return w;
+        return w?.writer;
       };
       if (opts.out) ensureDirectory(opts.out, `--out ${opts.out}`, OUT_DIRECTORY_HINT);
-      const counts = new Map<number, { packets: number; bytes: number }>();
-      // A ring of buffers: each batch of packets goes through the program in one call (the NAPI-style loop).
-      const ring = Array.from({ length: BATCH_SIZE }, () => new XdpBuffer(rt.space, 'run'));
-      const progress = new Progress('run', undefined, opts.progress);
-      let packets = 0;
-      let faults = 0;
-      let firstFault: string | undefined;
+      const inputBytes = onUserPath(`--pcap ${opts.pcap}`, () => statSync(opts.pcap).size, 'give a pcap or pcapng file');
+      const replay = new CaptureReplay(rt, prog, opts.out ? { output: writerFor } : {});
+      const progress = new Progress('run', opts.progress);
+      let read = 0;
       const started = process.hrtime.bigint();
-      const pending: { length: number; timestampNs: bigint }[] = [];
-      const flush = (): void => {
-        rt.executor.runEach(prog, ring.slice(0, pending.length), (i, r) => {
-          if (r.fault) {
-            faults++;
-            firstFault ??= r.fault.message;
-          }
-          const c = counts.get(r.retval) ?? { packets: 0, bytes: 0 };
-          c.packets++;
-          c.bytes += pending[i].length;
-          counts.set(r.retval, c);
-          writerFor(r.retval)?.writer.writePacket(ring[i].packet(), pending[i].timestampNs);
+      try {
+        const batches = frameBatches(opts.pcap, {
+          batchSize: BATCH_SIZE,
+          what: `--pcap ${opts.pcap}`,
+          note: (text) => process.stderr.write(`note: ${text}\n`),
+          onRead: (bytes) => (read = bytes),
+          storage: replay.storage,
         });
-        packets += pending.length;
-        pending.length = 0;
-        progress.tick(packets);
-      };
-      let runts = 0;
-      for (const rec of readEthernetCapture(opts.pcap, `--pcap ${opts.pcap}`)) {
-        // A NIC drops a frame shorter than an Ethernet header before XDP: the program never sees it.
-        if (rec.data.length < ETH_HLEN) {
-          runts++;
-          continue;
+        for await (const batch of batches) {
+          replay.feed(batch);
+          progress.tick(replay.packets, read / Math.max(1, inputBytes));
         }
-        const buffer = ring[pending.length];
-        buffer.load(rec.data);
-        buffer.ingressIfindex = 1;
-        buffer.syncContext();
-        pending.push({ length: rec.data.length, timestampNs: rec.timestampNs });
-        if (pending.length === ring.length) flush();
+      } finally {
+        for (const w of writers.values()) w.sink.close();
+        replay.close();
       }
-      if (pending.length > 0) flush();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       progress.done();
-      for (const w of writers.values()) w.sink.close();
-      for (const b of ring) b.free();
-      const actions = Object.fromEntries([...counts].sort((a, b) => a[0] - b[0]).map(([code, c]) => [xdpActionName(code), c]));
+      const { packets, runts, faults, firstFault, actions: byCode } = replay.summary();
+      const actions = Object.fromEntries([...byCode].map(([code, c]) => [xdpActionName(code), c]));
       const report = {
         program: prog.name,
         input: opts.pcap,
-        inputBytes: statSync(opts.pcap).size,
+        inputBytes,
         packets,
         runts,
         seconds: Number(seconds.toFixed(3)),
         packetsPerSecond: Math.round(packets / Math.max(seconds, 1e-9)),
+        workers: 1,
         actions,
         faults,
-        ...(firstFault ? { firstFault } : {}),
+        ...(firstFault ? { firstFault: firstFault.message } : {}),
         ...(opts.out ? { out: opts.out } : {}),
       };
       emit(opts, report, (r) => {

@@ -217,6 +217,8 @@ export function inlineFrameHelper(g: Lowering, pc: number): Expr[] | undefined {
               m.br(`zero${pc}`),
             ], none))], none),
             store(x.dataEnd, m.i32.wrap(target())),
+            // Bytes past data_end may now be the program's: the next receive clears the frame.
+            store(x.loadedEnd, m.i32.const(0)),
             ok(),
           ], none),
         ),
