@@ -198,10 +198,10 @@ export class CaptureReader {
   private pcapRecord(): number {
     if (this.avail < 16) return -1;
     const caplen = this.view.getUint32(this.start + 8, this.little);
-    const what = `record ${this.recordNo + 1}`;
-    if (caplen > MAX_RECORD_BYTES) this.fail(what, `captured length ${caplen} is above ${MAX_RECORD_BYTES}`);
+    // The record's name is made only for an error: this runs for every frame of a replay.
+    if (caplen > MAX_RECORD_BYTES) this.fail(`record ${this.recordNo + 1}`, `captured length ${caplen} is above ${MAX_RECORD_BYTES}`);
     const snap = this.interfaces[0].snapLength;
-    if (caplen > Math.max(snap, 1) && snap !== 0) this.fail(what, `captured length ${caplen} exceeds the snap length ${snap}`);
+    if (caplen > Math.max(snap, 1) && snap !== 0) this.fail(`record ${this.recordNo + 1}`, `captured length ${caplen} exceeds the snap length ${snap}`);
     return this.avail < 16 + caplen ? -1 : caplen;
   }
 

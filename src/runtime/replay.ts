@@ -36,6 +36,12 @@ export interface ReplayOptions {
   output?: (retval: number) => PcapWriter | undefined;
 }
 
+/**
+ * Frames a reader should hand over at a time: many rings' worth, so the per-batch costs of
+ * reading (a generator step, an await) are spread thin.
+ */
+export const REPLAY_BATCH_FRAMES = 16 * BATCH_SIZE;
+
 /** Return codes counted in an array; others (not XDP actions) in a map. */
 const COUNTED_CODES = 8;
 
@@ -99,16 +105,21 @@ export class CaptureReplay {
   /** Receive the frames `frameOf[0 .. count)` into the ring, and run them. */
   private runRing(batch: FrameBatch, count: number): void {
     if (batch.base >= 0) {
+      let long = 0;
       for (let k = 0; k < count; k++) {
         const i = this.frameOf[k];
         const length = batch.length[i];
+        if (length > XDP_MAX_LINEAR) long++;
         this.receiver.set(k, batch.base + batch.offset[i], length <= XDP_MAX_LINEAR ? length : HOST_LOADS);
       }
       this.receiver.run(count);
-      for (let k = 0; k < count; k++) {
+      // Longer frames need fragments: the host makes them, from wasm memory's current view.
+      for (let k = 0; long > 0 && k < count; k++) {
         const i = this.frameOf[k];
-        // Longer frames need fragments: the host makes them, from wasm memory's current view.
-        if (batch.length[i] > XDP_MAX_LINEAR) this.ring[k].load(this.rt.space.u8.slice(batch.base + batch.offset[i], batch.base + batch.offset[i] + batch.length[i]));
+        if (batch.length[i] <= XDP_MAX_LINEAR) continue;
+        long--;
+        const from = batch.base + batch.offset[i];
+        this.ring[k].load(this.rt.space.u8.slice(from, from + batch.length[i]));
       }
     } else {
       for (let k = 0; k < count; k++) {

@@ -29,6 +29,7 @@ export class RingReceiver {
   constructor(private readonly space: AddressSpace, private readonly ring: readonly XdpBuffer[], private readonly ingressIfindex: number) {
     this.slots = space.allocPrivate(ring.length * 4, 'ring receiver slots');
     this.descriptors = space.allocPrivate(ring.length * DESCRIPTOR_BYTES, 'ring receiver descriptors');
+    if (this.descriptors % 4 !== 0) throw new Error(`ring receiver: descriptors at ${this.descriptors} are not u32-aligned`);
     const dv = space.dv;
     ring.forEach((b, k) => dv.setUint32(this.slots + k * 4, b.ctx.addr, true));
     let fn = compiled.get(space.memory);
@@ -42,9 +43,11 @@ export class RingReceiver {
 
   /** Slot k receives `length` bytes at wasm address `address` (a length of HOST_LOADS: leave slot k alone). */
   set(k: number, address: number, length: number): void {
-    const dv = this.space.dv;
-    dv.setUint32(this.descriptors + k * DESCRIPTOR_BYTES, address, true);
-    dv.setUint32(this.descriptors + k * DESCRIPTOR_BYTES + 4, length, true);
+    // Both u32 cells through the memory's u32 view (descriptors are 8-byte aligned).
+    const u32 = this.space.u32;
+    const at = (this.descriptors >>> 2) + k * 2;
+    u32[at] = address;
+    u32[at + 1] = length;
   }
 
   /** Receive slots 0 .. count-1 as `set` described them. */

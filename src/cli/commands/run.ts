@@ -3,8 +3,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDirectory, OUT_DIRECTORY_HINT } from '../directories.js';
 import { ByteSink, PcapWriter } from '../../pcap/write.js';
-import { BATCH_SIZE } from '../../runtime/execute.js';
-import { CaptureReplay } from '../../runtime/replay.js';
+import { CaptureReplay, REPLAY_BATCH_FRAMES } from '../../runtime/replay.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { frameBatches } from '../../pcap/frame-stream.js';
 import { onUserPath } from '../../errors/index.js';
@@ -60,7 +59,7 @@ export function registerRun(root: Command): void {
       const started = process.hrtime.bigint();
       try {
         const batches = frameBatches(opts.pcap, {
-          batchSize: BATCH_SIZE,
+          batchSize: REPLAY_BATCH_FRAMES,
           what: `--pcap ${opts.pcap}`,
           note: (text) => process.stderr.write(`note: ${text}\n`),
           onRead: (bytes) => (read = bytes),
