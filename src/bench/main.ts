@@ -21,6 +21,7 @@ import type { EngineName } from '../vm/engine.js';
 import { benchCoreRelocation } from './core-btf.js';
 import { kernelLoadMs, kernelUsable, timeOnKernel, type KernelObjectRun } from './kernel.js';
 import { timeColdLoad } from './load-compile.js';
+import { measureThroughput } from './throughput.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const XDP_PASS = 2;
@@ -36,6 +37,13 @@ interface Result {
   ratio: number | null;
   /** What the kernel figure measured, where it is not the same program (the kernel has no chain calls). */
   kernelReference?: string;
+  /** Throughput cases: the whole process. */
+  wallSeconds?: number;
+  peakRssKb?: number | null;
+  /** Throughput cases: xdpchain's own rate, start-up left out. */
+  processingPacketsPerSecond?: number | null;
+  workers?: number | null;
+  frames?: number;
 }
 
 interface Case {
@@ -187,6 +195,42 @@ function coreRelocationResults(rounds: number): Result[] {
   ];
 }
 
+/**
+ * The throughput bench: its rows replace the `throughput:` results in `out`, the others stay.
+ * Ratios are against tcpdump's whole process, measured in the same run.
+ */
+function throughputMain(frames: number, rounds: number, out: string): void {
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
+  console.log(`machine: ${machine}`);
+  console.log(`capture: ${frames.toLocaleString('en-US')} frames of 64 bytes; whole processes, the median of ${rounds} runs each\n`);
+  const rows = measureThroughput(ROOT, frames, rounds, (line) => console.log(line));
+  const reference = rows.find((r) => r.name === 'tcpdump');
+  const results: Result[] = rows.map((r) => ({
+    case: `throughput:${r.name}`,
+    engine: r.workers === null ? null : 'wasm',
+    nsPerPacket: (r.timing.wallSeconds * 1e9) / r.frames,
+    mpps: r.frames / r.timing.wallSeconds / 1e6,
+    kernelNsPerPacket: reference ? (reference.timing.wallSeconds * 1e9) / reference.frames : null,
+    ratio: reference ? r.timing.wallSeconds / reference.timing.wallSeconds : null,
+    kernelReference: reference ? `whole process of ${reference.command}` : 'none: tcpdump missing',
+    wallSeconds: r.timing.wallSeconds,
+    peakRssKb: r.timing.peakRssKb,
+    processingPacketsPerSecond: r.processingPacketsPerSecond,
+    workers: r.workers,
+    frames: r.frames,
+  }));
+  if (reference) for (const r of results.filter((x) => x.engine)) console.log(`${r.case.replace('throughput:', '').padEnd(24)} ${r.ratio!.toFixed(2)}× tcpdump's whole process`);
+  let kept: Result[] = [];
+  try {
+    kept = (JSON.parse(readFileSync(out, 'utf8')) as Result[]).filter((r) => !r.case.startsWith('throughput:'));
+  } catch {
+    kept = [];
+  }
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify([...kept, ...results], null, 2)}\n`);
+  console.log(`wrote ${out} (${results.length} throughput results beside ${kept.length} others)`);
+}
+
 const fmt = (n: number | null, digits = 1): string => (n === null ? '—' : n.toFixed(digits));
 
 function main(): void {
@@ -199,8 +243,14 @@ function main(): void {
     .option('--out <file>', 'where to write the JSON results', join(ROOT, 'bench/results.json'))
     .option('--object <file>', 'also time load+compile of a program of this object (yours: e.g. a load balancer whose maps are >= 256 MiB)')
     .option('--prog <name>', 'the program of --object (default: its first XDP program)')
+    .option('--throughput', 'instead: whole processes over a capture, xdpchain run against tcpdump -r (replaces the throughput results in --out)')
+    .option('--frames <n>', 'frames in the --throughput capture', '1000000')
     .parse()
-    .opts<{ repeat: string; rounds: string; filter?: string; kernel: boolean; out: string; object?: string; prog?: string }>();
+    .opts<{ repeat: string; rounds: string; filter?: string; kernel: boolean; out: string; object?: string; prog?: string; throughput?: boolean; frames: string }>();
+  if (opts.throughput) {
+    throughputMain(Number(opts.frames), Number(opts.rounds), opts.out);
+    return;
+  }
   const repeat = Number(opts.repeat);
   const rounds = Number(opts.rounds);
   const packet = ipv4UdpFrame();
