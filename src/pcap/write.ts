@@ -87,10 +87,20 @@ export class PcapWriter {
   private readonly headerBytes = new Uint8Array(16);
   private readonly header = new DataView(this.headerBytes.buffer);
 
+  /** A record stamped `timestampNs` nanoseconds after the epoch (cut to microseconds unless the file counts nanoseconds). */
   writePacket(data: Uint8Array, timestampNs: bigint, originalLength = data.length): void {
+    const ns = timestampNs % 1_000_000_000n;
+    this.writeRecord(data, Number(timestampNs / 1_000_000_000n), Number(this.ns ? ns : ns / 1000n), originalLength);
+  }
+
+  /**
+   * A record stamped `seconds` and `fraction` (micro- or nanoseconds, as the file counts them):
+   * writers of millions of records keep their clock in numbers, without BigInt per record.
+   */
+  writeRecord(data: Uint8Array, seconds: number, fraction: number, originalLength = data.length): void {
     const h = this.header;
-    h.setUint32(0, Number(timestampNs / 1_000_000_000n), true);
-    h.setUint32(4, Number(this.ns ? timestampNs % 1_000_000_000n : (timestampNs % 1_000_000_000n) / 1000n), true);
+    h.setUint32(0, seconds, true);
+    h.setUint32(4, fraction, true);
     h.setUint32(8, data.length, true);
     h.setUint32(12, originalLength, true);
     this.sink.write(this.headerBytes);
