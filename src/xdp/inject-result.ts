@@ -74,8 +74,11 @@ interface DeviceTally {
  * action, and the first `eventWindow` hook runs and first KEPT_FAULTS faults as events.
  */
 export class InjectTally {
+  /** Frames read from the wire, runts included. */
   frames = 0;
+  /** Frames dropped for bouncing between devices too often. */
   loops = 0;
+  /** Frames from the wire too short for an Ethernet header. */
   runts = 0;
   private hookRuns = 0;
   private faults = 0;

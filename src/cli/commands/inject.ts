@@ -13,6 +13,7 @@ interface InjectOptions {
   progress?: boolean;
 }
 
+/** `xdpchain inject IFACE CAPTURE`: receive a capture's frames on a device and report what became of them. */
 export function registerInject(root: Command): void {
   root
     .command('inject')
