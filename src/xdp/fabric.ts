@@ -169,32 +169,37 @@ export class Fabric {
     }
     // NAPI-style: a poll's worth of frames goes through the hook in one batch; each frame's
     // verdict is then acted on, and what it leads to followed, before the next frame's. The
-    // arrays are reused from poll to poll.
-    const poll: ReceivedFrame[] = [];
-    const verdicts: HookVerdict[] = [];
+    // arrays keep their size from poll to poll (emptying one would free its storage).
+    const poll = new Array<ReceivedFrame | undefined>(NAPI_POLL_FRAMES).fill(undefined);
+    const verdicts = new Array<HookVerdict | undefined>(NAPI_POLL_FRAMES).fill(undefined);
+    let polled = 0;
     const hook = device.hook;
     const runEach = hook.runEach!.bind(hook);
     const record = (i: number, v: HookVerdict): void => {
       verdicts[i] = v;
     };
     const flush = (): void => {
-      const ring = device.rxRing(this.space, poll.length);
-      for (let i = 0; i < poll.length; i++) this.arrive(device, ring[i], poll[i], true);
+      const ring = device.rxRing(this.space, polled);
+      for (let i = 0; i < polled; i++) {
+        this.arrive(device, ring[i], poll[i]!, true);
+        poll[i] = undefined;
+      }
       runEach(ring, device, record);
-      for (let i = 0; i < poll.length; i++) {
-        this.act(device, ring[i], verdicts[i], 0, queue, tally);
+      for (let i = 0; i < polled; i++) {
+        this.act(device, ring[i], verdicts[i]!, 0, queue, tally);
+        verdicts[i] = undefined;
         this.drain(queue, tally);
       }
-      poll.length = 0;
+      polled = 0;
       opts.onProgress?.(tally.frames);
     };
     for (const f of frames) {
       const frame = f instanceof Uint8Array ? { data: f } : f;
       if (!this.fromWire(device, frame, tally)) continue;
-      poll.push(frame);
-      if (poll.length === NAPI_POLL_FRAMES) flush();
+      poll[polled++] = frame;
+      if (polled === NAPI_POLL_FRAMES) flush();
     }
-    if (poll.length > 0) flush();
+    if (polled > 0) flush();
     opts.onProgress?.(tally.frames);
     return tally.result();
   }

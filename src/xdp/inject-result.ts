@@ -93,9 +93,11 @@ export class InjectTally {
 
   constructor(private readonly eventWindow: number) {}
 
+  // A plain loop, not find(): a closure over `dev` would allocate a context on every call.
   private of(dev: Netdev): DeviceTally {
     if (this.last?.dev === dev) return this.last;
-    let t = this.devices.find((d) => d.dev === dev);
+    let t: DeviceTally | undefined;
+    for (const d of this.devices) if (d.dev === dev) t = d;
     if (!t) {
       t = { dev, actions: new Array<number>(ACTIONS).fill(0), stack: 0, wire: 0 };
       this.devices.push(t);

@@ -92,17 +92,25 @@ export class Netdev {
 
   /** The device's receive buffer for one frame. */
   rxBuffer(space: AddressSpace): XdpBuffer {
-    return this.rxRing(space, 1)[0];
+    this.grow(space, 1);
+    return this.ring[0];
   }
 
-  /** The first `n` buffers of the device's receive ring (a NAPI poll's worth of frames in flight); the first is `rxBuffer`. */
-  rxRing(space: AddressSpace, n: number): XdpBuffer[] {
+  /**
+   * The first `n` buffers of the device's receive ring (a NAPI poll's worth of frames in flight);
+   * the first is `rxBuffer`. A full poll gets the ring itself, not a copy: polls run per 64 frames.
+   */
+  rxRing(space: AddressSpace, n: number): readonly XdpBuffer[] {
+    this.grow(space, n);
+    return this.ring.length === n ? this.ring : this.ring.slice(0, n);
+  }
+
+  private grow(space: AddressSpace, n: number): void {
     while (this.ring.length < n) {
       const b = new XdpBuffer(space, `netdev ${this.name}`);
       b.device = this.name;
       this.ring.push(b);
     }
-    return this.ring.slice(0, n);
   }
 
   release(): void {
