@@ -108,36 +108,37 @@ export class PcapWriter {
   private readonly ns: boolean;
   /** The record header, reused (the sink copies what it is given). */
   private readonly headerBytes = new Uint8Array(16);
-  private readonly header = new DataView(this.headerBytes.buffer);
+
+  /** A record stamped `timestampNs` nanoseconds after the epoch (cut to microseconds unless the file counts nanoseconds). */
+  writePacket(data: Uint8Array, timestampNs: bigint, originalLength = data.length): void {
+    this.writeFrame(data, 0, data.length, Number(timestampNs / 1_000_000_000n), Number(timestampNs % 1_000_000_000n), originalLength);
+  }
 
   /**
-   * Write the frame `src[from .. to)` stamped `seconds` + `nanos`, straight into the file buffer
-   * where it can (the capture replay's path: no BigInt, no copy of the frame first).
+   * Write the frame `src[from .. to)` stamped `seconds` + `nanos` (cut to microseconds unless the
+   * file counts nanoseconds), straight into the file buffer where it can: writers of millions of
+   * records (a capture replay, inject) keep their clock in numbers and copy each frame once.
    */
   writeFrame(src: Uint8Array, from: number, to: number, seconds: number, nanos: number, originalLength = to - from): void {
     const length = to - from;
+    const fraction = this.ns ? nanos : Math.floor(nanos / 1000);
     const room = this.sink.reserve(16 + length);
     if (!room) {
-      this.writePacket(src.slice(from, to), BigInt(seconds) * 1_000_000_000n + BigInt(nanos), originalLength);
+      putU32(this.headerBytes, 0, seconds);
+      putU32(this.headerBytes, 4, fraction);
+      putU32(this.headerBytes, 8, length);
+      putU32(this.headerBytes, 12, originalLength);
+      this.sink.write(this.headerBytes);
+      this.sink.write(src.subarray(from, to));
       return;
     }
     const { buffer, at } = room;
     putU32(buffer, at, seconds);
-    putU32(buffer, at + 4, this.ns ? nanos : Math.floor(nanos / 1000));
+    putU32(buffer, at + 4, fraction);
     putU32(buffer, at + 8, length);
     putU32(buffer, at + 12, originalLength);
     buffer.set(src.subarray(from, to), at + 16);
     this.sink.commit(16 + length);
-  }
-
-  writePacket(data: Uint8Array, timestampNs: bigint, originalLength = data.length): void {
-    const h = this.header;
-    h.setUint32(0, Number(timestampNs / 1_000_000_000n), true);
-    h.setUint32(4, Number(this.ns ? timestampNs % 1_000_000_000n : (timestampNs % 1_000_000_000n) / 1000n), true);
-    h.setUint32(8, data.length, true);
-    h.setUint32(12, originalLength, true);
-    this.sink.write(this.headerBytes);
-    this.sink.write(data);
   }
 }
 

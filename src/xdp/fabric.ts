@@ -1,7 +1,8 @@
 import { XdpchainError } from '../errors/index.js';
 import type { AddressSpace } from '../vm/address-space.js';
 import type { RedirectTarget, XdpBuffer } from './buffer.js';
-import { LOOPBACK_IFINDEX, XdpAction, xdpActionName } from './constants.js';
+import { LOOPBACK_IFINDEX, XdpAction } from './constants.js';
+import { InjectTally, type InjectResult } from './inject-result.js';
 import { Netdev, type HookVerdict } from './netdev.js';
 import { Routing } from './routing.js';
 import { receiveRecord, withVlanTag, type RxMetadata, type RxMetadataOp } from './rx-metadata.js';
@@ -13,25 +14,6 @@ export type RedirectDestination =
 
 export interface RedirectResolver {
   resolve(target: RedirectTarget, ingress: Netdev): RedirectDestination | undefined;
-}
-
-/** One hook run while a frame travelled: which device, which verdict. */
-export interface HookEvent {
-  device: string;
-  ifindex: number;
-  action: string;
-  hop: number;
-  error?: string;
-}
-
-export interface InjectResult {
-  /** XDP verdicts of every hook the frames reached, by action name. */
-  actions: Record<string, number>;
-  events: HookEvent[];
-  /** Frames dropped because they bounced between devices more than `maxHops` times. */
-  loops: number;
-  /** Frames from the wire shorter than an Ethernet header, dropped by the device before XDP. */
-  runts: number;
 }
 
 /** Sees every frame before and after a device's hook runs (whole-hook capture). */
@@ -49,18 +31,26 @@ export interface ReceivedFrame {
   timestampNs?: bigint;
 }
 
+/** How an inject reports back while it runs. */
+export interface InjectOptions {
+  /** Told how many frames were read from the wire so far, after every NAPI poll's worth (progress lines). */
+  onProgress?(frames: number): void;
+}
+
 /**
  * A frame on its way to a device's receive path, `hop` devices after it was injected: hop 0 came
- * from the wire; later hops arrive as XDP frames (a peer's XDP_TX, a redirect).
+ * from the wire (`wire` is what was received); later hops arrive as XDP frames (a peer's XDP_TX,
+ * a redirect).
  */
 interface Hop {
   dev: Netdev;
   data: Uint8Array;
   hop: number;
-  timestampNs?: bigint;
+  wire?: ReceivedFrame;
 }
 
-const received = (f: Uint8Array | ReceivedFrame): ReceivedFrame => (f instanceof Uint8Array ? { data: f } : f);
+/** The hook runs an inject keeps in order by default (enough to follow a few frames; the rest is counted). */
+export const DEFAULT_EVENT_WINDOW = 1000;
 
 /** More hops than this and a frame is dropped: XDP_TX ping-pong between peers would never end. */
 export const DEFAULT_MAX_HOPS = 32;
@@ -70,8 +60,10 @@ export class Fabric {
   private readonly byIndex = new Map<number, Netdev>();
   private nextIfindex = 2;
   maxHops = DEFAULT_MAX_HOPS;
-  /** Keep per-hook events in inject results (off for million-packet runs). */
+  /** Keep the first hook runs as events in inject results (false: none, as for million-packet runs). */
   recordEvents = true;
+  /** How many hook runs an inject result keeps as events, at most (all are counted). */
+  eventWindow = DEFAULT_EVENT_WINDOW;
   observer: HookObserver | undefined;
   /** Addresses, routes, neighbours and forwarding switches (what bpf_fib_lookup consults). */
   routing = new Routing();
@@ -156,67 +148,88 @@ export class Fabric {
   /**
    * Receive `frames` on `device` and follow everything they lead to: XDP on the device, then
    * TX out of the same device (to its peer), redirects to other devices (their XDP does not run
-   * on egress; their peer's does on receive), queues (cpumap, AF_XDP), or the stack.
+   * on egress; their peer's does on receive), queues (cpumap, AF_XDP), or the stack. Memory
+   * stays constant whatever the number of frames: they are taken one poll at a time and the
+   * result counts them (see InjectResult).
    */
-  inject(device: Netdev, frames: Iterable<Uint8Array | ReceivedFrame>, into?: InjectResult): InjectResult {
-    const result = into ?? { actions: {}, events: [], loops: 0, runts: 0 };
+  inject(device: Netdev, frames: Iterable<Uint8Array | ReceivedFrame>, opts: InjectOptions = {}): InjectResult {
+    const tally = new InjectTally(this.recordEvents ? this.eventWindow : 0);
     const queue: Hop[] = [];
-    const drain = (): void => {
-      while (queue.length > 0) this.receive(queue.shift()!, queue, result);
-    };
     // A whole-hook observer sees each frame before and after its hook, frame by frame.
     if (!device.hook?.runEach || this.observer) {
       for (const f of frames) {
-        const frame = received(f);
-        if (!this.fromWire(device, frame, result)) continue;
-        queue.push({ dev: device, hop: 0, ...frame });
-        drain();
+        const frame = f instanceof Uint8Array ? { data: f } : f;
+        if (!this.fromWire(device, frame, tally)) continue;
+        queue.push({ dev: device, data: frame.data, hop: 0, wire: frame });
+        this.drain(queue, tally);
+        if (tally.frames % NAPI_POLL_FRAMES === 0) opts.onProgress?.(tally.frames);
       }
-      return result;
+      opts.onProgress?.(tally.frames);
+      return tally.result();
     }
     // NAPI-style: a poll's worth of frames goes through the hook in one batch; each frame's
-    // verdict is then acted on, and what it leads to followed, before the next frame's.
-    const poll: ReceivedFrame[] = [];
+    // verdict is then acted on, and what it leads to followed, before the next frame's. The
+    // arrays keep their size from poll to poll (emptying one would free its storage).
+    const poll = new Array<ReceivedFrame | undefined>(NAPI_POLL_FRAMES).fill(undefined);
+    const verdicts = new Array<HookVerdict | undefined>(NAPI_POLL_FRAMES).fill(undefined);
+    let polled = 0;
+    const hook = device.hook;
+    const runEach = hook.runEach!.bind(hook);
+    const record = (i: number, v: HookVerdict): void => {
+      verdicts[i] = v;
+    };
     const flush = (): void => {
-      const ring = device.rxRing(this.space, poll.length);
-      poll.forEach((f, i) => this.arrive(device, ring[i], f, true));
-      const verdicts: HookVerdict[] = [];
-      device.hook!.runEach!(ring, device, (i, v) => (verdicts[i] = v));
-      for (let i = 0; i < poll.length; i++) {
-        this.act(device, ring[i], verdicts[i], 0, queue, result);
-        drain();
+      const ring = device.rxRing(this.space, polled);
+      for (let i = 0; i < polled; i++) {
+        this.arrive(device, ring[i], poll[i]!, true);
+        poll[i] = undefined;
       }
-      poll.length = 0;
+      runEach(ring, device, record);
+      for (let i = 0; i < polled; i++) {
+        this.act(device, ring[i], verdicts[i]!, 0, queue, tally);
+        verdicts[i] = undefined;
+        this.drain(queue, tally);
+      }
+      polled = 0;
+      opts.onProgress?.(tally.frames);
     };
     for (const f of frames) {
-      const frame = received(f);
-      if (!this.fromWire(device, frame, result)) continue;
-      poll.push(frame);
-      if (poll.length === NAPI_POLL_FRAMES) flush();
+      const frame = f instanceof Uint8Array ? { data: f } : f;
+      if (!this.fromWire(device, frame, tally)) continue;
+      poll[polled++] = frame;
+      if (polled === NAPI_POLL_FRAMES) flush();
     }
-    if (poll.length > 0) flush();
-    return result;
+    if (polled > 0) flush();
+    opts.onProgress?.(tally.frames);
+    return tally.result();
   }
 
   /** Whether `device` takes `frame` from the wire; a runt is counted and goes no further. */
-  private fromWire(device: Netdev, frame: ReceivedFrame, result: InjectResult): boolean {
+  private fromWire(device: Netdev, frame: ReceivedFrame, tally: InjectTally): boolean {
+    tally.frames++;
     if (device.acceptsFromWire(frame.data)) return true;
-    result.runts++;
+    tally.runts++;
     return false;
   }
 
-  private receive(item: Hop, queue: Hop[], result: InjectResult): void {
+  /** Follow what the frames of the last hook led to (TX to peers, redirects), oldest first. */
+  private drain(queue: Hop[], tally: InjectTally): void {
+    while (queue.length > 0) this.receive(queue.shift()!, queue, tally);
+  }
+
+  private receive(item: Hop, queue: Hop[], tally: InjectTally): void {
     const { dev, data, hop } = item;
     if (!dev.hook) {
       dev.stats.rxPackets++;
       dev.stats.rxBytes += data.length;
       dev.stats.passed++;
+      tally.delivered(dev, 'stack');
       dev.deliver('stack', { data, ingressIfindex: dev.ifindex });
       return;
     }
     const buffer = dev.rxBuffer(this.space);
-    this.arrive(dev, buffer, item, hop === 0);
-    this.act(dev, buffer, dev.hook.run(buffer, dev), hop, queue, result);
+    this.arrive(dev, buffer, item.wire ?? item, hop === 0);
+    this.act(dev, buffer, dev.hook.run(buffer, dev), hop, queue, tally);
   }
 
   /**
@@ -245,40 +258,27 @@ export class Fabric {
   }
 
   /** Act on the hook's verdict for the frame in `buffer`. */
-  private act(dev: Netdev, buffer: XdpBuffer, verdict: HookVerdict, hop: number, queue: Hop[], result: InjectResult): void {
+  private act(dev: Netdev, buffer: XdpBuffer, verdict: HookVerdict, hop: number, queue: Hop[], tally: InjectTally): void {
     const action = verdict.action >= 0 && verdict.action <= XdpAction.REDIRECT ? verdict.action : XdpAction.ABORTED;
     this.observer?.after(dev, buffer, verdict.action);
-    const name = xdpActionName(action);
-    result.actions[name] = (result.actions[name] ?? 0) + 1;
-    if (this.recordEvents) {
-      const ev: HookEvent = { device: dev.name, ifindex: dev.ifindex, action: name, hop };
-      if (verdict.error) ev.error = verdict.error.message;
-      result.events.push(ev);
-    }
-    const out = () => buffer.packet();
-    const forward = (to: Netdev): void => {
-      to.stats.txPackets++;
-      const frame = out();
-      to.stats.txBytes += frame.length;
-      if (!to.peer) {
-        to.deliver('wire', { data: frame, ingressIfindex: dev.ifindex });
-      } else if (hop + 1 > this.maxHops) {
-        result.loops++;
-      } else {
-        queue.push({ dev: to.peer, data: frame, hop: hop + 1 });
-      }
-    };
+    tally.hookRan(dev, action, hop, verdict.error);
     switch (action) {
       case XdpAction.PASS: {
         dev.stats.passed++;
+        tally.delivered(dev, 'stack');
+        // Nobody sees it (no listener, the kept list full): spare the copy.
+        if (!dev.observes('stack')) {
+          dev.count('stack');
+          return;
+        }
         // The stack gets a stripped tag back with the frame (an skb carries it beside the data).
         const vlan = buffer.rxMetadata?.record?.vlan;
-        dev.deliver('stack', { data: vlan ? withVlanTag(out(), vlan) : out(), ingressIfindex: dev.ifindex });
+        dev.deliver('stack', { data: vlan ? withVlanTag(buffer.packet(), vlan) : buffer.packet(), ingressIfindex: dev.ifindex });
         return;
       }
       case XdpAction.TX:
         dev.stats.transmitted++;
-        forward(dev);
+        this.forward(dev, dev, buffer, hop, queue, tally);
         return;
       case XdpAction.REDIRECT: {
         const dest = buffer.redirect ? this.redirects.resolve(buffer.redirect, dev) : undefined;
@@ -288,12 +288,12 @@ export class Fabric {
         }
         dev.stats.redirected++;
         if (dest.kind === 'queue') {
-          if (!dest.push(out(), dev.ifindex)) dev.stats.redirectErrors++;
+          if (!dest.push(buffer.packet(), dev.ifindex)) dev.stats.redirectErrors++;
           return;
         }
         for (const ifindex of dest.ifindexes) {
           const to = this.byIndex.get(ifindex);
-          if (to) forward(to);
+          if (to) this.forward(dev, to, buffer, hop, queue, tally);
           else dev.stats.redirectErrors++;
         }
         return;
@@ -304,5 +304,19 @@ export class Fabric {
       default:
         dev.stats.aborted++;
     }
+  }
+
+  /** Send the frame in `buffer`, received on `from`, out of `to`: to its peer's receive path, or onto the wire. */
+  private forward(from: Netdev, to: Netdev, buffer: XdpBuffer, hop: number, queue: Hop[], tally: InjectTally): void {
+    to.stats.txPackets++;
+    to.stats.txBytes += buffer.totalLength;
+    if (to.peer) {
+      if (hop + 1 > this.maxHops) tally.loops++;
+      else queue.push({ dev: to.peer, data: buffer.packet(), hop: hop + 1 });
+      return;
+    }
+    tally.delivered(to, 'wire');
+    if (to.observes('wire')) to.deliver('wire', { data: buffer.packet(), ingressIfindex: from.ifindex });
+    else to.count('wire');
   }
 }

@@ -64,11 +64,16 @@ export class Netdev {
   hook: XdpHook | null = null;
   peer: Netdev | null = null;
   readonly stats: NetdevStats = emptyStats();
-  /** Frames XDP_PASSed to the stack, kept for inspection (bounded by `keepFrames`). */
+  /**
+   * The first frames XDP_PASSed to the stack, kept for inspection: at most `keepFrames` of
+   * them, so that memory does not grow with the traffic. `delivered.stack` counts them all.
+   */
   readonly stack: DeliveredFrame[] = [];
-  /** Frames sent out of a device without a peer (the wire). */
+  /** The first frames sent out of a device without a peer (the wire), as many as `stack` keeps; `delivered.wire` counts them all. */
   readonly wire: DeliveredFrame[] = [];
   keepFrames = 10_000;
+  /** Frames handed to the stack and the wire, kept or not (`stack.length` of `delivered.stack` were kept). */
+  readonly delivered: Record<DeliveryKind, number> = { stack: 0, wire: 0 };
   mtu = 1500;
   /** The RX metadata kfuncs this device implements (its driver's xdp_metadata_ops); none by default. */
   rxMetadata: ReadonlySet<RxMetadataOp> = new Set();
@@ -87,17 +92,25 @@ export class Netdev {
 
   /** The device's receive buffer for one frame. */
   rxBuffer(space: AddressSpace): XdpBuffer {
-    return this.rxRing(space, 1)[0];
+    this.grow(space, 1);
+    return this.ring[0];
   }
 
-  /** The first `n` buffers of the device's receive ring (a NAPI poll's worth of frames in flight); the first is `rxBuffer`. */
-  rxRing(space: AddressSpace, n: number): XdpBuffer[] {
+  /**
+   * The first `n` buffers of the device's receive ring (a NAPI poll's worth of frames in flight);
+   * the first is `rxBuffer`. A full poll gets the ring itself, not a copy: polls run per 64 frames.
+   */
+  rxRing(space: AddressSpace, n: number): readonly XdpBuffer[] {
+    this.grow(space, n);
+    return this.ring.length === n ? this.ring : this.ring.slice(0, n);
+  }
+
+  private grow(space: AddressSpace, n: number): void {
     while (this.ring.length < n) {
       const b = new XdpBuffer(space, `netdev ${this.name}`);
       b.device = this.name;
       this.ring.push(b);
     }
-    return this.ring.slice(0, n);
   }
 
   release(): void {
@@ -121,10 +134,24 @@ export class Netdev {
    */
   onDeliver: ((kind: DeliveryKind, frame: DeliveredFrame) => void) | undefined;
 
+  /**
+   * Whether a frame handed to the stack or the wire now would be seen: by a listener, or kept
+   * because the list has room. When not, `count` it instead and spare the copy of its bytes.
+   */
+  observes(kind: DeliveryKind): boolean {
+    return this.onDeliver !== undefined || this[kind].length < this.keepFrames;
+  }
+
   /** Hand a frame to the stack or the wire. */
   deliver(kind: DeliveryKind, frame: DeliveredFrame): void {
+    this.delivered[kind]++;
     this.onDeliver?.(kind, frame);
     const list = this[kind];
     if (list.length < this.keepFrames) list.push(frame);
+  }
+
+  /** A frame went to the stack or the wire that nobody observes (see `observes`): only counted. */
+  count(kind: DeliveryKind): void {
+    this.delivered[kind]++;
   }
 }

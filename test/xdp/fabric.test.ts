@@ -3,6 +3,7 @@ import { AddressSpace } from '../../src/vm/address-space.js';
 import type { XdpBuffer } from '../../src/xdp/buffer.js';
 import { XdpAction } from '../../src/xdp/constants.js';
 import { Fabric, type RedirectResolver } from '../../src/xdp/fabric.js';
+import { KEPT_FAULTS } from '../../src/xdp/inject-result.js';
 import type { XdpHook } from '../../src/xdp/netdev.js';
 
 const frame = (n = 60) => new Uint8Array(n).map((_, i) => i);
@@ -105,5 +106,79 @@ describe('Fabric', () => {
     const r = f.inject(a, [frame()]);
     expect(r.actions).toEqual({ XDP_ABORTED: 1 });
     expect(a.stats.aborted).toBe(1);
+  });
+
+  describe('an inject of many frames', () => {
+    it('counts every hook run and delivery but keeps only a window of events, and says how many there were', () => {
+      const f = fabric();
+      f.eventWindow = 3;
+      const a = f.add('eth0');
+      a.hook = hook(XdpAction.PASS);
+      const r = f.inject(a, Array.from({ length: 10 }, () => frame()));
+      expect(r.frames).toBe(10);
+      expect(r.hookRuns).toBe(10);
+      expect(r.events).toEqual([0, 1, 2].map(() => ({ device: 'eth0', ifindex: a.ifindex, action: 'XDP_PASS', hop: 0 })));
+      expect(r.hooks).toEqual([{ device: 'eth0', ifindex: a.ifindex, action: 'XDP_PASS', count: 10 }]);
+      expect(r.delivered).toEqual([{ device: 'eth0', ifindex: a.ifindex, stack: 10, wire: 0 }]);
+    });
+
+    it('keeps at most keepFrames delivered frames on a device, and counts them all in delivered', () => {
+      const f = fabric();
+      const a = f.add('veth0', { peer: 'veth1' });
+      const out = f.add('eth1');
+      a.keepFrames = 5;
+      out.keepFrames = 2;
+      a.hook = hook(XdpAction.PASS);
+      const r = f.inject(a, Array.from({ length: 8 }, (_, i) => frame(60 + i)));
+      expect(a.stack.map((d) => d.data.length)).toEqual([60, 61, 62, 63, 64]);
+      expect(a.delivered).toEqual({ stack: 8, wire: 0 });
+      expect(r.actions).toEqual({ XDP_PASS: 8 });
+      // Frames nobody keeps still reach a listener, every one of them.
+      const heard: number[] = [];
+      a.onDeliver = (_, d) => heard.push(d.data.length);
+      f.inject(a, [frame(70), frame(71)]);
+      expect(heard).toEqual([70, 71]);
+      expect(a.delivered.stack).toBe(10);
+      expect(a.stack).toHaveLength(5);
+      // The wire as well: redirected out of a device without a peer.
+      a.hook = hook(XdpAction.REDIRECT, (b) => (b.redirect = { kind: 'ifindex', ifindex: out.ifindex, flags: 0 }));
+      const w = f.inject(a, [frame(), frame(), frame()]);
+      expect(w.delivered).toEqual([{ device: 'eth1', ifindex: out.ifindex, stack: 0, wire: 3 }]);
+      expect(out.wire).toHaveLength(2);
+      expect(out.delivered.wire).toBe(3);
+      expect(out.stats.txPackets).toBe(3);
+      expect(out.stats.txBytes).toBe(3 * 60);
+    });
+
+    it('counts faults and keeps the first few with their message', () => {
+      const f = fabric();
+      const a = f.add('eth0');
+      let n = 0;
+      a.hook = { description: 'faulting', run: () => ({ action: XdpAction.ABORTED, error: new Error(`fault ${n++}`) }) };
+      const r = f.inject(a, Array.from({ length: KEPT_FAULTS + 3 }, () => frame()));
+      expect(r.faults).toBe(KEPT_FAULTS + 3);
+      expect(r.firstFaults.map((e) => e.error)).toEqual(Array.from({ length: KEPT_FAULTS }, (_, i) => `fault ${i}`));
+      expect(r.actions).toEqual({ XDP_ABORTED: KEPT_FAULTS + 3 });
+    });
+
+    it('keeps no events when told not to record them, and still counts', () => {
+      const f = fabric();
+      f.recordEvents = false;
+      const a = f.add('eth0');
+      const r = f.inject(a, [frame(), frame()]);
+      expect(r.events).toEqual([]);
+      expect(r.delivered).toEqual([{ device: 'eth0', ifindex: a.ifindex, stack: 2, wire: 0 }]);
+    });
+
+    it('reports progress as frames are read, ending with all of them', () => {
+      const f = fabric();
+      const a = f.add('eth0');
+      a.hook = { ...hook(XdpAction.DROP), runEach: (buffers, _dev, each) => buffers.forEach((_, i) => each(i, { action: XdpAction.DROP })) };
+      const seen: number[] = [];
+      f.inject(a, Array.from({ length: 150 }, () => frame()), { onProgress: (n) => seen.push(n) });
+      expect(seen.at(-1)).toBe(150);
+      expect(seen).toEqual([...seen].sort((x, y) => x - y));
+      expect(seen.length).toBeGreaterThan(1);
+    });
   });
 });
