@@ -249,7 +249,8 @@ export class Fabric {
     } else if (dev.rxMetadata.size > 0) {
       metadata = { ops: dev.rxMetadata };
     }
-    buffer.load(data);
+    // As a NIC's ring slot: what a program can see is as a fresh buffer has it, without clearing 4 KiB.
+    buffer.receive(data, 0, data.length);
     buffer.rxMetadata = metadata;
     buffer.ingressIfindex = dev.ifindex;
     buffer.rxQueueIndex = 0;
