@@ -1,3 +1,5 @@
+import { groupDigits } from './output.js';
+
 /** A progress line on stderr for long runs; silent when stderr is not a terminal. */
 export class Progress {
   private last = 0;
@@ -15,7 +17,7 @@ export class Progress {
     this.last = now;
     const rate = done / Math.max(1e-3, (now - this.started) / 1000);
     const pct = this.total ? ` ${((100 * done) / this.total).toFixed(1)}%` : '';
-    process.stderr.write(`\r${this.label}: ${done.toLocaleString('en-US')} packets${pct}  ${Math.round(rate).toLocaleString('en-US')}/s   `);
+    process.stderr.write(`\r${this.label}: ${groupDigits(done)} packets${pct}  ${groupDigits(rate)}/s   `);
   }
 
   done(): void {

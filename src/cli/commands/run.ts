@@ -10,7 +10,7 @@ import { XdpBuffer } from '../../xdp/buffer.js';
 import { ETH_HLEN, xdpActionName } from '../../xdp/constants.js';
 import { pickProgram } from '../object.js';
 import { addLoadOptions, addTypeOption, btfLoadOption, readObjectForLoad, reportSkipped, type LoadCliOptions } from '../load-options.js';
-import { action, emit } from '../output.js';
+import { action, emit, groupDigits } from '../output.js';
 import { Progress } from '../progress.js';
 import { runtimeGlobals } from '../session.js';
 
@@ -53,8 +53,9 @@ export function registerRun(root: Command): void {
       };
       if (opts.out) ensureDirectory(opts.out, `--out ${opts.out}`, OUT_DIRECTORY_HINT);
       const counts = new Map<number, { packets: number; bytes: number }>();
-      // A ring of buffers: each batch of packets goes through the program in one call (the NAPI-style loop).
-      const ring = Array.from({ length: BATCH_SIZE }, () => new XdpBuffer(rt.space, 'run'));
+      // A ring of buffers: each batch of packets goes through the program in one call (the NAPI-style
+      // loop). Made as packets come: a capture of a few packets does not pay for a whole ring.
+      const ring: XdpBuffer[] = [];
       const progress = new Progress('run', undefined, opts.progress);
       let packets = 0;
       let faults = 0;
@@ -84,12 +85,12 @@ export function registerRun(root: Command): void {
           runts++;
           continue;
         }
-        const buffer = ring[pending.length];
+        const buffer = (ring[pending.length] ??= new XdpBuffer(rt.space, 'run'));
         buffer.load(rec.data);
         buffer.ingressIfindex = 1;
         buffer.syncContext();
         pending.push({ length: rec.data.length, timestampNs: rec.timestampNs });
-        if (pending.length === ring.length) flush();
+        if (pending.length === BATCH_SIZE) flush();
       }
       if (pending.length > 0) flush();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -113,7 +114,7 @@ export function registerRun(root: Command): void {
       emit(opts, report, (r) => {
         const rows = Object.entries(r.actions).map(([name, c]) => `  ${name.padEnd(13)} ${String(c.packets).padStart(10)} ${String(c.bytes).padStart(13)} ${((100 * c.packets) / Math.max(1, r.packets)).toFixed(1).padStart(6)}%`);
         return [
-          `${r.packets} packets through ${r.program} in ${r.seconds}s (${r.packetsPerSecond.toLocaleString('en-US')} packets/s)`,
+          `${r.packets} packets through ${r.program} in ${r.seconds}s (${groupDigits(r.packetsPerSecond)} packets/s)`,
           `  ${'action'.padEnd(13)} ${'packets'.padStart(10)} ${'bytes'.padStart(13)} ${'share'.padStart(7)}`,
           ...rows,
           ...(r.runts ? [`  ${r.runts} frames shorter than 14 bytes dropped by the device before the program (a NIC drops runts)`] : []),
