@@ -74,6 +74,12 @@ describe('codegen inputs', () => {
     expect(answersHold(spec(5), answers)).toBe(false);
     expect(answersHold(spec(4, { arrayLayout: undefined }), answers)).toBe(false);
     expect(answersHold(spec(4, { cpuCell: 64 }), answers)).toBe(answers.every((a) => a.name !== 'cpuCell'));
+    const throwing = spec(4, {
+      arrayLayout: () => {
+        throw new Error('no such map');
+      },
+    });
+    expect(answersHold(throwing, answers)).toBe(false);
   });
 
   it('refuses to record when the generator reads what neither the key nor the answers cover', () => {

@@ -97,17 +97,26 @@ export class CodegenInputs {
   }
 }
 
-/** Whether `spec` still gives every answer a cached module was built from. */
+/**
+ * Whether `spec` still gives every answer a cached module was built from. The questions are asked
+ * in the order the generator asked them, up to the first answer that differs: the generator, given
+ * the same earlier answers, would have asked the same. A question that throws is a different
+ * answer (generating afresh then meets the throw where the generator would).
+ */
 export function answersHold(spec: ExecutableSpec, answers: readonly SpecAnswer[]): boolean {
   const fields = spec as unknown as Record<string, unknown>;
-  for (const a of answers) {
-    if (!ANSWERED_SPEC_FIELDS.has(a.name)) return false;
-    const v = fields[a.name];
-    if (a.args === undefined) {
-      if ((typeof v === 'function' ? 'function' : answerText(v)) !== a.value) return false;
-    } else if (typeof v !== 'function' || answerText(Reflect.apply(v, spec, a.args)) !== a.value) {
-      return false;
+  try {
+    for (const a of answers) {
+      if (!ANSWERED_SPEC_FIELDS.has(a.name)) return false;
+      const v = fields[a.name];
+      if (a.args === undefined) {
+        if ((typeof v === 'function' ? 'function' : answerText(v)) !== a.value) return false;
+      } else if (typeof v !== 'function' || answerText(Reflect.apply(v, spec, a.args)) !== a.value) {
+        return false;
+      }
     }
+  } catch {
+    return false;
   }
   return true;
 }
