@@ -20,4 +20,13 @@ describe('temporary directories of a test run', () => {
     expect(existsSync(dirname(made))).toBe(false);
     expect(process.env.TMPDIR).toBe(before);
   });
+
+  it('hold the CLI module cache of the run, in this worker too, and the setting goes with it', () => {
+    expect(process.env.XDPCHAIN_CACHE_DIR).toBe(join(dirname(tempDir('cache')), 'cache'));
+    const before = process.env.XDPCHAIN_CACHE_DIR;
+    const teardown = setup();
+    expect(process.env.XDPCHAIN_CACHE_DIR).toBe(join(process.env.TMPDIR!, 'cache'));
+    teardown();
+    expect(process.env.XDPCHAIN_CACHE_DIR).toBe(before);
+  });
 });

@@ -26,7 +26,10 @@ export const BUNDLED_BTF_ROOTS: BtfSubsetRoots = {
   ],
 };
 
-/** The bundled BTF file (data/btf/xdp-types.btf), from src/btf or dist/btf alike. */
+/**
+ * The bundled BTF file (data/btf/xdp-types.btf), from src/btf, dist/btf or the CLI bundle
+ * dist/cli/main.js alike: each is two folders below the package (scripts/bundle-cli.mjs checks).
+ */
 export function bundledBtfPath(): string {
   return fileURLToPath(new URL('../../data/btf/xdp-types.btf', import.meta.url));
 }

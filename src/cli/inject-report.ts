@@ -1,4 +1,5 @@
 import type { HookCount, HookEvent, InjectResult } from '../xdp/inject-result.js';
+import { groupDigits } from './output.js';
 
 /** Hook runs an inject's JSON report lists one by one (`hookRuns` counts them all). */
 export const REPORT_EVENTS = 100;
@@ -66,6 +67,6 @@ export function injectReportText(r: InjectReport): string {
     ...(r.loops ? [`  ${r.loops} frames dropped after bouncing between devices too often`] : []),
     ...r.firstFaults.map((e) => `  fault on ${e.device}: ${e.error}`),
     ...(r.faults > r.firstFaults.length ? [`  ... ${r.faults - r.firstFaults.length} more faults (${r.faults} in all)`] : []),
-    `  in ${r.seconds}s (${r.framesPerSecond.toLocaleString('en-US')} frames/s)`,
+    `  in ${r.seconds}s (${groupDigits(r.framesPerSecond)} frames/s)`,
   ].join('\n');
 }

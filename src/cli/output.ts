@@ -18,6 +18,16 @@ export function emit<T>(opts: JsonOption, value: T, text: (v: T) => string): voi
   }
 }
 
+/**
+ * An integer with its thousands grouped by commas (1,234,567), as toLocaleString('en-US') writes
+ * it, without the ~15 ms that loading ICU's number formatting costs a short command.
+ */
+export function groupDigits(n: number): string {
+  const r = Math.round(n);
+  const digits = String(Math.abs(r)).replace(/\B(?=(\d{3})+$)/g, ',');
+  return r < 0 ? `-${digits}` : digits;
+}
+
 /** BigInt and typed arrays in JSON output: bigints as decimal strings when unsafe, bytes as hex. */
 export function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();

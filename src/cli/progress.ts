@@ -1,3 +1,5 @@
+import { groupDigits } from './output.js';
+
 /** A progress line on stderr for long runs; silent when stderr is not a terminal (unless forced). */
 export class Progress {
   private last = 0;
@@ -21,7 +23,7 @@ export class Progress {
       const left = (elapsed * (1 - fraction)) / fraction;
       extra = ` ${(100 * Math.min(1, fraction)).toFixed(1)}%  ETA ${left < 60 ? `${left.toFixed(0)}s` : `${Math.floor(left / 60)}m${Math.round(left % 60)}s`}`;
     }
-    process.stderr.write(`\r${this.label}: ${done.toLocaleString('en-US')} packets  ${Math.round(rate).toLocaleString('en-US')}/s${extra}   `);
+    process.stderr.write(`\r${this.label}: ${groupDigits(done)} packets  ${groupDigits(rate)}/s${extra}   `);
   }
 
   done(): void {

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { moduleCache } from '../cache/module-cache.js';
 import { XdpchainError } from '../errors/index.js';
 import type { RuntimeOptions } from '../runtime/runtime.js';
 import { Session } from '../state/session.js';
@@ -11,6 +13,9 @@ export interface GlobalOptions {
   state?: string;
   engine?: string;
   maxMemory?: string;
+  /** False with --no-cache. */
+  cache?: boolean;
+  cacheDir?: string;
   json?: boolean;
 }
 
@@ -30,10 +35,19 @@ export function parseMemorySize(text: string): number {
   return bytes;
 }
 
-/** What every runtime the command creates takes from the global options: the engine and the memory limit. */
-export function runtimeGlobals(cmd: Command): Pick<RuntimeOptions, 'engine' | 'maxDataBytes'> {
+/**
+ * What every runtime the command creates takes from the global options: the engine, the memory
+ * limit, and the module cache (--cache-dir, else $XDPCHAIN_CACHE_DIR, $XDG_CACHE_HOME/xdpchain or
+ * ~/.cache/xdpchain; none with --no-cache).
+ */
+export function runtimeGlobals(cmd: Command): Pick<RuntimeOptions, 'engine' | 'maxDataBytes' | 'moduleCache'> {
   const g = globals(cmd);
-  return { engine: g.engine as EngineName | undefined, ...(g.maxMemory !== undefined ? { maxDataBytes: parseMemorySize(g.maxMemory) } : {}) };
+  const cache = g.cache === false ? undefined : moduleCache(g.cacheDir !== undefined ? resolve(g.cacheDir) : undefined);
+  return {
+    engine: g.engine as EngineName | undefined,
+    ...(g.maxMemory !== undefined ? { maxDataBytes: parseMemorySize(g.maxMemory) } : {}),
+    ...(cache ? { moduleCache: cache } : {}),
+  };
 }
 
 /**

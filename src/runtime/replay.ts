@@ -73,14 +73,20 @@ export class CaptureReplay {
   readonly storage: ReaderStorage;
 
   constructor(private readonly rt: Runtime, private readonly prog: Program, private readonly opts: ReplayOptions = {}) {
-    const ifindex = opts.ingressIfindex ?? 1;
-    this.ring = Array.from({ length: BATCH_SIZE }, () => {
-      const b = new XdpBuffer(rt.space, 'replay');
-      b.ingressIfindex = ifindex;
-      return b;
-    });
-    this.receiver = new RingReceiver(rt.space, this.ring, ifindex);
+    // Buffers are made as frames come: a capture of a few frames does not pay for a whole ring.
+    this.ring = [];
+    this.receiver = new RingReceiver(rt.space, BATCH_SIZE, opts.ingressIfindex ?? 1);
     this.storage = new AddressSpaceStorage(rt.space);
+  }
+
+  /** The ring has at least `count` buffers. */
+  private grow(count: number): void {
+    while (this.ring.length < count) {
+      const b = new XdpBuffer(this.rt.space, 'replay');
+      b.ingressIfindex = this.opts.ingressIfindex ?? 1;
+      this.receiver.bind(this.ring.length, b);
+      this.ring.push(b);
+    }
   }
 
   /** Run every frame of `batch` through the program (its bytes may be reused after this returns). */
@@ -94,7 +100,7 @@ export class CaptureReplay {
         continue;
       }
       this.frameOf[k++] = i;
-      if (k === this.ring.length) {
+      if (k === BATCH_SIZE) {
         this.runRing(batch, k);
         k = 0;
       }
@@ -104,6 +110,7 @@ export class CaptureReplay {
 
   /** Receive the frames `frameOf[0 .. count)` into the ring, and run them. */
   private runRing(batch: FrameBatch, count: number): void {
+    this.grow(count);
     if (batch.base >= 0) {
       let long = 0;
       for (let k = 0; k < count; k++) {

@@ -24,6 +24,7 @@ import type { ProgramSpec } from '../spec/program-spec.js';
 import { AddressSpace } from '../vm/address-space.js';
 import { CodeRegistry, type EngineName, type Executable, type ExecutionEngine } from '../vm/engine.js';
 import type { HelperTable } from '../vm/helper.js';
+import type { ModuleStore } from '../vm/module-store.js';
 import { DEFAULT_ENGINE, engineFactory, GRAPH_AFTER_PACKETS } from '../vm/engines.js';
 import { BPF_F_EXCLUDE_INGRESS, BPF_F_BROADCAST, redirectLayout } from '../helpers/redirect.js';
 import type { RedirectTarget } from '../xdp/buffer.js';
@@ -112,6 +113,13 @@ export interface RuntimeOptions {
    * layout of struct nf_conn (default: from the kernel BTF programs are relocated against).
    */
   conntrack?: { max?: number; layout?: NfConnLayout };
+  /**
+   * Where the wasm engine keeps the modules it generates, so a later runtime (another process)
+   * loading the same program with the same maps skips code generation: moduleCache() from the
+   * package gives the on-disk one the CLI uses. Default none: a library does not write under the
+   * user's home unasked.
+   */
+  moduleCache?: ModuleStore;
 }
 
 /**
@@ -203,7 +211,12 @@ export class Runtime {
     this.kfuncs = xdpKfuncTable(this.services);
     const engineName = opts.engine ?? DEFAULT_ENGINE;
     const graphAfterPackets = opts.graphAfterPackets ?? GRAPH_AFTER_PACKETS;
-    this.engine = engineFactory(engineName)({ space: this.space, registry: this.code, ...(graphAfterPackets !== undefined ? { graphAfterPackets } : {}) });
+    this.engine = engineFactory(engineName)({
+      space: this.space,
+      registry: this.code,
+      ...(graphAfterPackets !== undefined ? { graphAfterPackets } : {}),
+      ...(opts.moduleCache ? { moduleStore: opts.moduleCache } : {}),
+    });
     this.statsTiming = opts.statsTiming ?? true;
     this.nodes = new ProgramNodes(this.space, this.engine);
     this.executor = this.newExecutor();

@@ -14,6 +14,7 @@ import type { CollectionSpec } from '../spec/collection-spec.js';
 import { applyLoadEdits, type LoadEdits } from '../spec/edit.js';
 import type { SkippedProgram } from '../runtime/select.js';
 import type { EngineName } from '../vm/engine.js';
+import type { ModuleStore } from '../vm/module-store.js';
 import { Routing } from '../xdp/routing.js';
 import { fileError, writeFileAtomic } from './atomic-file.js';
 import { sameState } from './compare.js';
@@ -34,6 +35,8 @@ export interface SessionOptions {
   engine?: EngineName;
   /** The runtime's memory limit (RuntimeOptions.maxDataBytes; default the largest). */
   maxDataBytes?: number;
+  /** Where compiled modules are kept between invocations (RuntimeOptions.moduleCache). */
+  moduleCache?: ModuleStore;
 }
 
 /** What one `prog load` brought in: the object and the programs and maps it created. */
@@ -77,7 +80,7 @@ export class Session {
     this.access = access;
     this.baseline = snapshot;
     this.sources = { ...snapshot.objects };
-    this.rt = new Runtime({ engine: opts.engine, maxDataBytes: opts.maxDataBytes, possibleCpus: snapshot.possibleCpus });
+    this.rt = new Runtime({ engine: opts.engine, maxDataBytes: opts.maxDataBytes, possibleCpus: snapshot.possibleCpus, moduleCache: opts.moduleCache });
   }
 
   /**

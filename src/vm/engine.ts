@@ -4,6 +4,7 @@ import type { AddressSpace } from './address-space.js';
 import type { BatchDriver, BatchLayout } from './batch.js';
 import type { HelperTable } from './helper.js';
 import type { RunState } from './run-state.js';
+import type { ModuleStore } from './module-store.js';
 
 export type EngineName = 'interp' | 'wasm';
 
@@ -216,6 +217,8 @@ export interface EngineOptions {
    * to their instructions). Compiling costs time once and saves time on every packet after.
    */
   graphAfterPackets?: number;
+  /** Where an engine that generates code keeps it between processes (src/vm/module-store.ts); none: generate every time. */
+  moduleStore?: ModuleStore;
 }
 
 export interface ExecutionEngine {

@@ -25,13 +25,13 @@ export class RingReceiver {
   private readonly slots: number;
   private readonly descriptors: number;
   private readonly receive: ReceiveExport;
+  private readonly ring: XdpBuffer[] = [];
 
-  constructor(private readonly space: AddressSpace, private readonly ring: readonly XdpBuffer[], private readonly ingressIfindex: number) {
-    this.slots = space.allocPrivate(ring.length * 4, 'ring receiver slots');
-    this.descriptors = space.allocPrivate(ring.length * DESCRIPTOR_BYTES, 'ring receiver descriptors');
+  /** A receiver for up to `size` slots; `bind` gives each its buffer. */
+  constructor(private readonly space: AddressSpace, private readonly size: number, private readonly ingressIfindex: number) {
+    this.slots = space.allocPrivate(size * 4, 'ring receiver slots');
+    this.descriptors = space.allocPrivate(size * DESCRIPTOR_BYTES, 'ring receiver descriptors');
     if (this.descriptors % 4 !== 0) throw new Error(`ring receiver: descriptors at ${this.descriptors} are not u32-aligned`);
-    const dv = space.dv;
-    ring.forEach((b, k) => dv.setUint32(this.slots + k * 4, b.ctx.addr, true));
     let fn = compiled.get(space.memory);
     if (!fn) {
       const instance = new WebAssembly.Instance(new WebAssembly.Module(receiveModule()), { env: { memory: space.memory } });
@@ -39,6 +39,12 @@ export class RingReceiver {
       compiled.set(space.memory, fn);
     }
     this.receive = fn;
+  }
+
+  /** Slot k receives into `buffer` from now on. */
+  bind(k: number, buffer: XdpBuffer): void {
+    this.ring[k] = buffer;
+    this.space.dv.setUint32(this.slots + k * 4, buffer.ctx.addr, true);
   }
 
   /** Slot k receives `length` bytes at wasm address `address` (a length of HOST_LOADS: leave slot k alone). */
@@ -50,7 +56,7 @@ export class RingReceiver {
     u32[at + 1] = length;
   }
 
-  /** Receive slots 0 .. count-1 as `set` described them. */
+  /** Receive slots 0 .. count-1 (all bound) as `set` described them. */
   run(count: number): void {
     this.receive(this.slots, this.descriptors, count, this.ingressIfindex);
     for (let k = 0; k < count; k++) this.ring[k].forgetFrame();
@@ -58,8 +64,8 @@ export class RingReceiver {
 
   /** Give the tables back. */
   free(): void {
-    this.space.freePrivate(this.slots, this.ring.length * 4);
-    this.space.freePrivate(this.descriptors, this.ring.length * DESCRIPTOR_BYTES);
+    this.space.freePrivate(this.slots, this.size * 4);
+    this.space.freePrivate(this.descriptors, this.size * DESCRIPTOR_BYTES);
   }
 }
 

@@ -57,7 +57,8 @@ describe('receiving frames into a ring', () => {
     const viaCode = Array.from({ length: 4 }, () => new XdpBuffer(space));
     const reference = new XdpBuffer(space);
     for (const b of [...viaJs, ...viaCode, reference]) b.ingressIfindex = 3;
-    const receiver = new RingReceiver(space, viaCode, 3);
+    const receiver = new RingReceiver(space, viaCode.length, 3);
+    viaCode.forEach((b, k) => receiver.bind(k, b));
     const lengths = [1500, 60, 200, 14, 3000, 64, 64, 1000];
     for (let round = 0; round < 3 * names.length; round++) {
       const data = Array.from({ length: 4 }, (_, k) => frame(lengths[(round + k) % lengths.length], round * 4 + k));
@@ -82,7 +83,8 @@ describe('receiving frames into a ring', () => {
   it('leaves a slot marked HOST_LOADS untouched, for the host to load (a frame needing fragments)', () => {
     const space = new AddressSpace({ maxDataBytes: 8 << 20 });
     const ring = [new XdpBuffer(space), new XdpBuffer(space)];
-    const receiver = new RingReceiver(space, ring, 1);
+    const receiver = new RingReceiver(space, ring.length, 1);
+    ring.forEach((b, k) => receiver.bind(k, b));
     const big = frame(XDP_MAX_LINEAR + 500, 1);
     ring[1].load(big);
     const before = snapshot(ring[1]);

@@ -10,7 +10,7 @@ import { onUserPath } from '../../errors/index.js';
 import { xdpActionName } from '../../xdp/constants.js';
 import { pickProgram } from '../object.js';
 import { addLoadOptions, addTypeOption, btfLoadOption, readObjectForLoad, reportSkipped, type LoadCliOptions } from '../load-options.js';
-import { action, emit } from '../output.js';
+import { action, emit, groupDigits } from '../output.js';
 import { Progress } from '../progress.js';
 import { runtimeGlobals } from '../session.js';
 
@@ -94,7 +94,7 @@ export function registerRun(root: Command): void {
       emit(opts, report, (r) => {
         const rows = Object.entries(r.actions).map(([name, c]) => `  ${name.padEnd(13)} ${String(c.packets).padStart(10)} ${String(c.bytes).padStart(13)} ${((100 * c.packets) / Math.max(1, r.packets)).toFixed(1).padStart(6)}%`);
         return [
-          `${r.packets} packets through ${r.program} in ${r.seconds}s (${r.packetsPerSecond.toLocaleString('en-US')} packets/s)`,
+          `${r.packets} packets through ${r.program} in ${r.seconds}s (${groupDigits(r.packetsPerSecond)} packets/s)`,
           `  ${'action'.padEnd(13)} ${'packets'.padStart(10)} ${'bytes'.padStart(13)} ${'share'.padStart(7)}`,
           ...rows,
           ...(r.runts ? [`  ${r.runts} frames shorter than 14 bytes dropped by the device before the program (a NIC drops runts)`] : []),

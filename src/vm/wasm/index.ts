@@ -6,7 +6,8 @@ import { decodeCode, type Code } from '../interp/code.js';
 import { legacyPacketLoad, NO_LEGACY_PACKET } from '../legacy-load.js';
 import type { RunState } from '../run-state.js';
 import { FaultCode, Scratch } from './abi.js';
-import { compileToWasm, replacementGlobals, type CodegenLayout } from './codegen.js';
+import { compileProgramModule } from './cached-compile.js';
+import { replacementGlobals, type CodegenLayout } from './codegen.js';
 import { compileDriver, type BatchExport } from './driver.js';
 import { compileGraph, graphNamespace, reachableNodes, type GraphUnit } from './graph.js';
 import { Cursor, type BatchDriver, type BatchHooks, type BatchLayout, type BatchRequest } from '../batch.js';
@@ -559,8 +560,8 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         flags,
         replacements: new Map(),
         instantiate(): void {
-          const { binary, entries } = compileToWasm(code, layout);
-          const instance = new WebAssembly.Instance(new WebAssembly.Module(binary as Uint8Array<ArrayBuffer>), imports(compiled));
+          const { module, entries } = compileProgramModule(code, layout, opts.moduleStore);
+          const instance = new WebAssembly.Instance(module, imports(compiled));
           const exports = instance.exports as unknown as WasmExports;
           for (const e of entries) compiled.entry.set(e, exports[`e${e}`] as (depth: number) => void);
           run32 = exports.run32;

@@ -1,0 +1,3 @@
+export * from './disk-cache.js';
+export * from './location.js';
+export * from './module-cache.js';
