@@ -4,11 +4,12 @@
  * two of our own objects, configured through every manifest feature (sizes, globals, map setup,
  * a filled ring, typed bytes). Both engines must give the kernel's answers.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareProgram, diffCase } from '../../tools/corpus/compare.js';
+import { embeddedBpfObjects } from '../../tools/corpus/embedded.js';
 import { errorGroup, errorHeadline, type CaseResult } from '../../tools/corpus/golden.js';
 import { buildOracle, oracleJob, recordObject } from '../../tools/corpus/kernel.js';
 import type { CorpusManifest } from '../../tools/corpus/manifest.js';
@@ -138,5 +139,29 @@ describe('oracle and runner on the kernel', () => {
       expect(v.packets.filter((p) => !p.match)).toEqual([]);
       expect(v.packets.length).toBeGreaterThan(0);
     });
+  });
+});
+
+describe('objects embedded in binaries (tools/corpus/embedded.ts)', () => {
+  it('finds each BPF object inside other bytes, whole, and skips ELF files of other machines', () => {
+    const obj = (name: string) => new Uint8Array(readFileSync(join(repoRoot(), 'progs/build', `${name}.o`)));
+    const [a, b] = [obj('firewall'), obj('xdp_pass')];
+    // An x86-64 ELF header (e_machine 62) must not count, nor stray 0x7f bytes.
+    const host = new Uint8Array(64);
+    host.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);
+    host[16] = 1;
+    host[18] = 62;
+    const filler = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 13 + seed) & 0x7f);
+    const parts = [filler(1001, 1), host, filler(37, 2), a, filler(5, 3), b, filler(300, 4)];
+    const blob = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    const offsets = parts.map((p) => {
+      blob.set(p, at);
+      at += p.length;
+      return at - p.length;
+    });
+    const found = embeddedBpfObjects(blob);
+    expect(found).toEqual([{ offset: offsets[3], size: a.length }, { offset: offsets[5], size: b.length }]);
+    expect(blob.subarray(found[0].offset, found[0].offset + found[0].size)).toEqual(a);
   });
 });

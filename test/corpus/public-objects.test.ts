@@ -8,6 +8,8 @@
  *   the ones recorded.
  * - test/corpus/linux-6.1: the kernel's XDP selftests of Debian's linux-source-6.1, built by its
  *   build.sh against this machine's vmlinux.h, so there are no golden files: kernel only.
+ * - test/corpus/knot: Knot DNS's XDP program, taken by its build.sh out of Debian's libknot13
+ *   (where it is compiled in as bytes), configured as knotd configures each RX queue; golden files.
  *
  * With a kernel (CI) the answers are recorded live with the libbpf oracle. Without the objects or
  * the kernel, a corpus is skipped with the reason in its title; XDPCHAIN_REQUIRE_KERNEL=1 (CI,
@@ -32,6 +34,7 @@ const kernel = await kernelAvailability();
 const CORPORA = [
   { title: 'public XDP objects as Debian builds them (xdp-tools 1.3.1)', manifest: 'test/corpus/debian/manifest.json', golden: true },
   { title: "the kernel's XDP selftests (Linux 6.1, Debian linux-source-6.1)", manifest: 'test/corpus/linux-6.1/manifest.json', golden: false },
+  { title: "Knot DNS's XDP filter as Debian ships it (libknot13 3.2.6)", manifest: 'test/corpus/knot/manifest.json', golden: true },
 ];
 
 type Objects = ReturnType<typeof readManifest>['objects'];
