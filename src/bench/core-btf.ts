@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { VMLINUX_BTF_PATH } from '../btf/bundled.js';
 import { applyCoreRelocations } from '../btf/core/index.js';
-import { readBtfFile } from '../btf/file.js';
+import { readBtfFile } from '../elf/btf-file.js';
 import { readCollectionSpec } from '../elf/index.js';
 
 /** Milliseconds spent parsing the kernel's BTF and relocating one program against it. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readBtfFile } from './file.js';
+import { readRawBtfFile } from './file.js';
 import type { BtfSubsetRoots } from './subset.js';
 import type { Btf } from './types.js';
 
@@ -39,7 +39,7 @@ let fallback: Btf | undefined;
 
 /** The bundled BTF, parsed once. */
 export function bundledKernelBtf(): Btf {
-  bundled ??= { ...readBtfFile(bundledBtfPath()), source: 'the bundled kernel BTF (data/btf/xdp-types.btf)' };
+  bundled ??= { ...readRawBtfFile(bundledBtfPath()), source: 'the bundled kernel BTF (data/btf/xdp-types.btf)' };
   return bundled;
 }
 
@@ -49,6 +49,6 @@ export function bundledKernelBtf(): Btf {
  * with relocations first needs it.
  */
 export function defaultKernelBtf(): Btf {
-  fallback ??= existsSync(VMLINUX_BTF_PATH) ? readBtfFile(VMLINUX_BTF_PATH) : bundledKernelBtf();
+  fallback ??= existsSync(VMLINUX_BTF_PATH) ? readRawBtfFile(VMLINUX_BTF_PATH) : bundledKernelBtf();
   return fallback;
 }

@@ -1,4 +1,4 @@
-import { ByteReader, cString } from '../elf/bytes.js';
+import { ByteReader, cString } from '../binary/reader.js';
 import { BTF_MAGIC } from './parse.js';
 import type { Btf } from './types.js';
 

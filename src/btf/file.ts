@@ -1,41 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { MalformedInputError, XdpchainError } from '../errors/index.js';
-import { parseElf } from '../elf/elf-file.js';
 import { parseBtfLazily } from './lazy.js';
 import { BTF_MAGIC } from './parse.js';
 import type { Btf } from './types.js';
 
-const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
-
 /**
- * A BTF given on its own, as bytes: raw BTF (what /sys/kernel/btf/vmlinux holds) or an ELF file
- * with a `.BTF` section (a vmlinux image, an object). Anything else is a MalformedInputError
- * naming `name`.
+ * Raw BTF (what /sys/kernel/btf/vmlinux holds), parsed lazily; anything else is a
+ * MalformedInputError naming `name` (src/elf/btf-file.ts also takes ELF files with a `.BTF`).
  */
-export function parseBtfFile(bytes: Uint8Array, name: string): Btf {
-  if (ELF_MAGIC.every((b, i) => bytes[i] === b)) {
-    const sec = parseElf(bytes, name, { sectionsOnly: true }).section('.BTF');
-    if (!sec) throw new MalformedInputError(name, 'is an ELF file without a .BTF section, so it holds no BTF to relocate against');
-    return { ...parseBtfLazily(sec.data, `${name}: .BTF`, sec.offset), source: name };
-  }
-  if (bytes.length < 2 || (bytes[0] | (bytes[1] << 8)) !== BTF_MAGIC) {
-    throw new MalformedInputError(name, 'is not BTF: it is neither raw BTF (starting with magic 0xeb9f, as /sys/kernel/btf/vmlinux) nor an ELF file with a .BTF section', 0);
-  }
+export function parseRawBtf(bytes: Uint8Array, name: string, what = 'it does not start with the raw BTF magic 0xeb9f'): Btf {
+  if (bytes.length < 2 || (bytes[0] | (bytes[1] << 8)) !== BTF_MAGIC) throw new MalformedInputError(name, `is not BTF: ${what}`, 0);
   return { ...parseBtfLazily(bytes, name), source: name };
 }
 
-/** Read a BTF file (see parseBtfFile), with its bytes; a file that cannot be read is ENOENT naming it. */
-export function loadBtfFile(path: string): { btf: Btf; bytes: Uint8Array } {
-  let bytes: Uint8Array;
+/** The bytes of a file that should hold BTF; one that cannot be read is ENOENT naming it. */
+export function readBtfBytes(path: string): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
     throw new XdpchainError('ENOENT', `cannot read BTF file ${path}: ${(e as Error).message}`);
   }
-  return { btf: parseBtfFile(bytes, path), bytes };
 }
 
-/** Read a BTF file: raw BTF or an ELF file with a .BTF section. */
-export function readBtfFile(path: string): Btf {
-  return loadBtfFile(path).btf;
+/** Read a raw BTF file (see parseRawBtf). */
+export function readRawBtfFile(path: string): Btf {
+  return parseRawBtf(readBtfBytes(path), path);
 }

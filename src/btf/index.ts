@@ -5,6 +5,6 @@ export { typeIdsByEssentialName } from './names.js';
 export * from './query.js';
 export * from './ext.js';
 export * from './format.js';
-export * from './file.js';
 export * from './bundled.js';
 export * from './core/index.js';
+export * from './file.js';

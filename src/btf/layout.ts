@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { MalformedInputError } from '../errors/index.js';
-import { ByteReader, cString, stringOffsetError, stringOffsetOk } from '../elf/bytes.js';
+import { ByteReader, cString, stringOffsetError, stringOffsetOk } from '../binary/reader.js';
 import { BTF_KIND_NUMBERS, type BtfKind } from './types.js';
 
 /** BTF's magic number, little-endian. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readBtfFile } from '../btf/file.js';
+import { readBtfFile } from '../elf/btf-file.js';
 import type { Btf } from '../btf/types.js';
 import { XdpchainError } from '../errors/index.js';
 import type { Collection } from '../runtime/collection.js';

@@ -1,5 +1,5 @@
 import { MalformedInputError } from '../errors/index.js';
-import { ByteReader, cString } from './bytes.js';
+import { ByteReader, cString } from '../binary/reader.js';
 
 export const EM_BPF = 247;
 export const SHT = { NULL: 0, PROGBITS: 1, SYMTAB: 2, STRTAB: 3, RELA: 4, NOBITS: 8, REL: 9 } as const;

@@ -5,3 +5,4 @@ export * from './program.js';
 export * from './builder.js';
 export * from './asm.js';
 export * from './disasm.js';
+export * from './helper-names.js';

@@ -36,10 +36,10 @@ import { XdpAttachments } from './attach.js';
 import { ChainTable } from './chain.js';
 import { XdpDispatchers } from './dispatcher.js';
 import { XdpMprogs } from './mprog.js';
-import { CaptureSet, type PacketCapture } from '../trace/capture.js';
 import { Collection } from './collection.js';
 import { XdpExecutor } from './execute.js';
 import { ProgramNodes } from './nodes.js';
+import { ObserverSet, type RunObserver } from './observers.js';
 import { TraceLog } from './trace-log.js';
 import { checkReplacement } from './freplace.js';
 import { LinkRegistry, type Link } from './link.js';
@@ -163,7 +163,7 @@ export class Runtime {
   }
   private currentCpu = 0;
   private readonly cpuCell: number;
-  private captures: CaptureSet | undefined;
+  private captures: ObserverSet | undefined;
   readonly kconfig: Record<string, bigint | number>;
   private readonly kernelBtf: Btf | undefined;
   private readonly programsById = new Map<number, Program>();
@@ -424,9 +424,9 @@ export class Runtime {
   }
 
   /** Start capturing (xdpdump): program-level and whole-hook observers are wired only while captures exist. */
-  addCapture(c: PacketCapture): void {
+  addCapture(c: RunObserver): void {
     if (!this.captures) {
-      this.captures = new CaptureSet();
+      this.captures = new ObserverSet();
       this.executor.tracker.observer = this.captures;
       this.fabric.observer = this.captures;
     }

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { XdpchainError } from '../errors/index.js';
 import { readCollectionSpec } from '../elf/collection.js';
-import { loadBtfFile, parseBtfFile } from '../btf/file.js';
+import { loadBtfFile, parseBtfFile } from '../elf/btf-file.js';
 import type { Btf } from '../btf/types.js';
 import { ArrayMap } from '../maps/array.js';
 import { u32Key, type BpfMap } from '../maps/map.js';

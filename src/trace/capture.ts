@@ -105,24 +105,3 @@ export class PacketCapture implements ProgramObserver, HookObserver {
     if (this.spec.program === undefined && this.spec.exit && dev.name === this.spec.device) this.write(dev.name, 'xdp', undefined, 'exit', buffer, action);
   }
 }
-
-/** The active captures of a runtime, fanned out from one observer. */
-export class CaptureSet implements ProgramObserver, HookObserver {
-  readonly active: PacketCapture[] = [];
-
-  add(c: PacketCapture): void {
-    this.active.push(c);
-  }
-  started(p: Program, s: RunState): void {
-    for (const c of this.active) c.started(p, s);
-  }
-  finished(p: Program, s: RunState, r: number | undefined): void {
-    for (const c of this.active) c.finished(p, s, r);
-  }
-  before(d: Netdev, b: XdpBuffer): void {
-    for (const c of this.active) c.before(d, b);
-  }
-  after(d: Netdev, b: XdpBuffer, a: number): void {
-    for (const c of this.active) c.after(d, b, a);
-  }
-}

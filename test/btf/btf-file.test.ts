@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_BTF_ROOTS, bundledBtfPath, bundledKernelBtf, defaultKernelBtf, VMLINUX_BTF_PATH } from '../../src/btf/bundled.js';
-import { parseBtfFile, readBtfFile } from '../../src/btf/file.js';
+import { parseBtfFile, readBtfFile } from '../../src/elf/btf-file.js';
 import { parseBtf } from '../../src/btf/parse.js';
 import { findType } from '../../src/btf/query.js';
 import { MalformedInputError, XdpchainError } from '../../src/errors/index.js';

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readBtfFile } from '../../src/btf/file.js';
+import { readBtfFile } from '../../src/elf/btf-file.js';
 import { VMLINUX_BTF_PATH } from '../../src/btf/bundled.js';
 import { parseElf } from '../../src/elf/elf-file.js';
 import { readCollectionSpec } from '../../src/elf/collection.js';

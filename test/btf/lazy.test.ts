@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import { bundledBtfPath, VMLINUX_BTF_PATH } from '../../src/btf/bundled.js';
 import { decodeBtfType } from '../../src/btf/decode.js';
-import { readBtfFile } from '../../src/btf/file.js';
+import { readBtfFile } from '../../src/elf/btf-file.js';
 import { scanBtf } from '../../src/btf/layout.js';
 import { parseBtfLazily } from '../../src/btf/lazy.js';
 import { essentialName, typeIdsByEssentialName } from '../../src/btf/names.js';

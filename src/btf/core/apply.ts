@@ -1,6 +1,6 @@
 import { XdpchainError } from '../../errors/index.js';
 import type { RawInstruction } from '../../isa/raw.js';
-import type { CoreRelocation, ProgramSpec } from '../../spec/program-spec.js';
+import type { CoreRelocatable, CoreRelocation } from './relocation.js';
 import { essentialName } from '../names.js';
 import type { Btf } from '../types.js';
 import { computeRelocation, type CoreValue } from './calc.js';
@@ -46,7 +46,7 @@ export interface RelocatedProgram {
  * to agree, and patch the instruction (or poison it when nothing matches and the kind has no
  * answer for "missing"). A relocation that cannot be applied at all fails the load (EINVAL).
  */
-export function applyCoreRelocations(spec: ProgramSpec, target: CoreTarget): RelocatedProgram {
+export function applyCoreRelocations(spec: CoreRelocatable, target: CoreTarget): RelocatedProgram {
   const instructions = spec.instructions.map((i) => ({ ...i }));
   const outcomes: CoreRelocationOutcome[] = [];
   const poisoned = new Map<number, string>();

@@ -1,4 +1,4 @@
-import type { CoreRelocationKind } from '../../spec/program-spec.js';
+import type { CoreRelocationKind } from './relocation.js';
 import { kindFamily } from './kinds.js';
 import type { AccessSpec } from './spec.js';
 import { CoreProblem, isAnyEnum, isComposite, resolveSize, skipModsAndTypedefs } from './types.js';

@@ -1,4 +1,4 @@
-import type { CoreRelocationKind } from '../../spec/program-spec.js';
+import type { CoreRelocationKind } from './relocation.js';
 
 /** Relocation kinds by their number in `.BTF.ext` (uapi enum bpf_core_relo_kind). */
 export const CORE_RELOCATION_KINDS: readonly CoreRelocationKind[] = [

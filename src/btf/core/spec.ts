@@ -1,4 +1,4 @@
-import type { CoreRelocationKind } from '../../spec/program-spec.js';
+import type { CoreRelocationKind } from './relocation.js';
 import type { Btf } from '../types.js';
 import { kindFamily } from './kinds.js';
 import { CoreProblem, describeType, isAnyEnum, isComposite, resolveSize, skipModsAndTypedefs } from './types.js';

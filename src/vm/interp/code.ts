@@ -1,5 +1,5 @@
 import { XdpchainError } from '../../errors/index.js';
-import { helperName } from '../../helpers/names.js';
+import { helperName } from '../../isa/helper-names.js';
 import { LD_IMM64, PseudoCall, PseudoLd } from '../../isa/opcodes.js';
 import type { ExecutableSpec } from '../engine.js';
 import { functionAddress } from '../engine.js';

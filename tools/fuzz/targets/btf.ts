@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { applyCoreRelocations, formatBtfType, parseBtf, parseBtfExt, parseBtfFile } from '../../../src/btf/index.js';
+import { applyCoreRelocations, formatBtfType, parseBtf, parseBtfExt } from '../../../src/btf/index.js';
+import { parseBtfFile } from '../../../src/elf/btf-file.js';
 import { readCollectionSpec } from '../../../src/elf/index.js';
 import type { ProgramSpec } from '../../../src/spec/program-spec.js';
 import { mutateBtf } from '../btf-mutate.js';

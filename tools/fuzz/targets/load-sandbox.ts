@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBtfFile } from '../../../src/btf/file.js';
+import { parseBtfFile } from '../../../src/elf/btf-file.js';
 import type { Btf } from '../../../src/btf/types.js';
 import { Runtime } from '../../../src/runtime/runtime.js';
 import { repoRoot } from '../seeds.js';

@@ -1,4 +1,7 @@
-/** Kernel helper names by id (enum bpf_func_id), for naming unknown helpers in errors. */
+/**
+ * Kernel helper names by id (enum bpf_func_id): the number a call instruction carries. Part of the
+ * instruction set's ABI, so the engines can name a helper without depending on its implementation.
+ */
 export const HELPER_NAMES: readonly string[] = [
   'unspec',
   'map_lookup_elem',
