@@ -1,4 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ipv4IcmpEchoFrame, ipv4TcpSynFrame, ipv4UdpFrame } from '../../src/packet/index.js';
 import { readCaptureFile, writeSyntheticPcap } from '../../src/pcap/file.js';
@@ -44,6 +46,25 @@ describe('xdpchain run', () => {
     expect(any.stderr).toMatch(/note: .*any\.pcap: link type 113 \(LINUX_SLL\) converted to Ethernet/);
     expect(JSON.parse(any.stdout).actions.XDP_PASS.bytes).toBe(udp.length);
     expect([...readCaptureFile(join(dir, 'out', 'pass.pcap'))][0].data.subarray(6)).toEqual(udp.subarray(6));
+  });
+
+  it('reads a gzip-compressed capture as the plain one, with a progress line when asked', () => {
+    const dir = tempDir('run-gz');
+    const input = join(dir, 'in.pcap');
+    const kinds = [ipv4UdpFrame(), ipv4UdpFrame({ ttl: 1 }), ipv4TcpSynFrame({ dstPort: 23 }), ipv4IcmpEchoFrame()];
+    writeSyntheticPcap(input, 3000, (i) => kinds[i % 4]);
+    writeFileSync(join(dir, 'in.pcap.gz'), gzipSync(readFileSync(input)));
+    const counts = (file: string, ...extra: string[]) => {
+      const r = cliRun(join(dir, 'state'), 'run', 'progs/build/ttl_then_acl.o', '--pcap', file, '--json', ...extra);
+      expect(r.status, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout);
+      return { packets: j.packets, actions: j.actions, workers: j.workers, stderr: r.stderr };
+    };
+    const plain = counts(input);
+    const gz = counts(join(dir, 'in.pcap.gz'), '--progress');
+    expect({ ...gz, stderr: '' }).toEqual({ ...plain, stderr: '' });
+    expect(plain.packets).toBe(3000);
+    expect(gz.stderr).toMatch(/run: [\d,]+ packets/);
   });
 
   it('refuses a missing capture and an ambiguous program with clear errors', () => {

@@ -29,7 +29,7 @@ export function registerRun(root: Command): void {
     .description('run every packet of a capture through a program; write one pcap per action')
     .argument('<object>', 'ELF object')
     .option('--prog <name>', 'program to run (needed when the object has several)')
-    .requiredOption('--pcap <file>', 'input capture (pcap or pcapng; gzip- or zstd-compressed too)')
+    .requiredOption('--pcap <file>', 'input capture: pcap or pcapng, plain or gzip (zstd with Node 22.15 or later)')
     .option('--out <dir>', 'write <action>.pcap files here (the frames as the program left them)')
     .option('--progress', 'show progress even when stderr is not a terminal')
     .option('--json', 'print JSON')))
