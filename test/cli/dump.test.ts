@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { demoTraffic } from '../../src/demo/traffic.js';
+import { demoTraffic } from '../../tools/demo/traffic.js';
 import { readCaptureFile, writeSyntheticPcap } from '../../src/pcap/file.js';
 import { readCapture } from '../../src/pcap/read.js';
 import { cli, tempDir } from './cli.js';

@@ -9,11 +9,11 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readCollectionSpec } from '../elf/index.js';
-import { XdpchainError } from '../errors/index.js';
-import { ipv4UdpFrame } from '../packet/index.js';
-import { Runtime } from '../runtime/runtime.js';
-import type { EngineName } from '../vm/engine.js';
+import { readCollectionSpec } from '../../src/elf/index.js';
+import { XdpchainError } from '../../src/errors/index.js';
+import { ipv4UdpFrame } from '../../src/packet/index.js';
+import { Runtime } from '../../src/runtime/runtime.js';
+import type { EngineName } from '../../src/vm/engine.js';
 
 /** What one cold load measured, in milliseconds. */
 export interface LoadCompileTiming {

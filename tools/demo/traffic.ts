@@ -1,4 +1,4 @@
-import { ipv4IcmpEchoFrame, ipv4TcpSynFrame, ipv4UdpFrame, ipv6UdpFrame } from '../packet/kinds.js';
+import { ipv4IcmpEchoFrame, ipv4TcpSynFrame, ipv4UdpFrame, ipv6UdpFrame } from '../../src/packet/kinds.js';
 
 /**
  * A day at the edge in miniature: DNS-like UDP, web SYNs, pings, IPv6, telnet probes, traffic

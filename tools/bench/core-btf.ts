@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { VMLINUX_BTF_PATH } from '../btf/bundled.js';
-import { applyCoreRelocations } from '../btf/core/index.js';
-import { readBtfFile } from '../elf/btf-file.js';
-import { readCollectionSpec } from '../elf/index.js';
+import { VMLINUX_BTF_PATH } from '../../src/btf/bundled.js';
+import { applyCoreRelocations } from '../../src/btf/core/index.js';
+import { readBtfFile } from '../../src/elf/btf-file.js';
+import { readCollectionSpec } from '../../src/elf/index.js';
 
 /** Milliseconds spent parsing the kernel's BTF and relocating one program against it. */
 export interface CoreRelocationTiming {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSyntheticPcap } from '../pcap/file.js';
+import { writeSyntheticPcap } from '../../src/pcap/file.js';
 
 /** One whole-process measurement (the median run of several). */
 export interface ProcessTiming {

@@ -9,21 +9,22 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readCollectionSpec } from '../elf/index.js';
-import { XdpchainError } from '../errors/index.js';
-import { linkDispatcher } from '../link/dispatcher.js';
-import { ipv4UdpFrame } from '../packet/index.js';
-import { CHAIN_WILDCARD } from '../runtime/chain.js';
-import type { Program } from '../runtime/program.js';
-import { Runtime } from '../runtime/runtime.js';
-import type { CollectionSpec } from '../spec/collection-spec.js';
-import type { EngineName } from '../vm/engine.js';
+import { readCollectionSpec } from '../../src/elf/index.js';
+import { XdpchainError } from '../../src/errors/index.js';
+import { linkDispatcher } from '../../src/link/dispatcher.js';
+import { ipv4UdpFrame } from '../../src/packet/index.js';
+import { CHAIN_WILDCARD } from '../../src/runtime/chain.js';
+import type { Program } from '../../src/runtime/program.js';
+import { Runtime } from '../../src/runtime/runtime.js';
+import type { CollectionSpec } from '../../src/spec/collection-spec.js';
+import type { EngineName } from '../../src/vm/engine.js';
 import { benchCoreRelocation } from './core-btf.js';
 import { kernelLoadMs, kernelUsable, timeOnKernel, type KernelObjectRun } from './kernel.js';
 import { timeColdLoad } from './load-compile.js';
 import { measureThroughput } from './throughput.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// Compiled to dist-tools/tools/bench/: three folders below the repository.
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const XDP_PASS = 2;
 
 interface Result {

@@ -8,12 +8,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSyntheticPcap } from '../pcap/file.js';
+import { writeSyntheticPcap } from '../../src/pcap/file.js';
 import { demoTraffic } from './traffic.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cliPath = join(here, '..', 'cli', 'main.js');
-const progs = join(here, '..', '..', 'progs', 'build');
+// Compiled to dist-tools/tools/demo/: the CLI is the repository's built dist/cli/main.js.
+const root = join(here, '..', '..', '..');
+const cliPath = join(root, 'dist', 'cli', 'main.js');
+const progs = join(root, 'progs', 'build');
 const packets = Number(process.argv[2] ?? 10_000);
 const work = mkdtempSync(join(tmpdir(), 'xdpchain-demo-'));
 const state = join(work, 'state');
