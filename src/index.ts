@@ -3,7 +3,7 @@ export * from './isa/index.js';
 export * from './vm/index.js';
 export * from './cache/index.js';
 export * from './btf/index.js';
-export * from './spec/index.js';
+export * from './object-spec/index.js';
 export * from './packet/index.js';
 export * from './maps/index.js';
 export * from './conntrack/index.js';

@@ -3,7 +3,7 @@ import { onUserPath, XdpchainError } from '../errors/index.js';
 import { readCollectionSpec } from '../elf/collection.js';
 import type { Collection } from '../runtime/collection.js';
 import type { Program } from '../runtime/program.js';
-import type { CollectionSpec } from '../spec/collection-spec.js';
+import type { CollectionSpec } from '../object-spec/collection-spec.js';
 
 /** Read an object file into a spec, naming the file in every error. */
 export function readObject(path: string): CollectionSpec {

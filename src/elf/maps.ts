@@ -1,7 +1,7 @@
 import { MalformedInputError, XdpchainError } from '../errors/index.js';
 import { resolveType, typeSize } from '../btf/query.js';
 import type { Btf, BtfType } from '../btf/types.js';
-import { mapTypeName, type MapEntrySpec, type MapSpec, type MapTypeName } from '../spec/map-spec.js';
+import { mapTypeName, type MapEntrySpec, type MapSpec, type MapTypeName } from '../object-spec/map-spec.js';
 import { ByteReader } from '../binary/reader.js';
 import { SHT, STT, type ElfFile, type ElfSection } from './elf-file.js';
 

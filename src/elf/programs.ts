@@ -3,7 +3,7 @@ import type { BtfExt } from '../btf/ext.js';
 import type { Btf } from '../btf/types.js';
 import { LD_IMM64, PseudoCall, PseudoLd } from '../isa/opcodes.js';
 import { decodeRaw, type RawInstruction } from '../isa/raw.js';
-import type { AttachType, CoreRelocation, FuncInfo, LineInfo, ProgramReference, ProgramSpec, ProgramType } from '../spec/program-spec.js';
+import type { AttachType, CoreRelocation, FuncInfo, LineInfo, ProgramReference, ProgramSpec, ProgramType } from '../object-spec/program-spec.js';
 import { coreRelocationKind } from '../btf/core/kinds.js';
 import { SHF_EXECINSTR, SHN_UNDEF, SHT, STB, STT, type ElfFile, type ElfSection, type ElfSymbol } from './elf-file.js';
 import { isGlobalDataSection } from './maps.js';

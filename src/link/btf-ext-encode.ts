@@ -1,6 +1,6 @@
 import { BTF_MAGIC } from '../btf/parse.js';
 import { CORE_RELOCATION_KINDS } from '../btf/core/kinds.js';
-import type { CoreRelocationKind } from '../spec/program-spec.js';
+import type { CoreRelocationKind } from '../object-spec/program-spec.js';
 import type { StringTable } from './strings.js';
 
 const HEADER_SIZE = 32;

@@ -1,8 +1,8 @@
 import { XdpchainError } from '../errors/index.js';
 import { LD_IMM64 } from '../isa/opcodes.js';
 import { encodeRaw, type RawInstruction } from '../isa/raw.js';
-import type { CollectionSpec } from '../spec/collection-spec.js';
-import type { FuncInfo, LineInfo, ProgramSpec } from '../spec/program-spec.js';
+import type { CollectionSpec } from '../object-spec/collection-spec.js';
+import type { FuncInfo, LineInfo, ProgramSpec } from '../object-spec/program-spec.js';
 import type { BtfExtSection } from './btf-ext-encode.js';
 import { R_BPF_64_32, R_BPF_64_64 } from './elf-writer.js';
 import { dedupeFunctions, splitProgram, type FunctionNode } from './functions.js';

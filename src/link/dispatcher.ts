@@ -1,7 +1,7 @@
 import { XdpchainError } from '../errors/index.js';
 import { BPF_F_XDP_HAS_FRAGS } from '../elf/programs.js';
-import type { CollectionSpec } from '../spec/collection-spec.js';
-import type { ProgramSpec } from '../spec/program-spec.js';
+import type { CollectionSpec } from '../object-spec/collection-spec.js';
+import type { ProgramSpec } from '../object-spec/program-spec.js';
 import { XdpAction } from '../xdp/constants.js';
 import { DISPATCHER_MAIN, dispatcherProgram, MAX_DISPATCHER_SLOTS, slotFunction } from '../xdp/dispatcher/program.js';
 import { objectLabels } from './labels.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { XdpchainError } from '../errors/index.js';
 import { LD_IMM64, PseudoCall, PseudoLd } from '../isa/opcodes.js';
 import { encodeRaw, type RawInstruction } from '../isa/raw.js';
-import type { CoreRelocation, FuncInfo, LineInfo, ProgramReference, ProgramSpec } from '../spec/program-spec.js';
+import type { CoreRelocation, FuncInfo, LineInfo, ProgramReference, ProgramSpec } from '../object-spec/program-spec.js';
 
 const CALL = 0x85;
 

@@ -1,9 +1,9 @@
 import { XdpchainError } from '../errors/index.js';
 import type { Btf } from '../btf/types.js';
 import { isKsymFunction } from '../btf/query.js';
-import type { CollectionSpec } from '../spec/collection-spec.js';
-import type { MapSpec } from '../spec/map-spec.js';
-import type { ProgramReference, ProgramSpec } from '../spec/program-spec.js';
+import type { CollectionSpec } from '../object-spec/collection-spec.js';
+import type { MapSpec } from '../object-spec/map-spec.js';
+import type { ProgramReference, ProgramSpec } from '../object-spec/program-spec.js';
 import { mergeBtf, type MergedBtf } from './btf-merge.js';
 import { dedupeFunctions, layoutFunctions, splitProgram, type FunctionNode } from './functions.js';
 import { mergeLicenses } from './license.js';

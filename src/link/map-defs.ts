@@ -1,7 +1,7 @@
 import { XdpchainError } from '../errors/index.js';
 import { resolveType, typeSize } from '../btf/query.js';
 import type { BtfMember, BtfType } from '../btf/types.js';
-import { MapType, type MapSpec } from '../spec/map-spec.js';
+import { MapType, type MapSpec } from '../object-spec/map-spec.js';
 import type { BtfBuilder } from './btf-builder.js';
 
 const LIBBPF_PIN_BY_NAME = 1;

@@ -1,7 +1,7 @@
 import { XdpchainError } from '../errors/index.js';
 import { isGlobalDataSection } from '../elf/maps.js';
-import type { CollectionSpec } from '../spec/collection-spec.js';
-import type { KconfigExtern, MapSpec } from '../spec/map-spec.js';
+import type { CollectionSpec } from '../object-spec/collection-spec.js';
+import type { KconfigExtern, MapSpec } from '../object-spec/map-spec.js';
 
 const KCONFIG = '.kconfig';
 

@@ -1,8 +1,8 @@
 import { XdpchainError } from '../errors/index.js';
 import type { BtfType } from '../btf/types.js';
 import { isGlobalDataSection } from '../elf/maps.js';
-import type { CollectionSpec } from '../spec/collection-spec.js';
-import type { MapSpec } from '../spec/map-spec.js';
+import type { CollectionSpec } from '../object-spec/collection-spec.js';
+import type { MapSpec } from '../object-spec/map-spec.js';
 import { BtfBuilder } from './btf-builder.js';
 import { encodeBtf } from './btf-encode.js';
 import { encodeBtfExt } from './btf-ext-encode.js';

@@ -1,4 +1,4 @@
-import type { MapSpec } from '../spec/map-spec.js';
+import type { MapSpec } from '../object-spec/map-spec.js';
 import type { Region } from '../vm/address-space.js';
 import type { ArrayLayout } from '../vm/engine.js';
 import { Err, MapBase, readU32, roundUp8, u32Key, UpdateFlag, type MapDeps } from './map.js';

@@ -1,5 +1,5 @@
 import { XdpchainError } from '../errors/index.js';
-import type { MapSpec } from '../spec/map-spec.js';
+import type { MapSpec } from '../object-spec/map-spec.js';
 import { ArrayMap } from './array.js';
 import { CpuMap } from './cpumap.js';
 import { DevMap } from './devmap.js';

@@ -1,4 +1,4 @@
-import type { MapSpec } from '../spec/map-spec.js';
+import type { MapSpec } from '../object-spec/map-spec.js';
 import type { Region } from '../vm/address-space.js';
 import { readU32, refuseDeviceBound, type MapDeps } from './map.js';
 import { ObjectSlotMap } from './object-slots.js';

@@ -1,4 +1,4 @@
-import type { MapSpec } from '../spec/map-spec.js';
+import type { MapSpec } from '../object-spec/map-spec.js';
 import type { Region } from '../vm/address-space.js';
 import { Err, keyBytes, keyString, MapBase, roundUp8, UpdateFlag, type MapDeps } from './map.js';
 import { copyValue, spinLockOffset, userCopy } from './special-fields.js';

@@ -1,4 +1,4 @@
-import { MapFlag, type MapSpec } from '../spec/map-spec.js';
+import { MapFlag, type MapSpec } from '../object-spec/map-spec.js';
 import type { Region } from '../vm/address-space.js';
 import type { LpmLayout } from '../vm/engine.js';
 import { Err, MapBase, readU32, roundUp8, UpdateFlag, type MapDeps } from './map.js';

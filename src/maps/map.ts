@@ -1,5 +1,5 @@
 import { XdpchainError, type ErrnoName } from '../errors/index.js';
-import type { MapSpec, MapTypeName } from '../spec/map-spec.js';
+import type { MapSpec, MapTypeName } from '../object-spec/map-spec.js';
 import type { AddressSpace } from '../vm/address-space.js';
 import type { Executable } from '../vm/engine.js';
 

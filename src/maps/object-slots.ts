@@ -1,4 +1,4 @@
-import type { MapSpec } from '../spec/map-spec.js';
+import type { MapSpec } from '../object-spec/map-spec.js';
 import type { SlotLayout } from '../vm/engine.js';
 import { Err, keyBytes, keyString, MapBase, readU32, u32Key, UpdateFlag, type MapDeps } from './map.js';
 

@@ -1,4 +1,4 @@
-import type { MapSpec } from '../spec/map-spec.js';
+import type { MapSpec } from '../object-spec/map-spec.js';
 import type { Region } from '../vm/address-space.js';
 import type { RingLayout } from '../vm/engine.js';
 import { Err, MapBase, roundUp8, type MapDeps } from './map.js';

@@ -1,6 +1,6 @@
 import { resolveType } from '../btf/query.js';
 import { XdpchainError } from '../errors/index.js';
-import type { MapSpec } from '../spec/map-spec.js';
+import type { MapSpec } from '../object-spec/map-spec.js';
 
 /** sizeof(struct bpf_spin_lock). */
 export const SPIN_LOCK_SIZE = 4;

@@ -1,6 +1,6 @@
 import { XdpchainError } from '../errors/index.js';
 import type { BpfMap } from '../maps/map.js';
-import type { CollectionSpec } from '../spec/collection-spec.js';
+import type { CollectionSpec } from '../object-spec/collection-spec.js';
 import type { Program } from './program.js';
 import type { Runtime } from './runtime.js';
 import type { SkippedProgram } from './select.js';

@@ -1,6 +1,6 @@
 import { applyCoreRelocations, POISON_HELPER_ID } from '../btf/core/index.js';
 import type { Btf } from '../btf/types.js';
-import type { ProgramSpec } from '../spec/program-spec.js';
+import type { ProgramSpec } from '../object-spec/program-spec.js';
 import type { HelperTable } from '../vm/helper.js';
 
 /** A program ready to resolve: its CO-RE relocations applied, and what its poisoned slots fault with. */

@@ -1,6 +1,6 @@
 import { BPF_F_XDP_DEV_BOUND_ONLY } from '../elf/programs.js';
 import { XdpchainError } from '../errors/index.js';
-import type { ProgramSpec } from '../spec/program-spec.js';
+import type { ProgramSpec } from '../object-spec/program-spec.js';
 import { LOOPBACK_IFINDEX } from '../xdp/constants.js';
 import type { Netdev } from '../xdp/netdev.js';
 

@@ -1,7 +1,7 @@
 import { XdpchainError } from '../errors/index.js';
 import { resolveType } from '../btf/query.js';
 import type { Btf, BtfType } from '../btf/types.js';
-import type { FuncInfo, ProgramSpec } from '../spec/program-spec.js';
+import type { FuncInfo, ProgramSpec } from '../object-spec/program-spec.js';
 import type { Program } from './program.js';
 
 /** A global function of a loaded program that a replacement may take over. */

@@ -1,6 +1,6 @@
 import { release } from 'node:os';
 import { XdpchainError } from '../errors/index.js';
-import type { MapSpec } from '../spec/map-spec.js';
+import type { MapSpec } from '../object-spec/map-spec.js';
 
 /** LINUX_KERNEL_VERSION as libbpf computes it: KERNEL_VERSION(major, minor, min(patch, 255)). */
 export function kernelVersionCode(text = release()): number {

@@ -1,5 +1,5 @@
 import type { ProgramRef } from '../maps/map.js';
-import type { AttachType, ProgramSpec, ProgramType } from '../spec/program-spec.js';
+import type { AttachType, ProgramSpec, ProgramType } from '../object-spec/program-spec.js';
 import type { Executable } from '../vm/engine.js';
 import type { TestRunProgram } from '../xdp/test-run.js';
 import { BPF_F_XDP_HAS_FRAGS } from '../elf/programs.js';

@@ -1,6 +1,6 @@
 import { XdpchainError } from '../errors/index.js';
 import { helperName } from '../isa/helper-names.js';
-import type { LineInfo, ProgramSpec } from '../spec/program-spec.js';
+import type { LineInfo, ProgramSpec } from '../object-spec/program-spec.js';
 import { decodeProgram, type DecodedProgram } from '../isa/program.js';
 import { PseudoLd, LD_IMM64 } from '../isa/opcodes.js';
 import { splitImm64, type RawInstruction } from '../isa/raw.js';

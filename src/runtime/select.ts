@@ -1,6 +1,6 @@
 import { XdpchainError } from '../errors/index.js';
-import type { CollectionSpec } from '../spec/collection-spec.js';
-import type { ProgramSpec } from '../spec/program-spec.js';
+import type { CollectionSpec } from '../object-spec/collection-spec.js';
+import type { ProgramSpec } from '../object-spec/program-spec.js';
 
 /** A program of the object that a load left out, and why, in one line. */
 export interface SkippedProgram {

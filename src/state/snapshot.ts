@@ -1,5 +1,5 @@
 import type { ProgramStats } from '../runtime/program.js';
-import type { LoadEdits } from '../spec/edit.js';
+import type { LoadEdits } from '../object-spec/edit.js';
 import type { RoutingState } from '../xdp/routing.js';
 import type { NetdevStats } from '../xdp/netdev.js';
 import type { RxMetadataOp } from '../xdp/rx-metadata.js';

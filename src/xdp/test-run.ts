@@ -1,5 +1,5 @@
 import { VmFault, XdpchainError } from '../errors/index.js';
-import type { AttachType } from '../spec/program-spec.js';
+import type { AttachType } from '../object-spec/program-spec.js';
 import type { AddressSpace } from '../vm/address-space.js';
 import type { Executable } from '../vm/engine.js';
 import { RunState } from '../vm/run-state.js';

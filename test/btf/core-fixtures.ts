@@ -5,7 +5,7 @@ import type { Btf } from '../../src/btf/types.js';
 import { readCollectionSpec } from '../../src/elf/collection.js';
 import { ipv4UdpFrame } from '../../src/packet/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { CollectionSpec } from '../../src/spec/collection-spec.js';
+import type { CollectionSpec } from '../../src/object-spec/collection-spec.js';
 import type { EngineName } from '../../src/vm/engine.js';
 
 export const CORE_FIXTURES = new URL('../fixtures/core/build/', import.meta.url).pathname;

@@ -6,7 +6,7 @@ import type { BpfMap } from '../../src/maps/map.js';
 import { ProgArrayMap } from '../../src/maps/prog-array.js';
 import { fromHex, parseMac, toHex } from '../../src/packet/bytes.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { CollectionSpec } from '../../src/spec/collection-spec.js';
+import type { CollectionSpec } from '../../src/object-spec/collection-spec.js';
 import type { EngineName } from '../../src/vm/engine.js';
 import { XdpchainError } from '../../src/errors/index.js';
 import { conntrackListing, repoRoot, UNDUMPABLE_MAP_TYPES } from './kernel-oracle.js';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readCollectionSpec } from '../../src/elf/index.js';
 import { programTag } from '../../src/runtime/tag.js';
-import type { ProgramSpec } from '../../src/spec/program-spec.js';
+import type { ProgramSpec } from '../../src/object-spec/program-spec.js';
 
 /** Tags `bpftool prog show` printed for every program of progs/build. */
 const kernelTags: Record<string, string> = JSON.parse(readFileSync(new URL('../golden/program-tags/kernel-6.18.json', import.meta.url), 'utf8'));

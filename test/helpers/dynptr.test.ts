@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { BPF_DYNPTR_TYPE_XDP, decodeDynptr, encodeDynptr } from '../../src/helpers/dynptr.js';
 import { encodeInstruction, type Instruction } from '../../src/isa/instruction.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { ProgramReference } from '../../src/spec/program-spec.js';
+import type { ProgramReference } from '../../src/object-spec/program-spec.js';
 import { ENGINES } from '../../src/vm/engines.js';
 import { loadProgramSpec, xdpProgramSpec } from '../runtime/specs.js';
 

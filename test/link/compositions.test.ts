@@ -25,7 +25,7 @@ import { writeObject } from '../../src/link/object-writer.js';
 import { fromHex, ipv4IcmpEchoFrame, ipv4TcpSynFrame, ipv4UdpFrame, ipv6UdpFrame, toHex } from '../../src/packet/index.js';
 import type { DispatcherMode } from '../../src/runtime/dispatcher.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { CollectionSpec } from '../../src/spec/collection-spec.js';
+import type { CollectionSpec } from '../../src/object-spec/collection-spec.js';
 import type { EngineName } from '../../src/vm/engine.js';
 import { XdpAction } from '../../src/xdp/constants.js';
 import { diffCaseResults } from '../differential/golden.js';

@@ -5,7 +5,7 @@ import { ProgramBuilder } from '../../src/isa/builder.js';
 import { linkDispatcher, linkDispatcherSpecs, type DispatcherComponentInput } from '../../src/link/dispatcher.js';
 import { ipv4UdpFrame, ipv6UdpFrame } from '../../src/packet/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { CollectionSpec } from '../../src/spec/collection-spec.js';
+import type { CollectionSpec } from '../../src/object-spec/collection-spec.js';
 import { XdpBtfIds, xdpFunctionsBtf } from '../../src/xdp/dispatcher/btf.js';
 import { configLayout } from '../../src/xdp/dispatcher/program.js';
 import { corpus } from './objects.js';

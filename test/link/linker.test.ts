@@ -5,7 +5,7 @@ import { linkObjects, linkSpecs } from '../../src/link/linker.js';
 import { writeObject } from '../../src/link/object-writer.js';
 import { ipv4UdpFrame, ipv6UdpFrame } from '../../src/packet/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { CollectionSpec } from '../../src/spec/collection-spec.js';
+import type { CollectionSpec } from '../../src/object-spec/collection-spec.js';
 import { corpus, fixture, plain } from './objects.js';
 import { errorOf } from '../error-of.js';
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCollectionSpec } from '../../src/elf/index.js';
-import type { CollectionSpec } from '../../src/spec/collection-spec.js';
+import type { CollectionSpec } from '../../src/object-spec/collection-spec.js';
 
 export const repo = new URL('../../', import.meta.url).pathname;
 export const CORPUS = 'progs/build';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readCollectionSpec } from '../../src/elf/index.js';
 import { parseElf, SHT } from '../../src/elf/elf-file.js';
 import { writeObject } from '../../src/link/object-writer.js';
-import { MapType } from '../../src/spec/map-spec.js';
+import { MapType } from '../../src/object-spec/map-spec.js';
 import { corpus, corpusObjects, fixture, plain, read } from './objects.js';
 
 describe('writing an object back', () => {

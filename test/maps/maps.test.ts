@@ -9,7 +9,7 @@ import { PerfEventArrayMap } from '../../src/maps/perf-event-array.js';
 import { ProgArrayMap } from '../../src/maps/prog-array.js';
 import { MapRegistry } from '../../src/maps/registry.js';
 import { RingBufMap } from '../../src/maps/ringbuf.js';
-import { MapFlag, type MapSpec, type MapTypeName } from '../../src/spec/map-spec.js';
+import { MapFlag, type MapSpec, type MapTypeName } from '../../src/object-spec/map-spec.js';
 import { AddressSpace } from '../../src/vm/address-space.js';
 import { errorOf } from '../error-of.js';
 

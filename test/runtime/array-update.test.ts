@@ -4,7 +4,7 @@ import { encodeInstruction, type Instruction } from '../../src/isa/instruction.j
 import { PseudoLd } from '../../src/isa/opcodes.js';
 import { ipv4UdpFrame } from '../../src/packet/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { MapSpec } from '../../src/spec/map-spec.js';
+import type { MapSpec } from '../../src/object-spec/map-spec.js';
 import { ENGINES } from '../../src/vm/engines.js';
 import { loadProgramSpec, xdpProgramSpec } from './specs.js';
 

@@ -11,7 +11,7 @@ import { ipv4UdpFrame, standardPacketKinds } from '../../src/packet/index.js';
 import type { XdpBatchResult } from '../../src/runtime/execute.js';
 import type { Program } from '../../src/runtime/program.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { ProgramSpec } from '../../src/spec/program-spec.js';
+import type { ProgramSpec } from '../../src/object-spec/program-spec.js';
 import { XdpBuffer } from '../../src/xdp/buffer.js';
 import { XdpAction, xdpActionName } from '../../src/xdp/constants.js';
 import { engines } from '../vm/engines.js';

@@ -3,8 +3,8 @@ import { encodeInstruction, type Instruction } from '../../src/isa/instruction.j
 import { PseudoLd } from '../../src/isa/opcodes.js';
 import { ipv4UdpFrame } from '../../src/packet/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { MapSpec } from '../../src/spec/map-spec.js';
-import type { ProgramSpec } from '../../src/spec/program-spec.js';
+import type { MapSpec } from '../../src/object-spec/map-spec.js';
+import type { ProgramSpec } from '../../src/object-spec/program-spec.js';
 import { engines } from '../vm/engines.js';
 import { loadProgramSpec, xdpProgramSpec } from './specs.js';
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeInstruction, type Instruction } from '../../src/isa/instruction.js';
 import { ipv4UdpFrame } from '../../src/packet/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { ProgramSpec } from '../../src/spec/program-spec.js';
+import type { ProgramSpec } from '../../src/object-spec/program-spec.js';
 import { ENGINES } from '../../src/vm/engines.js';
 import { loadProgramSpec, xdpProgramSpec } from './specs.js';
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeInstruction, type Instruction } from '../../src/isa/instruction.js';
 import type { HashMap } from '../../src/maps/hash.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { MapSpec } from '../../src/spec/map-spec.js';
+import type { MapSpec } from '../../src/object-spec/map-spec.js';
 import { ENGINES } from '../../src/vm/engines.js';
 import { loadProgramSpec, lookupReturningValue, xdpProgramSpec } from './specs.js';
 

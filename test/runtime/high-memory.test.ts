@@ -10,7 +10,7 @@ import { ArrayMap } from '../../src/maps/array.js';
 import { createMap } from '../../src/maps/create.js';
 import { ipv4UdpFrame } from '../../src/packet/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { MapSpec } from '../../src/spec/map-spec.js';
+import type { MapSpec } from '../../src/object-spec/map-spec.js';
 import { ENGINES } from '../../src/vm/engines.js';
 import type { EngineName } from '../../src/vm/engine.js';
 import { loadProgramSpec, xdpProgramSpec } from './specs.js';

@@ -4,7 +4,7 @@ import { readCollectionSpec } from '../../src/elf/collection.js';
 import { errorOf } from '../error-of.js';
 import { ipv4UdpFrame } from '../../src/packet/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import { applyLoadEdits, globalSlot, globalVariables, setGlobal, setMapSize } from '../../src/spec/edit.js';
+import { applyLoadEdits, globalSlot, globalVariables, setGlobal, setMapSize } from '../../src/object-spec/edit.js';
 import { engines } from '../vm/engines.js';
 
 const fixture = (name: string) => readCollectionSpec(new Uint8Array(readFileSync(new URL(`../fixtures/load/build/${name}.o`, import.meta.url))), { source: `${name}.o` });

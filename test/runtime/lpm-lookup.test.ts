@@ -6,7 +6,7 @@ import { encodeInstruction, type Instruction } from '../../src/isa/instruction.j
 import type { LpmTrieMap } from '../../src/maps/lpm-trie.js';
 import { ipv4UdpFrame, ipv6UdpFrame } from '../../src/packet/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import { MapFlag, type MapSpec } from '../../src/spec/map-spec.js';
+import { MapFlag, type MapSpec } from '../../src/object-spec/map-spec.js';
 import { ENGINES } from '../../src/vm/engines.js';
 import type { EngineName } from '../../src/vm/engine.js';
 import { loadProgramSpec, lookupReturningValue, xdpProgramSpec } from './specs.js';

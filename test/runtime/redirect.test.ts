@@ -6,7 +6,7 @@ import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS } from '../../src/helpers/redire
 import { encodeInstruction, type Instruction } from '../../src/isa/instruction.js';
 import { PseudoLd } from '../../src/isa/opcodes.js';
 import type { XskMap } from '../../src/maps/xskmap.js';
-import type { MapSpec } from '../../src/spec/map-spec.js';
+import type { MapSpec } from '../../src/object-spec/map-spec.js';
 import { ipv4UdpFrame } from '../../src/packet/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { ENGINES } from '../../src/vm/engines.js';

@@ -9,7 +9,7 @@ import { readCollectionSpec } from '../../src/elf/collection.js';
 import { BPF_F_XDP_DEV_BOUND_ONLY } from '../../src/elf/programs.js';
 import { ipv4UdpFrame, ipv6TcpFrame, parseIpv4 } from '../../src/packet/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { CollectionSpec } from '../../src/spec/collection-spec.js';
+import type { CollectionSpec } from '../../src/object-spec/collection-spec.js';
 import { ENGINES } from '../../src/vm/engines.js';
 import { toeplitzHash, type RxMetadataOp } from '../../src/xdp/rx-metadata.js';
 import { errorOf } from '../error-of.js';

@@ -4,8 +4,8 @@ import { PseudoLd } from '../../src/isa/opcodes.js';
 import type { RawInstruction } from '../../src/isa/raw.js';
 import type { Program } from '../../src/runtime/program.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import type { MapSpec } from '../../src/spec/map-spec.js';
-import type { ProgramSpec } from '../../src/spec/program-spec.js';
+import type { MapSpec } from '../../src/object-spec/map-spec.js';
+import type { ProgramSpec } from '../../src/object-spec/program-spec.js';
 
 /** An XDP program (section `xdp`, GPL) of these instructions and nothing else. */
 export function xdpProgramSpec(name: string, instructions: RawInstruction[]): ProgramSpec {

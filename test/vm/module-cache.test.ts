@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { readCollectionSpec } from '../../src/elf/index.js';
 import { ipv4TcpSynFrame, ipv4UdpFrame } from '../../src/packet/index.js';
 import { Runtime, type RuntimeOptions } from '../../src/runtime/runtime.js';
-import type { CollectionSpec } from '../../src/spec/collection-spec.js';
+import type { CollectionSpec } from '../../src/object-spec/collection-spec.js';
 import type { ModuleStore } from '../../src/vm/module-store.js';
 
 // Tests run from src, where no build has written the generator's identity (src/vm/wasm/engine-id.ts).

@@ -16,7 +16,7 @@ import { ipv4UdpFrame } from '../../src/packet/index.js';
 import { CHAIN_WILDCARD } from '../../src/runtime/chain.js';
 import type { Program } from '../../src/runtime/program.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { CollectionSpec } from '../../src/spec/collection-spec.js';
+import type { CollectionSpec } from '../../src/object-spec/collection-spec.js';
 import type { EngineName } from '../../src/vm/engine.js';
 import { benchCoreRelocation } from './core-btf.js';
 import { kernelLoadMs, kernelUsable, timeOnKernel, type KernelObjectRun } from './kernel.js';

@@ -5,7 +5,7 @@ import { assemble } from '../../isa/asm.js';
 import { disassemble } from '../../isa/disasm.js';
 import { decodeRaw, encodeRaw } from '../../isa/raw.js';
 import { readCollectionSpec } from '../../elf/collection.js';
-import type { ProgramSpec } from '../../spec/program-spec.js';
+import type { ProgramSpec } from '../../object-spec/program-spec.js';
 import { action, emit } from '../output.js';
 
 export function registerAsm(root: Command): void {

@@ -3,7 +3,7 @@ import { formatBtfType } from '../../btf/format.js';
 import { programTag } from '../../runtime/tag.js';
 import { xdpActionName } from '../../xdp/constants.js';
 import { readObject } from '../object.js';
-import { globalVariables } from '../../spec/edit.js';
+import { globalVariables } from '../../object-spec/edit.js';
 import { toHex } from '../../packet/bytes.js';
 import { action, emit } from '../output.js';
 

@@ -7,7 +7,7 @@ import { writeObject } from '../../link/object-writer.js';
 import { parseXdpAction, xdpActionName } from '../../xdp/constants.js';
 import { intOption, readObject } from '../object.js';
 import { addLoadOptions, addTypeOption, loadEditsFor, type LoadCliOptions } from '../load-options.js';
-import { applyLoadEdits } from '../../spec/edit.js';
+import { applyLoadEdits } from '../../object-spec/edit.js';
 import { action, emit } from '../output.js';
 import { linkStateCommand } from './links.js';
 

@@ -1,8 +1,8 @@
 import { XdpchainError } from '../../errors/index.js';
 import { ProgramBuilder } from '../../isa/builder.js';
 import { PseudoLd } from '../../isa/opcodes.js';
-import type { MapSpec } from '../../spec/map-spec.js';
-import type { ProgramSpec } from '../../spec/program-spec.js';
+import type { MapSpec } from '../../object-spec/map-spec.js';
+import type { ProgramSpec } from '../../object-spec/program-spec.js';
 import { XdpAction } from '../constants.js';
 import { XdpBtfIds, xdpFunctionsBtf } from './btf.js';
 

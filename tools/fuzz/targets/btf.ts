@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { applyCoreRelocations, formatBtfType, parseBtf, parseBtfExt } from '../../../src/btf/index.js';
 import { parseBtfFile } from '../../../src/elf/btf-file.js';
 import { readCollectionSpec } from '../../../src/elf/index.js';
-import type { ProgramSpec } from '../../../src/spec/program-spec.js';
+import type { ProgramSpec } from '../../../src/object-spec/program-spec.js';
 import { mutateBtf } from '../btf-mutate.js';
 import { elfSectionData } from '../elf-layout.js';
 import { mutateBytes, mutateRange } from '../mutate.js';
