@@ -1,5 +1,5 @@
 import { XdpchainError, type ErrnoName } from '../errors/index.js';
-import type { MapSpec, MapTypeName } from '../object-spec/map-spec.js';
+import type { MapSpec } from '../object-spec/map-spec.js';
 import type { AddressSpace } from '../vm/address-space.js';
 import type { Executable } from '../vm/engine.js';
 
@@ -35,15 +35,9 @@ export interface MapDeps {
   readonly objects?: MapObjects;
 }
 
-/** What `map show` prints. */
-export interface MapInfo {
+/** What `map show` prints: the spec's shape, and the live map's id, memory and state. */
+export interface MapInfo extends Pick<MapSpec, 'name' | 'type' | 'keySize' | 'valueSize' | 'maxEntries' | 'flags'> {
   id: number;
-  name: string;
-  type: MapTypeName;
-  keySize: number;
-  valueSize: number;
-  maxEntries: number;
-  flags: number;
   /** Bytes of the address space the map holds. */
   memlock: number;
   frozen: boolean;
