@@ -4,6 +4,7 @@ import { encodeInstruction, type Instruction } from '../../src/isa/instruction.j
 import { Runtime } from '../../src/runtime/runtime.js';
 import { ENGINES } from '../../src/vm/engines.js';
 import { XDP_MAX_LINEAR } from '../../src/xdp/constants.js';
+import { outcomeOf, succeeded } from '../error-of.js';
 import { loadProgramSpec, xdpProgramSpec } from './specs.js';
 
 type Buffer = 'stack' | 'bad' | 'context';
@@ -44,18 +45,19 @@ describe('packet bytes helpers', () => {
     const outcome = (engine: string, c: (typeof cases)[number], size: number) => {
       const rt = new Runtime({ engine: engine as 'wasm', possibleCpus: 1 });
       const data = Uint8Array.from({ length: size }, (_, i) => (i * 37 + 11) & 0xff);
-      try {
+      return outcomeOf(() => {
         const out = rt.testRun(loadProgramSpec(rt, program(...c)), { data });
         return { retval: out.retval, packet: [...out.dataOut] };
-      } catch (e) {
-        return { error: (e as { errno?: string }).errno ?? String(e) };
-      }
+      });
     };
+    const references: unknown[] = [];
     for (const size of [120, XDP_MAX_LINEAR + 200]) {
       for (const c of cases) {
         const reference = outcome('interp', c, size);
+        references.push(reference);
         for (const engine of Object.keys(ENGINES)) expect({ c, size, ...outcome(engine, c, size) }).toEqual({ c, size, ...reference });
       }
     }
+    expect(succeeded(references)).toBeGreaterThan(references.length / 2);
   });
 });
