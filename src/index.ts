@@ -12,4 +12,3 @@ export * from './helpers/index.js';
 export * from './runtime/index.js';
 export * from './xdp/index.js';
 export * from './pcap/index.js';
-

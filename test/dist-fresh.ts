@@ -25,7 +25,9 @@ function newest(path: string): { file: string; mtimeMs: number } {
  * than dist/, build first, and say so.
  */
 export default function setup(): void {
-  const inputs = INPUTS.map((p) => join(ROOT, p)).filter((p) => existsSync(p)).map(newest);
+  const inputs = INPUTS.map((p) => join(ROOT, p))
+    .filter((p) => existsSync(p))
+    .map(newest);
   const latest = inputs.reduce((a, b) => (b.mtimeMs > a.mtimeMs ? b : a));
   const built = existsSync(OUTPUT) ? statSync(OUTPUT).mtimeMs : 0;
   if (latest.mtimeMs <= built) return;

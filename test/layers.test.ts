@@ -72,7 +72,7 @@ describe('layers of src/', () => {
     expect(findCycle(folderGraph())).toBeUndefined();
   });
 
-  it('imports only folders above in CONTRIBUTING.md\'s layout table (tools and the index aside)', () => {
+  it("imports only folders above in CONTRIBUTING.md's layout table (tools and the index aside)", () => {
     const table = readFileSync(resolve(SRC, '../CONTRIBUTING.md'), 'utf8');
     const rank = new Map([...table.matchAll(/^\| `src\/([a-z-]+)\/` \|/gm)].map((m, i) => [m[1], i]));
     expect(rank.size).toBeGreaterThan(10);
@@ -88,7 +88,10 @@ describe('layers of src/', () => {
   });
 
   it('finds a cycle when there is one (the check itself)', () => {
-    const g = new Map([['a', new Map([['b', 'a/x.ts imports b/y.ts']])], ['b', new Map([['a', 'b/y.ts imports a/z.ts']])]]);
+    const g = new Map([
+      ['a', new Map([['b', 'a/x.ts imports b/y.ts']])],
+      ['b', new Map([['a', 'b/y.ts imports a/z.ts']])],
+    ]);
     expect(findCycle(g)).toEqual(['a → b (a/x.ts imports b/y.ts)', 'b → a (b/y.ts imports a/z.ts)']);
   });
 

@@ -15,7 +15,10 @@ function readmeCommands(): string {
 
 describe('the README', () => {
   it('writes every xdpchain command as npx xdpchain (a bare xdpchain is not on PATH after npm install)', () => {
-    const lines = readmeCommands().split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const lines = readmeCommands()
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     const bare = lines.filter((l) => /(^|&&\s*)xdpchain\b/.test(l));
     expect(bare).toEqual([]);
   });

@@ -6,7 +6,7 @@ import { tempDir } from './cli/cli.js';
 import setup from './run-temp-dir.js';
 
 describe('temporary directories of a test run', () => {
-  it('are made under the run\'s own directory, in this worker too', () => {
+  it("are made under the run's own directory, in this worker too", () => {
     expect(dirname(tempDir('where'))).toMatch(/\/xdpchain-test-run-[^/]+$/);
   });
 

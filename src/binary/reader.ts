@@ -7,7 +7,11 @@ import { MalformedInputError } from '../errors/index.js';
 export class ByteReader {
   private readonly dv: DataView;
 
-  constructor(readonly bytes: Uint8Array, readonly file = 'input', readonly base = 0) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly file = 'input',
+    readonly base = 0,
+  ) {
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -17,7 +21,11 @@ export class ByteReader {
 
   check(structure: string, offset: number, size: number): void {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(size) || offset < 0 || size < 0 || offset + size > this.bytes.length) {
-      throw new MalformedInputError(`${this.file}: ${structure}`, `${size} bytes at ${offset} run past the end (${this.bytes.length} bytes)`, this.base + (Number.isFinite(offset) ? offset : 0));
+      throw new MalformedInputError(
+        `${this.file}: ${structure}`,
+        `${size} bytes at ${offset} run past the end (${this.bytes.length} bytes)`,
+        this.base + (Number.isFinite(offset) ? offset : 0),
+      );
     }
   }
 

@@ -22,9 +22,24 @@ export function decodeBtfType(layout: BtfLayout, id: number): BtfType | undefine
   switch (kind) {
     case 'int': {
       const enc = u32(o);
-      return { kind, id, name, size: sizeOrType, bits: enc & 0xff, bitOffset: (enc >>> 16) & 0xff, signed: (enc >>> 24 & 1) === 1, char: (enc >>> 24 & 2) === 2, bool: (enc >>> 24 & 4) === 4 };
+      return {
+        kind,
+        id,
+        name,
+        size: sizeOrType,
+        bits: enc & 0xff,
+        bitOffset: (enc >>> 16) & 0xff,
+        signed: ((enc >>> 24) & 1) === 1,
+        char: ((enc >>> 24) & 2) === 2,
+        bool: ((enc >>> 24) & 4) === 4,
+      };
     }
-    case 'ptr': case 'typedef': case 'volatile': case 'const': case 'restrict': case 'type_tag':
+    case 'ptr':
+    case 'typedef':
+    case 'volatile':
+    case 'const':
+    case 'restrict':
+    case 'type_tag':
       return { kind, id, name, type: sizeOrType };
     case 'fwd':
       return { kind, id, name, union: kindFlag };
@@ -34,7 +49,8 @@ export function decodeBtfType(layout: BtfLayout, id: number): BtfType | undefine
       return { kind, id, name, type: sizeOrType, linkage: LINKAGE[vlen] };
     case 'array':
       return { kind, id, name, elemType: u32(o), indexType: u32(o + 4), nelems: u32(o + 8) };
-    case 'struct': case 'union': {
+    case 'struct':
+    case 'union': {
       const members: BtfMember[] = [];
       for (let m = o; m < o + vlen * 12; m += 12) {
         const offset = u32(m + 8);

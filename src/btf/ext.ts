@@ -79,13 +79,14 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf, file = 'BTF.ext', base 
       column: lineCol & 0x3ff,
     };
   });
-  const coreRelocations = hdrLen >= 32
-    ? block('core_relo', r.u32('BTF.ext header', 24), r.u32('BTF.ext header', 28), 16, (br, at) => ({
-        insnOff: br.u32('core_relo record', at),
-        typeId: br.u32('core_relo record', at + 4),
-        accessString: str(br.u32('core_relo record', at + 8), 'core_relo access string'),
-        kind: br.u32('core_relo record', at + 12),
-      }))
-    : new Map<string, CoreRelocationRecord[]>();
+  const coreRelocations =
+    hdrLen >= 32
+      ? block('core_relo', r.u32('BTF.ext header', 24), r.u32('BTF.ext header', 28), 16, (br, at) => ({
+          insnOff: br.u32('core_relo record', at),
+          typeId: br.u32('core_relo record', at + 4),
+          accessString: str(br.u32('core_relo record', at + 8), 'core_relo access string'),
+          kind: br.u32('core_relo record', at + 12),
+        }))
+      : new Map<string, CoreRelocationRecord[]>();
   return { funcInfo, lineInfo, coreRelocations };
 }

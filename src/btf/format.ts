@@ -9,17 +9,23 @@ export function formatBtfType(btf: Btf, id: number, depth = 0): string {
   const t = btf.types[id];
   if (!t || depth > MAX_DEPTH) return '?';
   switch (t.kind) {
-    case 'int': case 'float': case 'typedef':
+    case 'int':
+    case 'float':
+    case 'typedef':
       return t.name;
-    case 'struct': case 'union':
+    case 'struct':
+    case 'union':
       return `${t.kind} ${t.name || '{...}'}`;
-    case 'enum': case 'enum64':
+    case 'enum':
+    case 'enum64':
       return `enum ${t.name || '{...}'}`;
     case 'fwd':
       return `${t.union ? 'union' : 'struct'} ${t.name}`;
     case 'ptr':
       return `${formatBtfType(btf, t.type, depth + 1)} *`;
-    case 'const': case 'volatile': case 'restrict':
+    case 'const':
+    case 'volatile':
+    case 'restrict':
       return `${t.kind} ${formatBtfType(btf, t.type, depth + 1)}`;
     case 'type_tag':
       return formatBtfType(btf, t.type, depth + 1);
@@ -51,7 +57,8 @@ export function btfValueToJson(btf: Btf, id: number, bytes: Uint8Array, depth = 
       if (t.char && t.size === 1) return v;
       return typeof v === 'bigint' && (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) ? v.toString() : Number(v);
     }
-    case 'enum': case 'enum64': {
+    case 'enum':
+    case 'enum64': {
       const v = readInt(dv, t.size, t.signed);
       const name = t.values.find((e) => e.value === BigInt(v ?? 0))?.name;
       return name ?? (v === undefined ? hex(bytes) : Number(v));
@@ -69,7 +76,8 @@ export function btfValueToJson(btf: Btf, id: number, bytes: Uint8Array, depth = 
       if (size === 0) return [];
       return Array.from({ length: t.nelems }, (_, i) => btfValueToJson(btf, t.elemType, bytes.subarray(i * size, (i + 1) * size), depth + 1));
     }
-    case 'struct': case 'union': {
+    case 'struct':
+    case 'union': {
       const out: Record<string, unknown> = {};
       for (const m of t.members) {
         const size = typeSize(btf, m.type) ?? 0;
@@ -92,7 +100,10 @@ export function btfValueToJson(btf: Btf, id: number, bytes: Uint8Array, depth = 
 export function formatBtfValue(btf: Btf, id: number, bytes: Uint8Array): string {
   const render = (v: unknown): string => {
     if (Array.isArray(v)) return `[${v.map(render).join(', ')}]`;
-    if (v && typeof v === 'object') return `{ ${Object.entries(v).map(([k, x]) => `.${k} = ${render(x)}`).join(', ')} }`;
+    if (v && typeof v === 'object')
+      return `{ ${Object.entries(v)
+        .map(([k, x]) => `.${k} = ${render(x)}`)
+        .join(', ')} }`;
     if (typeof v === 'string') return /^0x|^-?\d+$/.test(v) ? v : JSON.stringify(v);
     return String(v);
   };
@@ -102,11 +113,16 @@ export function formatBtfValue(btf: Btf, id: number, bytes: Uint8Array): string 
 function readInt(dv: DataView, size: number, signed: boolean): bigint | number | undefined {
   if (dv.byteLength < size) return undefined;
   switch (size) {
-    case 1: return signed ? dv.getInt8(0) : dv.getUint8(0);
-    case 2: return signed ? dv.getInt16(0, true) : dv.getUint16(0, true);
-    case 4: return signed ? dv.getInt32(0, true) : dv.getUint32(0, true);
-    case 8: return signed ? dv.getBigInt64(0, true) : dv.getBigUint64(0, true);
-    default: return undefined;
+    case 1:
+      return signed ? dv.getInt8(0) : dv.getUint8(0);
+    case 2:
+      return signed ? dv.getInt16(0, true) : dv.getUint16(0, true);
+    case 4:
+      return signed ? dv.getInt32(0, true) : dv.getUint32(0, true);
+    case 8:
+      return signed ? dv.getBigInt64(0, true) : dv.getBigUint64(0, true);
+    default:
+      return undefined;
   }
 }
 

@@ -24,7 +24,10 @@ export class BtfStrings {
   /** Whether every byte is ASCII, so that bytes and characters correspond one to one. */
   readonly ascii: boolean;
 
-  constructor(readonly bytes: Uint8Array, private readonly file: string) {
+  constructor(
+    readonly bytes: Uint8Array,
+    private readonly file: string,
+  ) {
     this.ascii = isAscii(bytes);
   }
 
@@ -109,16 +112,34 @@ export class TypesByNameOffset {
 /** Bytes that follow the 12-byte common part of a record of kind `kind` with `vlen` entries. */
 function trailingBytes(kind: number, vlen: number): number {
   switch (kind) {
-    case K.int: case K.var: case K.decl_tag: return 4;
-    case K.array: return 12;
-    case K.struct: case K.union: case K.enum64: case K.datasec: return vlen * 12;
-    case K.enum: case K.func_proto: return vlen * 8;
-    default: return 0;
+    case K.int:
+    case K.var:
+    case K.decl_tag:
+      return 4;
+    case K.array:
+      return 12;
+    case K.struct:
+    case K.union:
+    case K.enum64:
+    case K.datasec:
+      return vlen * 12;
+    case K.enum:
+    case K.func_proto:
+      return vlen * 8;
+    default:
+      return 0;
   }
 }
 
 /** What the trailing part of a record holds, as the parser has always named it in messages. */
-const TRAILING_NAME: Record<number, string> = { [K.struct]: 'members', [K.union]: 'members', [K.enum]: 'values', [K.enum64]: 'values', [K.func_proto]: 'parameters', [K.datasec]: 'variables' };
+const TRAILING_NAME: Record<number, string> = {
+  [K.struct]: 'members',
+  [K.union]: 'members',
+  [K.enum]: 'values',
+  [K.enum64]: 'values',
+  [K.func_proto]: 'parameters',
+  [K.datasec]: 'variables',
+};
 
 /** Scan a `.BTF` blob (header, type section, string section) into its layout; malformed input throws. */
 export function scanBtf(bytes: Uint8Array, file = 'BTF', base = 0): BtfLayout {
@@ -164,14 +185,19 @@ export function scanBtf(bytes: Uint8Array, file = 'BTF', base = 0): BtfLayout {
       case K.var:
         if (view.getUint32(rest, true) >= LINKAGES) tr.fail(`BTF type ${id}`, 'unknown variable linkage', rest);
         break;
-      case K.struct: case K.union: case K.enum64:
+      case K.struct:
+      case K.union:
+      case K.enum64:
         for (let i = 0; i < vlen; i++) {
-          if (badName(view.getUint32(rest + i * 12, true))) nameFail(view.getUint32(rest + i * 12, true), `${kind === K.enum64 ? 'value' : 'member'} ${i} of BTF type ${id}`);
+          if (badName(view.getUint32(rest + i * 12, true)))
+            nameFail(view.getUint32(rest + i * 12, true), `${kind === K.enum64 ? 'value' : 'member'} ${i} of BTF type ${id}`);
         }
         break;
-      case K.enum: case K.func_proto:
+      case K.enum:
+      case K.func_proto:
         for (let i = 0; i < vlen; i++) {
-          if (badName(view.getUint32(rest + i * 8, true))) nameFail(view.getUint32(rest + i * 8, true), `${kind === K.enum ? 'value' : 'parameter'} ${i} of BTF type ${id}`);
+          if (badName(view.getUint32(rest + i * 8, true)))
+            nameFail(view.getUint32(rest + i * 8, true), `${kind === K.enum ? 'value' : 'parameter'} ${i} of BTF type ${id}`);
         }
         break;
     }
@@ -187,7 +213,11 @@ function checkReferences(layout: BtfLayout): void {
   const { view, offsets, count } = layout;
   const fail = (id: number, ref: number, what: () => string): never => {
     const kind = BTF_KINDS[(view.getUint32(offsets[id] + 4, true) >>> 24) & 0x1f];
-    throw new MalformedInputError(`${layout.file}: BTF type ${id} (${kind})`, `${what()} refers to type ${ref}, but there are only ${count - 1} types`, layout.base + offsets[id]);
+    throw new MalformedInputError(
+      `${layout.file}: BTF type ${id} (${kind})`,
+      `${what()} refers to type ${ref}, but there are only ${count - 1} types`,
+      layout.base + offsets[id],
+    );
   };
   const memberName = (o: number): string => layout.strings.at(view.getUint32(o, true));
   for (let id = 1; id < count; id++) {
@@ -197,7 +227,15 @@ function checkReferences(layout: BtfLayout): void {
     const ref = view.getUint32(o + 8, true);
     const rest = o + 12;
     switch ((info >>> 24) & 0x1f) {
-      case K.ptr: case K.typedef: case K.volatile: case K.const: case K.restrict: case K.type_tag: case K.func: case K.var: case K.decl_tag:
+      case K.ptr:
+      case K.typedef:
+      case K.volatile:
+      case K.const:
+      case K.restrict:
+      case K.type_tag:
+      case K.func:
+      case K.var:
+      case K.decl_tag:
         if (ref >= count) fail(id, ref, () => 'its type');
         break;
       case K.array: {
@@ -207,7 +245,8 @@ function checkReferences(layout: BtfLayout): void {
         if (index >= count) fail(id, index, () => 'index type');
         break;
       }
-      case K.struct: case K.union:
+      case K.struct:
+      case K.union:
         for (let m = rest; m < rest + vlen * 12; m += 12) {
           const t = view.getUint32(m + 4, true);
           if (t >= count) fail(id, t, () => `member ${memberName(m)}`);

@@ -24,7 +24,13 @@ export function typeSize(btf: Btf, id: number, depth = 0): number | undefined {
   const t = resolveType(btf, id);
   if (!t) return undefined;
   switch (t.kind) {
-    case 'int': case 'struct': case 'union': case 'enum': case 'enum64': case 'float': case 'datasec':
+    case 'int':
+    case 'struct':
+    case 'union':
+    case 'enum':
+    case 'enum64':
+    case 'float':
+    case 'datasec':
       return t.size;
     case 'ptr':
       return 8;

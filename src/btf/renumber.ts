@@ -8,11 +8,19 @@ export function renumberType(t: BtfType, id: number, map: (old: number) => numbe
   switch (t.kind) {
     case 'ptr':
       return { ...t, id, type: pointee(t.type) };
-    case 'typedef': case 'volatile': case 'const': case 'restrict': case 'type_tag': case 'func': case 'var': case 'decl_tag':
+    case 'typedef':
+    case 'volatile':
+    case 'const':
+    case 'restrict':
+    case 'type_tag':
+    case 'func':
+    case 'var':
+    case 'decl_tag':
       return { ...t, id, type: map(t.type) };
     case 'array':
       return { ...t, id, elemType: map(t.elemType), indexType: map(t.indexType) };
-    case 'struct': case 'union':
+    case 'struct':
+    case 'union':
       return { ...t, id, members: t.members.map((m) => ({ ...m, type: map(m.type) })) };
     case 'func_proto':
       return { ...t, id, returnType: map(t.returnType), params: t.params.map((p) => ({ ...p, type: map(p.type) })) };

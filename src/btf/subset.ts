@@ -77,11 +77,19 @@ function byValue(btf: Btf, t: BtfType): number[] {
       const p = btf.types[t.type];
       return (p?.kind === 'struct' || p?.kind === 'union') && p.name ? [] : [t.type];
     }
-    case 'typedef': case 'const': case 'volatile': case 'restrict': case 'type_tag': case 'func': case 'var': case 'decl_tag':
+    case 'typedef':
+    case 'const':
+    case 'volatile':
+    case 'restrict':
+    case 'type_tag':
+    case 'func':
+    case 'var':
+    case 'decl_tag':
       return [t.type];
     case 'array':
       return [t.elemType, t.indexType];
-    case 'struct': case 'union':
+    case 'struct':
+    case 'union':
       return t.members.map((m) => m.type);
     case 'func_proto':
       return [t.returnType, ...t.params.map((p) => p.type)];

@@ -1,14 +1,46 @@
 /** BTF type model (kernel include/uapi/linux/btf.h), as plain data. Type id 0 is void. */
 
 export type BtfKind =
-  | 'int' | 'ptr' | 'array' | 'struct' | 'union' | 'enum' | 'fwd' | 'typedef' | 'volatile'
-  | 'const' | 'restrict' | 'func' | 'func_proto' | 'var' | 'datasec' | 'float' | 'decl_tag'
-  | 'type_tag' | 'enum64';
+  | 'int'
+  | 'ptr'
+  | 'array'
+  | 'struct'
+  | 'union'
+  | 'enum'
+  | 'fwd'
+  | 'typedef'
+  | 'volatile'
+  | 'const'
+  | 'restrict'
+  | 'func'
+  | 'func_proto'
+  | 'var'
+  | 'datasec'
+  | 'float'
+  | 'decl_tag'
+  | 'type_tag'
+  | 'enum64';
 
 export const BTF_KIND_NUMBERS: Record<BtfKind, number> = {
-  int: 1, ptr: 2, array: 3, struct: 4, union: 5, enum: 6, fwd: 7, typedef: 8, volatile: 9,
-  const: 10, restrict: 11, func: 12, func_proto: 13, var: 14, datasec: 15, float: 16,
-  decl_tag: 17, type_tag: 18, enum64: 19,
+  int: 1,
+  ptr: 2,
+  array: 3,
+  struct: 4,
+  union: 5,
+  enum: 6,
+  fwd: 7,
+  typedef: 8,
+  volatile: 9,
+  const: 10,
+  restrict: 11,
+  func: 12,
+  func_proto: 13,
+  var: 14,
+  datasec: 15,
+  float: 16,
+  decl_tag: 17,
+  type_tag: 18,
+  enum64: 19,
 };
 
 export interface BtfMember {

@@ -43,7 +43,10 @@ export class DiskCache {
   private written = 0;
   private trimAt = 0;
 
-  constructor(readonly dir: string, opts: DiskCacheOptions = {}) {
+  constructor(
+    readonly dir: string,
+    opts: DiskCacheOptions = {},
+  ) {
     this.maxBytes = opts.maxBytes ?? DEFAULT_CACHE_BYTES;
   }
 

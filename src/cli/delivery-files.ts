@@ -24,7 +24,10 @@ export class DeliveryFiles {
   private readonly startSeconds: number;
   private readonly startNs: number;
 
-  constructor(private readonly devices: readonly Netdev[], private readonly dir: string) {
+  constructor(
+    private readonly devices: readonly Netdev[],
+    private readonly dir: string,
+  ) {
     const ms = Date.now();
     this.startSeconds = Math.floor(ms / 1000);
     this.startNs = (ms % 1000) * 1_000_000;

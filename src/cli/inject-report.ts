@@ -36,7 +36,12 @@ export interface InjectReport {
 }
 
 /** The report of an inject of `result` on `device` that took `seconds`. */
-export function injectReport(device: string, result: InjectResult, seconds: number, out?: { dir: string; written: { file: string; frames: number }[] }): InjectReport {
+export function injectReport(
+  device: string,
+  result: InjectResult,
+  seconds: number,
+  out?: { dir: string; written: { file: string; frames: number }[] },
+): InjectReport {
   return {
     device,
     frames: result.frames,

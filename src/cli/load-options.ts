@@ -28,9 +28,16 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export function addLoadOptions(cmd: Command, { btf = true }: { btf?: boolean } = {}): Command {
   cmd
     .option('--map-size <name=n>', "set a map's max_entries before load, as a loader's bpf_map__set_max_entries does (repeatable)", collect)
-    .option('--set <name=value>', 'set a global variable (.rodata, .data, .bss) or a part of one (cfg.port, ports[2]) before load: a number, an XDP action, hex bytes, typed parts (u32:5,ipv4:10.0.0.1) or str:TEXT (repeatable)', collect);
+    .option(
+      '--set <name=value>',
+      'set a global variable (.rodata, .data, .bss) or a part of one (cfg.port, ports[2]) before load: a number, an XDP action, hex bytes, typed parts (u32:5,ipv4:10.0.0.1) or str:TEXT (repeatable)',
+      collect,
+    );
   return btf
-    ? cmd.option('--btf <file>', 'kernel BTF to apply CO-RE relocations against: raw BTF such as /sys/kernel/btf/vmlinux, or an ELF file with a .BTF section (default: /sys/kernel/btf/vmlinux, else the bundled kernel types)')
+    ? cmd.option(
+        '--btf <file>',
+        'kernel BTF to apply CO-RE relocations against: raw BTF such as /sys/kernel/btf/vmlinux, or an ELF file with a .BTF section (default: /sys/kernel/btf/vmlinux, else the bundled kernel types)',
+      )
     : cmd;
 }
 
@@ -41,7 +48,10 @@ export function btfLoadOption(opts: { btf?: string }): { kernelBtf?: Btf } {
 
 /** --type, for the verbs that take a program type as bpftool's `prog load ... type xdp` does. */
 export function addTypeOption(cmd: Command): Command {
-  return cmd.option('--type <type>', 'load programs whose section name libbpf does not know (e.g. "prog", "xdp_drop_vlan_4011" in libbpf 1.x terms) as this type; only xdp');
+  return cmd.option(
+    '--type <type>',
+    'load programs whose section name libbpf does not know (e.g. "prog", "xdp_drop_vlan_4011" in libbpf 1.x terms) as this type; only xdp',
+  );
 }
 
 const splitAssignment = (text: string, option: string): [string, string] => {
@@ -63,7 +73,10 @@ export function loadEditsFor(specs: readonly CollectionSpec[], opts: LoadCliOpti
     if (!/^(0x[0-9a-f]+|\d+)$/i.test(value)) throw new XdpchainError('EINVAL', `--map-size ${name}=${value}: the size must be a positive integer`);
     const owners = specs.flatMap((s, i) => (s.maps.has(name) ? [i] : []));
     if (owners.length === 0) {
-      throw new XdpchainError('ENOENT', `--map-size ${name}: no map ${name} in ${where} (maps: ${[...new Set(specs.flatMap((s) => [...s.maps.keys()]))].join(', ') || 'none'})`);
+      throw new XdpchainError(
+        'ENOENT',
+        `--map-size ${name}: no map ${name} in ${where} (maps: ${[...new Set(specs.flatMap((s) => [...s.maps.keys()]))].join(', ') || 'none'})`,
+      );
     }
     for (const i of owners) edits[i].mapSizes = { ...edits[i].mapSizes, [name]: Number(value) };
   }

@@ -40,14 +40,26 @@ function parseCtx(text: string): Partial<XdpMd> {
     throw new XdpchainError('EINVAL', `--ctx is not JSON: ${(e as Error).message}`);
   }
   const fields: Record<string, keyof XdpMd> = {
-    data: 'data', data_meta: 'dataMeta', dataMeta: 'dataMeta', data_end: 'dataEnd', dataEnd: 'dataEnd',
-    ingress_ifindex: 'ingressIfindex', ingressIfindex: 'ingressIfindex', rx_queue_index: 'rxQueueIndex',
-    rxQueueIndex: 'rxQueueIndex', egress_ifindex: 'egressIfindex', egressIfindex: 'egressIfindex',
+    data: 'data',
+    data_meta: 'dataMeta',
+    dataMeta: 'dataMeta',
+    data_end: 'dataEnd',
+    dataEnd: 'dataEnd',
+    ingress_ifindex: 'ingressIfindex',
+    ingressIfindex: 'ingressIfindex',
+    rx_queue_index: 'rxQueueIndex',
+    rxQueueIndex: 'rxQueueIndex',
+    egress_ifindex: 'egressIfindex',
+    egressIfindex: 'egressIfindex',
   };
   const out: Partial<XdpMd> = {};
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     const f = fields[k];
-    if (!f) throw new XdpchainError('EINVAL', `--ctx field "${k}" is not one of xdp_md's (data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex)`);
+    if (!f)
+      throw new XdpchainError(
+        'EINVAL',
+        `--ctx field "${k}" is not one of xdp_md's (data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex)`,
+      );
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new XdpchainError('EINVAL', `--ctx field "${k}" must be a non-negative integer`);
     out[f] = v;
   }
@@ -75,11 +87,13 @@ export function runPacketAndReport(rt: Runtime, prog: Program, opts: PacketRunOp
     ...(out.fault ? { fault: out.fault.message } : {}),
     trace: rt.traceLines.map((l) => l.text),
   };
-  emit(opts, report, (r) => [
-    ...(r.fault ? [`fault: ${r.fault}`] : []),
-    ...r.trace.map((t) => `trace: ${t}`),
-    `Return value: ${r.retval} (${r.action}), duration (average): ${r.durationNs}ns`,
-    ...(opts.dataOut ? [] : [`data_out (${out.dataOut.length} bytes): ${r.dataOut}`]),
-    ...(r.ctxOut ? [`ctx_out: ${JSON.stringify(r.ctxOut)}`] : []),
-  ].join('\n'));
+  emit(opts, report, (r) =>
+    [
+      ...(r.fault ? [`fault: ${r.fault}`] : []),
+      ...r.trace.map((t) => `trace: ${t}`),
+      `Return value: ${r.retval} (${r.action}), duration (average): ${r.durationNs}ns`,
+      ...(opts.dataOut ? [] : [`data_out (${out.dataOut.length} bytes): ${r.dataOut}`]),
+      ...(r.ctxOut ? [`ctx_out: ${JSON.stringify(r.ctxOut)}`] : []),
+    ].join('\n'),
+  );
 }

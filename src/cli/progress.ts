@@ -6,7 +6,10 @@ export class Progress {
   private readonly started = Date.now();
   private readonly enabled: boolean;
 
-  constructor(private readonly label: string, force = false) {
+  constructor(
+    private readonly label: string,
+    force = false,
+  ) {
     this.enabled = force || Boolean(process.stderr.isTTY);
   }
 

@@ -31,7 +31,11 @@ export function parseMemorySize(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i.exec(text.trim());
   const bytes = m ? Math.ceil(Number(m[1]) * UNITS[m[2].toLowerCase()]) : NaN;
   if (!(bytes > 0)) throw new XdpchainError('EINVAL', `--max-memory "${text}" is not a size: give bytes or a number with K, M or G, like 512M or 2G`);
-  if (bytes > MAX_DATA_BYTES) throw new XdpchainError('EINVAL', `--max-memory ${text} is ${bytes} bytes; the most is ${MAX_DATA_BYTES} (3.75G, what a 4 GiB wasm32 memory leaves beside its shadow table)`);
+  if (bytes > MAX_DATA_BYTES)
+    throw new XdpchainError(
+      'EINVAL',
+      `--max-memory ${text} is ${bytes} bytes; the most is ${MAX_DATA_BYTES} (3.75G, what a 4 GiB wasm32 memory leaves beside its shadow table)`,
+    );
   return bytes;
 }
 
@@ -69,7 +73,8 @@ function stateDirectory(cmd: Command): string | undefined {
  */
 export function withSession<T>(cmd: Command, fn: (s: Session) => T): T {
   const session = Session.open({ dir: stateDirectory(cmd), ...runtimeGlobals(cmd) });
-  for (const w of session.warnings) process.stderr.write(`xdpchain: warning: ${w}
+  for (const w of session.warnings)
+    process.stderr.write(`xdpchain: warning: ${w}
 `);
   try {
     const result = fn(session);

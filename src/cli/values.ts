@@ -32,17 +32,38 @@ export function parseBytes(text: string, what: string): Uint8Array {
       out.push(...(le ? b : b.reverse()));
     };
     switch (kind) {
-      case 'u8': int(1, true); break;
-      case 'u16': int(2, true); break;
-      case 'u32': int(4, true); break;
-      case 'u64': int(8, true); break;
-      case 'be16': int(2, false); break;
-      case 'be32': int(4, false); break;
-      case 'be64': int(8, false); break;
-      case 'ipv4': out.push(...parseIpv4(v)); break;
-      case 'ipv6': out.push(...parseIpv6(v)); break;
-      case 'mac': out.push(...parseMac(v)); break;
-      default: throw new XdpchainError('EINVAL', `${what}: unknown part type "${kind}" (u8 u16 u32 u64 be16 be32 be64 ipv4 ipv6 mac)`);
+      case 'u8':
+        int(1, true);
+        break;
+      case 'u16':
+        int(2, true);
+        break;
+      case 'u32':
+        int(4, true);
+        break;
+      case 'u64':
+        int(8, true);
+        break;
+      case 'be16':
+        int(2, false);
+        break;
+      case 'be32':
+        int(4, false);
+        break;
+      case 'be64':
+        int(8, false);
+        break;
+      case 'ipv4':
+        out.push(...parseIpv4(v));
+        break;
+      case 'ipv6':
+        out.push(...parseIpv6(v));
+        break;
+      case 'mac':
+        out.push(...parseMac(v));
+        break;
+      default:
+        throw new XdpchainError('EINVAL', `${what}: unknown part type "${kind}" (u8 u16 u32 u64 be16 be32 be64 ipv4 ipv6 mac)`);
     }
   }
   return Uint8Array.from(out);
@@ -55,6 +76,7 @@ const WILDCARDS = new Set(['any', '*', '-1']);
 export function parseRetcode(text: string): number {
   if (WILDCARDS.has(text.toLowerCase())) return -1;
   const code = parseXdpAction(text);
-  if (code === undefined) throw new XdpchainError('EINVAL', `"${text}" is not a return code: use 0..6, an action name like XDP_PASS, or the wildcard any (also *, -1, 4294967295)`);
+  if (code === undefined)
+    throw new XdpchainError('EINVAL', `"${text}" is not a return code: use 0..6, an action name like XDP_PASS, or the wildcard any (also *, -1, 4294967295)`);
   return code;
 }

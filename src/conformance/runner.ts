@@ -66,7 +66,8 @@ export function runVector(file: string, text: string, createEngine: EngineFactor
       return { file, ok: false, fault: true, reason: `fault: ${e instanceof Error ? e.message : String(e)}`, expected: expectation };
     }
     const actual = `0x${r0.toString(16)}`;
-    if (v.error !== undefined) return { file, ok: false, reason: `expected a ${expectation} but the program ran and returned ${actual}`, expected: expectation, actual };
+    if (v.error !== undefined)
+      return { file, ok: false, reason: `expected a ${expectation} but the program ran and returned ${actual}`, expected: expectation, actual };
     const expected = expectation;
     return r0 === v.result ? { file, ok: true, expected, actual } : { file, ok: false, reason: `r0 is ${actual}, expected ${expected}`, expected, actual };
   } catch (e) {
@@ -83,8 +84,14 @@ export function collectVectorFiles(paths: readonly string[]): string[] {
   for (const p of paths) {
     const what = `conformance path ${p}`;
     if (onUserPath(what, () => statSync(p)).isDirectory()) {
-      const files = onUserPath(what, () => readdirSync(p)).filter((f) => f.endsWith('.data')).sort();
-      if (files.length === 0) throw new XdpchainError('EINVAL', `${what}: the directory holds no .data vectors; give the tests directory of a bpf_conformance checkout or .data files`);
+      const files = onUserPath(what, () => readdirSync(p))
+        .filter((f) => f.endsWith('.data'))
+        .sort();
+      if (files.length === 0)
+        throw new XdpchainError(
+          'EINVAL',
+          `${what}: the directory holds no .data vectors; give the tests directory of a bpf_conformance checkout or .data files`,
+        );
       out.push(...files.map((f) => join(p, f)));
     } else out.push(p);
   }
@@ -92,5 +99,11 @@ export function collectVectorFiles(paths: readonly string[]): string[] {
 }
 
 export function runVectors(paths: readonly string[], createEngine: EngineFactory): VectorResult[] {
-  return collectVectorFiles(paths).map((f) => runVector(f, onUserPath(`conformance vector ${f}`, () => readFileSync(f, 'utf8')), createEngine));
+  return collectVectorFiles(paths).map((f) =>
+    runVector(
+      f,
+      onUserPath(`conformance vector ${f}`, () => readFileSync(f, 'utf8')),
+      createEngine,
+    ),
+  );
 }

@@ -42,7 +42,11 @@ export class ConntrackEntry {
   private markValue: number;
   private memory: { space: AddressSpace; layout: NfConnLayout; region: Region } | undefined;
 
-  constructor(readonly id: number, init: EntryInit, state: EntryState) {
+  constructor(
+    readonly id: number,
+    init: EntryInit,
+    state: EntryState,
+  ) {
     this.original = init.original;
     this.replyTuple = init.reply;
     this.zone = init.zone;

@@ -1,12 +1,21 @@
 import type { ConntrackEntry } from './entry.js';
 import { IPS, statusNames, type StatusName } from './status.js';
 import type { ConntrackTable } from './table.js';
-import {
-  formatAddress, formatTuple, IP_CT_DIR_ORIGINAL, IPPROTO_TCP, IPPROTO_UDP, NFPROTO_IPV6, ZONE_DIR_BOTH, type ConntrackTuple,
-} from './tuple.js';
+import { formatAddress, formatTuple, IP_CT_DIR_ORIGINAL, IPPROTO_TCP, IPPROTO_UDP, NFPROTO_IPV6, ZONE_DIR_BOTH, type ConntrackTuple } from './tuple.js';
 
 /** enum tcp_conntrack by value, as the conntrack tool names the states (9 is its SYN_SENT2). */
-export const TCP_STATE_NAMES = ['NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE', 'SYN_SENT2'] as const;
+export const TCP_STATE_NAMES = [
+  'NONE',
+  'SYN_SENT',
+  'SYN_RECV',
+  'ESTABLISHED',
+  'FIN_WAIT',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'TIME_WAIT',
+  'CLOSE',
+  'SYN_SENT2',
+] as const;
 
 /** The value of a TCP state name (`LISTEN` is 9 too), or undefined. */
 export function tcpStateValue(name: string): number | undefined {

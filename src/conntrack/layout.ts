@@ -63,7 +63,11 @@ export function nfConnLayout(btf: Btf): NfConnLayout {
   };
   const at = (typeId: number, typeName: string, path: string): number => {
     const loc = memberLocation(btf, typeId, path);
-    if (!loc) throw new XdpchainError('EINVAL', `the kernel BTF's struct ${typeName} has no member ${path} (the conntrack kfuncs need CONFIG_NF_CONNTRACK_MARK and CONFIG_NF_CONNTRACK_ZONES)`);
+    if (!loc)
+      throw new XdpchainError(
+        'EINVAL',
+        `the kernel BTF's struct ${typeName} has no member ${path} (the conntrack kfuncs need CONFIG_NF_CONNTRACK_MARK and CONFIG_NF_CONNTRACK_ZONES)`,
+      );
     return loc.offset;
   };
   const conn = struct('nf_conn');

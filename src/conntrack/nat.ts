@@ -4,9 +4,7 @@ import { parseIpv4, parseIpv6 } from '../packet/bytes.js';
 import type { ConntrackEntry } from './entry.js';
 import { IPS, IPS_NAT_MASK } from './status.js';
 import type { ConntrackTable } from './table.js';
-import {
-  invertTuple, IP_CT_DIR_ORIGINAL, IPPROTO_UDP, NFPROTO_IPV4, NFPROTO_IPV6, tupleEqual, zoneIdIn, type ConntrackTuple,
-} from './tuple.js';
+import { invertTuple, IP_CT_DIR_ORIGINAL, IPPROTO_UDP, NFPROTO_IPV4, NFPROTO_IPV6, tupleEqual, zoneIdIn, type ConntrackTuple } from './tuple.js';
 
 /** enum nf_nat_manip_type. Any other value is treated as DST, except where the kernel tests for DST itself. */
 export const NF_NAT_MANIP_SRC = 0;

@@ -48,11 +48,16 @@ export function addRequestFromText(t: ConntrackEntryText): ConntrackAddRequest {
   if (t.tcpState !== undefined) {
     if (protonum !== IPPROTO_TCP) throw new XdpchainError('EINVAL', 'a TCP state is for tcp entries');
     tcpState = tcpStateValue(t.tcpState);
-    if (tcpState === undefined) throw new XdpchainError('EINVAL', `${t.tcpState} is not a TCP conntrack state (NONE, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE, SYN_SENT2)`);
+    if (tcpState === undefined)
+      throw new XdpchainError(
+        'EINVAL',
+        `${t.tcpState} is not a TCP conntrack state (NONE, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE, SYN_SENT2)`,
+      );
   }
   const mark = t.mark ?? 0;
   if (!Number.isInteger(mark) || mark < 0 || mark > 0xffffffff) throw new XdpchainError('EINVAL', `mark ${mark} is not a 32-bit unsigned number`);
-  if (t.zone !== undefined && (!Number.isInteger(t.zone) || t.zone < 0 || t.zone > 0xffff)) throw new XdpchainError('EINVAL', `zone ${t.zone} is not a 16-bit zone id`);
+  if (t.zone !== undefined && (!Number.isInteger(t.zone) || t.zone < 0 || t.zone > 0xffff))
+    throw new XdpchainError('EINVAL', `zone ${t.zone} is not a 16-bit zone id`);
   return {
     original,
     timeout: t.timeout ?? DEFAULT_TIMEOUT_S[protonum],

@@ -27,8 +27,17 @@ export type StatusName = keyof typeof IPS;
 export const IPS_NAT_MASK = IPS.SRC_NAT | IPS.DST_NAT;
 /** Bits only the kernel itself sets; a requested change of them is ignored. */
 export const IPS_UNCHANGEABLE_MASK =
-  IPS.SRC_NAT_DONE | IPS.DST_NAT_DONE | IPS_NAT_MASK | IPS.EXPECTED | IPS.CONFIRMED | IPS.DYING |
-  IPS.SEQ_ADJUST | IPS.TEMPLATE | IPS.UNTRACKED | IPS.OFFLOAD | IPS.HW_OFFLOAD;
+  IPS.SRC_NAT_DONE |
+  IPS.DST_NAT_DONE |
+  IPS_NAT_MASK |
+  IPS.EXPECTED |
+  IPS.CONFIRMED |
+  IPS.DYING |
+  IPS.SEQ_ADJUST |
+  IPS.TEMPLATE |
+  IPS.UNTRACKED |
+  IPS.OFFLOAD |
+  IPS.HW_OFFLOAD;
 /** Bits at and above __IPS_MAX_BIT are never set by a change. */
 const IPS_MAX_BIT = 16;
 

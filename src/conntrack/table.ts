@@ -6,8 +6,18 @@ import type { NfConnLayout } from './layout.js';
 import { NF_NAT_MANIP_DST, NF_NAT_MANIP_SRC, setupNat, type NatRange } from './nat.js';
 import { changeStatus, IPS } from './status.js';
 import {
-  DEFAULT_ZONE, formatTuple, invertTuple, IP_CT_DIR_ORIGINAL, IP_CT_DIR_REPLY, IPPROTO_TCP, IPPROTO_UDP,
-  tupleEqual, tupleKey, zoneIdIn, type ConntrackTuple, type ConntrackZone,
+  DEFAULT_ZONE,
+  formatTuple,
+  invertTuple,
+  IP_CT_DIR_ORIGINAL,
+  IP_CT_DIR_REPLY,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  tupleEqual,
+  tupleKey,
+  zoneIdIn,
+  type ConntrackTuple,
+  type ConntrackZone,
 } from './tuple.js';
 
 /** Entries a table holds unless told otherwise (the kernel's nf_conntrack_max depends on memory). */
@@ -149,15 +159,19 @@ export class ConntrackTable {
     if (status < 0) throw new XdpchainError('EBUSY', 'a new entry cannot have EXPECTED, CONFIRMED or DYING set (the kernel answers EBUSY)');
     this.needRoom();
     const original = { ...o, dir: IP_CT_DIR_ORIGINAL };
-    const entry = new ConntrackEntry(this.nextId++, {
-      original,
-      reply: invertTuple(original),
-      zone: req.zone ?? DEFAULT_ZONE,
-      status,
-      timeout: (this.now() + Math.min(Math.floor(req.timeout * this.hz), MAX_TIMEOUT)) >>> 0,
-      mark: req.mark ?? 0,
-      tcpState: o.protonum === IPPROTO_TCP ? (req.tcpState ?? 0) : 0,
-    }, 'confirmed');
+    const entry = new ConntrackEntry(
+      this.nextId++,
+      {
+        original,
+        reply: invertTuple(original),
+        zone: req.zone ?? DEFAULT_ZONE,
+        status,
+        timeout: (this.now() + Math.min(Math.floor(req.timeout * this.hz), MAX_TIMEOUT)) >>> 0,
+        mark: req.mark ?? 0,
+        tcpState: o.protonum === IPPROTO_TCP ? (req.tcpState ?? 0) : 0,
+      },
+      'confirmed',
+    );
     if (req.dstNat || req.srcNat) {
       setupNat(this, entry, req.dstNat ?? {}, NF_NAT_MANIP_DST);
       setupNat(this, entry, req.srcNat ?? {}, NF_NAT_MANIP_SRC);

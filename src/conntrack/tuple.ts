@@ -60,11 +60,26 @@ export function tupleKey(t: ConntrackTuple): string {
   const s = t.src;
   const d = t.dst;
   return String.fromCharCode(
-    t.l3num, t.protonum, t.sport, t.dport,
-    (s[0] << 8) | s[1], (s[2] << 8) | s[3], (s[4] << 8) | s[5], (s[6] << 8) | s[7],
-    (s[8] << 8) | s[9], (s[10] << 8) | s[11], (s[12] << 8) | s[13], (s[14] << 8) | s[15],
-    (d[0] << 8) | d[1], (d[2] << 8) | d[3], (d[4] << 8) | d[5], (d[6] << 8) | d[7],
-    (d[8] << 8) | d[9], (d[10] << 8) | d[11], (d[12] << 8) | d[13], (d[14] << 8) | d[15],
+    t.l3num,
+    t.protonum,
+    t.sport,
+    t.dport,
+    (s[0] << 8) | s[1],
+    (s[2] << 8) | s[3],
+    (s[4] << 8) | s[5],
+    (s[6] << 8) | s[7],
+    (s[8] << 8) | s[9],
+    (s[10] << 8) | s[11],
+    (s[12] << 8) | s[13],
+    (s[14] << 8) | s[15],
+    (d[0] << 8) | d[1],
+    (d[2] << 8) | d[3],
+    (d[4] << 8) | d[5],
+    (d[6] << 8) | d[7],
+    (d[8] << 8) | d[9],
+    (d[10] << 8) | d[11],
+    (d[12] << 8) | d[13],
+    (d[14] << 8) | d[15],
   );
 }
 
@@ -91,7 +106,10 @@ export function tupleFromText(protonum: number, src: string, dst: string, sport:
   const s = parseAddress(src);
   const d = parseAddress(dst);
   if (s.l3num !== d.l3num) throw new XdpchainError('EINVAL', `source ${src} and destination ${dst} are not the same address family`);
-  for (const [name, port] of [['source', sport], ['destination', dport]] as const) {
+  for (const [name, port] of [
+    ['source', sport],
+    ['destination', dport],
+  ] as const) {
     if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw new XdpchainError('EINVAL', `${name} port ${port} is not a number from 0 to 65535`);
   }
   return { l3num: s.l3num, protonum, src: s.bytes, dst: d.bytes, sport, dport, dir: IP_CT_DIR_ORIGINAL };

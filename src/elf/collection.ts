@@ -88,7 +88,8 @@ function readRunConfigs(btf: Btf, file: string): Map<string, XdpRunConfig> {
     for (const m of st.members) {
       const ptr = resolveType(btf, m.type);
       const arr = ptr?.kind === 'ptr' ? resolveType(btf, ptr.type) : undefined;
-      if (arr?.kind !== 'array') throw new MalformedInputError(`${file}: .xdp_run_config`, `member ${m.name} of ${variable.name} is not declared with __uint()`);
+      if (arr?.kind !== 'array')
+        throw new MalformedInputError(`${file}: .xdp_run_config`, `member ${m.name} of ${variable.name} is not declared with __uint()`);
       if (m.name === 'priority') config.priority = arr.nelems;
       else if (m.name in XDP_ACTIONS) {
         if (arr.nelems) config.chainCallActions.push(XDP_ACTIONS[m.name]);

@@ -62,7 +62,14 @@ export function parseElf(bytes: Uint8Array, file = 'object', opts: { sectionsOnl
   const ident = r.slice('ELF identification', 0, 16);
   if (ident[0] !== 0x7f || ident[1] !== 0x45 || ident[2] !== 0x4c || ident[3] !== 0x46) r.fail('ELF header', 'not an ELF file (bad magic)', 0);
   if (ident[4] !== 2) r.fail('ELF header', `ELF class ${ident[4]} is not ELF64`, 4);
-  if (ident[5] !== 1) r.fail('ELF header', ident[5] === 2 ? 'big-endian objects (bpfeb) are not supported; build with -target bpfel or bpf on little-endian hosts' : `unknown data encoding ${ident[5]}`, 5);
+  if (ident[5] !== 1)
+    r.fail(
+      'ELF header',
+      ident[5] === 2
+        ? 'big-endian objects (bpfeb) are not supported; build with -target bpfel or bpf on little-endian hosts'
+        : `unknown data encoding ${ident[5]}`,
+      5,
+    );
   const machine = r.u16('ELF header e_machine', 18);
   if (machine !== EM_BPF && !opts.sectionsOnly) r.fail('ELF header', `machine ${machine} is not BPF (${EM_BPF}); was it built with clang -target bpf?`, 18);
   const shoff = r.u64('ELF header e_shoff', 0x28);

@@ -11,8 +11,15 @@ const MAX_GLOBAL_DATA = 64 * 1024 * 1024;
 
 /** Sections libbpf turns into single-entry array maps holding global variables. */
 export function isGlobalDataSection(name: string): boolean {
-  return name === '.data' || name === '.bss' || name === '.rodata' || name === '.kconfig'
-    || name.startsWith('.data.') || name.startsWith('.rodata.') || name.startsWith('.bss.');
+  return (
+    name === '.data' ||
+    name === '.bss' ||
+    name === '.rodata' ||
+    name === '.kconfig' ||
+    name.startsWith('.data.') ||
+    name.startsWith('.rodata.') ||
+    name.startsWith('.bss.')
+  );
 }
 
 export function globalDataMaps(elf: ElfFile, btf: Btf | undefined): MapSpec[] {
@@ -20,7 +27,10 @@ export function globalDataMaps(elf: ElfFile, btf: Btf | undefined): MapSpec[] {
     .filter((s) => (s.type === SHT.PROGBITS || s.type === SHT.NOBITS) && isGlobalDataSection(s.name) && s.size > 0)
     .map((s) => {
       if (s.size > MAX_GLOBAL_DATA) {
-        throw new XdpchainError('E2BIG', `${elf.file}: section ${s.name} holds ${s.size} bytes of global data; at most ${MAX_GLOBAL_DATA} are supported`, { section: s.name, offset: s.offset });
+        throw new XdpchainError('E2BIG', `${elf.file}: section ${s.name} holds ${s.size} bytes of global data; at most ${MAX_GLOBAL_DATA} are supported`, {
+          section: s.name,
+          offset: s.offset,
+        });
       }
       const readOnly = s.name.startsWith('.rodata') || s.name === '.kconfig';
       const datasec = btf?.types.find((t) => t?.kind === 'datasec' && t.name === s.name);
@@ -49,14 +59,17 @@ export function globalDataMaps(elf: ElfFile, btf: Btf | undefined): MapSpec[] {
 export function kconfigMap(elf: ElfFile, btf: Btf | undefined): MapSpec | undefined {
   const sec = btf?.types.find((t) => t?.kind === 'datasec' && t.name === '.kconfig');
   if (!btf || !sec || sec.kind !== 'datasec' || sec.vars.length === 0) return undefined;
-  const vars = sec.vars.map((v) => {
-    const variable = btf.types[v.type];
-    if (variable?.kind !== 'var') throw new MalformedInputError(`${elf.file}: .kconfig`, `entry refers to type ${v.type}, which is not a variable`);
-    const size = typeSize(btf, variable.type) ?? v.size;
-    if (!size || size > 8) throw new MalformedInputError(`${elf.file}: .kconfig`, `extern ${variable.name} has size ${size}; kconfig values are 1 to 8 bytes`);
-    const sym = elf.symbols.find((s) => s.name === variable.name && s.section === 0);
-    return { name: variable.name, size, weak: sym?.bind === 2 };
-  }).sort((a, b) => b.size - a.size || (a.name < b.name ? -1 : 1));
+  const vars = sec.vars
+    .map((v) => {
+      const variable = btf.types[v.type];
+      if (variable?.kind !== 'var') throw new MalformedInputError(`${elf.file}: .kconfig`, `entry refers to type ${v.type}, which is not a variable`);
+      const size = typeSize(btf, variable.type) ?? v.size;
+      if (!size || size > 8)
+        throw new MalformedInputError(`${elf.file}: .kconfig`, `extern ${variable.name} has size ${size}; kconfig values are 1 to 8 bytes`);
+      const sym = elf.symbols.find((s) => s.name === variable.name && s.section === 0);
+      return { name: variable.name, size, weak: sym?.bind === 2 };
+    })
+    .sort((a, b) => b.size - a.size || (a.name < b.name ? -1 : 1));
   let offset = 0;
   const kconfig = vars.map((v) => {
     offset = Math.ceil(offset / v.size) * v.size;
@@ -65,8 +78,20 @@ export function kconfigMap(elf: ElfFile, btf: Btf | undefined): MapSpec | undefi
     return e;
   });
   return {
-    name: '.kconfig', type: 'array', keySize: 4, valueSize: Math.max(offset, 1), maxEntries: 1, flags: 1 << 7, pinning: 'none',
-    contents: [], initialData: new Uint8Array(Math.max(offset, 1)), frozen: true, keyTypeId: 0, valueTypeId: sec.id, btf, kconfig,
+    name: '.kconfig',
+    type: 'array',
+    keySize: 4,
+    valueSize: Math.max(offset, 1),
+    maxEntries: 1,
+    flags: 1 << 7,
+    pinning: 'none',
+    contents: [],
+    initialData: new Uint8Array(Math.max(offset, 1)),
+    frozen: true,
+    keyTypeId: 0,
+    valueTypeId: sec.id,
+    btf,
+    kconfig,
   };
 }
 
@@ -77,7 +102,12 @@ export function legacyMaps(elf: ElfFile): MapSpec[] {
   const syms = elf.symbols.filter((s) => s.section === sec.index && s.type !== STT.SECTION && s.name !== '');
   if (syms.length === 0) return [];
   const stride = Math.floor(sec.size / syms.length);
-  if (stride < 20) throw new MalformedInputError(`${elf.file}: maps section`, `${syms.length} maps in ${sec.size} bytes leaves ${stride} bytes each; struct bpf_map_def needs 20`, sec.offset);
+  if (stride < 20)
+    throw new MalformedInputError(
+      `${elf.file}: maps section`,
+      `${syms.length} maps in ${sec.size} bytes leaves ${stride} bytes each; struct bpf_map_def needs 20`,
+      sec.offset,
+    );
   const r = new ByteReader(sec.data, elf.file, sec.offset);
   return syms.map((s) => {
     const what = `legacy map ${s.name}`;
@@ -136,13 +166,27 @@ function parseMapDefinition(btf: Btf, def: BtfType, mapName: string, file: strin
   };
   for (const m of def.members) {
     switch (m.name) {
-      case 'type': out.type = uintOf(m.type, m.name); break;
-      case 'max_entries': out.maxEntries = uintOf(m.type, m.name); break;
-      case 'map_flags': out.flags = uintOf(m.type, m.name); break;
-      case 'key_size': out.keySize = uintOf(m.type, m.name); break;
-      case 'value_size': out.valueSize = uintOf(m.type, m.name); break;
-      case 'pinning': out.pinning = uintOf(m.type, m.name); break;
-      case 'numa_node': case 'map_extra': break;
+      case 'type':
+        out.type = uintOf(m.type, m.name);
+        break;
+      case 'max_entries':
+        out.maxEntries = uintOf(m.type, m.name);
+        break;
+      case 'map_flags':
+        out.flags = uintOf(m.type, m.name);
+        break;
+      case 'key_size':
+        out.keySize = uintOf(m.type, m.name);
+        break;
+      case 'value_size':
+        out.valueSize = uintOf(m.type, m.name);
+        break;
+      case 'pinning':
+        out.pinning = uintOf(m.type, m.name);
+        break;
+      case 'numa_node':
+      case 'map_extra':
+        break;
       case 'key': {
         out.keyTypeId = pointee(m.type, m.name);
         out.keySize = typeSize(btf, out.keyTypeId) ?? bad(m.name, 'has a type without a size');
@@ -211,7 +255,7 @@ export function btfMaps(elf: ElfFile, btf: Btf | undefined): MapSpec[] {
     const def = parseMapDefinition(btf, defType, name, elf.file);
     let inner: MapSpec | undefined;
     const type = def.type === undefined ? undefined : mapTypeName(def.type);
-    if ((type === 'array_of_maps' || type === 'hash_of_maps')) {
+    if (type === 'array_of_maps' || type === 'hash_of_maps') {
       const innerDef = def.valuesType === undefined ? undefined : resolveType(btf, def.valuesType);
       if (!innerDef) throw new MalformedInputError(`${elf.file}: map ${name}`, 'a map of maps needs __array(values, struct {...}) describing the inner map');
       inner = toMapSpec(`${name}.inner`, parseMapDefinition(btf, innerDef, `${name}.inner`, elf.file), btf, elf.file);
@@ -224,7 +268,14 @@ export function btfMaps(elf: ElfFile, btf: Btf | undefined): MapSpec[] {
 }
 
 /** `.values = { [2] = &prog_or_map }`: relocations inside the definition's trailing `values` array. */
-function initialSlots(elf: ElfFile, sec: ElfSection, start: number, valuesOffset: number, relocs: { offset: number; symbol: number }[], spec: MapSpec): MapEntrySpec[] {
+function initialSlots(
+  elf: ElfFile,
+  sec: ElfSection,
+  start: number,
+  valuesOffset: number,
+  relocs: { offset: number; symbol: number }[],
+  spec: MapSpec,
+): MapEntrySpec[] {
   const entries: MapEntrySpec[] = [];
   const first = start + valuesOffset;
   const end = start + valuesOffset + 8 * spec.maxEntries;

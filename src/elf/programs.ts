@@ -27,16 +27,28 @@ interface SectionKind {
 export function sectionKind(name: string): SectionKind {
   const xdp = (attachType: AttachType, frags: boolean): SectionKind => ({ type: 'xdp', attachType, flags: frags ? BPF_F_XDP_HAS_FRAGS : 0 });
   switch (name) {
-    case 'xdp': return xdp('xdp', false);
-    case 'xdp.frags': return xdp('xdp', true);
-    case 'xdp/devmap': return xdp('xdp_devmap', false);
-    case 'xdp.frags/devmap': return xdp('xdp_devmap', true);
-    case 'xdp/cpumap': return xdp('xdp_cpumap', false);
-    case 'xdp.frags/cpumap': return xdp('xdp_cpumap', true);
-    case 'tc': case 'classifier': case 'tc/ingress': case 'tcx/ingress':
+    case 'xdp':
+      return xdp('xdp', false);
+    case 'xdp.frags':
+      return xdp('xdp', true);
+    case 'xdp/devmap':
+      return xdp('xdp_devmap', false);
+    case 'xdp.frags/devmap':
+      return xdp('xdp_devmap', true);
+    case 'xdp/cpumap':
+      return xdp('xdp_cpumap', false);
+    case 'xdp.frags/cpumap':
+      return xdp('xdp_cpumap', true);
+    case 'tc':
+    case 'classifier':
+    case 'tc/ingress':
+    case 'tcx/ingress':
       return { type: 'sched_cls', attachType: name.endsWith('ingress') ? 'tcx_ingress' : 'none', flags: 0 };
-    case 'tc/egress': case 'tcx/egress': return { type: 'sched_cls', attachType: 'tcx_egress', flags: 0 };
-    case 'socket': return { type: 'socket_filter', attachType: 'none', flags: 0 };
+    case 'tc/egress':
+    case 'tcx/egress':
+      return { type: 'sched_cls', attachType: 'tcx_egress', flags: 0 };
+    case 'socket':
+      return { type: 'socket_filter', attachType: 'none', flags: 0 };
   }
   if (name.startsWith('freplace/')) return { type: 'ext', attachType: 'none', flags: 0, attachTo: name.slice('freplace/'.length) };
   if (name.startsWith('xdp')) {
@@ -83,7 +95,11 @@ function codeIndex(elf: ElfFile): Map<number, FunctionRange[]> {
       .filter((s) => s.section === sec.index && s.type === STT.FUNC)
       .map((symbol) => {
         if (symbol.value % 8 !== 0 || symbol.size % 8 !== 0 || symbol.value + symbol.size > sec.size) {
-          throw new MalformedInputError(`${elf.file}: function ${symbol.name}`, `range ${symbol.value}+${symbol.size} is not whole instructions inside section ${sec.name}`, sec.offset + symbol.value);
+          throw new MalformedInputError(
+            `${elf.file}: function ${symbol.name}`,
+            `range ${symbol.value}+${symbol.size} is not whole instructions inside section ${sec.name}`,
+            sec.offset + symbol.value,
+          );
         }
         return { section: sec, symbol, start: symbol.value / 8, length: symbol.size / 8, insns: insnsOf(sec) };
       })
@@ -133,7 +149,11 @@ function linkProgram(ctx: ProgramContext, main: FunctionRange, kind: SectionKind
   const coreRelocations: CoreRelocation[] = [];
   const placed = new Map<FunctionRange, number>();
   const fail = (fn: FunctionRange, i: number, why: string): never => {
-    throw new MalformedInputError(`${elf.file}: program ${main.symbol.name}`, `instruction ${i} of ${fn.symbol.name} (section ${fn.section.name}): ${why}`, fn.section.offset + (fn.start + i) * 8);
+    throw new MalformedInputError(
+      `${elf.file}: program ${main.symbol.name}`,
+      `instruction ${i} of ${fn.symbol.name} (section ${fn.section.name}): ${why}`,
+      fn.section.offset + (fn.start + i) * 8,
+    );
   };
   const functionAt = (sectionIndex: number, slot: number, from: FunctionRange, i: number): FunctionRange => {
     const fns = byIndex.get(sectionIndex);
@@ -253,8 +273,16 @@ function collectBtfExt(ctx: ProgramContext, fn: FunctionRange, base: number, out
     if (slot === undefined) continue;
     const kind = coreRelocationKind(rec.kind);
     const where = `${ctx.elf.file}: .BTF.ext core_relo of ${fn.section.name}`;
-    if (!kind) throw new MalformedInputError(where, `instruction ${slot - base} of ${fn.symbol.name} has relocation kind ${rec.kind}, which is not a CO-RE relocation kind (0..12)`);
-    if (!ctx.btf?.types[rec.typeId]) throw new MalformedInputError(where, `instruction ${slot - base} of ${fn.symbol.name}: relocation names BTF type ${rec.typeId}, which the object's BTF does not have`);
+    if (!kind)
+      throw new MalformedInputError(
+        where,
+        `instruction ${slot - base} of ${fn.symbol.name} has relocation kind ${rec.kind}, which is not a CO-RE relocation kind (0..12)`,
+      );
+    if (!ctx.btf?.types[rec.typeId])
+      throw new MalformedInputError(
+        where,
+        `instruction ${slot - base} of ${fn.symbol.name}: relocation names BTF type ${rec.typeId}, which the object's BTF does not have`,
+      );
     coreRelocations.push({ slot, typeId: rec.typeId, accessString: rec.accessString, kind });
   }
 }

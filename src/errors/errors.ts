@@ -63,14 +63,7 @@ export class VmFault extends XdpchainError {
   }
 }
 
-export type VmFaultKind =
-  | 'out-of-bounds'
-  | 'read-only'
-  | 'budget'
-  | 'call-depth'
-  | 'bad-call'
-  | 'bad-instruction'
-  | 'helper';
+export type VmFaultKind = 'out-of-bounds' | 'read-only' | 'budget' | 'call-depth' | 'bad-call' | 'bad-instruction' | 'helper';
 
 export function isXdpchainError(e: unknown): e is XdpchainError {
   return e instanceof XdpchainError;

@@ -1,8 +1,16 @@
 import type { ConntrackEntry } from '../conntrack/entry.js';
 import { setNatInfo } from '../conntrack/nat.js';
 import {
-  DEFAULT_ZONE, invertTuple, IP_CT_DIR_ORIGINAL, IPPROTO_TCP, IPPROTO_UDP, NFPROTO_IPV4, NFPROTO_IPV6,
-  ZONE_DIR_BOTH, type ConntrackTuple, type ConntrackZone,
+  DEFAULT_ZONE,
+  invertTuple,
+  IP_CT_DIR_ORIGINAL,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  NFPROTO_IPV4,
+  NFPROTO_IPV6,
+  ZONE_DIR_BOTH,
+  type ConntrackTuple,
+  type ConntrackZone,
 } from '../conntrack/tuple.js';
 import { ERRNO } from '../errors/errno.js';
 import type { HelperCall } from '../vm/helper.js';
@@ -74,7 +82,8 @@ export function conntrackKfuncs(s: HelperServices): Omit<KfuncSpec, 'id'>[] {
       fn: (c) => {
         const req = ctRequest(c, 'alloc');
         if (typeof req === 'number') return failed(c, req);
-        if (!table.hasMemory) return c.fault('bpf_xdp_ct_alloc: the conntrack table has no memory (the runtime prepares it when it loads a program calling a conntrack kfunc)');
+        if (!table.hasMemory)
+          return c.fault('bpf_xdp_ct_alloc: the conntrack table has no memory (the runtime prepares it when it loads a program calling a conntrack kfunc)');
         const e = table.alloc(req.original, invertTuple(req.original), req.zone, ALLOC_TIMEOUT_S * table.hz);
         return typeof e === 'number' ? failed(c, e) : e.address;
       },
@@ -133,13 +142,19 @@ export function conntrackKfuncs(s: HelperServices): Omit<KfuncSpec, 'id'>[] {
     const addr = c.addr(1);
     const e = table.entryAt(addr);
     if (!e || e.programRefs <= 0) {
-      return c.fault(`${kfunc}: argument 1 (0x${addr.toString(16)}) is not a conntrack entry the program holds; the kernel's verifier refuses a pointer that was not acquired or was already released`);
+      return c.fault(
+        `${kfunc}: argument 1 (0x${addr.toString(16)}) is not a conntrack entry the program holds; the kernel's verifier refuses a pointer that was not acquired or was already released`,
+      );
     }
     if (kind === 'allocated' && e.state !== 'allocated') {
-      return c.fault(`${kfunc} takes an entry from bpf_xdp_ct_alloc (struct nf_conn___init), but entry ${e.id} is in the table; the kernel's verifier refuses the call`);
+      return c.fault(
+        `${kfunc} takes an entry from bpf_xdp_ct_alloc (struct nf_conn___init), but entry ${e.id} is in the table; the kernel's verifier refuses the call`,
+      );
     }
     if (kind === 'inserted' && e.state === 'allocated') {
-      return c.fault(`${kfunc} takes a struct nf_conn (from bpf_xdp_ct_lookup or bpf_ct_insert_entry), but entry ${e.id} is from bpf_xdp_ct_alloc (struct nf_conn___init): insert it first; the kernel's verifier refuses the call`);
+      return c.fault(
+        `${kfunc} takes a struct nf_conn (from bpf_xdp_ct_lookup or bpf_ct_insert_entry), but entry ${e.id} is from bpf_xdp_ct_alloc (struct nf_conn___init): insert it first; the kernel's verifier refuses the call`,
+      );
     }
     return e;
   }

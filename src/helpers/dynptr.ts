@@ -50,7 +50,13 @@ function writeDynptr(dv: DataView, at: number, d: DynptrFields | null): void {
 function readDynptr(dv: DataView, at: number): { fields: DynptrFields; dataHigh: number } {
   const word = dv.getUint32(at + 8, true);
   return {
-    fields: { data: dv.getUint32(at, true), size: word & SIZE_MASK, offset: dv.getUint32(at + 12, true), type: (word & ~RDONLY_BIT) >>> TYPE_SHIFT, rdonly: (word & RDONLY_BIT) !== 0 },
+    fields: {
+      data: dv.getUint32(at, true),
+      size: word & SIZE_MASK,
+      offset: dv.getUint32(at + 12, true),
+      type: (word & ~RDONLY_BIT) >>> TYPE_SHIFT,
+      rdonly: (word & RDONLY_BIT) !== 0,
+    },
     dataHigh: dv.getUint32(at + 4, true),
   };
 }
@@ -84,9 +90,12 @@ function dynptrArg(c: HelperCall, i: ArgIndex, fn: string, write = false): Dynpt
   if (fields.data === 0 && dataHigh === 0) return null;
   const xdp = xdpBufferOf(c, fn);
   if (dataHigh !== 0 || fields.data !== xdp.ctx.addr) {
-    c.fault(`${fn}: the dynptr at 0x${addr.toString(16)} points to 0x${(BigInt(dataHigh) << 32n | BigInt(fields.data)).toString(16)}, not to this run's context: it was not made by bpf_dynptr_from_xdp in this run, or the program overwrote it (the kernel's verifier refuses both)`);
+    c.fault(
+      `${fn}: the dynptr at 0x${addr.toString(16)} points to 0x${((BigInt(dataHigh) << 32n) | BigInt(fields.data)).toString(16)}, not to this run's context: it was not made by bpf_dynptr_from_xdp in this run, or the program overwrote it (the kernel's verifier refuses both)`,
+    );
   }
-  if (fields.type !== BPF_DYNPTR_TYPE_XDP) c.fault(`${fn}: the dynptr at 0x${addr.toString(16)} has type ${fields.type}, not BPF_DYNPTR_TYPE_XDP (${BPF_DYNPTR_TYPE_XDP}): the program overwrote it`);
+  if (fields.type !== BPF_DYNPTR_TYPE_XDP)
+    c.fault(`${fn}: the dynptr at 0x${addr.toString(16)} has type ${fields.type}, not BPF_DYNPTR_TYPE_XDP (${BPF_DYNPTR_TYPE_XDP}): the program overwrote it`);
   return { addr, fields, xdp };
 }
 
@@ -126,11 +135,21 @@ export function dynptrKfuncs(): Omit<KfuncSpec, 'id'>[] {
   const dynptr = kt.ptr('bpf_dynptr');
   const p = { name: 'p', type: dynptr };
   const bool = kt.u8;
-  const sliceProto = { params: [p, { name: 'offset', type: kt.u32 }, { name: 'buffer__opt', type: kt.mem }, { name: 'buffer__szk', type: kt.u32 }], returns: kt.mem };
+  const sliceProto = {
+    params: [p, { name: 'offset', type: kt.u32 }, { name: 'buffer__opt', type: kt.mem }, { name: 'buffer__szk', type: kt.u32 }],
+    returns: kt.mem,
+  };
   return [
     {
       name: 'bpf_dynptr_from_xdp',
-      prototype: { params: [{ name: 'x', type: kt.ptr('xdp_md') }, { name: 'flags', type: kt.u64 }, { name: 'ptr__uninit', type: dynptr }], returns: kt.int },
+      prototype: {
+        params: [
+          { name: 'x', type: kt.ptr('xdp_md') },
+          { name: 'flags', type: kt.u64 },
+          { name: 'ptr__uninit', type: dynptr },
+        ],
+        returns: kt.int,
+      },
       fn: (c) => {
         const fn = 'bpf_dynptr_from_xdp';
         const xdp = xdpBufferOf(c, fn);
@@ -165,7 +184,7 @@ export function dynptrKfuncs(): Omit<KfuncSpec, 'id'>[] {
       name: 'bpf_dynptr_size',
       prototype: { params: [p], returns: kt.u32 },
       // The kernel returns -EINVAL from a function typed __u32: r0 holds 0xffffffea.
-      fn: (c) => dynptrArg(c, 1, 'bpf_dynptr_size')?.fields.size ?? (-EINVAL >>> 0),
+      fn: (c) => dynptrArg(c, 1, 'bpf_dynptr_size')?.fields.size ?? -EINVAL >>> 0,
     },
     {
       name: 'bpf_dynptr_clone',

@@ -16,7 +16,10 @@ export function mapArg(s: HelperServices, c: HelperCall, i: 1 | 2 | 3 = 1): BpfM
  */
 function writableMapArg(s: HelperServices, c: HelperCall): BpfMap {
   const m = mapArg(s, c);
-  if (m.frozen) c.fault(`map ${m.spec.name} is read-only for programs (frozen, like .rodata): the kernel refuses to load a program that writes it (write into map forbidden)`);
+  if (m.frozen)
+    c.fault(
+      `map ${m.spec.name} is read-only for programs (frozen, like .rodata): the kernel refuses to load a program that writes it (write into map forbidden)`,
+    );
   return m;
 }
 

@@ -47,8 +47,7 @@ export function tcpSyncookieHelpers(s: HelperServices): HelperSpec[] {
   };
 
   // 0 for an ACK that acknowledges a valid cookie, else -EACCES.
-  const check = (family: 4 | 6) => (c: HelperCall) =>
-    checkSyncookie(s.syncookies, headers(c, family, TCP_HEADER), syncookieCount(s)) > 0 ? 0 : -ERRNO.EACCES;
+  const check = (family: 4 | 6) => (c: HelperCall) => (checkSyncookie(s.syncookies, headers(c, family, TCP_HEADER), syncookieCount(s)) > 0 ? 0 : -ERRNO.EACCES);
 
   return [
     { id: 204, name: 'bpf_tcp_raw_gen_syncookie_ipv4', fn: gen(4) },

@@ -18,8 +18,21 @@ interface Line {
 }
 
 const ALU_OPS: Record<string, AluOpName> = {
-  add: 'add', sub: 'sub', mul: 'mul', div: 'div', sdiv: 'sdiv', or: 'or', and: 'and', lsh: 'lsh', rsh: 'rsh',
-  mod: 'mod', smod: 'smod', xor: 'xor', mov: 'mov', arsh: 'arsh', neg: 'neg',
+  add: 'add',
+  sub: 'sub',
+  mul: 'mul',
+  div: 'div',
+  sdiv: 'sdiv',
+  or: 'or',
+  and: 'and',
+  lsh: 'lsh',
+  rsh: 'rsh',
+  mod: 'mod',
+  smod: 'smod',
+  xor: 'xor',
+  mov: 'mov',
+  arsh: 'arsh',
+  neg: 'neg',
 };
 const JUMPS: readonly JumpCond[] = ['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle'];
 const SIZES: Record<string, AccessSize> = { b: 1, h: 2, w: 4, dw: 8 };

@@ -16,11 +16,32 @@ export interface DisassembleOptions {
 }
 
 const COND: Record<Exclude<JumpCond, 'ja'>, string> = {
-  jeq: '==', jne: '!=', jgt: '>', jge: '>=', jlt: '<', jle: '<=', jset: '&', jsgt: 's>', jsge: 's>=', jslt: 's<', jsle: 's<=',
+  jeq: '==',
+  jne: '!=',
+  jgt: '>',
+  jge: '>=',
+  jlt: '<',
+  jle: '<=',
+  jset: '&',
+  jsgt: 's>',
+  jsge: 's>=',
+  jslt: 's<',
+  jsle: 's<=',
 };
 const ALU: Record<string, string> = {
-  add: '+=', sub: '-=', mul: '*=', div: '/=', sdiv: 's/=', or: '|=', and: '&=', lsh: '<<=', rsh: '>>=', mod: '%=', smod: 's%=',
-  xor: '^=', arsh: 's>>=',
+  add: '+=',
+  sub: '-=',
+  mul: '*=',
+  div: '/=',
+  sdiv: 's/=',
+  or: '|=',
+  and: '&=',
+  lsh: '<<=',
+  rsh: '>>=',
+  mod: '%=',
+  smod: 's%=',
+  xor: '^=',
+  arsh: 's>>=',
 };
 const ATOMIC: Record<string, string> = { add: '+=', or: '|=', and: '&=', xor: '^=' };
 const sizeName = (n: number): string => `u${n * 8}`;
@@ -94,7 +115,7 @@ export function disassemble(raw: readonly RawInstruction[], opts: DisassembleOpt
     if (before === undefined) return '';
     return `<${symbols.get(before)}+0x${((slot - before) * 8).toString(16)}>`;
   };
-  for (let i = 0; i < raw.length; ) {
+  for (let i = 0; i < raw.length;) {
     const sym = symbols.get(i);
     if (sym !== undefined) {
       if (lines.length > 0) lines.push('');

@@ -4,13 +4,9 @@ import { imm64Of, splitImm64, type RawInstruction } from './raw.js';
 /** A register operand or a 32-bit signed immediate. */
 export type Operand = { reg: number } | { imm: number };
 
-export type AluOpName =
-  | 'add' | 'sub' | 'mul' | 'div' | 'sdiv' | 'or' | 'and' | 'lsh' | 'rsh'
-  | 'neg' | 'mod' | 'smod' | 'xor' | 'mov' | 'movsx' | 'arsh';
+export type AluOpName = 'add' | 'sub' | 'mul' | 'div' | 'sdiv' | 'or' | 'and' | 'lsh' | 'rsh' | 'neg' | 'mod' | 'smod' | 'xor' | 'mov' | 'movsx' | 'arsh';
 
-export type JumpCond =
-  | 'ja' | 'jeq' | 'jgt' | 'jge' | 'jset' | 'jne' | 'jsgt' | 'jsge'
-  | 'jlt' | 'jle' | 'jslt' | 'jsle';
+export type JumpCond = 'ja' | 'jeq' | 'jgt' | 'jge' | 'jset' | 'jne' | 'jsgt' | 'jsge' | 'jlt' | 'jle' | 'jslt' | 'jsle';
 
 export type AtomicOpName = 'add' | 'or' | 'and' | 'xor' | 'xchg' | 'cmpxchg';
 export type AccessSize = 1 | 2 | 4 | 8;
@@ -31,7 +27,11 @@ export type Instruction =
 
 /** Why a slot does not decode; `field` names the offending field for clear messages. */
 export class InvalidInstruction extends Error {
-  constructor(readonly index: number, readonly raw: RawInstruction, readonly reason: string) {
+  constructor(
+    readonly index: number,
+    readonly raw: RawInstruction,
+    readonly reason: string,
+  ) {
     super(`instruction ${index} (${hexOpcode(raw.opcode)}): ${reason}`);
     this.name = 'InvalidInstruction';
   }
@@ -40,27 +40,64 @@ export class InvalidInstruction extends Error {
 const hexOpcode = (op: number): string => `0x${op.toString(16).padStart(2, '0')}`;
 
 const ALU_NAMES: Record<number, AluOpName> = {
-  [AluOp.ADD]: 'add', [AluOp.SUB]: 'sub', [AluOp.MUL]: 'mul', [AluOp.DIV]: 'div', [AluOp.OR]: 'or',
-  [AluOp.AND]: 'and', [AluOp.LSH]: 'lsh', [AluOp.RSH]: 'rsh', [AluOp.NEG]: 'neg', [AluOp.MOD]: 'mod',
-  [AluOp.XOR]: 'xor', [AluOp.MOV]: 'mov', [AluOp.ARSH]: 'arsh',
+  [AluOp.ADD]: 'add',
+  [AluOp.SUB]: 'sub',
+  [AluOp.MUL]: 'mul',
+  [AluOp.DIV]: 'div',
+  [AluOp.OR]: 'or',
+  [AluOp.AND]: 'and',
+  [AluOp.LSH]: 'lsh',
+  [AluOp.RSH]: 'rsh',
+  [AluOp.NEG]: 'neg',
+  [AluOp.MOD]: 'mod',
+  [AluOp.XOR]: 'xor',
+  [AluOp.MOV]: 'mov',
+  [AluOp.ARSH]: 'arsh',
 };
 const ALU_CODES: Record<AluOpName, number> = {
-  add: AluOp.ADD, sub: AluOp.SUB, mul: AluOp.MUL, div: AluOp.DIV, sdiv: AluOp.DIV, or: AluOp.OR,
-  and: AluOp.AND, lsh: AluOp.LSH, rsh: AluOp.RSH, neg: AluOp.NEG, mod: AluOp.MOD, smod: AluOp.MOD,
-  xor: AluOp.XOR, mov: AluOp.MOV, movsx: AluOp.MOV, arsh: AluOp.ARSH,
+  add: AluOp.ADD,
+  sub: AluOp.SUB,
+  mul: AluOp.MUL,
+  div: AluOp.DIV,
+  sdiv: AluOp.DIV,
+  or: AluOp.OR,
+  and: AluOp.AND,
+  lsh: AluOp.LSH,
+  rsh: AluOp.RSH,
+  neg: AluOp.NEG,
+  mod: AluOp.MOD,
+  smod: AluOp.MOD,
+  xor: AluOp.XOR,
+  mov: AluOp.MOV,
+  movsx: AluOp.MOV,
+  arsh: AluOp.ARSH,
 };
 const JMP_NAMES: Record<number, JumpCond> = {
-  [JmpOp.JA]: 'ja', [JmpOp.JEQ]: 'jeq', [JmpOp.JGT]: 'jgt', [JmpOp.JGE]: 'jge', [JmpOp.JSET]: 'jset',
-  [JmpOp.JNE]: 'jne', [JmpOp.JSGT]: 'jsgt', [JmpOp.JSGE]: 'jsge', [JmpOp.JLT]: 'jlt', [JmpOp.JLE]: 'jle',
-  [JmpOp.JSLT]: 'jslt', [JmpOp.JSLE]: 'jsle',
+  [JmpOp.JA]: 'ja',
+  [JmpOp.JEQ]: 'jeq',
+  [JmpOp.JGT]: 'jgt',
+  [JmpOp.JGE]: 'jge',
+  [JmpOp.JSET]: 'jset',
+  [JmpOp.JNE]: 'jne',
+  [JmpOp.JSGT]: 'jsgt',
+  [JmpOp.JSGE]: 'jsge',
+  [JmpOp.JLT]: 'jlt',
+  [JmpOp.JLE]: 'jle',
+  [JmpOp.JSLT]: 'jslt',
+  [JmpOp.JSLE]: 'jsle',
 };
 const JMP_CODES = Object.fromEntries(Object.entries(JMP_NAMES).map(([k, v]) => [v, Number(k)])) as Record<JumpCond, number>;
 const ATOMIC_NAMES: Record<number, [AtomicOpName, boolean]> = {
-  [AtomicOp.ADD]: ['add', false], [AtomicOp.ADD | AtomicOp.FETCH]: ['add', true],
-  [AtomicOp.OR]: ['or', false], [AtomicOp.OR | AtomicOp.FETCH]: ['or', true],
-  [AtomicOp.AND]: ['and', false], [AtomicOp.AND | AtomicOp.FETCH]: ['and', true],
-  [AtomicOp.XOR]: ['xor', false], [AtomicOp.XOR | AtomicOp.FETCH]: ['xor', true],
-  [AtomicOp.XCHG]: ['xchg', true], [AtomicOp.CMPXCHG]: ['cmpxchg', true],
+  [AtomicOp.ADD]: ['add', false],
+  [AtomicOp.ADD | AtomicOp.FETCH]: ['add', true],
+  [AtomicOp.OR]: ['or', false],
+  [AtomicOp.OR | AtomicOp.FETCH]: ['or', true],
+  [AtomicOp.AND]: ['and', false],
+  [AtomicOp.AND | AtomicOp.FETCH]: ['and', true],
+  [AtomicOp.XOR]: ['xor', false],
+  [AtomicOp.XOR | AtomicOp.FETCH]: ['xor', true],
+  [AtomicOp.XCHG]: ['xchg', true],
+  [AtomicOp.CMPXCHG]: ['cmpxchg', true],
 };
 
 const isReg = (r: number): boolean => r >= 0 && r <= 10;
@@ -139,7 +176,14 @@ export function decodeInstruction(raw: readonly RawInstruction[], index: number)
           return { insn: { kind: 'callx', reg, legacyImm }, slots: 1 };
         }
         reserved({ dst: true, off: true }, 'call');
-        const target = r.src === PseudoCall.HELPER ? 'helper' : r.src === PseudoCall.LOCAL ? 'local' : r.src === PseudoCall.KFUNC ? 'kfunc' : fail(`call with unknown src=${r.src}`);
+        const target =
+          r.src === PseudoCall.HELPER
+            ? 'helper'
+            : r.src === PseudoCall.LOCAL
+              ? 'local'
+              : r.src === PseudoCall.KFUNC
+                ? 'kfunc'
+                : fail(`call with unknown src=${r.src}`);
         return { insn: { kind: 'call', target, imm: r.imm }, slots: 1 };
       }
       if (code === JmpOp.EXIT) {
@@ -243,7 +287,13 @@ export function encodeInstruction(insn: Instruction): RawInstruction[] {
       const cls = insn.bits === 64 ? InsnClass.JMP : InsnClass.JMP32;
       if (insn.cond === 'ja') return insn.bits === 64 ? one(cls | JmpOp.JA, 0, 0, insn.offset, 0) : one(cls | JmpOp.JA, 0, 0, 0, insn.offset);
       const x = 'reg' in insn.src;
-      return one(cls | JMP_CODES[insn.cond] | (x ? Source.X : Source.K), insn.dst, x ? (insn.src as { reg: number }).reg : 0, insn.offset, x ? 0 : (insn.src as { imm: number }).imm);
+      return one(
+        cls | JMP_CODES[insn.cond] | (x ? Source.X : Source.K),
+        insn.dst,
+        x ? (insn.src as { reg: number }).reg : 0,
+        insn.offset,
+        x ? 0 : (insn.src as { imm: number }).imm,
+      );
     }
     case 'call': {
       const src = insn.target === 'helper' ? PseudoCall.HELPER : insn.target === 'local' ? PseudoCall.LOCAL : PseudoCall.KFUNC;
@@ -260,8 +310,12 @@ export function encodeInstruction(insn: Instruction): RawInstruction[] {
         ? one(InsnClass.STX | Mode.MEM | sizeCode(insn.size), insn.base, insn.value.reg, insn.off, 0)
         : one(InsnClass.ST | Mode.MEM | sizeCode(insn.size), insn.base, 0, insn.off, insn.value.imm);
     case 'atomic': {
-      const imm = insn.op === 'xchg' ? AtomicOp.XCHG : insn.op === 'cmpxchg' ? AtomicOp.CMPXCHG
-        : { add: AtomicOp.ADD, or: AtomicOp.OR, and: AtomicOp.AND, xor: AtomicOp.XOR }[insn.op] | (insn.fetch ? AtomicOp.FETCH : 0);
+      const imm =
+        insn.op === 'xchg'
+          ? AtomicOp.XCHG
+          : insn.op === 'cmpxchg'
+            ? AtomicOp.CMPXCHG
+            : { add: AtomicOp.ADD, or: AtomicOp.OR, and: AtomicOp.AND, xor: AtomicOp.XOR }[insn.op] | (insn.fetch ? AtomicOp.FETCH : 0);
       return one(InsnClass.STX | Mode.ATOMIC | sizeCode(insn.size), insn.base, insn.src, insn.off, imm);
     }
     case 'ld_imm64': {

@@ -55,8 +55,7 @@ export type JmpOp = (typeof JmpOp)[keyof typeof JmpOp];
 
 export const Size = { W: 0x00, H: 0x08, B: 0x10, DW: 0x18 } as const;
 export type Size = (typeof Size)[keyof typeof Size];
-export const sizeBytes = (size: number): 1 | 2 | 4 | 8 =>
-  size === Size.B ? 1 : size === Size.H ? 2 : size === Size.W ? 4 : 8;
+export const sizeBytes = (size: number): 1 | 2 | 4 | 8 => (size === Size.B ? 1 : size === Size.H ? 2 : size === Size.W ? 4 : 8);
 
 export const Mode = {
   IMM: 0x00,

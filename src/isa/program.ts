@@ -27,7 +27,7 @@ export function decodeProgram(raw: readonly RawInstruction[], opts: DecodeOption
   const slots: (Instruction | null)[] = new Array(raw.length).fill(null);
   const starts = new Uint8Array(raw.length);
   try {
-    for (let i = 0; i < raw.length; ) {
+    for (let i = 0; i < raw.length;) {
       const { insn, slots: n } = decodeInstruction(raw, i);
       slots[i] = insn;
       starts[i] = 1;
@@ -43,7 +43,10 @@ export function decodeProgram(raw: readonly RawInstruction[], opts: DecodeOption
   const entries = new Set<number>([0]);
   const checkTarget = (from: number, to: number, what: string): void => {
     if (to < 0 || to >= raw.length) {
-      throw new XdpchainError('EINVAL', `${where}instruction ${from}: ${what} target ${to} is outside the program (0..${raw.length - 1})`, { program: opts.program, insn: from });
+      throw new XdpchainError('EINVAL', `${where}instruction ${from}: ${what} target ${to} is outside the program (0..${raw.length - 1})`, {
+        program: opts.program,
+        insn: from,
+      });
     }
     if (!starts[to]) {
       throw new XdpchainError('EINVAL', `${where}instruction ${from}: ${what} target ${to} is the middle of a ld_imm64`, { program: opts.program, insn: from });
@@ -51,9 +54,18 @@ export function decodeProgram(raw: readonly RawInstruction[], opts: DecodeOption
   };
   slots.forEach((insn, i) => {
     if (!insn) return;
-    if (insn.kind === 'alu' && 'reg' in insn.src && insn.src.reg === FRAME_POINTER && !(insn.bits === 64 && (insn.op === 'mov' || insn.op === 'add' || insn.op === 'sub'))) {
+    if (
+      insn.kind === 'alu' &&
+      'reg' in insn.src &&
+      insn.src.reg === FRAME_POINTER &&
+      !(insn.bits === 64 && (insn.op === 'mov' || insn.op === 'add' || insn.op === 'sub'))
+    ) {
       // The kernel verifier refuses every other arithmetic on a pointer (r10 always is one).
-      throw new XdpchainError('EACCES', `${where}instruction ${i}: ${insn.bits}-bit ${insn.op} with the frame pointer r10 as operand is prohibited pointer arithmetic`, { program: opts.program, insn: i });
+      throw new XdpchainError(
+        'EACCES',
+        `${where}instruction ${i}: ${insn.bits}-bit ${insn.op} with the frame pointer r10 as operand is prohibited pointer arithmetic`,
+        { program: opts.program, insn: i },
+      );
     }
     if (insn.kind === 'jump') checkTarget(i, jumpTarget(i, insn), 'jump');
     else if (insn.kind === 'call' && insn.target === 'local') {
@@ -70,7 +82,10 @@ export function decodeProgram(raw: readonly RawInstruction[], opts: DecodeOption
   while (!starts[lastStart]) lastStart--;
   const last = slots[lastStart]!;
   if (!(last.kind === 'exit' || (last.kind === 'jump' && last.cond === 'ja'))) {
-    throw new XdpchainError('EINVAL', `${where}last instruction (${lastStart}) is not an exit or unconditional jump; execution could fall off the end`, { program: opts.program, insn: lastStart });
+    throw new XdpchainError('EINVAL', `${where}last instruction (${lastStart}) is not an exit or unconditional jump; execution could fall off the end`, {
+      program: opts.program,
+      insn: lastStart,
+    });
   }
   return { raw, slots, functionEntries: [...entries].sort((a, b) => a - b) };
 }

@@ -26,8 +26,7 @@ class Words {
   }
 }
 
-const info = (kind: BtfType['kind'], vlen: number, kindFlag: boolean): number =>
-  ((kindFlag ? 1 : 0) << 31) | (BTF_KIND_NUMBERS[kind] << 24) | (vlen & 0xffff);
+const info = (kind: BtfType['kind'], vlen: number, kindFlag: boolean): number => ((kindFlag ? 1 : 0) << 31) | (BTF_KIND_NUMBERS[kind] << 24) | (vlen & 0xffff);
 
 /**
  * Encode a BTF type table as a `.BTF` blob (kernel include/uapi/linux/btf.h): header, types, and
@@ -67,67 +66,108 @@ function encodeType(t: BtfType, w: Words, strings: StringTable): void {
   };
   switch (t.kind) {
     case 'int': {
-      w.u32(name); w.u32(info(t.kind, 0, false)); w.u32(t.size);
+      w.u32(name);
+      w.u32(info(t.kind, 0, false));
+      w.u32(t.size);
       const encoding = (t.signed ? 1 : 0) | (t.char ? 2 : 0) | (t.bool ? 4 : 0);
       w.u32((encoding << 24) | ((t.bitOffset & 0xff) << 16) | (t.bits & 0xff));
       return;
     }
-    case 'ptr': case 'typedef': case 'volatile': case 'const': case 'restrict': case 'type_tag':
-      w.u32(name); w.u32(info(t.kind, 0, false)); w.u32(t.type);
+    case 'ptr':
+    case 'typedef':
+    case 'volatile':
+    case 'const':
+    case 'restrict':
+    case 'type_tag':
+      w.u32(name);
+      w.u32(info(t.kind, 0, false));
+      w.u32(t.type);
       return;
     case 'fwd':
-      w.u32(name); w.u32(info(t.kind, 0, t.union)); w.u32(0);
+      w.u32(name);
+      w.u32(info(t.kind, 0, t.union));
+      w.u32(0);
       return;
     case 'float':
-      w.u32(name); w.u32(info(t.kind, 0, false)); w.u32(t.size);
+      w.u32(name);
+      w.u32(info(t.kind, 0, false));
+      w.u32(t.size);
       return;
     case 'func':
-      w.u32(name); w.u32(info(t.kind, LINKAGE[t.linkage], false)); w.u32(t.type);
+      w.u32(name);
+      w.u32(info(t.kind, LINKAGE[t.linkage], false));
+      w.u32(t.type);
       return;
     case 'array':
-      w.u32(name); w.u32(info(t.kind, 0, false)); w.u32(0);
-      w.u32(t.elemType); w.u32(t.indexType); w.u32(t.nelems);
+      w.u32(name);
+      w.u32(info(t.kind, 0, false));
+      w.u32(0);
+      w.u32(t.elemType);
+      w.u32(t.indexType);
+      w.u32(t.nelems);
       return;
-    case 'struct': case 'union': {
+    case 'struct':
+    case 'union': {
       const bitfields = t.members.some((m) => m.bitSize !== 0);
-      w.u32(name); w.u32(info(t.kind, vlenCheck(t.members.length), bitfields)); w.u32(t.size);
+      w.u32(name);
+      w.u32(info(t.kind, vlenCheck(t.members.length), bitfields));
+      w.u32(t.size);
       for (const m of t.members) {
-        w.u32(strings.add(m.name)); w.u32(m.type);
+        w.u32(strings.add(m.name));
+        w.u32(m.type);
         w.u32(bitfields ? ((m.bitSize & 0xff) << 24) | (m.bitOffset & 0xffffff) : m.bitOffset);
       }
       return;
     }
     case 'enum':
-      w.u32(name); w.u32(info(t.kind, vlenCheck(t.values.length), t.signed)); w.u32(t.size);
+      w.u32(name);
+      w.u32(info(t.kind, vlenCheck(t.values.length), t.signed));
+      w.u32(t.size);
       for (const v of t.values) {
-        w.u32(strings.add(v.name)); w.u32(Number(BigInt.asUintN(32, v.value)));
+        w.u32(strings.add(v.name));
+        w.u32(Number(BigInt.asUintN(32, v.value)));
       }
       return;
     case 'enum64':
-      w.u32(name); w.u32(info(t.kind, vlenCheck(t.values.length), t.signed)); w.u32(t.size);
+      w.u32(name);
+      w.u32(info(t.kind, vlenCheck(t.values.length), t.signed));
+      w.u32(t.size);
       for (const v of t.values) {
         const u = BigInt.asUintN(64, v.value);
-        w.u32(strings.add(v.name)); w.u32(Number(u & 0xffffffffn)); w.u32(Number(u >> 32n));
+        w.u32(strings.add(v.name));
+        w.u32(Number(u & 0xffffffffn));
+        w.u32(Number(u >> 32n));
       }
       return;
     case 'func_proto':
-      w.u32(name); w.u32(info(t.kind, vlenCheck(t.params.length), false)); w.u32(t.returnType);
+      w.u32(name);
+      w.u32(info(t.kind, vlenCheck(t.params.length), false));
+      w.u32(t.returnType);
       for (const p of t.params) {
-        w.u32(strings.add(p.name)); w.u32(p.type);
+        w.u32(strings.add(p.name));
+        w.u32(p.type);
       }
       return;
     case 'var':
-      w.u32(name); w.u32(info(t.kind, 0, false)); w.u32(t.type);
+      w.u32(name);
+      w.u32(info(t.kind, 0, false));
+      w.u32(t.type);
       w.u32(LINKAGE[t.linkage]);
       return;
     case 'datasec':
-      w.u32(name); w.u32(info(t.kind, vlenCheck(t.vars.length), false)); w.u32(t.size);
+      w.u32(name);
+      w.u32(info(t.kind, vlenCheck(t.vars.length), false));
+      w.u32(t.size);
       for (const v of t.vars) {
-        w.u32(v.type); w.u32(v.offset); w.u32(v.size);
+        w.u32(v.type);
+        w.u32(v.offset);
+        w.u32(v.size);
       }
       return;
     case 'decl_tag':
-      w.u32(name); w.u32(info(t.kind, 0, false)); w.u32(t.type);
+      w.u32(name);
+      w.u32(info(t.kind, 0, false));
+      w.u32(t.type);
       w.u32(t.componentIdx >>> 0);
       return;
   }

@@ -24,20 +24,37 @@ export interface BtfExtSection {
  * `.BTF` is then encoded with.
  */
 export function encodeBtfExt(sections: readonly BtfExtSection[], strings: StringTable): Uint8Array {
-  const funcBlock = block(FUNC_INFO_SIZE, sections.filter((s) => s.funcInfo.length > 0).map((s) => ({
-    name: strings.add(s.section),
-    records: [...s.funcInfo].sort((a, b) => a.insnOff - b.insnOff).map((r) => [r.insnOff, r.typeId]),
-  })));
-  const lineBlock = block(LINE_INFO_SIZE, sections.filter((s) => s.lineInfo.length > 0).map((s) => ({
-    name: strings.add(s.section),
-    records: [...s.lineInfo].sort((a, b) => a.insnOff - b.insnOff).map((r) => [
-      r.insnOff, strings.add(r.file), strings.add(r.text), ((r.line << 10) | Math.min(r.column, MAX_COLUMN)) >>> 0,
-    ]),
-  })));
-  const coreBlock = block(CORE_RELO_SIZE, sections.filter((s) => s.coreRelocations.length > 0).map((s) => ({
-    name: strings.add(s.section),
-    records: [...s.coreRelocations].sort((a, b) => a.insnOff - b.insnOff).map((r) => [r.insnOff, r.typeId, strings.add(r.accessString), CORE_RELOCATION_KINDS.indexOf(r.kind)]),
-  })));
+  const funcBlock = block(
+    FUNC_INFO_SIZE,
+    sections
+      .filter((s) => s.funcInfo.length > 0)
+      .map((s) => ({
+        name: strings.add(s.section),
+        records: [...s.funcInfo].sort((a, b) => a.insnOff - b.insnOff).map((r) => [r.insnOff, r.typeId]),
+      })),
+  );
+  const lineBlock = block(
+    LINE_INFO_SIZE,
+    sections
+      .filter((s) => s.lineInfo.length > 0)
+      .map((s) => ({
+        name: strings.add(s.section),
+        records: [...s.lineInfo]
+          .sort((a, b) => a.insnOff - b.insnOff)
+          .map((r) => [r.insnOff, strings.add(r.file), strings.add(r.text), ((r.line << 10) | Math.min(r.column, MAX_COLUMN)) >>> 0]),
+      })),
+  );
+  const coreBlock = block(
+    CORE_RELO_SIZE,
+    sections
+      .filter((s) => s.coreRelocations.length > 0)
+      .map((s) => ({
+        name: strings.add(s.section),
+        records: [...s.coreRelocations]
+          .sort((a, b) => a.insnOff - b.insnOff)
+          .map((r) => [r.insnOff, r.typeId, strings.add(r.accessString), CORE_RELOCATION_KINDS.indexOf(r.kind)]),
+      })),
+  );
   const out = new Uint8Array(HEADER_SIZE + funcBlock.length + lineBlock.length + coreBlock.length);
   const dv = new DataView(out.buffer);
   dv.setUint16(0, BTF_MAGIC, true);

@@ -64,14 +64,27 @@ export function mergeBtf(inputs: readonly BtfMergeInput[]): MergedBtf {
       if (t?.kind !== 'datasec' || !folded[i].has(t.id)) continue;
       const target = types[folded[i].get(t.id)!];
       if (target?.kind !== 'datasec') continue;
-      const byName = (v: { type: number }) => { const x = types[v.type]; return x?.kind === 'var' || x?.kind === 'func' ? x.name : undefined; };
+      const byName = (v: { type: number }) => {
+        const x = types[v.type];
+        return x?.kind === 'var' || x?.kind === 'func' ? x.name : undefined;
+      };
       const vars = t.vars.map((v) => ({ ...v, type: typeId(i, v.type) }));
       if (EXTERN_DATASECS.has(target.name)) {
         const have = new Set(target.vars.map(byName));
         types[target.id] = { ...target, vars: [...target.vars, ...vars.filter((v) => !have.has(byName(v)))] };
       } else {
-        const shift = align8(Math.max(target.size, target.vars.reduce((e, v) => Math.max(e, v.offset + v.size), 0)));
-        const size = shift + Math.max(t.size, t.vars.reduce((e, v) => Math.max(e, v.offset + v.size), 0));
+        const shift = align8(
+          Math.max(
+            target.size,
+            target.vars.reduce((e, v) => Math.max(e, v.offset + v.size), 0),
+          ),
+        );
+        const size =
+          shift +
+          Math.max(
+            t.size,
+            t.vars.reduce((e, v) => Math.max(e, v.offset + v.size), 0),
+          );
         types[target.id] = { ...target, size, vars: [...target.vars, ...vars.map((v) => ({ ...v, offset: v.offset + shift }))] };
       }
     }

@@ -8,11 +8,7 @@ import { R_BPF_64_32, R_BPF_64_64 } from './elf-writer.js';
 import { dedupeFunctions, splitProgram, type FunctionNode } from './functions.js';
 
 /** What a relocation in a code section points at, before symbols exist. */
-export type RelocationTarget =
-  | { kind: 'text' }
-  | { kind: 'map'; name: string }
-  | { kind: 'data'; section: string }
-  | { kind: 'extern'; name: string };
+export type RelocationTarget = { kind: 'text' } | { kind: 'map'; name: string } | { kind: 'data'; section: string } | { kind: 'extern'; name: string };
 
 export interface PendingRelocation {
   offset: number;
@@ -81,7 +77,13 @@ export function layoutCode(spec: CollectionSpec, data: DataLookup): CodeSection[
   const sections: CodeSection[] = [];
   const emit = (name: string, nodes: { node: FunctionNode; program?: ProgramSpec }[]): void => {
     const insns: RawInstruction[] = [];
-    const section: CodeSection = { name, bytes: new Uint8Array(0), functions: [], relocations: [], ext: { section: name, funcInfo: [], lineInfo: [], coreRelocations: [] } };
+    const section: CodeSection = {
+      name,
+      bytes: new Uint8Array(0),
+      functions: [],
+      relocations: [],
+      ext: { section: name, funcInfo: [], lineInfo: [], coreRelocations: [] },
+    };
     for (const { node, program } of nodes) {
       const base = insns.length;
       insns.push(...emitFunction(node, base, textOffset, data, section.relocations, program?.name ?? node.name));
@@ -92,13 +94,21 @@ export function layoutCode(spec: CollectionSpec, data: DataLookup): CodeSection[
       }
       if (program) fn.program = program;
       section.functions.push(fn);
-      section.ext.lineInfo.push(...node.lineInfo.map((l: LineInfo) => ({ insnOff: (base + l.slot) * 8, file: l.file, text: l.text, line: l.line, column: l.column })));
-      section.ext.coreRelocations.push(...node.coreRelocations.map((r) => ({ insnOff: (base + r.slot) * 8, typeId: r.typeId, accessString: r.accessString, kind: r.kind })));
+      section.ext.lineInfo.push(
+        ...node.lineInfo.map((l: LineInfo) => ({ insnOff: (base + l.slot) * 8, file: l.file, text: l.text, line: l.line, column: l.column })),
+      );
+      section.ext.coreRelocations.push(
+        ...node.coreRelocations.map((r) => ({ insnOff: (base + r.slot) * 8, typeId: r.typeId, accessString: r.accessString, kind: r.kind })),
+      );
     }
     section.bytes = encodeRaw(insns);
     sections.push(section);
   };
-  if (textNodes.length > 0) emit('.text', textNodes.map((node) => ({ node })));
+  if (textNodes.length > 0)
+    emit(
+      '.text',
+      textNodes.map((node) => ({ node })),
+    );
   const bySection = new Map<string, { node: FunctionNode; program: ProgramSpec }[]>();
   programs.forEach((p, i) => {
     if (p.sectionName === '.text') throw new XdpchainError('EINVAL', `program ${p.name}: section .text holds subprograms, not programs`, { program: p.name });
@@ -108,12 +118,20 @@ export function layoutCode(spec: CollectionSpec, data: DataLookup): CodeSection[
   return sections;
 }
 
-function emitFunction(n: FunctionNode, base: number, textOffset: Map<FunctionNode, number>, data: DataLookup, relocs: PendingRelocation[], owner: string): RawInstruction[] {
+function emitFunction(
+  n: FunctionNode,
+  base: number,
+  textOffset: Map<FunctionNode, number>,
+  data: DataLookup,
+  relocs: PendingRelocation[],
+  owner: string,
+): RawInstruction[] {
   const insns = n.insns.map((i) => ({ ...i }));
   const where = (slot: number) => `function ${n.name} (in ${owner}), instruction ${slot}`;
   const at = (slot: number) => (base + slot) * 8;
   const ldImm64 = (slot: number, imm: number, target: RelocationTarget): void => {
-    if (insns[slot]?.opcode !== LD_IMM64 || slot + 1 >= insns.length) throw new XdpchainError('EINVAL', `${where(slot)}: a map, data or function reference must be a ld_imm64`);
+    if (insns[slot]?.opcode !== LD_IMM64 || slot + 1 >= insns.length)
+      throw new XdpchainError('EINVAL', `${where(slot)}: a map, data or function reference must be a ld_imm64`);
     insns[slot] = { ...insns[slot], src: 0, imm };
     insns[slot + 1] = { ...insns[slot + 1], imm: 0 };
     relocs.push({ offset: at(slot), type: R_BPF_64_64, target });
@@ -136,7 +154,11 @@ function emitFunction(n: FunctionNode, base: number, textOffset: Map<FunctionNod
           break;
         }
         const ext = r.map === '.kconfig' ? data.kconfigExtern(r.offset) : undefined;
-        if (!ext) throw new XdpchainError('EINVAL', `${where(r.slot)}: direct access to the value of map ${r.map} has no ELF form (only global data and __kconfig externs do)`);
+        if (!ext)
+          throw new XdpchainError(
+            'EINVAL',
+            `${where(r.slot)}: direct access to the value of map ${r.map} has no ELF form (only global data and __kconfig externs do)`,
+          );
         ldImm64(r.slot, r.offset - ext.offset, { kind: 'extern', name: ext.name });
         break;
       }

@@ -43,8 +43,15 @@ export function orderDispatcherComponents(components: readonly DispatcherCompone
   const resolved = components.map((c, input): OrderedComponent => {
     const xdp = [...c.spec.programs.values()].filter((p) => p.type === 'xdp' && (c.program === undefined || p.name === c.program));
     if (xdp.length !== 1) {
-      const names = [...c.spec.programs.values()].filter((p) => p.type === 'xdp').map((p) => p.name).join(', ') || 'none';
-      throw new XdpchainError(c.program && xdp.length === 0 ? 'ENOENT' : 'EINVAL', `${labels[input]}: ${c.program ? `has no XDP program ${c.program}` : `has ${xdp.length} XDP programs; choose one`} (XDP programs: ${names})`);
+      const names =
+        [...c.spec.programs.values()]
+          .filter((p) => p.type === 'xdp')
+          .map((p) => p.name)
+          .join(', ') || 'none';
+      throw new XdpchainError(
+        c.program && xdp.length === 0 ? 'ENOENT' : 'EINVAL',
+        `${labels[input]}: ${c.program ? `has no XDP program ${c.program}` : `has ${xdp.length} XDP programs; choose one`} (XDP programs: ${names})`,
+      );
     }
     const program = xdp[0];
     const actions = [...(c.chainCallActions ?? program.runConfig?.chainCallActions ?? DEFAULT_CHAIN_ACTIONS)];
@@ -56,7 +63,11 @@ export function orderDispatcherComponents(components: readonly DispatcherCompone
   const seen = new Map<string, string>();
   for (const c of resolved) {
     const other = seen.get(c.program.name);
-    if (other) throw new XdpchainError('EINVAL', `program ${c.program.name} is given twice (${other} and ${c.label}); a linked dispatcher holds each function name once`);
+    if (other)
+      throw new XdpchainError(
+        'EINVAL',
+        `program ${c.program.name} is given twice (${other} and ${c.label}); a linked dispatcher holds each function name once`,
+      );
     seen.set(c.program.name, c.label);
   }
   return resolved.sort((a, b) => a.priority - b.priority || Buffer.compare(bytes(a.program.name), bytes(b.program.name)) || a.input - b.input);
@@ -70,9 +81,13 @@ export function orderDispatcherComponents(components: readonly DispatcherCompone
  * subprograms, maps and global data come along. With one component the output is that program
  * alone (its verdict is returned unchanged, as a one-program dispatcher does).
  */
-export function linkDispatcherSpecs(components: readonly DispatcherComponentInput[], opts: DispatcherLinkOptions = {}): LinkResult & { order: OrderedComponent[] } {
+export function linkDispatcherSpecs(
+  components: readonly DispatcherComponentInput[],
+  opts: DispatcherLinkOptions = {},
+): LinkResult & { order: OrderedComponent[] } {
   if (components.length === 0) throw new XdpchainError('EINVAL', 'a dispatcher needs at least one program');
-  if (components.length > MAX_DISPATCHER_SLOTS) throw new XdpchainError('E2BIG', `${components.length} programs do not fit a dispatcher (at most ${MAX_DISPATCHER_SLOTS})`);
+  if (components.length > MAX_DISPATCHER_SLOTS)
+    throw new XdpchainError('E2BIG', `${components.length} programs do not fit a dispatcher (at most ${MAX_DISPATCHER_SLOTS})`);
   const labels = opts.labels ? [...opts.labels] : objectLabels(components.map((c) => c.spec.source));
   const order = orderDispatcherComponents(components, labels);
   if (order.length === 1) {

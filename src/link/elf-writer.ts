@@ -103,22 +103,38 @@ export class ElfWriter {
       sdv.setBigUint64(o + 16, BigInt(s.size), true);
     });
 
-    interface Out extends SectionInput { link: number; info: number; entsize: number }
+    interface Out extends SectionInput {
+      link: number;
+      info: number;
+      entsize: number;
+    }
     const out: Out[] = this.sections.map((s) => ({ ...s, link: 0, info: 0, entsize: 0 }));
     const symtabIndex = out.length + 1 + this.relocations.size;
     for (const [target, list] of [...this.relocations].sort((a, b) => a[0] - b[0])) {
       const rel = new Uint8Array(REL_SIZE * list.length);
       const rdv = new DataView(rel.buffer);
-      [...list].sort((a, b) => a.offset - b.offset).forEach((r, i) => {
-        const index = symIndex.get(r.symbol);
-        if (index === undefined) throw new XdpchainError('EINVAL', `relocation at ${r.offset} of section ${this.sections[target - 1].name} refers to a symbol that was never added`);
-        rdv.setBigUint64(i * REL_SIZE, BigInt(r.offset), true);
-        rdv.setBigUint64(i * REL_SIZE + 8, (BigInt(index) << 32n) | BigInt(r.type), true);
-      });
+      [...list]
+        .sort((a, b) => a.offset - b.offset)
+        .forEach((r, i) => {
+          const index = symIndex.get(r.symbol);
+          if (index === undefined)
+            throw new XdpchainError('EINVAL', `relocation at ${r.offset} of section ${this.sections[target - 1].name} refers to a symbol that was never added`);
+          rdv.setBigUint64(i * REL_SIZE, BigInt(r.offset), true);
+          rdv.setBigUint64(i * REL_SIZE + 8, (BigInt(index) << 32n) | BigInt(r.type), true);
+        });
       const name = this.sections[target - 1].name;
       out.push({ name: `.rel${name}`, type: SHT.REL, flags: SHF.INFO_LINK, align: 8, data: rel, link: symtabIndex, info: target, entsize: REL_SIZE });
     }
-    out.push({ name: '.symtab', type: SHT.SYMTAB, flags: 0, align: 8, data: symtab, link: symtabIndex + 1, info: firstGlobal > 0 ? firstGlobal : ordered.length + 1, entsize: SYM_SIZE });
+    out.push({
+      name: '.symtab',
+      type: SHT.SYMTAB,
+      flags: 0,
+      align: 8,
+      data: symtab,
+      link: symtabIndex + 1,
+      info: firstGlobal > 0 ? firstGlobal : ordered.length + 1,
+      entsize: SYM_SIZE,
+    });
     out.push({ name: '.strtab', type: SHT.STRTAB, flags: 0, align: 1, data: str.bytes(), link: 0, info: 0, entsize: 0 });
     const shstrIndex = out.length + 1;
     const names = out.map((s) => shstr.add(s.name));

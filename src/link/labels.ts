@@ -6,7 +6,11 @@
 export function objectLabels(sources: readonly (string | undefined)[]): string[] {
   const used = new Set<string>();
   return sources.map((source, i) => {
-    const file = source?.split(/[\\/]/).pop()?.replace(/\.[^.]*$/, '') ?? '';
+    const file =
+      source
+        ?.split(/[\\/]/)
+        .pop()
+        ?.replace(/\.[^.]*$/, '') ?? '';
     const base = file.replace(/[^A-Za-z0-9_]/g, '_') || `object${i}`;
     let label = base;
     for (let n = 2; used.has(label); n++) label = `${base}_${n}`;

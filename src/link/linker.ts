@@ -77,7 +77,8 @@ export function linkSpecs(inputs: readonly CollectionSpec[], opts: LinkOptions =
   const replacements = new Map<FunctionNode, LinkFunction>();
   for (const r of opts.replace ?? []) {
     const placeholder = findFunction(functions, r.placeholderInput, r.placeholder, labels);
-    if (placeholder.linkage === 'static') throw new XdpchainError('EINVAL', `${labels[r.placeholderInput]}: ${r.placeholder} is a static function; only global functions can be replaced`);
+    if (placeholder.linkage === 'static')
+      throw new XdpchainError('EINVAL', `${labels[r.placeholderInput]}: ${r.placeholder} is a static function; only global functions can be replaced`);
     const by = findFunction(functions, r.input, r.function, labels);
     checkPrototype(r.placeholder, view(placeholder), view(by), 'has the placeholder');
     replacements.set(placeholder.node, by);
@@ -142,10 +143,23 @@ export function linkSpecs(inputs: readonly CollectionSpec[], opts: LinkOptions =
   const exported = new Map<string, ProgramSpec>();
   for (const [name, f] of winner) {
     if (f.program || replaced.has(f.node)) continue;
-    exported.set(name, finish(f, {
-      name, sectionName: '.text', type: 'unspec', attachType: 'none', flags: 0, instructions: [], references: [],
-      license, kernelVersion, funcInfo: [], lineInfo: [], warnings: [],
-    }));
+    exported.set(
+      name,
+      finish(f, {
+        name,
+        sectionName: '.text',
+        type: 'unspec',
+        attachType: 'none',
+        flags: 0,
+        instructions: [],
+        references: [],
+        license,
+        kernelVersion,
+        funcInfo: [],
+        lineInfo: [],
+        warnings: [],
+      }),
+    );
   }
 
   const spec: CollectionSpec = {
@@ -180,7 +194,8 @@ function collectFunctions(spec: CollectionSpec, input: number, maps: MergedMaps,
   return [...new Set(rep.values())].map((node) => {
     node.references = node.references.map((r) => {
       if (r.kind === 'map') return { ...r, map: rename.get(r.map) ?? r.map };
-      if (r.kind === 'map-value') return { ...r, map: rename.get(r.map) ?? r.map, offset: r.map === '.kconfig' ? maps.kconfigOffset(input, r.offset) : r.offset };
+      if (r.kind === 'map-value')
+        return { ...r, map: rename.get(r.map) ?? r.map, offset: r.map === '.kconfig' ? maps.kconfigOffset(input, r.offset) : r.offset };
       return r;
     });
     const funcId = node.funcInfo?.typeId ?? 0;
@@ -206,7 +221,9 @@ function globalSymbols(functions: LinkFunction[], labels: string[]): Map<string,
     if (!seen || (seen.linkage === 'weak' && f.linkage === 'global')) {
       out.set(name, f);
     } else if (seen.linkage === 'global' && f.linkage === 'global' && seen.input !== f.input) {
-      throw new XdpchainError('EEXIST', `function ${name} is defined in both ${labels[seen.input]} and ${labels[f.input]}; make one of them static or weak`, { function: name });
+      throw new XdpchainError('EEXIST', `function ${name} is defined in both ${labels[seen.input]} and ${labels[f.input]}; make one of them static or weak`, {
+        function: name,
+      });
     }
   }
   return out;
@@ -266,7 +283,9 @@ function outputMap(m: MapSpec, input: number, maps: MergedMaps, btf: MergedBtf, 
       ...s,
       keyTypeId: s.btf ? btf.typeId(input, s.keyTypeId) : 0,
       valueTypeId: s.btf ? btf.typeId(input, s.valueTypeId) : 0,
-      contents: s.contents.map((e) => (e.value instanceof Uint8Array || 'program' in e.value ? e : { ...e, value: { map: rename.get(e.value.map) ?? e.value.map } })),
+      contents: s.contents.map((e) =>
+        e.value instanceof Uint8Array || 'program' in e.value ? e : { ...e, value: { map: rename.get(e.value.map) ?? e.value.map } },
+      ),
     };
     if (hasBtf) out.btf = btf.btf;
     else delete out.btf;

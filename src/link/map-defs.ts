@@ -33,15 +33,33 @@ function readDefinition(b: BtfBuilder, def: BtfType): DefinitionFields | undefin
   };
   for (const m of def.members) {
     switch (m.name) {
-      case 'type': out.type = uint(m); break;
-      case 'max_entries': out.maxEntries = uint(m); break;
-      case 'map_flags': out.flags = uint(m); break;
-      case 'key_size': out.keySize = uint(m); break;
-      case 'value_size': out.valueSize = uint(m); break;
-      case 'pinning': out.pinning = uint(m); break;
-      case 'key': out.keySize = pointeeSize(m); break;
-      case 'value': out.valueSize = pointeeSize(m); break;
-      case 'values': out.hasValues = true; break;
+      case 'type':
+        out.type = uint(m);
+        break;
+      case 'max_entries':
+        out.maxEntries = uint(m);
+        break;
+      case 'map_flags':
+        out.flags = uint(m);
+        break;
+      case 'key_size':
+        out.keySize = uint(m);
+        break;
+      case 'value_size':
+        out.valueSize = uint(m);
+        break;
+      case 'pinning':
+        out.pinning = uint(m);
+        break;
+      case 'key':
+        out.keySize = pointeeSize(m);
+        break;
+      case 'value':
+        out.valueSize = pointeeSize(m);
+        break;
+      case 'values':
+        out.hasValues = true;
+        break;
     }
   }
   return out;
@@ -94,7 +112,8 @@ function definitionStruct(b: BtfBuilder, m: MapSpec): number {
   if (m.innerMap || m.contents.length > 0) {
     let element: number;
     if (m.innerMap) element = definitionStruct(b, m.innerMap);
-    else if (m.type === 'prog_array') element = b.add({ kind: 'func_proto', name: '', returnType: b.intType(), params: [{ name: '', type: b.add({ kind: 'ptr', name: '', type: 0 }) }] });
+    else if (m.type === 'prog_array')
+      element = b.add({ kind: 'func_proto', name: '', returnType: b.intType(), params: [{ name: '', type: b.add({ kind: 'ptr', name: '', type: 0 }) }] });
     else throw new XdpchainError('EINVAL', `map ${m.name}: initial contents can only be written for prog_array and maps of maps`, { map: m.name });
     const arr = b.add({ kind: 'array', name: '', elemType: b.add({ kind: 'ptr', name: '', type: element }), indexType: b.indexType(), nelems: 0 });
     members.push({ name: 'values', type: arr });

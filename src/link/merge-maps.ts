@@ -24,11 +24,17 @@ const describe = (m: MapSpec): string =>
   `${m.type} (key ${m.keySize} bytes, value ${m.valueSize} bytes, ${m.maxEntries} entries, flags 0x${m.flags.toString(16)}${m.pinning === 'by-name' ? ', pinned by name' : ''}${m.innerMap ? `, inner ${describe(m.innerMap)}` : ''})`;
 
 const sameDefinition = (a: MapSpec, b: MapSpec): boolean =>
-  a.type === b.type && a.keySize === b.keySize && a.valueSize === b.valueSize && a.maxEntries === b.maxEntries
-  && a.flags === b.flags && a.pinning === b.pinning
-  && (a.innerMap === undefined) === (b.innerMap === undefined) && (!a.innerMap || sameDefinition(a.innerMap, b.innerMap!));
+  a.type === b.type &&
+  a.keySize === b.keySize &&
+  a.valueSize === b.valueSize &&
+  a.maxEntries === b.maxEntries &&
+  a.flags === b.flags &&
+  a.pinning === b.pinning &&
+  (a.innerMap === undefined) === (b.innerMap === undefined) &&
+  (!a.innerMap || sameDefinition(a.innerMap, b.innerMap!));
 
-const contentsKey = (m: MapSpec): string => JSON.stringify(m.contents.map((e) => [Buffer.from(e.key).toString('hex'), e.value instanceof Uint8Array ? Buffer.from(e.value).toString('hex') : e.value]));
+const contentsKey = (m: MapSpec): string =>
+  JSON.stringify(m.contents.map((e) => [Buffer.from(e.key).toString('hex'), e.value instanceof Uint8Array ? Buffer.from(e.value).toString('hex') : e.value]));
 
 /**
  * Merge the maps of several objects. Maps of the same name are one map when their definitions
@@ -57,7 +63,11 @@ export function mergeMaps(inputs: readonly MapMergeInput[]): MergedMaps {
       }
       const other = inputs[earlier.input].label;
       if (!sameDefinition(earlier.spec, m)) {
-        throw new XdpchainError('EINVAL', `map ${m.name}: ${other} defines it as ${describe(earlier.spec)} but ${label} as ${describe(m)}; maps of the same name are shared, so their definitions must agree`, { map: m.name });
+        throw new XdpchainError(
+          'EINVAL',
+          `map ${m.name}: ${other} defines it as ${describe(earlier.spec)} but ${label} as ${describe(m)}; maps of the same name are shared, so their definitions must agree`,
+          { map: m.name },
+        );
       }
       if (contentsKey(earlier.spec) !== contentsKey(m) && m.contents.length > 0 && earlier.spec.contents.length > 0) {
         throw new XdpchainError('EINVAL', `map ${m.name}: ${other} and ${label} give it different initial slots (.values)`, { map: m.name });
@@ -102,17 +112,20 @@ function mergeKconfig(inputs: readonly MapMergeInput[]): { spec: MapSpec; input:
   for (const { spec, label } of inputs) {
     for (const k of spec.maps.get(KCONFIG)?.kconfig ?? []) {
       const seen = byName.get(k.name);
-      if (seen && seen.size !== k.size) throw new XdpchainError('EINVAL', `__kconfig extern ${k.name} is ${seen.size} bytes in one object and ${k.size} in ${label}`);
+      if (seen && seen.size !== k.size)
+        throw new XdpchainError('EINVAL', `__kconfig extern ${k.name} is ${seen.size} bytes in one object and ${k.size} in ${label}`);
       byName.set(k.name, { name: k.name, size: k.size, weak: (seen?.weak ?? true) && k.weak });
     }
   }
   let offset = 0;
-  const kconfig = [...byName.values()].sort((a, b) => b.size - a.size || (a.name < b.name ? -1 : 1)).map((k) => {
-    offset = Math.ceil(offset / k.size) * k.size;
-    const e = { ...k, offset };
-    offset += k.size;
-    return e;
-  });
+  const kconfig = [...byName.values()]
+    .sort((a, b) => b.size - a.size || (a.name < b.name ? -1 : 1))
+    .map((k) => {
+      offset = Math.ceil(offset / k.size) * k.size;
+      const e = { ...k, offset };
+      offset += k.size;
+      return e;
+    });
   const base = inputs[first].spec.maps.get(KCONFIG)!;
   const size = Math.max(offset, 1);
   return { spec: { ...base, valueSize: size, initialData: new Uint8Array(size), kconfig }, input: first };

@@ -58,7 +58,8 @@ export function writeObject(spec: CollectionSpec): Uint8Array {
   const dataIndex = new Map<string, number>();
   for (const m of maps.filter(isGlobalDataMap)) {
     const data = m.initialData ?? new Uint8Array(m.valueSize);
-    if (data.length !== m.valueSize) throw new XdpchainError('EINVAL', `map ${m.name}: initial data has ${data.length} bytes, the value ${m.valueSize}`, { map: m.name });
+    if (data.length !== m.valueSize)
+      throw new XdpchainError('EINVAL', `map ${m.name}: initial data has ${data.length} bytes, the value ${m.valueSize}`, { map: m.name });
     const bss = m.name.startsWith('.bss') && data.every((x) => x === 0);
     const flags = m.name.startsWith('.rodata') ? SHF.ALLOC : SHF.ALLOC | SHF.WRITE;
     const index = w.addSection({ name: m.name, type: bss ? SHT.NOBITS : SHT.PROGBITS, flags, align: 8, data });
@@ -69,7 +70,8 @@ export function writeObject(spec: CollectionSpec): Uint8Array {
 
   // Externs: kconfig variables (all of them, so weak ones stay weak), then kfuncs and ksyms on use.
   const externs = new Map<string, SymbolHandle>();
-  for (const k of kconfig) externs.set(k.name, w.addSymbol({ name: k.name, section: SHN_UNDEF, value: 0, size: 0, type: STT.NOTYPE, bind: k.weak ? STB.WEAK : STB.GLOBAL }));
+  for (const k of kconfig)
+    externs.set(k.name, w.addSymbol({ name: k.name, section: SHN_UNDEF, value: 0, size: 0, type: STT.NOTYPE, bind: k.weak ? STB.WEAK : STB.GLOBAL }));
   const externSymbol = (name: string): SymbolHandle => {
     let h = externs.get(name);
     if (!h) {
@@ -79,7 +81,12 @@ export function writeObject(spec: CollectionSpec): Uint8Array {
     return h;
   };
 
-  const mapSymbols = writeMaps(w, b, maps.filter((m) => !isGlobalDataMap(m) && m.name !== KCONFIG), programSymbols);
+  const mapSymbols = writeMaps(
+    w,
+    b,
+    maps.filter((m) => !isGlobalDataMap(m) && m.name !== KCONFIG),
+    programSymbols,
+  );
 
   // license and version.
   const license = new Uint8Array(Buffer.from(`${spec.license}\0`, 'latin1'));
@@ -108,9 +115,12 @@ export function writeObject(spec: CollectionSpec): Uint8Array {
   // Code relocations, now that every symbol exists.
   const symbolFor = (t: RelocationTarget, where: string): SymbolHandle => {
     switch (t.kind) {
-      case 'text': return w.sectionSymbol(codeIndex.get('.text')!);
-      case 'data': return w.sectionSymbol(dataIndex.get(t.section)!);
-      case 'extern': return externSymbol(t.name);
+      case 'text':
+        return w.sectionSymbol(codeIndex.get('.text')!);
+      case 'data':
+        return w.sectionSymbol(dataIndex.get(t.section)!);
+      case 'extern':
+        return externSymbol(t.name);
       case 'map': {
         const h = mapSymbols.get(t.name);
         if (!h) throw new XdpchainError('EINVAL', `${where} refers to map ${t.name}, which the collection does not have`, { map: t.name });
@@ -120,12 +130,18 @@ export function writeObject(spec: CollectionSpec): Uint8Array {
   };
   for (const c of code) {
     const index = codeIndex.get(c.name)!;
-    for (const r of c.relocations) w.addRelocation(index, { offset: r.offset, type: r.type, symbol: symbolFor(r.target, `section ${c.name} at byte ${r.offset}`) });
+    for (const r of c.relocations)
+      w.addRelocation(index, { offset: r.offset, type: r.type, symbol: symbolFor(r.target, `section ${c.name} at byte ${r.offset}`) });
   }
 
   if (spec.btf || b.all().length > 0) {
     const strings = new StringTable();
-    const ext = code.some((c) => c.ext.funcInfo.length > 0 || c.ext.lineInfo.length > 0 || c.ext.coreRelocations.length > 0) ? encodeBtfExt(code.map((c) => c.ext), strings) : undefined;
+    const ext = code.some((c) => c.ext.funcInfo.length > 0 || c.ext.lineInfo.length > 0 || c.ext.coreRelocations.length > 0)
+      ? encodeBtfExt(
+          code.map((c) => c.ext),
+          strings,
+        )
+      : undefined;
     w.addSection({ name: '.BTF', type: SHT.PROGBITS, flags: 0, align: 4, data: encodeBtf(b.build(), strings) });
     if (ext) w.addSection({ name: '.BTF.ext', type: SHT.PROGBITS, flags: 0, align: 4, data: ext });
   }
@@ -150,7 +166,14 @@ function variableSymbols(w: ElfWriter, b: BtfBuilder, sec: Datasec, section: num
       throw new XdpchainError('EINVAL', `section ${sec.name}: variable ${variable.name} (${v.size} bytes at ${v.offset}) does not fit its ${size} bytes`);
     }
     if (variable.linkage === 'extern') continue;
-    w.addSymbol({ name: variable.name, section, value: v.offset, size: v.size, type: STT.OBJECT, bind: variable.linkage === 'global' ? STB.GLOBAL : STB.LOCAL });
+    w.addSymbol({
+      name: variable.name,
+      section,
+      value: v.offset,
+      size: v.size,
+      type: STT.OBJECT,
+      bind: variable.linkage === 'global' ? STB.GLOBAL : STB.LOCAL,
+    });
   }
   b.replace({ ...sec, size, vars });
 }
@@ -168,7 +191,8 @@ function writeMaps(w: ElfWriter, b: BtfBuilder, maps: MapSpec[], programs: Map<s
     return { m, varId, offset, bytes };
   });
   const index = w.addSection({ name: '.maps', type: SHT.PROGBITS, flags: SHF.ALLOC | SHF.WRITE, align: 8, data: new Uint8Array(align(size, 8)) });
-  for (const v of vars) symbols.set(v.m.name, w.addSymbol({ name: v.m.name, section: index, value: v.offset, size: v.bytes, type: STT.OBJECT, bind: STB.GLOBAL }));
+  for (const v of vars)
+    symbols.set(v.m.name, w.addSymbol({ name: v.m.name, section: index, value: v.offset, size: v.bytes, type: STT.OBJECT, bind: STB.GLOBAL }));
   for (const v of vars) {
     const values = valuesOffset(b, v.varId);
     for (const e of v.m.contents) {
@@ -176,7 +200,12 @@ function writeMaps(w: ElfWriter, b: BtfBuilder, maps: MapSpec[], programs: Map<s
         throw new XdpchainError('EINVAL', `map ${v.m.name}: initial values can only be written as .values slots naming programs or maps`, { map: v.m.name });
       }
       const target = 'program' in e.value ? programs.get(e.value.program) : symbols.get(e.value.map);
-      if (!target) throw new XdpchainError('EINVAL', `map ${v.m.name}: a .values slot names ${'program' in e.value ? `program ${e.value.program}` : `map ${e.value.map}`}, which the collection does not have`, { map: v.m.name });
+      if (!target)
+        throw new XdpchainError(
+          'EINVAL',
+          `map ${v.m.name}: a .values slot names ${'program' in e.value ? `program ${e.value.program}` : `map ${e.value.map}`}, which the collection does not have`,
+          { map: v.m.name },
+        );
       w.addRelocation(index, { offset: v.offset + values + 8 * slotIndex(e.key), type: R_BPF_64_ABS64, symbol: target });
     }
   }

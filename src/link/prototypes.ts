@@ -19,14 +19,22 @@ function shape(btf: Btf, id: number, depth = 0): string {
   const t = resolveType(btf, id);
   if (!t || depth > MAX_DEPTH) return '?';
   switch (t.kind) {
-    case 'int': case 'enum': case 'enum64': return `int${t.size * 8}`;
-    case 'float': return `float${t.size * 8}`;
-    case 'struct': case 'union': case 'fwd': {
+    case 'int':
+    case 'enum':
+    case 'enum64':
+      return `int${t.size * 8}`;
+    case 'float':
+      return `float${t.size * 8}`;
+    case 'struct':
+    case 'union':
+    case 'fwd': {
       const kind = t.kind === 'fwd' ? (t.union ? 'union' : 'struct') : t.kind;
       return `${kind} ${t.name || '(anonymous)'}`;
     }
-    case 'ptr': return `pointer to ${shape(btf, t.type, depth + 1)}`;
-    default: return t.kind;
+    case 'ptr':
+      return `pointer to ${shape(btf, t.type, depth + 1)}`;
+    default:
+      return t.kind;
   }
 }
 
@@ -43,7 +51,11 @@ function prototypeText(v: FunctionView): string {
 /** `role` says what `use` has, completing "OBJECT <role> <prototype>": e.g. "declares it as". */
 export function checkPrototype(name: string, use: FunctionView, def: FunctionView, role: string): void {
   const fail = (why: string): never => {
-    throw new XdpchainError('EINVAL', `function ${name}: ${use.object} ${role} ${prototypeText(use)}, but ${def.object} defines it as ${prototypeText(def)}: ${why}`, { function: name });
+    throw new XdpchainError(
+      'EINVAL',
+      `function ${name}: ${use.object} ${role} ${prototypeText(use)}, but ${def.object} defines it as ${prototypeText(def)}: ${why}`,
+      { function: name },
+    );
   };
   const proto = (v: FunctionView) => {
     if (!v.btf || !v.funcId) return fail(`${v.object} has no BTF for it (build with -g), so its prototype cannot be checked`);

@@ -17,7 +17,13 @@ export class ArrayMap extends MapBase {
   private readonly cpus: number;
   private readonly lock: number | undefined;
 
-  constructor(spec: MapSpec, id: number, handle: number, deps: MapDeps, readonly perCpu: boolean) {
+  constructor(
+    spec: MapSpec,
+    id: number,
+    handle: number,
+    deps: MapDeps,
+    readonly perCpu: boolean,
+  ) {
     super(spec, id, handle, deps);
     if (spec.keySize !== 4) this.fail('EINVAL', `array keys are 4 bytes, not ${spec.keySize}`);
     this.stride = roundUp8(spec.valueSize);
@@ -30,7 +36,13 @@ export class ArrayMap extends MapBase {
 
   /** For engines that look up arrays inline; a per-CPU array needs the cell holding the running CPU. */
   layout(cpuCell: number): ArrayLayout {
-    const plain: ArrayLayout = { base: this.region.addr, stride: this.stride, maxEntries: this.spec.maxEntries, cpus: this.cpus, valueSize: this.spec.valueSize };
+    const plain: ArrayLayout = {
+      base: this.region.addr,
+      stride: this.stride,
+      maxEntries: this.spec.maxEntries,
+      cpus: this.cpus,
+      valueSize: this.spec.valueSize,
+    };
     if (this.lock !== undefined) plain.lockOffset = this.lock;
     if (this.frozen) plain.readOnly = true;
     return this.perCpu ? { ...plain, cpuCell } : plain;

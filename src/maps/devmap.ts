@@ -64,7 +64,7 @@ export class DevMap extends ObjectSlotMap<DevmapEntry> {
   override set(index: number, value: DevmapEntry | undefined, flags = 0): void {
     if (value && value.slot < 0) {
       const old = this.slots.get(index);
-      value.slot = old ? old.slot : this.pool.take() ?? -1;
+      value.slot = old ? old.slot : (this.pool.take() ?? -1);
     }
     super.set(index, value, flags);
     if (value) {

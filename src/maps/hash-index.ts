@@ -26,7 +26,12 @@ export class HashIndex {
   private readonly keysBytes: number;
   private used = 0;
 
-  constructor(private readonly space: AddressSpace, maxEntries: number, readonly keySize: number, label: string) {
+  constructor(
+    private readonly space: AddressSpace,
+    maxEntries: number,
+    readonly keySize: number,
+    label: string,
+  ) {
     let capacity = 8;
     while (capacity < maxEntries * 2) capacity *= 2;
     this.mask = capacity - 1;

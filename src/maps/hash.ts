@@ -30,7 +30,13 @@ export class HashMap extends MapBase {
   /** Keys in memory for compiled lookups (plain hash maps: an LRU lookup must refresh the JS order). */
   private readonly index: HashIndex | undefined;
 
-  constructor(spec: MapSpec, id: number, handle: number, deps: MapDeps, readonly opts: HashOptions) {
+  constructor(
+    spec: MapSpec,
+    id: number,
+    handle: number,
+    deps: MapDeps,
+    readonly opts: HashOptions,
+  ) {
     super(spec, id, handle, deps);
     if (spec.keySize === 0) this.fail('EINVAL', 'hash keys cannot be empty');
     this.stride = roundUp8(spec.valueSize);
@@ -49,7 +55,15 @@ export class HashMap extends MapBase {
   /** Where compiled code finds keys and values (plain hash maps only). */
   layout(cpuCell: number): HashLayout | undefined {
     if (!this.index) return undefined;
-    const plain: HashLayout = { table: this.index.table, mask: this.index.mask, keys: this.index.keys, keySize: this.spec.keySize, values: this.region.addr, stride: this.stride, cpus: this.cpus };
+    const plain: HashLayout = {
+      table: this.index.table,
+      mask: this.index.mask,
+      keys: this.index.keys,
+      keySize: this.spec.keySize,
+      values: this.region.addr,
+      stride: this.stride,
+      cpus: this.cpus,
+    };
     return this.opts.perCpu ? { ...plain, cpuCell } : plain;
   }
 

@@ -143,7 +143,11 @@ export class LpmTrieMap extends MapBase {
     this.checkKey(key);
     this.checkValue(value);
     const r = this.put(key, value, flags);
-    if (r === Err.EINVAL) this.fail('EINVAL', flags > UpdateFlag.EXIST ? `unsupported flags 0x${flags.toString(16)}` : `prefix length ${readU32(key)} exceeds ${this.dataSize * 8} bits`);
+    if (r === Err.EINVAL)
+      this.fail(
+        'EINVAL',
+        flags > UpdateFlag.EXIST ? `unsupported flags 0x${flags.toString(16)}` : `prefix length ${readU32(key)} exceeds ${this.dataSize * 8} bits`,
+      );
     if (r === Err.EEXIST) this.fail('EEXIST', 'prefix exists (BPF_NOEXIST)');
     if (r === Err.ENOENT) this.fail('ENOENT', 'prefix does not exist (BPF_EXIST)');
     if (r === Err.ENOSPC) this.fail('ENOSPC', `trie is full (${this.spec.maxEntries} prefixes)`);

@@ -32,10 +32,14 @@ export class MapInMap extends ObjectSlotMap<BpfMap> {
     if (inner) {
       const t = this.spec.innerMap!;
       const s = inner.spec;
-      const why = s.type !== t.type ? `is a ${s.type}, not a ${t.type}`
-        : s.keySize !== t.keySize || s.valueSize !== t.valueSize ? `has ${s.keySize}/${s.valueSize}-byte keys/values, not ${t.keySize}/${t.valueSize}`
-        : !(t.flags & BPF_F_INNER_MAP) && s.maxEntries !== t.maxEntries ? `has ${s.maxEntries} entries, not ${t.maxEntries}`
-        : undefined;
+      const why =
+        s.type !== t.type
+          ? `is a ${s.type}, not a ${t.type}`
+          : s.keySize !== t.keySize || s.valueSize !== t.valueSize
+            ? `has ${s.keySize}/${s.valueSize}-byte keys/values, not ${t.keySize}/${t.valueSize}`
+            : !(t.flags & BPF_F_INNER_MAP) && s.maxEntries !== t.maxEntries
+              ? `has ${s.maxEntries} entries, not ${t.maxEntries}`
+              : undefined;
       if (why) this.fail('EINVAL', `inner map ${s.name} ${why}`);
     }
     super.set(index, inner, flags);

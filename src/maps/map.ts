@@ -107,7 +107,12 @@ export function keyStringAt(u8: Uint8Array, addr: number, size: number): string 
 export abstract class MapBase implements BpfMap {
   frozen = false;
 
-  constructor(readonly spec: MapSpec, readonly id: number, readonly handle: number, protected readonly deps: MapDeps) {}
+  constructor(
+    readonly spec: MapSpec,
+    readonly id: number,
+    readonly handle: number,
+    protected readonly deps: MapDeps,
+  ) {}
 
   protected get space(): AddressSpace {
     return this.deps.space;
@@ -124,9 +129,12 @@ export abstract class MapBase implements BpfMap {
   protected checkValue(value: Uint8Array, perCpu = false): void {
     const want = perCpu ? roundUp8(this.spec.valueSize) * this.deps.possibleCpus : this.spec.valueSize;
     if (value.length !== want) {
-      this.fail('EINVAL', perCpu
-        ? `value is ${value.length} bytes; a per-CPU map takes ${this.deps.possibleCpus} values of ${roundUp8(this.spec.valueSize)} bytes`
-        : `value is ${value.length} bytes, the map's values are ${this.spec.valueSize}`);
+      this.fail(
+        'EINVAL',
+        perCpu
+          ? `value is ${value.length} bytes; a per-CPU map takes ${this.deps.possibleCpus} values of ${roundUp8(this.spec.valueSize)} bytes`
+          : `value is ${value.length} bytes, the map's values are ${this.spec.valueSize}`,
+      );
     }
   }
 
@@ -170,7 +178,11 @@ export abstract class MapBase implements BpfMap {
 
   /** A frozen map is read-only from user space: bpf() answers EPERM before looking at the key. */
   private refuseFrozen(what: 'update' | 'delete'): void {
-    if (this.frozen) this.fail('EPERM', `frozen (read-only for programs and user space, like .rodata after libbpf loads it): cannot ${what}; set its values at load instead (--set NAME=VALUE, or LoadEdits.globals)`);
+    if (this.frozen)
+      this.fail(
+        'EPERM',
+        `frozen (read-only for programs and user space, like .rodata after libbpf loads it): cannot ${what}; set its values at load instead (--set NAME=VALUE, or LoadEdits.globals)`,
+      );
   }
 
   info(): MapInfo {
@@ -213,5 +225,8 @@ export const readU32 = (b: Uint8Array): number => (b[0] | (b[1] << 8) | (b[2] <<
  * entries): a program in a map may run on any device, or outside a driver. Calls `fail` for one.
  */
 export function refuseDeviceBound(p: ProgramRef, fail: (why: string) => void): void {
-  if (p.boundIfindex !== undefined) fail(`program ${p.name} (id ${p.id}) is bound to the device with ifindex ${p.boundIfindex}: the kernel keeps device-bound programs out of program maps, where they could run on any device`);
+  if (p.boundIfindex !== undefined)
+    fail(
+      `program ${p.name} (id ${p.id}) is bound to the device with ifindex ${p.boundIfindex}: the kernel keeps device-bound programs out of program maps, where they could run on any device`,
+    );
 }

@@ -22,7 +22,15 @@ export abstract class ObjectSlotMap<T> extends MapBase {
    */
   private readonly wide: { slots: Map<string, number>; keys: Map<number, string>; next: number } | undefined;
 
-  constructor(spec: MapSpec, id: number, handle: number, deps: MapDeps, protected readonly indexed: boolean, valueSizes: readonly number[] = [4], anyKeySize = false) {
+  constructor(
+    spec: MapSpec,
+    id: number,
+    handle: number,
+    deps: MapDeps,
+    protected readonly indexed: boolean,
+    valueSizes: readonly number[] = [4],
+    anyKeySize = false,
+  ) {
     super(spec, id, handle, deps);
     if (spec.keySize !== 4 && !(anyKeySize && !indexed && spec.keySize > 0)) this.fail('EINVAL', `keys are 4 bytes, not ${spec.keySize}`);
     if (spec.keySize !== 4) this.wide = { slots: new Map(), keys: new Map(), next: 0 };
@@ -76,7 +84,8 @@ export abstract class ObjectSlotMap<T> extends MapBase {
     const present = this.slots.has(index);
     if (flags & UpdateFlag.NOEXIST && present) this.fail('EEXIST', `slot ${index} is in use (BPF_NOEXIST)`);
     if (flags & UpdateFlag.EXIST && !present && !this.indexed) this.fail('ENOENT', `slot ${index} is empty (BPF_EXIST)`);
-    if (!present && !this.indexed && value !== undefined && this.slots.size >= this.spec.maxEntries) this.fail('E2BIG', `map is full (${this.spec.maxEntries} entries)`);
+    if (!present && !this.indexed && value !== undefined && this.slots.size >= this.spec.maxEntries)
+      this.fail('E2BIG', `map is full (${this.spec.maxEntries} entries)`);
     const old = this.slots.get(index);
     if (old !== undefined) this.release(old);
     if (value === undefined) this.slots.delete(index);
@@ -136,7 +145,8 @@ export abstract class ObjectSlotMap<T> extends MapBase {
   protected eraseEntry(key: Uint8Array): void {
     this.checkKey(key);
     const slot = this.slotOf(key, false);
-    if (slot === undefined || !this.slots.has(slot)) this.fail(this.indexed && slot !== undefined && slot >= this.spec.maxEntries ? 'EINVAL' : 'ENOENT', `${this.wide ? 'key' : `slot ${slot}`} is empty`);
+    if (slot === undefined || !this.slots.has(slot))
+      this.fail(this.indexed && slot !== undefined && slot >= this.spec.maxEntries ? 'EINVAL' : 'ENOENT', `${this.wide ? 'key' : `slot ${slot}`} is empty`);
     this.release(this.slots.get(slot)!);
     this.slots.delete(slot);
     this.changed(slot);

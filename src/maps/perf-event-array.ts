@@ -12,7 +12,10 @@ export interface PerfRecord {
 export class PerfBuffer {
   readonly records: PerfRecord[] = [];
   lost = 0;
-  constructor(readonly cpu: number, readonly capacity = 65_536) {}
+  constructor(
+    readonly cpu: number,
+    readonly capacity = 65_536,
+  ) {}
 
   push(record: PerfRecord): void {
     if (this.records.length >= this.capacity) this.lost++;

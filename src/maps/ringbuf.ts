@@ -81,7 +81,7 @@ export class RingBufMap extends MapBase {
   private headerOf(dataAddr: number): number | undefined {
     const header = dataAddr - RINGBUF_HEADER;
     if (header < this.region.addr || header >= this.region.addr + this.size) return undefined;
-    return (this.space.dv.getUint32(header, true) & RINGBUF_BUSY) ? header : undefined;
+    return this.space.dv.getUint32(header, true) & RINGBUF_BUSY ? header : undefined;
   }
 
   /** True when `dataAddr` is a reserved, not yet committed record of this ring. */
@@ -110,11 +110,16 @@ export class RingBufMap extends MapBase {
   /** bpf_ringbuf_query. */
   query(flags: number): number {
     switch (flags) {
-      case RingbufQuery.AVAIL_DATA: return this.producer - this.consumer;
-      case RingbufQuery.RING_SIZE: return this.size;
-      case RingbufQuery.CONS_POS: return this.consumer;
-      case RingbufQuery.PROD_POS: return this.producer;
-      default: return 0;
+      case RingbufQuery.AVAIL_DATA:
+        return this.producer - this.consumer;
+      case RingbufQuery.RING_SIZE:
+        return this.size;
+      case RingbufQuery.CONS_POS:
+        return this.consumer;
+      case RingbufQuery.PROD_POS:
+        return this.producer;
+      default:
+        return 0;
     }
   }
 

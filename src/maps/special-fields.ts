@@ -19,7 +19,11 @@ export function spinLockOffset(spec: MapSpec): number | undefined {
     const mt = resolveType(spec.btf, m.type);
     if (mt?.kind !== 'struct' || mt.name !== 'bpf_spin_lock') continue;
     if (m.bitOffset % (SPIN_LOCK_SIZE * 8) !== 0 || m.bitOffset / 8 + SPIN_LOCK_SIZE > spec.valueSize) {
-      throw new XdpchainError('EINVAL', `map ${spec.name}: its struct bpf_spin_lock ${m.name} at bit ${m.bitOffset} is not a ${SPIN_LOCK_SIZE}-byte aligned field inside the ${spec.valueSize}-byte value`, { map: spec.name });
+      throw new XdpchainError(
+        'EINVAL',
+        `map ${spec.name}: its struct bpf_spin_lock ${m.name} at bit ${m.bitOffset} is not a ${SPIN_LOCK_SIZE}-byte aligned field inside the ${spec.valueSize}-byte value`,
+        { map: spec.name },
+      );
     }
     return m.bitOffset / 8;
   }

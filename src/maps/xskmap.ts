@@ -5,7 +5,11 @@ import { ObjectSlotMap } from './object-slots.js';
 /** An AF_XDP-style socket: frames redirected to it wait in its receive queue. */
 export class XskSocket {
   readonly rx: Uint8Array[] = [];
-  constructor(readonly id: number, readonly queueId: number, readonly capacity = 2048) {}
+  constructor(
+    readonly id: number,
+    readonly queueId: number,
+    readonly capacity = 2048,
+  ) {}
 
   receive(frame: Uint8Array): boolean {
     if (this.rx.length >= this.capacity) return false;

@@ -52,7 +52,10 @@ export function globalVariables(spec: CollectionSpec): GlobalVariable[] {
 
 function describeSlot(btf: Btf, name: string, map: string, offset: number, typeId: number, size?: number): GlobalVariable {
   const t = resolveType(btf, typeId);
-  const int = t?.kind === 'int' || t?.kind === 'enum' || t?.kind === 'enum64' ? { size: t.size, signed: t.signed, bigEndian: isBigEndianTypedef(btf, typeId) } : undefined;
+  const int =
+    t?.kind === 'int' || t?.kind === 'enum' || t?.kind === 'enum64'
+      ? { size: t.size, signed: t.signed, bigEndian: isBigEndianTypedef(btf, typeId) }
+      : undefined;
   return { name, map, offset, size: size || (typeSize(btf, typeId) ?? 0), type: formatBtfType(btf, typeId), ...(int ? { int } : {}) };
 }
 
@@ -65,7 +68,10 @@ export function globalSlot(spec: CollectionSpec, path: string): GlobalVariable {
   const all = globalVariables(spec);
   const matches = all.filter((v) => v.name === root);
   if (matches.length === 0) {
-    throw new XdpchainError('ENOENT', `${spec.source ?? 'the object'} has no global variable ${root ?? path} (globals: ${all.map((v) => v.name).join(', ') || 'none'})`);
+    throw new XdpchainError(
+      'ENOENT',
+      `${spec.source ?? 'the object'} has no global variable ${root ?? path} (globals: ${all.map((v) => v.name).join(', ') || 'none'})`,
+    );
   }
   if (matches.length > 1) throw new XdpchainError('EINVAL', `global ${root} is defined in ${matches.map((v) => v.map).join(' and ')}; the object is ambiguous`);
   const v = matches[0];

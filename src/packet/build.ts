@@ -1,15 +1,7 @@
 import { XdpchainError } from '../errors/index.js';
 import { concat, parseIpv4, parseIpv6, parseMac } from './bytes.js';
 import { internetChecksum, ipv4PseudoSum, ipv6PseudoSum } from './checksum.js';
-import {
-  EtherType,
-  IpProto,
-  type Ipv4Layer,
-  type Ipv6Layer,
-  type Layer,
-  type TcpFlag,
-  type TcpOption,
-} from './layers.js';
+import { EtherType, IpProto, type Ipv4Layer, type Ipv6Layer, type Layer, type TcpFlag, type TcpOption } from './layers.js';
 
 export interface BuildOptions {
   /** Append zero bytes after the last layer until the frame has this length (Ethernet padding). */

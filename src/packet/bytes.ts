@@ -65,7 +65,7 @@ export function formatIpv6(bytes: Uint8Array): string {
   for (let i = 0; i < 16; i += 2) g.push((bytes[i] << 8) | bytes[i + 1]);
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

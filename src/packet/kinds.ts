@@ -149,12 +149,22 @@ export function standardPacketKinds(): PacketKind[] {
     {
       name: 'malformed-ipv4',
       description: 'IPv4 header with IHL 4 (< 5), otherwise a UDP packet',
-      frame: buildFrame([eth(), { kind: 'ipv4', src: h.clientIpv4, dst: h.serverIpv4, ihl: 4 }, { kind: 'udp', srcPort: 40000, dstPort: 53 }, patternPayload(18)]),
+      frame: buildFrame([
+        eth(),
+        { kind: 'ipv4', src: h.clientIpv4, dst: h.serverIpv4, ihl: 4 },
+        { kind: 'udp', srcPort: 40000, dstPort: 53 },
+        patternPayload(18),
+      ]),
     },
     {
       name: 'ipv4-bad-length',
       description: 'IPv4 UDP whose total length (1500) runs past the 60-byte frame',
-      frame: buildFrame([eth(), { kind: 'ipv4', src: h.clientIpv4, dst: h.serverIpv4, totalLength: 1500 }, { kind: 'udp', srcPort: 40000, dstPort: 53 }, patternPayload(18)]),
+      frame: buildFrame([
+        eth(),
+        { kind: 'ipv4', src: h.clientIpv4, dst: h.serverIpv4, totalLength: 1500 },
+        { kind: 'udp', srcPort: 40000, dstPort: 53 },
+        patternPayload(18),
+      ]),
     },
     {
       name: 'multibuf-4096',

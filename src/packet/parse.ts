@@ -150,12 +150,16 @@ class Decoder {
     if (totalLength < ihl * 4) return bad(`total length ${totalLength} < header length ${ihl * 4}`);
     if (o + totalLength > end) return bad(`total length ${totalLength} runs past the frame (${end - o} bytes)`);
     const csum = this.checksumNote(internetChecksum(this.b.subarray(o, o + ihl * 4)) === 0, 'ipv4 header', o);
-    const frag = [flags & 0x4000 ? 'DF' : '', flags & 0x2000 ? 'MF' : '', fragOffset ? `frag@${fragOffset * 8}` : '']
-      .filter(Boolean)
-      .join(' ');
+    const frag = [flags & 0x4000 ? 'DF' : '', flags & 0x2000 ? 'MF' : '', fragOffset ? `frag@${fragOffset * 8}` : ''].filter(Boolean).join(' ');
     Object.assign(fields, { dontFragment: (flags & 0x4000) !== 0, moreFragments: (flags & 0x2000) !== 0, fragmentOffset: fragOffset, checksum: csum });
     const opts = ihl > 5 ? ` options ${ihl * 4 - 20}B` : '';
-    this.add('ipv4', o, ihl * 4, `${src} > ${dst} proto ${protocol} ttl ${this.b[o + 8]} len ${totalLength}${opts}${frag ? ` ${frag}` : ''} csum ${csum}`, fields);
+    this.add(
+      'ipv4',
+      o,
+      ihl * 4,
+      `${src} > ${dst} proto ${protocol} ttl ${this.b[o + 8]} len ${totalLength}${opts}${frag ? ` ${frag}` : ''} csum ${csum}`,
+      fields,
+    );
     const srcB = this.b.slice(o + 12, o + 16);
     const dstB = this.b.slice(o + 16, o + 20);
     const ip: IpContext = { pseudo: (p, len) => ipv4PseudoSum(srcB, dstB, p, len), payloadLength: totalLength - ihl * 4 };

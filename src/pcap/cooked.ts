@@ -21,7 +21,13 @@ const MIN_ETHERTYPE = 0x0600;
 
 function sllHeader(r: Uint8Array): CookedHeader {
   const dv = new DataView(r.buffer, r.byteOffset, r.byteLength);
-  return { packetType: dv.getUint16(0), arphrd: dv.getUint16(2), address: r.subarray(6, 6 + Math.min(dv.getUint16(4), 8)), protocol: dv.getUint16(14), length: 16 };
+  return {
+    packetType: dv.getUint16(0),
+    arphrd: dv.getUint16(2),
+    address: r.subarray(6, 6 + Math.min(dv.getUint16(4), 8)),
+    protocol: dv.getUint16(14),
+    length: 16,
+  };
 }
 
 function sll2Header(r: Uint8Array): CookedHeader {
@@ -49,7 +55,10 @@ export function cookedToEthernet(record: Uint8Array, format: CookedFormat, where
   if (record.length < size) throw new MalformedInputError(where, `${record.length} bytes is shorter than the ${size}-byte ${format} header`);
   const h = read(record);
   if (h.protocol < MIN_ETHERTYPE) {
-    throw new XdpchainError('EINVAL', `${where}: ${format} protocol 0x${h.protocol.toString(16).padStart(4, '0')} is not an EtherType, so the frame has no Ethernet form; filter such frames out of the capture (e.g. tcpdump -w out.pcap -r in.pcap 'not llc')`);
+    throw new XdpchainError(
+      'EINVAL',
+      `${where}: ${format} protocol 0x${h.protocol.toString(16).padStart(4, '0')} is not an EtherType, so the frame has no Ethernet form; filter such frames out of the capture (e.g. tcpdump -w out.pcap -r in.pcap 'not llc')`,
+    );
   }
   const frame = new Uint8Array(14 + record.length - h.length);
   if (h.packetType === PACKET_BROADCAST) frame.fill(0xff, 0, 6);

@@ -18,18 +18,27 @@ const COOKED_FORMATS: Readonly<Record<number, CookedFormat>> = {
 export class EthernetConverter {
   private readonly noted = new Set<number>();
 
-  constructor(private readonly file: string, private readonly note: (text: string) => void) {}
+  constructor(
+    private readonly file: string,
+    private readonly note: (text: string) => void,
+  ) {}
 
   /** Frame `data` of link type `linkType` as Ethernet; `recordNo` (from 1) names it in errors. */
   convert(data: Uint8Array, linkType: number, recordNo: number): Uint8Array {
     if (linkType === LINKTYPE_ETHERNET) return data;
     const cooked = COOKED_FORMATS[linkType];
     if (!cooked) {
-      throw new XdpchainError('EINVAL', `${this.file}: link type ${describeLinkType(linkType)} is not Ethernet, and XDP receives Ethernet frames; xdpchain reads Ethernet (1) and converts Linux cooked capture (113, 276): capture on an Ethernet device instead`, { file: this.file, linkType });
+      throw new XdpchainError(
+        'EINVAL',
+        `${this.file}: link type ${describeLinkType(linkType)} is not Ethernet, and XDP receives Ethernet frames; xdpchain reads Ethernet (1) and converts Linux cooked capture (113, 276): capture on an Ethernet device instead`,
+        { file: this.file, linkType },
+      );
     }
     if (!this.noted.has(linkType)) {
       this.noted.add(linkType);
-      this.note(`${this.file}: link type ${describeLinkType(linkType)} converted to Ethernet (source MAC from the cooked header, destination MAC zero, or broadcast for broadcast packets)`);
+      this.note(
+        `${this.file}: link type ${describeLinkType(linkType)} converted to Ethernet (source MAC from the cooked header, destination MAC zero, or broadcast for broadcast packets)`,
+      );
     }
     return cookedToEthernet(data, cooked, `${this.file}: record ${recordNo}`);
   }

@@ -63,7 +63,11 @@ async function sniff(path: string, what: string): Promise<Uint8Array> {
 function decompressor(kind: 'gzip' | 'zstd', what: string): NodeJS.ReadWriteStream {
   if (kind === 'gzip') return zlib.createGunzip({ chunkSize: 1 << 20 });
   const zstd = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
-  if (!zstd) throw new XdpchainError('EOPNOTSUPP', `${what}: a zstd-compressed capture needs Node 22.15 or later to read (zlib has no zstd here); decompress it first: zstd -d`);
+  if (!zstd)
+    throw new XdpchainError(
+      'EOPNOTSUPP',
+      `${what}: a zstd-compressed capture needs Node 22.15 or later to read (zlib has no zstd here); decompress it first: zstd -d`,
+    );
   return zstd();
 }
 

@@ -70,7 +70,10 @@ export class CaptureReader {
   private recordNo = 0;
 
   /** `storage` holds what was read (default: ordinary memory; a capture replay gives it wasm memory). */
-  constructor(readonly file = 'capture', private readonly storage: ReaderStorage = new HeapStorage()) {}
+  constructor(
+    readonly file = 'capture',
+    private readonly storage: ReaderStorage = new HeapStorage(),
+  ) {}
 
   /**
    * Append bytes read from the file. Unread bytes move to the front of the storage, which is
@@ -165,7 +168,14 @@ export class CaptureReader {
         const dv = this.view;
         const iface = this.interfaces[0];
         const frac = dv.getUint32(at + 4, this.little);
-        batch.add(at + 16, caplen, Math.max(dv.getUint32(at + 12, this.little), caplen), dv.getUint32(at, this.little), iface.nsPerUnit === 1n ? frac : frac * 1000, iface.linkType);
+        batch.add(
+          at + 16,
+          caplen,
+          Math.max(dv.getUint32(at + 12, this.little), caplen),
+          dv.getUint32(at, this.little),
+          iface.nsPerUnit === 1n ? frac : frac * 1000,
+          iface.linkType,
+        );
         this.start += 16 + caplen;
         this.recordNo++;
         continue;
@@ -218,7 +228,13 @@ export class CaptureReader {
     const data = this.buf.slice(at + 16, at + 16 + caplen);
     this.start += 16 + caplen;
     this.recordNo++;
-    return { timestampNs: BigInt(sec) * 1_000_000_000n + BigInt(frac) * iface.nsPerUnit, data, originalLength: Math.max(origlen, caplen), interfaceId: 0, linkType: iface.linkType };
+    return {
+      timestampNs: BigInt(sec) * 1_000_000_000n + BigInt(frac) * iface.nsPerUnit,
+      data,
+      originalLength: Math.max(origlen, caplen),
+      interfaceId: 0,
+      linkType: iface.linkType,
+    };
   }
 
   private nextPcapng(): CaptureRecord | undefined {
@@ -259,7 +275,8 @@ export class CaptureReader {
         this.options(body.subarray(8), at + 16, (code, value) => {
           if (code === 2) iface.name = text(value);
           else if (code === 3) iface.description = text(value);
-          else if (code === 9 && value.length >= 1) iface.nsPerUnit = tsresolNs(value[0], () => this.fail(what, `if_tsresol ${value[0]} is finer than a nanosecond`, at));
+          else if (code === 9 && value.length >= 1)
+            iface.nsPerUnit = tsresolNs(value[0], () => this.fail(what, `if_tsresol ${value[0]} is finer than a nanosecond`, at));
         });
         this.interfaces.push(iface);
         continue;
@@ -272,7 +289,13 @@ export class CaptureReader {
         const caplen = bdv.getUint32(12, this.little);
         const origlen = bdv.getUint32(16, this.little);
         if (caplen > body.length - 20) this.fail(what, `captured length ${caplen} runs past the block`, at + 20);
-        const rec: CaptureRecord = { timestampNs: ts * iface.nsPerUnit, data: body.slice(20, 20 + caplen), originalLength: Math.max(origlen, caplen), interfaceId: id, linkType: iface.linkType };
+        const rec: CaptureRecord = {
+          timestampNs: ts * iface.nsPerUnit,
+          data: body.slice(20, 20 + caplen),
+          originalLength: Math.max(origlen, caplen),
+          interfaceId: id,
+          linkType: iface.linkType,
+        };
         this.options(body.subarray(20 + ((caplen + 3) & ~3)), at + 28 + ((caplen + 3) & ~3), (code, value) => {
           const vdv = new DataView(value.buffer, value.byteOffset, value.byteLength);
           if (code === 1) rec.comment = text(value);

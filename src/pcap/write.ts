@@ -94,7 +94,10 @@ function putU32(b: Uint8Array, at: number, v: number): void {
 /** Classic pcap (little-endian, microsecond or nanosecond timestamps). */
 export class PcapWriter {
   /** `header: false` appends records to a file that already has its header. */
-  constructor(readonly sink: ByteSink, opts: { nanoseconds?: boolean; linkType?: number; snapLength?: number; header?: boolean } = {}) {
+  constructor(
+    readonly sink: ByteSink,
+    opts: { nanoseconds?: boolean; linkType?: number; snapLength?: number; header?: boolean } = {},
+  ) {
     this.ns = opts.nanoseconds ?? false;
     if (opts.header === false) return;
     const h = new DataView(new ArrayBuffer(24));
@@ -201,7 +204,10 @@ export class PcapngWriter {
     return w;
   }
 
-  constructor(readonly sink: ByteSink, opts: { application?: string } = {}) {
+  constructor(
+    readonly sink: ByteSink,
+    opts: { application?: string } = {},
+  ) {
     const shb = new DataView(new ArrayBuffer(16));
     shb.setUint32(0, 0x1a2b3c4d, true);
     shb.setUint16(4, 1, true);

@@ -8,7 +8,10 @@ import { checkBoundTo } from './dev-bound.js';
 
 /** One program on a device's XDP hook (its chain calls follow it). */
 export class ProgramHook implements XdpHook {
-  constructor(readonly program: Program, private readonly executor: XdpExecutor) {}
+  constructor(
+    readonly program: Program,
+    private readonly executor: XdpExecutor,
+  ) {}
 
   get description(): string {
     return `${this.program.name} (id ${this.program.id})`;
@@ -40,7 +43,10 @@ export interface AttachOptions {
 export class XdpAttachments {
   private readonly owners = new Map<Netdev, Link>();
 
-  constructor(private readonly executor: XdpExecutor, private readonly links: LinkRegistry) {}
+  constructor(
+    private readonly executor: XdpExecutor,
+    private readonly links: LinkRegistry,
+  ) {}
 
   programOf(dev: Netdev): Program | undefined {
     return dev.hook instanceof ProgramHook ? dev.hook.program : undefined;
@@ -60,7 +66,10 @@ export class XdpAttachments {
     }
     const current = this.programOf(dev);
     if (opts.expected && current !== opts.expected) {
-      throw new XdpchainError('EEXIST', `${dev.name} runs ${current ? `${current.name} (id ${current.id})` : 'nothing'}, not the expected ${opts.expected.name} (id ${opts.expected.id})`);
+      throw new XdpchainError(
+        'EEXIST',
+        `${dev.name} runs ${current ? `${current.name} (id ${current.id})` : 'nothing'}, not the expected ${opts.expected.name} (id ${opts.expected.id})`,
+      );
     }
     if (opts.onlyIfEmpty && current) throw new XdpchainError('EBUSY', `${dev.name} already runs ${current.name} (id ${current.id})`);
     dev.hook = new ProgramHook(prog, this.executor);
@@ -87,16 +96,16 @@ export class XdpAttachments {
   /** bpf_link_create for XDP: the link holds the hook until closed. */
   link(dev: Netdev, prog: Program, id?: number): Link {
     this.checkXdp(prog, dev);
-    if (dev.hook || this.owners.has(dev)) throw new XdpchainError('EBUSY', `${dev.name} already has an XDP program; a link can only be created on an empty hook`);
+    if (dev.hook || this.owners.has(dev))
+      throw new XdpchainError('EBUSY', `${dev.name} already has an XDP program; a link can only be created on an empty hook`);
     dev.hook = new ProgramHook(prog, this.executor);
-    const attachments = this;
     const link: Link = {
       id: this.links.allocateId(id),
       kind: 'xdp',
       program: prog,
       describe: () => ({ ifindex: dev.ifindex, device: dev.name }),
       close: () => {
-        attachments.owners.delete(dev);
+        this.owners.delete(dev);
         dev.hook = null;
       },
     };
@@ -108,7 +117,10 @@ export class XdpAttachments {
   updateLink(link: Link, prog: Program, expected?: Program): void {
     if (link.kind !== 'xdp') throw new XdpchainError('EINVAL', `link ${link.id} is a ${link.kind} link, not an XDP link`);
     if (expected && link.program !== expected) {
-      throw new XdpchainError('EPERM', `link ${link.id} runs ${link.program.name} (id ${link.program.id}), not the expected ${expected.name} (id ${expected.id})`);
+      throw new XdpchainError(
+        'EPERM',
+        `link ${link.id} runs ${link.program.name} (id ${link.program.id}), not the expected ${expected.name} (id ${expected.id})`,
+      );
     }
     const dev = [...this.owners].find(([, l]) => l === link)?.[0];
     if (!dev) throw new XdpchainError('ENOENT', `link ${link.id} is not attached`);
@@ -124,7 +136,8 @@ export class XdpAttachments {
 
   private checkXdp(prog: Program, dev: Netdev): void {
     if (prog.type !== 'xdp') throw new XdpchainError('EINVAL', `${prog.name} (id ${prog.id}) is a ${prog.type} program, not XDP`);
-    if (prog.attachType !== 'xdp') throw new XdpchainError('EINVAL', `${prog.name} (id ${prog.id}) was built for ${prog.attachType}, not for a device's XDP hook`);
+    if (prog.attachType !== 'xdp')
+      throw new XdpchainError('EINVAL', `${prog.name} (id ${prog.id}) was built for ${prog.attachType}, not for a device's XDP hook`);
     checkBoundTo(prog, dev);
   }
 }

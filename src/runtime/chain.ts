@@ -16,7 +16,8 @@ export const CHAIN_WILDCARD = -1;
 export function chainSlot(retcode: number): number {
   if (retcode === CHAIN_WILDCARD || retcode === 0xffffffff) return 0;
   if (!Number.isInteger(retcode) || retcode < 0) throw new XdpchainError('EINVAL', `return code ${retcode} is neither 0..6 nor the wildcard (-1)`);
-  if (retcode + 1 >= CHAIN_SLOTS) throw new XdpchainError('E2BIG', `return code ${retcode} has no chain slot: slots exist for 0..${CHAIN_SLOTS - 2} and the wildcard`);
+  if (retcode + 1 >= CHAIN_SLOTS)
+    throw new XdpchainError('E2BIG', `return code ${retcode} has no chain slot: slots exist for 0..${CHAIN_SLOTS - 2} and the wildcard`);
   return retcode + 1;
 }
 
@@ -43,9 +44,16 @@ export class ChainTable {
 
   add(prev: Program, retcode: number, next: Program): void {
     const slot = chainSlot(retcode);
-    refuseBoundIn(next, 'chained to', 'a chain call may run it after a program on any device, as a tail call could, and the kernel keeps device-bound programs out of program arrays for that reason');
+    refuseBoundIn(
+      next,
+      'chained to',
+      'a chain call may run it after a program on any device, as a tail call could, and the kernel keeps device-bound programs out of program arrays for that reason',
+    );
     if (next === prev || this.reaches(next, prev)) {
-      throw new XdpchainError('ELOOP', `chaining ${prev.name} (id ${prev.id}) → ${next.name} (id ${next.id}) would close a cycle: ${next.name} already leads back to ${prev.name}`);
+      throw new XdpchainError(
+        'ELOOP',
+        `chaining ${prev.name} (id ${prev.id}) → ${next.name} (id ${next.id}) would close a cycle: ${next.name} already leads back to ${prev.name}`,
+      );
     }
     const s = this.slotsOf(prev);
     s[slot] = next;

@@ -18,9 +18,14 @@ import type { Netdev } from '../xdp/netdev.js';
 export function deviceBinding(spec: ProgramSpec, devices: { find(ifindex: number): Netdev | undefined }): number | undefined {
   if (!spec.ifindex) return undefined;
   const where = `program ${spec.name}`;
-  if (spec.type !== 'xdp') throw new XdpchainError('EINVAL', `${where} is a ${spec.type} program: only XDP programs can be bound to a device`, { program: spec.name });
+  if (spec.type !== 'xdp')
+    throw new XdpchainError('EINVAL', `${where} is a ${spec.type} program: only XDP programs can be bound to a device`, { program: spec.name });
   if (!(spec.flags & BPF_F_XDP_DEV_BOUND_ONLY)) {
-    throw new XdpchainError('EINVAL', `${where}: ifindex ${spec.ifindex} without BPF_F_XDP_DEV_BOUND_ONLY asks to offload it to the device's hardware, which no xdpchain device offers (nor veth); set the flag to bind it to the device instead`, { program: spec.name });
+    throw new XdpchainError(
+      'EINVAL',
+      `${where}: ifindex ${spec.ifindex} without BPF_F_XDP_DEV_BOUND_ONLY asks to offload it to the device's hardware, which no xdpchain device offers (nor veth); set the flag to bind it to the device instead`,
+      { program: spec.name },
+    );
   }
   const dev = devices.find(spec.ifindex);
   if (!dev) throw new XdpchainError('EINVAL', `${where}: no device with ifindex ${spec.ifindex} to bind it to (see netdev list)`, { program: spec.name });
@@ -33,7 +38,10 @@ export function deviceBinding(spec: ProgramSpec, devices: { find(ifindex: number
 /** Refuse to run a device-bound program on another device, with the kernel's extack message first. */
 export function checkBoundTo(prog: { name: string; id: number; boundIfindex?: number }, dev: Netdev): void {
   if (prog.boundIfindex !== undefined && prog.boundIfindex !== dev.ifindex) {
-    throw new XdpchainError('EINVAL', `Program bound to different device: ${prog.name} (id ${prog.id}) is bound to the device with ifindex ${prog.boundIfindex}, not ${dev.name} (ifindex ${dev.ifindex})`);
+    throw new XdpchainError(
+      'EINVAL',
+      `Program bound to different device: ${prog.name} (id ${prog.id}) is bound to the device with ifindex ${prog.boundIfindex}, not ${dev.name} (ifindex ${dev.ifindex})`,
+    );
   }
 }
 

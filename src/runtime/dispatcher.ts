@@ -27,11 +27,16 @@ export interface DispatcherComponent {
 
 /** The hook of a device running a dispatcher (or, with one component, that component alone). */
 export class DispatcherHook implements XdpHook {
-  constructor(readonly state: DispatcherState, private readonly inner: ProgramHook) {}
+  constructor(
+    readonly state: DispatcherState,
+    private readonly inner: ProgramHook,
+  ) {}
 
   get description(): string {
     const n = this.state.components.length;
-    return this.state.dispatcher ? `${this.state.mode === 'callx' ? 'callx ' : ''}dispatcher (id ${this.state.dispatcher.id}) with ${n} programs` : `dispatcher with 1 program: ${this.state.components[0].program.name} (id ${this.state.components[0].program.id})`;
+    return this.state.dispatcher
+      ? `${this.state.mode === 'callx' ? 'callx ' : ''}dispatcher (id ${this.state.dispatcher.id}) with ${n} programs`
+      : `dispatcher with 1 program: ${this.state.components[0].program.name} (id ${this.state.components[0].program.id})`;
   }
 
   run(buffer: XdpBuffer): HookVerdict {
@@ -67,13 +72,15 @@ interface NextState {
 
 /** libxdp's order: priority, name (byte order), already attached first, instruction count, tag, load time. */
 export function orderComponents(components: DispatcherComponent[]): DispatcherComponent[] {
-  return [...components].sort((a, b) =>
-    a.priority - b.priority
-    || Buffer.compare(bytes(a.program.name), bytes(b.program.name))
-    || a.sequence - b.sequence
-    || a.program.instructionCount - b.program.instructionCount
-    || Buffer.compare(bytes(a.program.tag), bytes(b.program.tag))
-    || a.program.loadedAt.getTime() - b.program.loadedAt.getTime());
+  return [...components].sort(
+    (a, b) =>
+      a.priority - b.priority ||
+      Buffer.compare(bytes(a.program.name), bytes(b.program.name)) ||
+      a.sequence - b.sequence ||
+      a.program.instructionCount - b.program.instructionCount ||
+      Buffer.compare(bytes(a.program.tag), bytes(b.program.tag)) ||
+      a.program.loadedAt.getTime() - b.program.loadedAt.getTime(),
+  );
 }
 
 const mask = (actions: readonly number[]): number => actions.reduce((m, a) => (a >= 0 && a < 32 ? m | (1 << a) : m), 0) >>> 0;
@@ -102,20 +109,32 @@ export class XdpDispatchers {
    * Add programs to the device's dispatcher (creating it). A device running a plain program
    * refuses (EBUSY) unless `force`, which replaces that program.
    */
-  add(dev: Netdev, add: { program: Program; priority?: number; chainCallActions?: readonly number[] }[], opts: { slots?: number; force?: boolean; mode?: DispatcherMode; dispatcherId?: number; configMapId?: number } = {}): DispatcherState {
+  add(
+    dev: Netdev,
+    add: { program: Program; priority?: number; chainCallActions?: readonly number[] }[],
+    opts: { slots?: number; force?: boolean; mode?: DispatcherMode; dispatcherId?: number; configMapId?: number } = {},
+  ): DispatcherState {
     const current = this.states.get(dev);
     const slots = opts.slots ?? current?.slots ?? DEFAULT_DISPATCHER_SLOTS;
     const mode = opts.mode ?? current?.mode ?? 'freplace';
-    if (current && current.mode !== mode) throw new XdpchainError('EINVAL', `${dev.name}'s dispatcher reaches its programs by ${current.mode}; unload it to switch to ${mode}`);
-    if (!Number.isInteger(slots) || slots < 1 || slots > MAX_DISPATCHER_SLOTS) throw new XdpchainError('EINVAL', `a dispatcher has 1 to ${MAX_DISPATCHER_SLOTS} slots, not ${slots}`);
+    if (current && current.mode !== mode)
+      throw new XdpchainError('EINVAL', `${dev.name}'s dispatcher reaches its programs by ${current.mode}; unload it to switch to ${mode}`);
+    if (!Number.isInteger(slots) || slots < 1 || slots > MAX_DISPATCHER_SLOTS)
+      throw new XdpchainError('EINVAL', `a dispatcher has 1 to ${MAX_DISPATCHER_SLOTS} slots, not ${slots}`);
     if (!current && dev.hook && !opts.force) {
       throw new XdpchainError('EBUSY', `${dev.name} already runs ${dev.hook.description} without a dispatcher; unload it first (or use --force to replace it)`);
     }
     const components = [...(current?.components ?? [])];
     for (const a of add) {
-      if (a.program.type !== 'xdp' || a.program.attachType !== 'xdp') throw new XdpchainError('EINVAL', `${a.program.name} (id ${a.program.id}) is not an XDP program for a device hook`);
-      refuseBoundIn(a.program, "a dispatcher's component", 'components replace functions of a dispatcher program (freplace), and the kernel lets a device-bound program replace functions only of a program bound to the same device; attach it alone');
-      if (components.some((c) => c.program === a.program)) throw new XdpchainError('EEXIST', `${a.program.name} (id ${a.program.id}) already runs in ${dev.name}'s dispatcher`);
+      if (a.program.type !== 'xdp' || a.program.attachType !== 'xdp')
+        throw new XdpchainError('EINVAL', `${a.program.name} (id ${a.program.id}) is not an XDP program for a device hook`);
+      refuseBoundIn(
+        a.program,
+        "a dispatcher's component",
+        'components replace functions of a dispatcher program (freplace), and the kernel lets a device-bound program replace functions only of a program bound to the same device; attach it alone',
+      );
+      if (components.some((c) => c.program === a.program))
+        throw new XdpchainError('EEXIST', `${a.program.name} (id ${a.program.id}) already runs in ${dev.name}'s dispatcher`);
       const rc = a.program.spec.runConfig;
       components.push({
         program: a.program,
@@ -125,7 +144,10 @@ export class XdpDispatchers {
       });
     }
     if (components.length > slots) {
-      throw new XdpchainError('E2BIG', `${dev.name}'s dispatcher has ${slots} slots; ${components.length} programs do not fit (raise the slot count, at most ${MAX_DISPATCHER_SLOTS})`);
+      throw new XdpchainError(
+        'E2BIG',
+        `${dev.name}'s dispatcher has ${slots} slots; ${components.length} programs do not fit (raise the slot count, at most ${MAX_DISPATCHER_SLOTS})`,
+      );
     }
     return this.install(dev, { mode, slots, components: orderComponents(components) }, { program: opts.dispatcherId, map: opts.configMapId });
   }
@@ -136,7 +158,9 @@ export class XdpDispatchers {
     if (!current) throw new XdpchainError('ENOENT', `${dev.name} has no dispatcher`);
     const keep = programs === 'all' ? [] : current.components.filter((c) => !programs.includes(c.program));
     if (programs !== 'all') {
-      for (const p of programs) if (!current.components.some((c) => c.program === p)) throw new XdpchainError('ENOENT', `${p.name} (id ${p.id}) does not run in ${dev.name}'s dispatcher`);
+      for (const p of programs)
+        if (!current.components.some((c) => c.program === p))
+          throw new XdpchainError('ENOENT', `${p.name} (id ${p.id}) does not run in ${dev.name}'s dispatcher`);
     }
     if (keep.length === 0) {
       this.swap(dev, dev.hook, null);
@@ -179,7 +203,10 @@ export class XdpDispatchers {
   }
 
   private callxTable(next: NextState): Uint8Array {
-    return encodeCallxTable(next.slots, next.components.map((c) => ({ address: functionAddress(c.program.executable.uid, 0), mask: mask(c.chainCallActions) })));
+    return encodeCallxTable(
+      next.slots,
+      next.components.map((c) => ({ address: functionAddress(c.program.executable.uid, 0), mask: mask(c.chainCallActions) })),
+    );
   }
 
   private build(next: NextState, ids: { program?: number; map?: number }): DispatcherState {

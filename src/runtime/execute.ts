@@ -181,7 +181,17 @@ export class XdpExecutor {
     try {
       while (from < count) {
         try {
-          driver.run({ state: this.state, entry: prog.node, ctxList: this.ctxList, ctxStride: stride, results: this.results, resultStride: stride, from, count, ...(tracked ? { hooks: this.hooks } : {}) });
+          driver.run({
+            state: this.state,
+            entry: prog.node,
+            ctxList: this.ctxList,
+            ctxStride: stride,
+            results: this.results,
+            resultStride: stride,
+            from,
+            count,
+            ...(tracked ? { hooks: this.hooks } : {}),
+          });
           break;
         } catch (e) {
           if (!(e instanceof VmFault)) throw e;

@@ -22,13 +22,21 @@ function shape(btf: Btf, id: number): string {
   const t = resolveType(btf, id);
   if (!t) return '?';
   switch (t.kind) {
-    case 'int': case 'enum': case 'enum64': return `int${t.size * 8}`;
+    case 'int':
+    case 'enum':
+    case 'enum64':
+      return `int${t.size * 8}`;
     case 'ptr': {
       const to = resolveType(btf, t.type);
-      return to && (to.kind === 'struct' || to.kind === 'union' || to.kind === 'fwd') ? `pointer to ${to.kind === 'union' ? 'union' : 'struct'} ${to.name}` : 'pointer';
+      return to && (to.kind === 'struct' || to.kind === 'union' || to.kind === 'fwd')
+        ? `pointer to ${to.kind === 'union' ? 'union' : 'struct'} ${to.name}`
+        : 'pointer';
     }
-    case 'struct': case 'union': return `${t.kind} ${t.name} by value`;
-    default: return t.kind;
+    case 'struct':
+    case 'union':
+      return `${t.kind} ${t.name} by value`;
+    default:
+      return t.kind;
   }
 }
 
@@ -39,11 +47,15 @@ function shape(btf: Btf, id: number): string {
  */
 export function checkReplacement(ext: ProgramSpec, target: Program, functionName: string): ReplaceTarget {
   const fail = (why: string): never => {
-    throw new XdpchainError('EINVAL', `freplace ${ext.name} → ${target.name} (id ${target.id}) function ${functionName}: ${why}`, { program: ext.name, target: target.id });
+    throw new XdpchainError('EINVAL', `freplace ${ext.name} → ${target.name} (id ${target.id}) function ${functionName}: ${why}`, {
+      program: ext.name,
+      target: target.id,
+    });
   };
   // Extensions are never bound to a device here, so a bound target does not match (the kernel
   // checks both are bound to the same one).
-  if (target.boundIfindex !== undefined) fail(`Target program bound device mismatch: ${target.name} is bound to the device with ifindex ${target.boundIfindex}, the extension to none`);
+  if (target.boundIfindex !== undefined)
+    fail(`Target program bound device mismatch: ${target.name} is bound to the device with ifindex ${target.boundIfindex}, the extension to none`);
   const info = target.spec.funcInfo.find((f) => f.name === functionName);
   if (!info) {
     const have = target.spec.funcInfo.map((f) => f.name).join(', ') || 'none (the target has no BTF func info)';
@@ -52,7 +64,7 @@ export function checkReplacement(ext: ProgramSpec, target: Program, functionName
   const tfunc = funcType(target.spec.btf, info);
   if (!tfunc || !target.spec.btf) return fail('the target has no BTF for the function');
   if (tfunc.linkage === 'static') fail('it is a static function; only global functions can be replaced');
-  if (info.slot === 0) fail('it is the program\'s entry point, not a global subprogram');
+  if (info.slot === 0) fail("it is the program's entry point, not a global subprogram");
   const efunc = ext.funcInfo[0] && funcType(ext.btf, ext.funcInfo[0]);
   if (!efunc || !ext.btf) return fail('the replacement has no BTF for its entry function');
   const tproto = resolveType(target.spec.btf, tfunc.type);

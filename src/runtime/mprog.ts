@@ -100,7 +100,8 @@ export class XdpMprogs {
   }
 
   attach(dev: Netdev, prog: Program, opts: MprogAttachOptions = {}): { revision: number; link?: Link } {
-    if (prog.type !== 'xdp' || prog.attachType !== 'xdp') throw new XdpchainError('EINVAL', `${prog.name} (id ${prog.id}) is not an XDP program for a device hook`);
+    if (prog.type !== 'xdp' || prog.attachType !== 'xdp')
+      throw new XdpchainError('EINVAL', `${prog.name} (id ${prog.id}) is not an XDP program for a device hook`);
     checkBoundTo(prog, dev);
     let h = this.hooks.get(dev);
     if (!h && dev.hook) throw new XdpchainError('EBUSY', `${dev.name} already runs ${dev.hook.description}; remove it first`);
@@ -111,7 +112,11 @@ export class XdpMprogs {
     let index: number;
     if (opts.replace) {
       index = this.indexOf(h, { program: opts.replace });
-      if (h.entries[index].link) throw new XdpchainError('EBUSY', `${opts.replace.name} (id ${opts.replace.id}) is attached through link ${h.entries[index].link!.id}; update the link instead`);
+      if (h.entries[index].link)
+        throw new XdpchainError(
+          'EBUSY',
+          `${opts.replace.name} (id ${opts.replace.id}) is attached through link ${h.entries[index].link!.id}; update the link instead`,
+        );
       if (opts.before !== undefined || opts.after !== undefined) {
         const at = this.position({ entries: h.entries.filter((_, i) => i !== index) } as MprogHook, opts);
         if (at !== index) throw new XdpchainError('ERANGE', 'the replaced program is not where the before/after anchors say');
@@ -122,14 +127,13 @@ export class XdpMprogs {
     }
     const entry: MprogEntry = { program: prog };
     if (opts.link) {
-      const mprogs = this;
       const link: Link = {
         id: this.rt.links.allocateId(opts.linkId),
         kind: 'xdp',
         program: prog,
         ownedBy: `program list of ${dev.name}`,
         describe: () => ({ ifindex: dev.ifindex, device: dev.name, mode: 'mprog' }),
-        close: () => mprogs.remove(dev, entry),
+        close: () => this.remove(dev, entry),
       };
       entry.link = this.rt.links.add(link);
     }
@@ -150,7 +154,8 @@ export class XdpMprogs {
     this.checkRevision(h, opts.expectedRevision, dev);
     const i = this.indexOf(h, { program: prog });
     if (h.entries[i].link) throw new XdpchainError('EBUSY', `${prog.name} (id ${prog.id}) is attached through link ${h.entries[i].link!.id}; detach the link`);
-    if (opts.before && this.indexOf(h, opts.before) !== i + 1) throw new XdpchainError('ERANGE', `${prog.name} is not right before ${describeAnchor(opts.before)}`);
+    if (opts.before && this.indexOf(h, opts.before) !== i + 1)
+      throw new XdpchainError('ERANGE', `${prog.name} is not right before ${describeAnchor(opts.before)}`);
     if (opts.after && this.indexOf(h, opts.after) !== i - 1) throw new XdpchainError('ERANGE', `${prog.name} is not right after ${describeAnchor(opts.after)}`);
     this.remove(dev, h.entries[i]);
     return h.revision;

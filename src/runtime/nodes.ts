@@ -10,7 +10,10 @@ export const MAX_PROGRAM_NODES = 16384;
 
 /** A program's run count and time, kept in memory where compiled batch code counts too. */
 class StatsCells implements ProgramStats {
-  constructor(private readonly space: AddressSpace, private readonly addr: number) {}
+  constructor(
+    private readonly space: AddressSpace,
+    private readonly addr: number,
+  ) {}
   get runCount(): number {
     return this.space.dv.getFloat64(this.addr, true);
   }
@@ -39,7 +42,10 @@ export class ProgramNodes {
   private readonly free: number[] = [];
   private next = 0;
 
-  constructor(readonly space: AddressSpace, engine: ExecutionEngine) {
+  constructor(
+    readonly space: AddressSpace,
+    engine: ExecutionEngine,
+  ) {
     const counters = space.allocPrivate(MAX_PROGRAM_NODES * COUNTER_BYTES, 'program statistics');
     const successors = space.allocPrivate(MAX_PROGRAM_NODES * BATCH_SLOTS * 4, 'chain successors');
     const cursor = space.allocPrivate(Cursor.size, 'batch cursor');

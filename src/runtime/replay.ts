@@ -72,7 +72,11 @@ export class CaptureReplay {
   /** Where a capture reader should keep what it reads: wasm memory, so frames are copied in compiled code. */
   readonly storage: ReaderStorage;
 
-  constructor(private readonly rt: Runtime, private readonly prog: Program, private readonly opts: ReplayOptions = {}) {
+  constructor(
+    private readonly rt: Runtime,
+    private readonly prog: Program,
+    private readonly opts: ReplayOptions = {},
+  ) {
     // Buffers are made as frames come: a capture of a few frames does not pay for a whole ring.
     this.ring = [];
     this.receiver = new RingReceiver(rt.space, BATCH_SIZE, opts.ingressIfindex ?? 1);

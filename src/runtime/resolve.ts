@@ -21,7 +21,12 @@ const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'D
  * references become map handles, global data becomes the address of the value plus offset.
  * Returns the decoded program and the ids of the maps it uses.
  */
-export function resolveReferences(spec: ProgramSpec, mapsByName: ReadonlyMap<string, BpfMap>, kfuncs?: KfuncTable, boundIfindex?: number): { program: DecodedProgram; mapIds: number[] } {
+export function resolveReferences(
+  spec: ProgramSpec,
+  mapsByName: ReadonlyMap<string, BpfMap>,
+  kfuncs?: KfuncTable,
+  boundIfindex?: number,
+): { program: DecodedProgram; mapIds: number[] } {
   const insns: RawInstruction[] = spec.instructions.map((i) => ({ ...i }));
   const used = new Set<number>();
   const where = (slot: number) => `program ${spec.name}, instruction ${slot}`;
@@ -30,16 +35,29 @@ export function resolveReferences(spec: ProgramSpec, mapsByName: ReadonlyMap<str
       insns[ref.slot] = { ...insns[ref.slot], imm: resolveKfunc(spec, ref.slot, ref.name, kfuncs, boundIfindex !== undefined) };
       continue;
     }
-    if (ref.kind === 'ksym') throw new XdpchainError('EINVAL', `${where(ref.slot)}: refers to kernel symbol ${ref.name} (ksym), which xdpchain does not provide`, { program: spec.name, insn: ref.slot });
+    if (ref.kind === 'ksym')
+      throw new XdpchainError('EINVAL', `${where(ref.slot)}: refers to kernel symbol ${ref.name} (ksym), which xdpchain does not provide`, {
+        program: spec.name,
+        insn: ref.slot,
+      });
     const map = mapsByName.get(ref.map);
-    if (!map) throw new XdpchainError('EINVAL', `${where(ref.slot)}: refers to map ${ref.map}, which the collection does not have`, { program: spec.name, insn: ref.slot });
+    if (!map)
+      throw new XdpchainError('EINVAL', `${where(ref.slot)}: refers to map ${ref.map}, which the collection does not have`, {
+        program: spec.name,
+        insn: ref.slot,
+      });
     const insn = insns[ref.slot];
-    if (!insn || insn.opcode !== LD_IMM64 || ref.slot + 1 >= insns.length) throw new XdpchainError('EINVAL', `${where(ref.slot)}: a map reference must be a ld_imm64`, { program: spec.name, insn: ref.slot });
+    if (!insn || insn.opcode !== LD_IMM64 || ref.slot + 1 >= insns.length)
+      throw new XdpchainError('EINVAL', `${where(ref.slot)}: a map reference must be a ld_imm64`, { program: spec.name, insn: ref.slot });
     let value: number;
     if (ref.kind === 'map') value = map.handle;
     else {
-      if (!(map instanceof ArrayMap)) throw new XdpchainError('EINVAL', `${where(ref.slot)}: direct value access needs an array map, ${ref.map} is ${map.spec.type}`, { program: spec.name });
-      if (ref.offset < 0 || ref.offset >= map.spec.valueSize) throw new XdpchainError('EINVAL', `${where(ref.slot)}: offset ${ref.offset} is outside ${ref.map}'s ${map.spec.valueSize}-byte value`, { program: spec.name });
+      if (!(map instanceof ArrayMap))
+        throw new XdpchainError('EINVAL', `${where(ref.slot)}: direct value access needs an array map, ${ref.map} is ${map.spec.type}`, { program: spec.name });
+      if (ref.offset < 0 || ref.offset >= map.spec.valueSize)
+        throw new XdpchainError('EINVAL', `${where(ref.slot)}: offset ${ref.offset} is outside ${ref.map}'s ${map.spec.valueSize}-byte value`, {
+          program: spec.name,
+        });
       value = map.valueAddress(0) + ref.offset;
     }
     const { lo, hi } = splitImm64(BigInt(value));
@@ -65,14 +83,21 @@ function resolveKfunc(spec: ProgramSpec, slot: number, name: string, kfuncs: Kfu
   const k = kfuncs?.get(name);
   if (!k) {
     const ksym = spec.btf && isKsymFunction(spec.btf, name);
-    const what = ksym ? `kernel function ${name} (kfunc), which xdpchain does not provide` : `function ${name}, which the object declares but does not define (link the object that defines it with xdpchain link)`;
+    const what = ksym
+      ? `kernel function ${name} (kfunc), which xdpchain does not provide`
+      : `function ${name}, which the object declares but does not define (link the object that defines it with xdpchain link)`;
     throw new XdpchainError('EINVAL', `${where}: calls ${what}`, { program: spec.name, insn: slot });
   }
   const mismatch = kfuncMismatch(spec.btf, name, k.prototype);
-  if (mismatch) throw new XdpchainError('EINVAL', `${where}: kfunc ${name} does not match the kernel's prototype: ${mismatch}`, { program: spec.name, insn: slot });
+  if (mismatch)
+    throw new XdpchainError('EINVAL', `${where}: kfunc ${name} does not match the kernel's prototype: ${mismatch}`, { program: spec.name, insn: slot });
   // libbpf checks the declaration against vmlinux before the kernel checks the binding.
   if (k.devBound && !deviceBound) {
-    throw new XdpchainError('EINVAL', `${where}: metadata kfuncs require device-bound program: ${name} answers what a device recorded about the frame, so the program must be loaded bound to one (ProgramSpec.ifindex with BPF_F_XDP_DEV_BOUND_ONLY, or prog load --dev-bound IFACE)`, { program: spec.name, insn: slot });
+    throw new XdpchainError(
+      'EINVAL',
+      `${where}: metadata kfuncs require device-bound program: ${name} answers what a device recorded about the frame, so the program must be loaded bound to one (ProgramSpec.ifindex with BPF_F_XDP_DEV_BOUND_ONLY, or prog load --dev-bound IFACE)`,
+      { program: spec.name, insn: slot },
+    );
   }
   return k.id;
 }
@@ -83,10 +108,18 @@ export function checkHelpers(spec: ProgramSpec, program: DecodedProgram, helpers
   program.slots.forEach((insn, i) => {
     if (insn?.kind !== 'call' || insn.target !== 'helper') return;
     if (!helpers.has(insn.imm)) {
-      throw new XdpchainError('EINVAL', `program ${spec.name}, instruction ${i}: calls ${helperName(insn.imm)} (helper ${insn.imm}), which is not available to ${spec.type} programs in xdpchain`, { program: spec.name, insn: i, helper: insn.imm });
+      throw new XdpchainError(
+        'EINVAL',
+        `program ${spec.name}, instruction ${i}: calls ${helperName(insn.imm)} (helper ${insn.imm}), which is not available to ${spec.type} programs in xdpchain`,
+        { program: spec.name, insn: i, helper: insn.imm },
+      );
     }
     if (GPL_ONLY_HELPERS.has(insn.imm) && !gpl) {
-      throw new XdpchainError('EINVAL', `program ${spec.name}, instruction ${i}: cannot call GPL-restricted ${helperName(insn.imm)} from a program with license "${spec.license}"`, { program: spec.name, insn: i });
+      throw new XdpchainError(
+        'EINVAL',
+        `program ${spec.name}, instruction ${i}: cannot call GPL-restricted ${helperName(insn.imm)} from a program with license "${spec.license}"`,
+        { program: spec.name, insn: i },
+      );
     }
   });
 }

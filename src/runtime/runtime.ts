@@ -55,7 +55,6 @@ import { defaultKernelBtf } from '../btf/bundled.js';
 import type { Btf } from '../btf/types.js';
 import { programTag } from './tag.js';
 
-
 export interface LoadOptions {
   /**
    * Load only these programs (the maps are all created, as libbpf creates them). Default: every
@@ -141,7 +140,12 @@ export class Runtime {
   readonly kfuncs: KfuncTable;
   readonly engine: ExecutionEngine;
   private readonly traceLog = new TraceLog();
-  readonly chains = new ChainTable((prev, slots) => this.nodes.setSuccessors(prev.node, slots.map((s) => s?.node)));
+  readonly chains = new ChainTable((prev, slots) =>
+    this.nodes.setSuccessors(
+      prev.node,
+      slots.map((s) => s?.node),
+    ),
+  );
   readonly nodes: ProgramNodes;
   readonly statsTiming: boolean;
   /** bpf_trace_printk's lines kept when no `trace` option is given: the last 10000, oldest first. */
@@ -241,7 +245,11 @@ export class Runtime {
       for (const spec0 of spec.maps.values()) {
         const sized = sizedAsLibbpfDoes(spec0, this.services.possibleCpus);
         const ms = sized.kconfig ? { ...sized, initialData: kconfigData(sized, this.kconfig) } : sized;
-        const m = createMap(ms, { space: this.space, possibleCpus: this.services.possibleCpus, registry: this.maps, objects: this.objects }, opts.mapIds?.get(ms.name));
+        const m = createMap(
+          ms,
+          { space: this.space, possibleCpus: this.services.possibleCpus, registry: this.maps, objects: this.objects },
+          opts.mapIds?.get(ms.name),
+        );
         created.push(m);
         maps.set(ms.name, m);
       }
@@ -250,7 +258,12 @@ export class Runtime {
       for (const ps0 of load) {
         const ps = opts.bindTo !== undefined && ps0.type === 'xdp' ? { ...ps0, ifindex: opts.bindTo, flags: ps0.flags | BPF_F_XDP_DEV_BOUND_ONLY } : ps0;
         const target = opts.extensionTargets?.get(ps.name);
-        const p = this.loadProgram(ps, maps, { id: opts.programIds?.get(ps.name), target: target?.program, function: target?.function, kernelBtf: opts.kernelBtf });
+        const p = this.loadProgram(ps, maps, {
+          id: opts.programIds?.get(ps.name),
+          target: target?.program,
+          function: target?.function,
+          kernelBtf: opts.kernelBtf,
+        });
         loaded.push(p);
         programs.set(ps.name, p);
       }
@@ -286,15 +299,26 @@ export class Runtime {
    * are constants before anything else reads the code. An `ext` (freplace) program needs the
    * target it will replace a function of; it is type-checked against it now, as the kernel does.
    */
-  loadProgram(spec0: ProgramSpec, maps: ReadonlyMap<string, BpfMap>, opts: { target?: Program; function?: string; id?: number; kernelBtf?: Btf } = {}): Program {
+  loadProgram(
+    spec0: ProgramSpec,
+    maps: ReadonlyMap<string, BpfMap>,
+    opts: { target?: Program; function?: string; id?: number; kernelBtf?: Btf } = {},
+  ): Program {
     const { spec, poisoned } = relocateProgram(spec0, () => opts.kernelBtf ?? this.kernelBtf ?? defaultKernelBtf());
     const helpers = withPoisonHelper(this.helpers, poisoned);
     let target: ReturnType<typeof checkReplacement> | undefined;
     if (spec.type === 'ext') {
-      if (!opts.target) throw new XdpchainError('EINVAL', `program ${spec.name} (section ${spec.sectionName}) replaces a function of another program: name the target program`, { program: spec.name });
+      if (!opts.target)
+        throw new XdpchainError(
+          'EINVAL',
+          `program ${spec.name} (section ${spec.sectionName}) replaces a function of another program: name the target program`,
+          { program: spec.name },
+        );
       target = checkReplacement(spec, opts.target, opts.function ?? spec.attachTo ?? '');
     } else if (spec.type !== 'xdp') {
-      throw new XdpchainError('EINVAL', `program ${spec.name} is a ${spec.type} program (section ${spec.sectionName}); xdpchain loads XDP programs`, { program: spec.name });
+      throw new XdpchainError('EINVAL', `program ${spec.name} is a ${spec.type} program (section ${spec.sectionName}); xdpchain loads XDP programs`, {
+        program: spec.name,
+      });
     }
     const boundIfindex = deviceBinding(spec, this.fabric);
     const { program, mapIds } = resolveReferences(spec, maps, this.kfuncs, boundIfindex);
@@ -377,7 +401,11 @@ export class Runtime {
     const t = this.extensionTargets.get(ext);
     if (!t) throw new XdpchainError('EINVAL', `${ext.name} (id ${ext.id}) is not a freplace program`);
     const busy = this.links.all().find((l) => l.kind === 'freplace' && l.describe().targetProgram === t.program.id && l.describe().function === t.function);
-    if (busy) throw new XdpchainError('EBUSY', `function ${t.function} of ${t.program.name} (id ${t.program.id}) is already replaced by ${busy.program.name} (link ${busy.id})`);
+    if (busy)
+      throw new XdpchainError(
+        'EBUSY',
+        `function ${t.function} of ${t.program.name} (id ${t.program.id}) is already replaced by ${busy.program.name} (link ${busy.id})`,
+      );
     t.program.executable.replaceFunction(t.slot, ext.executable);
     return this.links.add({
       id: this.links.allocateId(id),
@@ -395,7 +423,7 @@ export class Runtime {
   replaceWith(target: Program, fn: string, program: Program, ownedBy?: string): Link {
     const info = target.spec.funcInfo.find((f) => f.name === fn);
     if (!info) throw new XdpchainError('ENOENT', `program ${target.name} (id ${target.id}) has no function ${fn}`);
-    if (this.links.all().some((l) => l.kind === 'freplace' && (l.describe().targetProgram === target.id && l.describe().function === fn))) {
+    if (this.links.all().some((l) => l.kind === 'freplace' && l.describe().targetProgram === target.id && l.describe().function === fn)) {
       throw new XdpchainError('EBUSY', `function ${fn} of ${target.name} (id ${target.id}) is already replaced`);
     }
     target.executable.replaceFunction(info.slot, program.executable);
@@ -418,7 +446,10 @@ export class Runtime {
     const gone = new Set([dev.ifindex, dev.peer?.ifindex]);
     const bound = this.programs().filter((p) => gone.has(p.boundIfindex));
     if (bound.length > 0) {
-      throw new XdpchainError('EBUSY', `${name} cannot be deleted while programs are bound to ${dev.peer ? 'it or its peer' : 'it'}: ${bound.map((p) => `${p.name} (id ${p.id})`).join(', ')}; unload them first`);
+      throw new XdpchainError(
+        'EBUSY',
+        `${name} cannot be deleted while programs are bound to ${dev.peer ? 'it or its peer' : 'it'}: ${bound.map((p) => `${p.name} (id ${p.id})`).join(', ')}; unload them first`,
+      );
     }
     this.fabric.delete(name);
   }
@@ -442,7 +473,8 @@ export class Runtime {
     for (const l of this.links.usedBy(p)) out.push(`link ${l.id}`);
     for (const r of this.chains.referrers(p)) out.push(`chain call from ${r.name} (id ${r.id})`);
     for (const [ext, t] of this.extensionTargets) if (t.program === p) out.push(`freplace program ${ext.name} (id ${ext.id})`);
-    for (const m of this.maps.all()) if (m instanceof ProgArrayMap && m.entries().some(([, v]) => v === p)) out.push(`program array ${m.spec.name} (id ${m.id})`);
+    for (const m of this.maps.all())
+      if (m instanceof ProgArrayMap && m.entries().some(([, v]) => v === p)) out.push(`program array ${m.spec.name} (id ${m.id})`);
     return out;
   }
 
@@ -484,7 +516,14 @@ export class Runtime {
   }
 
   private newExecutor(budget?: number): XdpExecutor {
-    return new XdpExecutor(this.chains, (exe) => this.programsByUid.get(exe.uid), this.nodes, (node) => this.programsByNode.get(node)!, budget, { timing: this.statsTiming });
+    return new XdpExecutor(
+      this.chains,
+      (exe) => this.programsByUid.get(exe.uid),
+      this.nodes,
+      (node) => this.programsByNode.get(node)!,
+      budget,
+      { timing: this.statsTiming },
+    );
   }
 
   /** Where a redirect helper's target sends a frame on the fabric. */

@@ -60,7 +60,10 @@ export function selectPrograms(
     else load.push(p);
   }
   if (load.length === 0 && all.length > 0) {
-    throw new XdpchainError('EINVAL', `${object} has no program xdpchain can load: ${skipped.map((s) => `${s.program} (${describe(spec.programs.get(s.program)!)}): ${s.reason}`).join('; ')}`);
+    throw new XdpchainError(
+      'EINVAL',
+      `${object} has no program xdpchain can load: ${skipped.map((s) => `${s.program} (${describe(spec.programs.get(s.program)!)}): ${s.reason}`).join('; ')}`,
+    );
   }
   return { load, skipped };
 }

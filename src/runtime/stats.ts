@@ -36,7 +36,10 @@ export class RunTracker {
    * With `timing` off only run counts are kept, as the kernel keeps run_time_ns only with
    * kernel.bpf_stats_enabled: reading a clock twice per program costs more than a small program.
    */
-  constructor(private readonly programOf: (exe: Executable) => Program | undefined, readonly timing = true) {}
+  constructor(
+    private readonly programOf: (exe: Executable) => Program | undefined,
+    readonly timing = true,
+  ) {}
 
   /** Hook the tracker into a run state. */
   attach(state: RunState): void {

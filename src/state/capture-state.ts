@@ -23,7 +23,12 @@ export class CaptureRegistry {
 
   start(s: Session, file: string, spec: CaptureSpec, resumed?: SavedCapture): PacketCapture {
     const sink = ByteSink.toFile(file, resumed !== undefined);
-    const writer = spec.format === 'pflog' ? new PflogWriter(sink, resumed !== undefined) : resumed ? PcapngWriter.resume(sink, resumed.interfaces.length) : new PcapngWriter(sink);
+    const writer =
+      spec.format === 'pflog'
+        ? new PflogWriter(sink, resumed !== undefined)
+        : resumed
+          ? PcapngWriter.resume(sink, resumed.interfaces.length)
+          : new PcapngWriter(sink);
     const capture = new PacketCapture(spec, writer, resumed?.interfaces ?? []);
     if (resumed) capture.count = resumed.packets;
     s.rt.addCapture(capture);
@@ -42,7 +47,8 @@ export function captureRegistry(s: Session): CaptureRegistry {
   return r;
 }
 
-const describeCapture = (c: SavedCapture): string => `capture on ${c.spec.device}${c.spec.program !== undefined ? ` (program ${c.spec.program})` : ''} into ${c.file}`;
+const describeCapture = (c: SavedCapture): string =>
+  `capture on ${c.spec.device}${c.spec.program !== undefined ? ` (program ${c.spec.program})` : ''} into ${c.file}`;
 
 /**
  * Why a saved capture cannot go on appending, if it cannot: its directory or file went away
@@ -56,12 +62,14 @@ function vanished(c: SavedCapture): string | undefined {
 
 export const captureState: StateExtension = {
   key: 'captures',
-  schema: arrayOf(object({
-    file: str,
-    spec: object({ device: str, entry: bool, exit: bool }, { program: count, format: oneOf('pcapng', 'pflog') }),
-    interfaces: arrayOf(str),
-    packets: count,
-  })),
+  schema: arrayOf(
+    object({
+      file: str,
+      spec: object({ device: str, entry: bool, exit: bool }, { program: count, format: oneOf('pcapng', 'pflog') }),
+      interfaces: arrayOf(str),
+      packets: count,
+    }),
+  ),
   references(saved, known, path, out): void {
     (saved as SavedCapture[]).forEach((c, i) => {
       if (!known.devices.has(c.spec.device)) out.push({ path: `${at(path, i)}.spec.device`, message: `no device is named ${c.spec.device}` });

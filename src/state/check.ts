@@ -56,7 +56,12 @@ export function leftoverFiles(dir: string): string[] {
   const found: string[] = [];
   for (const sub of ['', 'objects', 'btf']) {
     const d = join(dir, sub);
-    if (existsSync(d)) found.push(...readdirSync(d).filter(isLeftover).map((n) => join(d, n)));
+    if (existsSync(d))
+      found.push(
+        ...readdirSync(d)
+          .filter(isLeftover)
+          .map((n) => join(d, n)),
+      );
   }
   return found;
 }

@@ -40,5 +40,10 @@ export function sameState(a: StateSnapshot, b: StateSnapshot, now = Date.now()):
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
   if (!isRecord(v)) return v;
-  return Object.fromEntries(Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => [k, canonical(v[k])]));
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .filter((k) => v[k] !== undefined)
+      .map((k) => [k, canonical(v[k])]),
+  );
 }

@@ -46,7 +46,18 @@ const savedTuple = object({ l3num: count, protonum: count, src: hexBytes, dst: h
  */
 export const conntrackState: StateExtension = {
   key: 'conntrack',
-  schema: arrayOf(object({ original: savedTuple, reply: savedTuple, zone: object({ id: count, flags: count, dir: count }), status: count, mark: count, tcpState: count, bysource: bool, expiresAt: num })),
+  schema: arrayOf(
+    object({
+      original: savedTuple,
+      reply: savedTuple,
+      zone: object({ id: count, flags: count, dir: count }),
+      status: count,
+      mark: count,
+      tcpState: count,
+      bysource: bool,
+      expiresAt: num,
+    }),
+  ),
   capture(s: Session): SavedConntrackEntry[] {
     const table = s.rt.conntrack;
     const now = table.now();

@@ -14,10 +14,17 @@ interface SavedDispatcher {
 /** Keeps each device's dispatcher (components, priorities, actions, the dispatcher's id) across invocations. */
 export const dispatcherState: StateExtension = {
   key: 'dispatchers',
-  schema: arrayOf(object(
-    { ifindex: count, slots: count, dispatcherId: nullable(count), components: arrayOf(object({ program: count, priority: int, chainCallActions: arrayOf(count) })) },
-    { mode: oneOf('freplace', 'callx'), configMapId: nullable(count) },
-  )),
+  schema: arrayOf(
+    object(
+      {
+        ifindex: count,
+        slots: count,
+        dispatcherId: nullable(count),
+        components: arrayOf(object({ program: count, priority: int, chainCallActions: arrayOf(count) })),
+      },
+      { mode: oneOf('freplace', 'callx'), configMapId: nullable(count) },
+    ),
+  ),
   references(saved, known, path, out): void {
     (saved as SavedDispatcher[]).forEach((d, i) => {
       missingDevice(known, d.ifindex, `${at(path, i)}.ifindex`, out);

@@ -139,7 +139,11 @@ export class StateLock {
         breakStale(path, content);
         continue;
       }
-      if (Date.now() > deadline) throw new XdpchainError('EBUSY', `state directory is locked by process ${owner} (${path}); try again when it finishes, or wait longer with $XDPCHAIN_LOCK_TIMEOUT_MS`);
+      if (Date.now() > deadline)
+        throw new XdpchainError(
+          'EBUSY',
+          `state directory is locked by process ${owner} (${path}); try again when it finishes, or wait longer with $XDPCHAIN_LOCK_TIMEOUT_MS`,
+        );
       // Jitter, so that waiters that woke together do not keep colliding.
       sleep(10 + Math.floor(Math.random() * 20));
     }

@@ -62,20 +62,57 @@ export function checkReferences(s: StateSnapshot, dir: string): Problem[] {
   const out: Problem[] = [];
   const k = knownIds(s);
   const programs = s.collections.flatMap((c, i) => Object.entries(c.programs).map(([name, p]) => ({ p, path: `collections[${i}].programs.${name}` })));
-  duplicates(programs.map((x) => x.p.id), (i) => `${programs[i].path}.id`, 'program id', out);
+  duplicates(
+    programs.map((x) => x.p.id),
+    (i) => `${programs[i].path}.id`,
+    'program id',
+    out,
+  );
   const maps = s.collections.flatMap((c, i) => Object.entries(c.maps).map(([name, m]) => ({ id: m.id, path: `collections[${i}].maps.${name}.id` })));
-  duplicates(maps.map((m) => m.id), (i) => maps[i].path, 'map id', out);
-  duplicates(s.links.map((l) => l.id), (i) => `links[${i}].id`, 'link id', out);
-  duplicates(s.netdevs.map((d) => d.name), (i) => `netdevs[${i}].name`, 'device name', out);
-  duplicates(s.netdevs.map((d) => d.ifindex), (i) => `netdevs[${i}].ifindex`, 'ifindex', out);
+  duplicates(
+    maps.map((m) => m.id),
+    (i) => maps[i].path,
+    'map id',
+    out,
+  );
+  duplicates(
+    s.links.map((l) => l.id),
+    (i) => `links[${i}].id`,
+    'link id',
+    out,
+  );
+  duplicates(
+    s.netdevs.map((d) => d.name),
+    (i) => `netdevs[${i}].name`,
+    'device name',
+    out,
+  );
+  duplicates(
+    s.netdevs.map((d) => d.ifindex),
+    (i) => `netdevs[${i}].ifindex`,
+    'ifindex',
+    out,
+  );
 
   const idsBelow = (ids: number[], next: number, field: string) => {
     const top = Math.max(0, ...ids);
     if (top >= next) out.push({ path: `ids.${field}`, message: `is ${next}, but id ${top} is in use` });
   };
-  idsBelow(programs.map((x) => x.p.id), s.ids.nextProgram, 'nextProgram');
-  idsBelow(maps.map((m) => m.id), s.ids.nextMap, 'nextMap');
-  idsBelow(s.links.map((l) => l.id), s.ids.nextLink, 'nextLink');
+  idsBelow(
+    programs.map((x) => x.p.id),
+    s.ids.nextProgram,
+    'nextProgram',
+  );
+  idsBelow(
+    maps.map((m) => m.id),
+    s.ids.nextMap,
+    'nextMap',
+  );
+  idsBelow(
+    s.links.map((l) => l.id),
+    s.ids.nextLink,
+    'nextLink',
+  );
 
   s.collections.forEach((c, i) => {
     if (!s.objects[c.object]) out.push({ path: `collections[${i}].object`, message: `object ${c.object.slice(0, 12)}… has no entry in objects` });

@@ -80,7 +80,13 @@ export function repairStateDir(dir: string): RepairReport {
     }
     const salvaged = salvageState(value, dir);
     const trial = Session.trial(dir, salvaged.snapshot);
-    if (trial.error) return { ...base, outcome: 'failed', dropped: [], error: `what is left still does not restore (${trial.error.message}); 'xdpchain state reset' starts over` };
+    if (trial.error)
+      return {
+        ...base,
+        outcome: 'failed',
+        dropped: [],
+        error: `what is left still does not restore (${trial.error.message}); 'xdpchain state reset' starts over`,
+      };
     const kept = install(dir, salvaged.snapshot);
     return { ...base, outcome: 'salvaged', dropped: salvaged.dropped, kept };
   });
@@ -99,7 +105,15 @@ function summary(s: StateSnapshot | undefined): string {
   const maps = s.collections.reduce((n, c) => n + Object.keys(c.maps).length, 0);
   const captures = Array.isArray(s.hooks?.captures) ? s.hooks.captures.length : 0;
   const n = (k: number, what: string): string => `${k} ${what}${k === 1 ? '' : 's'}`;
-  return [n(programs, 'program'), n(maps, 'map'), n(s.netdevs.length, 'device'), n(s.attachments.length, 'attachment'), n(s.links.length, 'link'), n(s.chains.length, 'chain'), n(captures, 'capture')].join(', ');
+  return [
+    n(programs, 'program'),
+    n(maps, 'map'),
+    n(s.netdevs.length, 'device'),
+    n(s.attachments.length, 'attachment'),
+    n(s.links.length, 'link'),
+    n(s.chains.length, 'chain'),
+    n(captures, 'capture'),
+  ].join(', ');
 }
 
 /** `state reset`: remove everything the directory keeps (it stays, empty), saying what each removed file held. */

@@ -19,7 +19,12 @@ const ROUNDS = 100;
 function unitOf(path: string): { top: string; index?: number; key?: string; entry?: { map: string; index: number } } {
   const m = /^(\w+)(?:\[(\d+)\]|\.([^.[]+))?(?:\.maps\.([^.[]+)\.entries\[(\d+)\])?/.exec(path);
   if (!m) return { top: '' };
-  return { top: m[1], ...(m[2] !== undefined ? { index: Number(m[2]) } : {}), ...(m[3] !== undefined ? { key: m[3] } : {}), ...(m[4] !== undefined ? { entry: { map: m[4], index: Number(m[5]) } } : {}) };
+  return {
+    top: m[1],
+    ...(m[2] !== undefined ? { index: Number(m[2]) } : {}),
+    ...(m[3] !== undefined ? { key: m[3] } : {}),
+    ...(m[4] !== undefined ? { entry: { map: m[4], index: Number(m[5]) } } : {}),
+  };
 }
 
 /** A collection, device, chain… described by what it holds, for the report of what was dropped. */
@@ -31,11 +36,16 @@ function describe(top: string, v: unknown): string {
       const maps = isRecord(v.maps) ? Object.entries(v.maps).map(([n, m]) => `${n} (id ${isRecord(m) ? shown(m.id) : '?'})`) : [];
       return `the object ${typeof v.object === 'string' ? `${v.object.slice(0, 12)}…` : shown(v.object)}: programs ${programs.join(', ') || 'none'}; maps ${maps.join(', ') || 'none'}`;
     }
-    case 'netdevs': return `device ${shown(v.name)} (ifindex ${shown(v.ifindex)})`;
-    case 'chains': return `chain from program ${shown(v.prev)} on ${shown(v.retcode)} to program ${shown(v.next)}`;
-    case 'attachments': return `program ${shown(v.program)} attached to ifindex ${shown(v.ifindex)}`;
-    case 'links': return `${shown(v.kind)} link ${shown(v.id)} of program ${shown(v.program)}`;
-    default: return shown(v);
+    case 'netdevs':
+      return `device ${shown(v.name)} (ifindex ${shown(v.ifindex)})`;
+    case 'chains':
+      return `chain from program ${shown(v.prev)} on ${shown(v.retcode)} to program ${shown(v.next)}`;
+    case 'attachments':
+      return `program ${shown(v.program)} attached to ifindex ${shown(v.ifindex)}`;
+    case 'links':
+      return `${shown(v.kind)} link ${shown(v.id)} of program ${shown(v.program)}`;
+    default:
+      return shown(v);
   }
 }
 
@@ -69,7 +79,11 @@ function dropFor(s: Json, p: Problem): Dropped | undefined {
     const program = ((s.collections[Number(counters[1])] as Json).programs as Json)[counters[2]] as Json;
     if (counters[3] === 'stats') program.stats = { runCount: 0, runTimeNs: 0 };
     else program.loadedAt = new Date().toISOString();
-    return { path: `collections[${counters[1]}].programs.${counters[2]}.${counters[3]}`, what: `the ${counters[3] === 'stats' ? 'run statistics' : 'load time'} of program ${counters[2]} (now ${counters[3] === 'stats' ? 'zero' : 'the time of the repair'})`, why };
+    return {
+      path: `collections[${counters[1]}].programs.${counters[2]}.${counters[3]}`,
+      what: `the ${counters[3] === 'stats' ? 'run statistics' : 'load time'} of program ${counters[2]} (now ${counters[3] === 'stats' ? 'zero' : 'the time of the repair'})`,
+      why,
+    };
   }
   if (u.top === 'ids') {
     s.ids = nextIds(s);
@@ -118,7 +132,8 @@ function dropFor(s: Json, p: Problem): Dropped | undefined {
  * referred to the dropped parts goes in the next round. Returns the state and what went.
  */
 export function salvageState(value: unknown, dir: string): { snapshot: StateSnapshot; dropped: Dropped[] } {
-  if (!isRecord(value)) return { snapshot: emptySnapshot(availableParallelism()), dropped: [{ path: '(the whole file)', what: shown(value), why: 'not a saved state' }] };
+  if (!isRecord(value))
+    return { snapshot: emptySnapshot(availableParallelism()), dropped: [{ path: '(the whole file)', what: shown(value), why: 'not a saved state' }] };
   const s = JSON.parse(JSON.stringify(value)) as Json;
   const dropped: Dropped[] = [];
   for (let round = 0; round < ROUNDS; round++) {
@@ -128,5 +143,8 @@ export function salvageState(value: unknown, dir: string): { snapshot: StateSnap
     const d = dropFor(s, problems[0]);
     if (d) dropped.push(d);
   }
-  return { snapshot: emptySnapshot(availableParallelism()), dropped: [...dropped, { path: '(the whole file)', what: 'everything left', why: `still damaged after ${ROUNDS} repairs` }] };
+  return {
+    snapshot: emptySnapshot(availableParallelism()),
+    dropped: [...dropped, { path: '(the whole file)', what: 'everything left', why: `still damaged after ${ROUNDS} repairs` }],
+  };
 }

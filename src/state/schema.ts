@@ -7,7 +7,9 @@ const programStats = object({ runCount: count, runTimeNs: num });
 const collection = object(
   {
     object: sha256,
-    programs: recordOf(object({ id: count, stats: programStats, loadedAt: isoDate }, { flags: count, ifindex: count, target: object({ program: count, function: str }) })),
+    programs: recordOf(
+      object({ id: count, stats: programStats, loadedAt: isoDate }, { flags: count, ifindex: count, target: object({ program: count, function: str }) }),
+    ),
     maps: recordOf(object({ id: count, entries: arrayOf(object({ key: hex, value: hex })) })),
   },
   {
@@ -22,10 +24,12 @@ const netdev = object(
 );
 
 const routing = object({
-  routes: arrayOf(object(
-    { family: oneOf(4, 6), prefix: hex, prefixLength: count, type: oneOf('unicast', 'local', 'blackhole', 'unreachable', 'prohibit'), metric: int },
-    { gateway: hex, ifindex: count, mtu: count },
-  )),
+  routes: arrayOf(
+    object(
+      { family: oneOf(4, 6), prefix: hex, prefixLength: count, type: oneOf('unicast', 'local', 'blackhole', 'unreachable', 'prohibit'), metric: int },
+      { gateway: hex, ifindex: count, mtu: count },
+    ),
+  ),
   neighbours: arrayOf(object({ key: str, mac: hex })),
   forwarding4: arrayOf(count),
   forwardingAll4: bool,

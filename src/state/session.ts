@@ -149,14 +149,21 @@ export class Session {
       this.restore(snapshot);
     } catch (e) {
       if (!(e instanceof XdpchainError) || e instanceof StateFileError) throw e;
-      throw new XdpchainError(e.errno, `${join(this.dir, STATE_FILE)} does not restore: ${e.message}; run 'xdpchain state check' / 'xdpchain state repair'`, { ...e.detail, file: join(this.dir, STATE_FILE) });
+      throw new XdpchainError(e.errno, `${join(this.dir, STATE_FILE)} does not restore: ${e.message}; run 'xdpchain state check' / 'xdpchain state repair'`, {
+        ...e.detail,
+        file: join(this.dir, STATE_FILE),
+      });
     }
   }
 
   /** The error for a change to a directory this session may not write. */
   private notWritable(): XdpchainError {
     const code = this.access && 'readOnly' in this.access ? this.access.readOnly : 'EACCES';
-    return new XdpchainError(code === 'EROFS' ? 'EROFS' : 'EACCES', `state directory ${this.dir} (from ${this.where.origin}) is not writable (${code}), and this command changes the state; choose a writable one with --state DIR or $XDPCHAIN_STATE`, { path: this.dir });
+    return new XdpchainError(
+      code === 'EROFS' ? 'EROFS' : 'EACCES',
+      `state directory ${this.dir} (from ${this.where.origin}) is not writable (${code}), and this command changes the state; choose a writable one with --state DIR or $XDPCHAIN_STATE`,
+      { path: this.dir },
+    );
   }
 
   /** Keep a file by content hash (objects/, btf/); a file a killed writer left short is written again. */
@@ -171,7 +178,10 @@ export class Session {
    * edits; freplace programs need a target. `btf` is a BTF file to apply CO-RE relocations against
    * (default: the runtime's default). Returns the programs loaded and those left out.
    */
-  loadObject(path: string, opts: { programs?: string[]; target?: Program; function?: string; flags?: number; edits?: LoadEdits; btf?: string; bindTo?: number } = {}): { programs: Program[]; skipped: readonly SkippedProgram[] } {
+  loadObject(
+    path: string,
+    opts: { programs?: string[]; target?: Program; function?: string; flags?: number; edits?: LoadEdits; btf?: string; bindTo?: number } = {},
+  ): { programs: Program[]; skipped: readonly SkippedProgram[] } {
     let bytes: Buffer;
     try {
       bytes = readFileSync(path);
@@ -185,13 +195,25 @@ export class Session {
     if (opts.flags) for (const p of spec.programs.values()) p.flags |= opts.flags;
     const targets = new Map<string, { program: Program; function?: string }>();
     for (const p of spec.programs.values()) {
-      if (p.type === 'ext' && opts.target && (!opts.programs || opts.programs.includes(p.name))) targets.set(p.name, { program: opts.target, function: opts.function });
+      if (p.type === 'ext' && opts.target && (!opts.programs || opts.programs.includes(p.name)))
+        targets.set(p.name, { program: opts.target, function: opts.function });
     }
     const btf = opts.btf !== undefined ? this.keepBtf(opts.btf) : undefined;
-    const coll = this.rt.loadCollection(spec, { programs: opts.programs, extensionTargets: targets, ...(btf ? { kernelBtf: btf.btf } : {}), ...(opts.bindTo !== undefined ? { bindTo: opts.bindTo } : {}) });
+    const coll = this.rt.loadCollection(spec, {
+      programs: opts.programs,
+      extensionTargets: targets,
+      ...(btf ? { kernelBtf: btf.btf } : {}),
+      ...(opts.bindTo !== undefined ? { bindTo: opts.bindTo } : {}),
+    });
     this.keepFile(join(this.dir, 'objects', `${sha}.o`), bytes, sha);
     this.sources[sha] = { source: resolve(path) };
-    this.loaded.push({ sha, programs: new Map(coll.programs), maps: new Map(coll.maps), ...(edits ? { edits } : {}), ...(btf ? { kernelBtf: btf.saved } : {}) });
+    this.loaded.push({
+      sha,
+      programs: new Map(coll.programs),
+      maps: new Map(coll.maps),
+      ...(edits ? { edits } : {}),
+      ...(btf ? { kernelBtf: btf.saved } : {}),
+    });
     return { programs: [...coll.programs.values()], skipped: coll.skipped };
   }
 
@@ -284,22 +306,37 @@ export class Session {
     const collections: CollectionState[] = this.loaded.map((l) => ({
       object: l.sha,
       ...(l.edits ? { edits: l.edits } : {}),
-      programs: Object.fromEntries([...l.programs].map(([name, p]) => {
-        const t = rt.extensionTarget(p);
-        const bound = p.boundIfindex !== undefined ? { ifindex: p.boundIfindex } : {};
-        return [name, { id: p.id, stats: { runCount: p.stats.runCount, runTimeNs: p.stats.runTimeNs }, loadedAt: p.loadedAt.toISOString(), flags: p.spec.flags, ...bound, ...(t ? { target: { program: t.program.id, function: t.function } } : {}) }];
-      })),
+      programs: Object.fromEntries(
+        [...l.programs].map(([name, p]) => {
+          const t = rt.extensionTarget(p);
+          const bound = p.boundIfindex !== undefined ? { ifindex: p.boundIfindex } : {};
+          return [
+            name,
+            {
+              id: p.id,
+              stats: { runCount: p.stats.runCount, runTimeNs: p.stats.runTimeNs },
+              loadedAt: p.loadedAt.toISOString(),
+              flags: p.spec.flags,
+              ...bound,
+              ...(t ? { target: { program: t.program.id, function: t.function } } : {}),
+            },
+          ];
+        }),
+      ),
       maps: Object.fromEntries([...l.maps].map(([name, m]) => [name, { id: m.id, entries: TRANSIENT_MAP_TYPES.has(m.spec.type) ? [] : dumpEntries(m) }])),
       ...(l.kernelBtf ? { kernelBtf: l.kernelBtf } : {}),
     }));
     const pins = new Map([...rt.links.pins].map(([name, l]) => [l, name]));
-    const links: LinkState[] = rt.links.all().filter((l) => !l.ownedBy).map((l) => {
-      const pin = pins.get(l);
-      const extra = pin ? { pin } : {};
-      return l.kind === 'xdp'
-        ? { id: l.id, kind: 'xdp', program: l.program.id, ifindex: Number(l.describe().ifindex), ...extra }
-        : { id: l.id, kind: 'freplace', program: l.program.id, ...extra };
-    });
+    const links: LinkState[] = rt.links
+      .all()
+      .filter((l) => !l.ownedBy)
+      .map((l) => {
+        const pin = pins.get(l);
+        const extra = pin ? { pin } : {};
+        return l.kind === 'xdp'
+          ? { id: l.id, kind: 'xdp', program: l.program.id, ifindex: Number(l.describe().ifindex), ...extra }
+          : { id: l.id, kind: 'freplace', program: l.program.id, ...extra };
+      });
     const devs = rt.fabric.list().filter((d) => d.ifindex !== 1);
     const snapshot: StateSnapshot = {
       version: 1,
@@ -373,14 +410,24 @@ export class Session {
         Object.assign(p.stats, saved.stats);
         p.loadedAt = new Date(saved.loadedAt);
       }
-      const l: LoadedObject = { sha: c.object, programs: new Map(coll.programs), maps: new Map(coll.maps), ...(c.edits ? { edits: c.edits } : {}), ...(c.kernelBtf ? { kernelBtf: c.kernelBtf } : {}) };
+      const l: LoadedObject = {
+        sha: c.object,
+        programs: new Map(coll.programs),
+        maps: new Map(coll.maps),
+        ...(c.edits ? { edits: c.edits } : {}),
+        ...(c.kernelBtf ? { kernelBtf: c.kernelBtf } : {}),
+      };
       this.loaded.push(l);
       restored.push({ c, l });
     }
     for (const [i, { c, l }] of restored.entries()) {
       for (const [name, m] of Object.entries(c.maps)) {
         const map = l.maps.get(name);
-        if (!map) throw new XdpchainError('EINVAL', `collections[${i}].maps.${name}: the object has no map ${name} (it has ${[...l.maps.keys()].join(', ') || 'none'})`);
+        if (!map)
+          throw new XdpchainError(
+            'EINVAL',
+            `collections[${i}].maps.${name}: the object has no map ${name} (it has ${[...l.maps.keys()].join(', ') || 'none'})`,
+          );
         for (const e of m.entries) map.loaderUpdate(new Uint8Array(Buffer.from(e.key, 'hex')), new Uint8Array(Buffer.from(e.value, 'hex')));
       }
     }
@@ -390,7 +437,8 @@ export class Session {
     for (const ch of s.chains) rt.chains.add(this.existing(ch.prev), ch.retcode, this.existing(ch.next));
     for (const a of s.attachments) rt.xdp.attach(rt.fabric.get(a.ifindex), this.existing(a.program));
     for (const l of s.links) {
-      const link = l.kind === 'xdp' ? rt.xdp.link(rt.fabric.get(l.ifindex), this.existing(l.program), l.id) : rt.attachExtension(this.existing(l.program), l.id);
+      const link =
+        l.kind === 'xdp' ? rt.xdp.link(rt.fabric.get(l.ifindex), this.existing(l.program), l.id) : rt.attachExtension(this.existing(l.program), l.id);
       if (l.pin) rt.links.pin(link, l.pin);
     }
     for (const e of stateExtensions()) {
@@ -404,7 +452,8 @@ export class Session {
 
   private storedSpec(sha: string): CollectionSpec {
     const path = join(this.dir, 'objects', `${sha}.o`);
-    if (!existsSync(path)) throw new XdpchainError('ENOENT', `state directory ${this.dir} is damaged: object ${sha} (${this.sources[sha]?.source ?? '?'}) is missing`);
+    if (!existsSync(path))
+      throw new XdpchainError('ENOENT', `state directory ${this.dir} is damaged: object ${sha} (${this.sources[sha]?.source ?? '?'}) is missing`);
     return readCollectionSpec(new Uint8Array(readFileSync(path)), { source: this.sources[sha]?.source ?? path });
   }
 

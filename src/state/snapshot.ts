@@ -31,7 +31,10 @@ export interface CollectionState {
   /** What the loader changed before load (map sizes, globals, program type), applied again on restore. */
   edits?: LoadEdits;
   /** `ifindex`: the device a program was bound to (loaded again bound to it). */
-  programs: Record<string, { id: number; stats: ProgramStats; loadedAt: string; flags?: number; ifindex?: number; target?: { program: number; function: string } }>;
+  programs: Record<
+    string,
+    { id: number; stats: ProgramStats; loadedAt: string; flags?: number; ifindex?: number; target?: { program: number; function: string } }
+  >;
   maps: Record<string, { id: number; entries: { key: string; value: string }[] }>;
   /**
    * The BTF its CO-RE relocations were applied against when one was given (`--btf`): its bytes
@@ -53,8 +56,7 @@ export interface NetdevState {
 }
 
 export type LinkState =
-  | { id: number; kind: 'xdp'; program: number; ifindex: number; pin?: string }
-  | { id: number; kind: 'freplace'; program: number; pin?: string };
+  { id: number; kind: 'xdp'; program: number; ifindex: number; pin?: string } | { id: number; kind: 'freplace'; program: number; pin?: string };
 
 export const emptySnapshot = (possibleCpus: number): StateSnapshot => ({
   version: 1,

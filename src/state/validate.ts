@@ -26,9 +26,11 @@ export function shown(value: unknown): string {
 /** The path of a field or list item inside `path`. */
 export const at = (path: string, key: string | number): string => (typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key);
 
-const expect = (what: string, ok: (v: unknown) => boolean): Check => (v, path, out) => {
-  if (!ok(v)) out.push({ path, message: `expected ${what}, got ${shown(v)}` });
-};
+const expect =
+  (what: string, ok: (v: unknown) => boolean): Check =>
+  (v, path, out) => {
+    if (!ok(v)) out.push({ path, message: `expected ${what}, got ${shown(v)}` });
+  };
 
 /** A JSON object (not null, not a list). */
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -88,7 +90,13 @@ export function byKind(field: string, shapes: Readonly<Record<string, Check>>): 
     const shape = typeof kind === 'string' ? shapes[kind] : undefined;
     if (shape) shape(v, path, out);
     else if (!isRecord(v)) out.push({ path, message: `expected an object, got ${shown(v)}` });
-    else out.push({ path: at(path, field), message: `expected ${Object.keys(shapes).map((k) => JSON.stringify(k)).join(' or ')}, got ${shown(kind)}` });
+    else
+      out.push({
+        path: at(path, field),
+        message: `expected ${Object.keys(shapes)
+          .map((k) => JSON.stringify(k))
+          .join(' or ')}, got ${shown(kind)}`,
+      });
   };
 }
 

@@ -46,7 +46,12 @@ export class PacketCapture implements ProgramObserver, HookObserver {
   private readonly clockBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
   count = 0;
 
-  constructor(readonly spec: CaptureSpec, private readonly writer: PcapngWriter | PflogWriter, interfaces: string[] = [], public onPacket?: (p: CapturedPacket) => void) {
+  constructor(
+    readonly spec: CaptureSpec,
+    private readonly writer: PcapngWriter | PflogWriter,
+    interfaces: string[] = [],
+    public onPacket?: (p: CapturedPacket) => void,
+  ) {
     if (!spec.entry && !spec.exit) throw new XdpchainError('EINVAL', 'capture neither at entry nor at exit: nothing to capture');
     this.interfaces = [...interfaces];
   }
@@ -56,7 +61,14 @@ export class PacketCapture implements ProgramObserver, HookObserver {
     const actionName = action === undefined ? undefined : xdpActionName(action);
     const timestampNs = this.clockBase + process.hrtime.bigint();
     if (this.writer instanceof PflogWriter) {
-      this.writer.write({ name: programId === undefined ? device : who, ...(programId !== undefined ? { programId } : {}), point, ...(action !== undefined ? { action } : {}), data, timestampNs });
+      this.writer.write({
+        name: programId === undefined ? device : who,
+        ...(programId !== undefined ? { programId } : {}),
+        point,
+        ...(action !== undefined ? { action } : {}),
+        data,
+        timestampNs,
+      });
     } else {
       const name = `${device}@${who}${programId !== undefined ? `(id ${programId})` : ''}:${point}`;
       let id = this.interfaces.indexOf(name);
@@ -76,7 +88,14 @@ export class PacketCapture implements ProgramObserver, HookObserver {
       });
     }
     this.count++;
-    this.onPacket?.({ device, program: who, ...(programId !== undefined ? { programId } : {}), point, ...(actionName ? { action: actionName } : {}), length: data.length });
+    this.onPacket?.({
+      device,
+      program: who,
+      ...(programId !== undefined ? { programId } : {}),
+      point,
+      ...(actionName ? { action: actionName } : {}),
+      length: data.length,
+    });
   }
 
   private matches(p: Program, state: RunState): XdpBuffer | undefined {

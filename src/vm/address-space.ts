@@ -79,7 +79,10 @@ export class AddressSpace {
   constructor(opts: AddressSpaceOptions = {}) {
     const asked = opts.maxDataBytes ?? MAX_DATA_BYTES;
     if (!(asked > 0) || asked > MAX_DATA_BYTES) {
-      throw new XdpchainError('EINVAL', `a memory limit (maxDataBytes, --max-memory) of ${asked} bytes is not possible: it must be positive and at most ${MAX_DATA_BYTES} bytes (3.75 GiB), what a 4 GiB wasm32 memory leaves beside its shadow table`);
+      throw new XdpchainError(
+        'EINVAL',
+        `a memory limit (maxDataBytes, --max-memory) of ${asked} bytes is not possible: it must be positive and at most ${MAX_DATA_BYTES} bytes (3.75 GiB), what a 4 GiB wasm32 memory leaves beside its shadow table`,
+      );
     }
     const maxData = alignUp(asked, PAGE);
     // The entry for address a is at byte 4·(a >> 6) = a/16, so the shadow must span (S + maxData)/16 ≤ S.
@@ -154,10 +157,15 @@ export class AddressSpace {
 
   private outOfMemory(size: number, label: string): XdpchainError {
     const free = this.limit - this.bumpTop;
-    const hint = this.maxDataBytes < MAX_DATA_BYTES
-      ? `raise the limit with --max-memory <size> (maxDataBytes in RuntimeOptions), up to ${MAX_DATA_BYTES}`
-      : `${MAX_DATA_BYTES} bytes is the most a wasm32 memory holds beside its shadow table`;
-    return new XdpchainError('ENOMEM', `out of memory: ${label} needs ${size} bytes, but the address space has ${free} of its ${this.maxDataBytes}-byte limit free (${hint})`, { bytes: size, free, limit: this.maxDataBytes });
+    const hint =
+      this.maxDataBytes < MAX_DATA_BYTES
+        ? `raise the limit with --max-memory <size> (maxDataBytes in RuntimeOptions), up to ${MAX_DATA_BYTES}`
+        : `${MAX_DATA_BYTES} bytes is the most a wasm32 memory holds beside its shadow table`;
+    return new XdpchainError(
+      'ENOMEM',
+      `out of memory: ${label} needs ${size} bytes, but the address space has ${free} of its ${this.maxDataBytes}-byte limit free (${hint})`,
+      { bytes: size, free, limit: this.maxDataBytes },
+    );
   }
 
   /**
@@ -191,7 +199,12 @@ export class AddressSpace {
     if (lazy) {
       this.lazy.splice(this.lazy.indexOf(lazy), 1);
       lazy.marked.forEach((m, chunk) => {
-        if (m) u32.fill(0, this.granule(region.addr + chunk * CHUNK_BYTES), this.granule(Math.min(region.addr + (chunk + 1) * CHUNK_BYTES, region.addr + region.size) - 1) + 1);
+        if (m)
+          u32.fill(
+            0,
+            this.granule(region.addr + chunk * CHUNK_BYTES),
+            this.granule(Math.min(region.addr + (chunk + 1) * CHUNK_BYTES, region.addr + region.size) - 1) + 1,
+          );
       });
     } else {
       u32.fill(0, this.granule(region.addr), this.granule(region.addr + region.size - 1) + 1);

@@ -3,8 +3,20 @@ import { XdpchainError } from '../errors/index.js';
 import type { AddressSpace, Region } from '../vm/address-space.js';
 import type { RxMetadata } from './rx-metadata.js';
 import {
-  ETH_HLEN, MAX_SKB_FRAGS, XDP_FRAG_SIZE, XDP_FRAME_DESCRIPTOR, XDP_FRAME_SIZE, XDP_MD_SIZE, XDP_METADATA_MAX,
-  XDP_CTX_PRIVATE_BYTES, XDP_PACKET_HEADROOM, XDP_TAILROOM, NEVER_LOADED, RedirectKind, XdpCtxHidden, XdpMdField,
+  ETH_HLEN,
+  MAX_SKB_FRAGS,
+  XDP_FRAG_SIZE,
+  XDP_FRAME_DESCRIPTOR,
+  XDP_FRAME_SIZE,
+  XDP_MD_SIZE,
+  XDP_METADATA_MAX,
+  XDP_CTX_PRIVATE_BYTES,
+  XDP_PACKET_HEADROOM,
+  XDP_TAILROOM,
+  NEVER_LOADED,
+  RedirectKind,
+  XdpCtxHidden,
+  XdpMdField,
 } from './constants.js';
 
 const EFAULT = ERRNO.EFAULT;
@@ -25,7 +37,11 @@ export interface XdpFragment {
 
 /** One fragment over a page region of the buffer's pool. */
 class FragmentPage implements XdpFragment {
-  constructor(private readonly space: AddressSpace, private readonly region: Region, public size: number) {}
+  constructor(
+    private readonly space: AddressSpace,
+    private readonly region: Region,
+    public size: number,
+  ) {}
   get addr(): number {
     return this.region.addr;
   }
@@ -35,9 +51,7 @@ class FragmentPage implements XdpFragment {
 }
 
 /** Where a redirect helper pointed the frame; acted on only when the program returns XDP_REDIRECT. */
-export type RedirectTarget =
-  | { kind: 'ifindex'; ifindex: number; flags: number }
-  | { kind: 'map'; mapId: number; key: number; flags: number };
+export type RedirectTarget = { kind: 'ifindex'; ifindex: number; flags: number } | { kind: 'map'; mapId: number; key: number; flags: number };
 
 /**
  * `bytes[from .. to)`, without a subarray when that is all of it: V8 moves a small array's
@@ -67,7 +81,10 @@ export class XdpBuffer {
   /** What the receiving device tells the RX metadata kfuncs about the frame (set by the fabric). */
   rxMetadata: RxMetadata | undefined;
 
-  constructor(readonly space: AddressSpace, private readonly label = 'packet') {
+  constructor(
+    readonly space: AddressSpace,
+    private readonly label = 'packet',
+  ) {
     this.frame = space.alloc(XDP_FRAME_SIZE, `${label} frame`);
     this.ctx = space.alloc(XDP_MD_SIZE, `${label} xdp_md context`, { readOnly: true, privateTail: XDP_CTX_PRIVATE_BYTES });
     space.dv.setUint32(this.ctx.addr + XdpCtxHidden.hardStart, this.frame.addr, true);

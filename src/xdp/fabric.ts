@@ -9,8 +9,7 @@ import { receiveRecord, withVlanTag, type RxMetadata, type RxMetadataOp } from '
 
 /** Where a redirect sends a frame, as resolved from the helper's target (maps live in the runtime). */
 export type RedirectDestination =
-  | { kind: 'netdev'; ifindexes: number[] }
-  | { kind: 'queue'; description: string; push(frame: Uint8Array, ingressIfindex: number): boolean };
+  { kind: 'netdev'; ifindexes: number[] } | { kind: 'queue'; description: string; push(frame: Uint8Array, ingressIfindex: number): boolean };
 
 export interface RedirectResolver {
   resolve(target: RedirectTarget, ingress: Netdev): RedirectDestination | undefined;
@@ -68,7 +67,10 @@ export class Fabric {
   /** Addresses, routes, neighbours and forwarding switches (what bpf_fib_lookup consults). */
   routing = new Routing();
 
-  constructor(private readonly space: AddressSpace, private readonly redirects: RedirectResolver) {
+  constructor(
+    private readonly space: AddressSpace,
+    private readonly redirects: RedirectResolver,
+  ) {
     const lo = new Netdev('lo', LOOPBACK_IFINDEX);
     lo.mtu = 65536;
     lo.mac = new Uint8Array(6);

@@ -141,8 +141,16 @@ export class InjectTally {
       .sort((a, b) => a.dev.ifindex - b.dev.ifindex)
       .map((d) => ({ device: d.dev.name, ifindex: d.dev.ifindex, stack: d.stack, wire: d.wire }));
     return {
-      frames: this.frames, actions, hooks, hookRuns: this.hookRuns, events: [...this.events], faults: this.faults,
-      firstFaults: [...this.firstFaults], delivered, loops: this.loops, runts: this.runts,
+      frames: this.frames,
+      actions,
+      hooks,
+      hookRuns: this.hookRuns,
+      events: [...this.events],
+      faults: this.faults,
+      firstFaults: [...this.firstFaults],
+      delivered,
+      loops: this.loops,
+      runts: this.runts,
     };
   }
 }

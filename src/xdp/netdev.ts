@@ -53,7 +53,17 @@ export interface DeliveredFrame {
 }
 
 export const emptyStats = (): NetdevStats => ({
-  rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, passed: 0, dropped: 0, aborted: 0, transmitted: 0, redirected: 0, redirectErrors: 0, rxLengthErrors: 0,
+  rxPackets: 0,
+  rxBytes: 0,
+  txPackets: 0,
+  txBytes: 0,
+  passed: 0,
+  dropped: 0,
+  aborted: 0,
+  transmitted: 0,
+  redirected: 0,
+  redirectErrors: 0,
+  rxLengthErrors: 0,
 });
 
 /**
@@ -83,7 +93,11 @@ export class Netdev {
   mac: Uint8Array;
   private readonly ring: XdpBuffer[] = [];
 
-  constructor(readonly name: string, readonly ifindex: number, readonly rxQueues = 1) {
+  constructor(
+    readonly name: string,
+    readonly ifindex: number,
+    readonly rxQueues = 1,
+  ) {
     this.mac = Uint8Array.from([0x02, 0, 0, 0, (ifindex >> 8) & 0xff, ifindex & 0xff]);
     if (!/^[A-Za-z0-9_.:-]{1,15}$/.test(name)) {
       throw new XdpchainError('EINVAL', `invalid device name "${name}": 1 to 15 characters of letters, digits, _ . : -`);

@@ -2,7 +2,7 @@ import { i32, none, type Expr } from '../vm/wasm/emit/expr.js';
 import { WasmModule } from '../vm/wasm/emit/module.js';
 import type { AddressSpace } from '../vm/address-space.js';
 import type { XdpBuffer } from './buffer.js';
-import { XDP_FRAME_SIZE, XDP_PACKET_HEADROOM, XDP_TAILROOM, XdpCtxHidden, XdpMdField } from './constants.js';
+import { XDP_FRAME_SIZE, XDP_PACKET_HEADROOM, XdpCtxHidden, XdpMdField } from './constants.js';
 
 /** A slot's descriptor: the frame's address in wasm memory (u32), its length (u32; HOST_LOADS: skipped). */
 const DESCRIPTOR_BYTES = 8;
@@ -28,7 +28,11 @@ export class RingReceiver {
   private readonly ring: XdpBuffer[] = [];
 
   /** A receiver for up to `size` slots; `bind` gives each its buffer. */
-  constructor(private readonly space: AddressSpace, private readonly size: number, private readonly ingressIfindex: number) {
+  constructor(
+    private readonly space: AddressSpace,
+    private readonly size: number,
+    private readonly ingressIfindex: number,
+  ) {
     this.slots = space.allocPrivate(size * 4, 'ring receiver slots');
     this.descriptors = space.allocPrivate(size * DESCRIPTOR_BYTES, 'ring receiver descriptors');
     if (this.descriptors % 4 !== 0) throw new Error(`ring receiver: descriptors at ${this.descriptors} are not u32-aligned`);
@@ -81,38 +85,57 @@ function receiveModule(): Uint8Array<ArrayBuffer> {
   const k = (v: number): Expr => m.i32.const(v);
   const field = (off: number): Expr => m.i32.load(0, 4, m.i32.add(get(L.ctx), k(off)));
   const store = (off: number, v: Expr): Expr => m.i32.store(0, 4, m.i32.add(get(L.ctx), k(off)), v);
-  const slot = m.block(null, [
-    set(L.ctx, m.i32.load(0, 4, m.i32.add(get(P.slots), m.i32.shl(get(L.k), k(2))))),
-    set(L.desc, m.i32.add(get(P.descriptors), m.i32.mul(get(L.k), k(DESCRIPTOR_BYTES)))),
-    set(L.length, m.i32.load(0, 4, m.i32.add(get(L.desc), k(4)))),
-    m.if(m.i32.ne(get(L.length), k(HOST_LOADS)), m.block(null, [
-      set(L.hard, field(XdpCtxHidden.hardStart)),
-      set(L.start, m.i32.add(get(L.hard), k(XDP_PACKET_HEADROOM))),
-      set(L.end, m.i32.add(get(L.start), get(L.length))),
-      // While data_end is where the last receive put it, nothing past it was written.
-      set(L.dirty, m.select(m.i32.eq(field(XdpMdField.data_end), field(XdpCtxHidden.loadedEnd)), field(XdpCtxHidden.loadedEnd), m.i32.add(get(L.hard), k(XDP_FRAME_SIZE)))),
-      m.memory.fill(get(L.hard), k(0), k(XDP_PACKET_HEADROOM)),
-      m.memory.copy(get(L.start), m.i32.load(0, 4, get(L.desc)), get(L.length)),
-      m.if(m.i32.gt_u(get(L.dirty), get(L.end)), m.memory.fill(get(L.end), k(0), m.i32.sub(get(L.dirty), get(L.end)))),
-      store(XdpCtxHidden.loadedEnd, get(L.end)),
-      store(XdpMdField.data_meta, get(L.start)),
-      store(XdpMdField.data, get(L.start)),
-      store(XdpMdField.data_end, get(L.end)),
-      store(XdpMdField.ingress_ifindex, get(P.ifindex)),
-      store(XdpMdField.rx_queue_index, k(0)),
-      store(XdpMdField.egress_ifindex, k(0)),
-      store(XdpCtxHidden.frags, k(0)),
-      store(XdpCtxHidden.redirectKind, k(0)),
-      store(XdpCtxHidden.redirectTarget, k(0)),
-      store(XdpCtxHidden.redirectKey, k(0)),
-      store(XdpCtxHidden.redirectFlags, k(0)),
-    ], none)),
-    set(L.k, m.i32.add(get(L.k), k(1))),
-  ], none);
-  const body = m.block(null, [
-    set(L.k, k(0)),
-    m.block('done', [m.loop('slots', m.block(null, [m.br('done', m.i32.ge_u(get(L.k), get(P.count))), slot, m.br('slots')], none))], none),
-  ], none);
+  const slot = m.block(
+    null,
+    [
+      set(L.ctx, m.i32.load(0, 4, m.i32.add(get(P.slots), m.i32.shl(get(L.k), k(2))))),
+      set(L.desc, m.i32.add(get(P.descriptors), m.i32.mul(get(L.k), k(DESCRIPTOR_BYTES)))),
+      set(L.length, m.i32.load(0, 4, m.i32.add(get(L.desc), k(4)))),
+      m.if(
+        m.i32.ne(get(L.length), k(HOST_LOADS)),
+        m.block(
+          null,
+          [
+            set(L.hard, field(XdpCtxHidden.hardStart)),
+            set(L.start, m.i32.add(get(L.hard), k(XDP_PACKET_HEADROOM))),
+            set(L.end, m.i32.add(get(L.start), get(L.length))),
+            // While data_end is where the last receive put it, nothing past it was written.
+            set(
+              L.dirty,
+              m.select(
+                m.i32.eq(field(XdpMdField.data_end), field(XdpCtxHidden.loadedEnd)),
+                field(XdpCtxHidden.loadedEnd),
+                m.i32.add(get(L.hard), k(XDP_FRAME_SIZE)),
+              ),
+            ),
+            m.memory.fill(get(L.hard), k(0), k(XDP_PACKET_HEADROOM)),
+            m.memory.copy(get(L.start), m.i32.load(0, 4, get(L.desc)), get(L.length)),
+            m.if(m.i32.gt_u(get(L.dirty), get(L.end)), m.memory.fill(get(L.end), k(0), m.i32.sub(get(L.dirty), get(L.end)))),
+            store(XdpCtxHidden.loadedEnd, get(L.end)),
+            store(XdpMdField.data_meta, get(L.start)),
+            store(XdpMdField.data, get(L.start)),
+            store(XdpMdField.data_end, get(L.end)),
+            store(XdpMdField.ingress_ifindex, get(P.ifindex)),
+            store(XdpMdField.rx_queue_index, k(0)),
+            store(XdpMdField.egress_ifindex, k(0)),
+            store(XdpCtxHidden.frags, k(0)),
+            store(XdpCtxHidden.redirectKind, k(0)),
+            store(XdpCtxHidden.redirectTarget, k(0)),
+            store(XdpCtxHidden.redirectKey, k(0)),
+            store(XdpCtxHidden.redirectFlags, k(0)),
+          ],
+          none,
+        ),
+      ),
+      set(L.k, m.i32.add(get(L.k), k(1))),
+    ],
+    none,
+  );
+  const body = m.block(
+    null,
+    [set(L.k, k(0)), m.block('done', [m.loop('slots', m.block(null, [m.br('done', m.i32.ge_u(get(L.k), get(P.count))), slot, m.br('slots')], none))], none)],
+    none,
+  );
   m.addFunction('receive', [i32, i32, i32, i32], none, [i32, i32, i32, i32, i32, i32, i32, i32], body);
   m.addFunctionExport('receive', 'receive');
   return m.emit();

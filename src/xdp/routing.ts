@@ -161,7 +161,11 @@ export class Routing {
   toJSON(): RoutingState {
     return {
       routes: this.routes.map((r) => ({
-        family: r.family, prefix: hex(r.prefix), prefixLength: r.prefixLength, type: r.type, metric: r.metric,
+        family: r.family,
+        prefix: hex(r.prefix),
+        prefixLength: r.prefixLength,
+        type: r.type,
+        metric: r.metric,
         ...(r.gateway ? { gateway: hex(r.gateway) } : {}),
         ...(r.ifindex !== undefined ? { ifindex: r.ifindex } : {}),
         ...(r.mtu !== undefined ? { mtu: r.mtu } : {}),

@@ -101,7 +101,10 @@ export function xdpTestRun(prog: TestRunProgram, space: AddressSpace, input: Xdp
     fail('EINVAL', `programs for ${prog.attachType} cannot be test-run (the kernel refuses them too)`);
   }
   if (prog.boundIfindex !== undefined) {
-    fail('EINVAL', `the program is bound to the device with ifindex ${prog.boundIfindex}, and the kernel does not test-run device-bound programs: receive frames on the device instead (inject)`);
+    fail(
+      'EINVAL',
+      `the program is bound to the device with ifindex ${prog.boundIfindex}, and the kernel does not test-run device-bound programs: receive frames on the device instead (inject)`,
+    );
   }
   const size = input.data.length;
   if (size < ETH_HLEN) fail('EINVAL', `packet of ${size} bytes is shorter than an Ethernet header (${ETH_HLEN})`);
@@ -115,7 +118,8 @@ export function xdpTestRun(prog: TestRunProgram, space: AddressSpace, input: Xdp
     if (c.dataMeta !== 0) fail('EINVAL', 'ctx data_meta must be 0 (metadata comes first in data_in)');
     if (c.dataEnd !== size) fail('EINVAL', `ctx data_end (${c.dataEnd}) must equal the packet length (${size})`);
     if (c.data > c.dataEnd) fail('EINVAL', `ctx data (${c.data}) is past data_end (${c.dataEnd})`);
-    if (c.data > XDP_TEST_RUN_METADATA_MAX || c.data % 4 !== 0) fail('EINVAL', `metadata length ${c.data} must be a multiple of 4 and at most ${XDP_TEST_RUN_METADATA_MAX}`);
+    if (c.data > XDP_TEST_RUN_METADATA_MAX || c.data % 4 !== 0)
+      fail('EINVAL', `metadata length ${c.data} must be a multiple of 4 and at most ${XDP_TEST_RUN_METADATA_MAX}`);
     if (c.egressIfindex !== 0) fail('EINVAL', 'ctx egress_ifindex must be 0');
     if (!c.ingressIfindex && c.rxQueueIndex) fail('EINVAL', 'ctx rx_queue_index needs ingress_ifindex');
     if (c.ingressIfindex) {
@@ -128,7 +132,8 @@ export function xdpTestRun(prog: TestRunProgram, space: AddressSpace, input: Xdp
     rxQueueIndex = c.rxQueueIndex;
   }
   // The 14-byte minimum applies to the frame after the metadata.
-  if (size - meta < ETH_HLEN) fail('EINVAL', `packet of ${size - meta} bytes (after ${meta} bytes of metadata) is shorter than an Ethernet header (${ETH_HLEN})`);
+  if (size - meta < ETH_HLEN)
+    fail('EINVAL', `packet of ${size - meta} bytes (after ${meta} bytes of metadata) is shorter than an Ethernet header (${ETH_HLEN})`);
 
   const buffer = new XdpBuffer(space, `test-run ${prog.name}`);
   try {

@@ -24,7 +24,13 @@ describe('BTF files', () => {
     const btf = readBtfFile(join(CORE_FIXTURES, 'core_layout_a.o'));
     expect(findType(btf, 'iphdr___local', 'struct')).toBeDefined();
     expect(btf.source).toBe(join(CORE_FIXTURES, 'core_layout_a.o'));
-    const err = (() => { try { readBtfFile('/nonexistent/vmlinux'); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        readBtfFile('/nonexistent/vmlinux');
+      } catch (e) {
+        return e;
+      }
+    })();
     expect((err as XdpchainError).errno).toBe('ENOENT');
     expect((err as Error).message).toMatch(/cannot read BTF file \/nonexistent\/vmlinux/);
   });
@@ -50,7 +56,14 @@ describe('the bundled kernel BTF', () => {
       expect(f?.kind === 'func' && btf.types[f.type]?.kind).toBe('func_proto');
     }
     const xdpMd = findType(btf, 'xdp_md', 'struct');
-    expect(xdpMd?.kind === 'struct' && xdpMd.members.map((m) => m.name)).toEqual(['data', 'data_end', 'data_meta', 'ingress_ifindex', 'rx_queue_index', 'egress_ifindex']);
+    expect(xdpMd?.kind === 'struct' && xdpMd.members.map((m) => m.name)).toEqual([
+      'data',
+      'data_end',
+      'data_meta',
+      'ingress_ifindex',
+      'rx_queue_index',
+      'egress_ifindex',
+    ]);
   });
 
   it('keeps structs reached only through pointers as forward declarations', () => {
@@ -60,7 +73,7 @@ describe('the bundled kernel BTF', () => {
     expect(ptr?.kind === 'ptr' && btf.types[ptr.type]).toMatchObject({ kind: 'fwd', name: 'xdp_txq_info', union: false });
   });
 
-  it('the default target is the running kernel\'s BTF where it exists, else the bundled one', () => {
+  it("the default target is the running kernel's BTF where it exists, else the bundled one", () => {
     const d = defaultKernelBtf();
     expect(d.source).toBe(existsSync(VMLINUX_BTF_PATH) ? VMLINUX_BTF_PATH : btf.source);
     expect(defaultKernelBtf()).toBe(d);
@@ -68,14 +81,14 @@ describe('the bundled kernel BTF', () => {
 });
 
 describe('enum signedness', () => {
-  it('kind_flag set marks a signed enum, as in the kernel\'s BTF', () => {
+  it("kind_flag set marks a signed enum, as in the kernel's BTF", () => {
     const types = [undefined, { kind: 'enum' as const, id: 1, name: 'e', size: 4, signed: true, values: [{ name: 'NEG', value: -1n }] }];
     const bytes = encodeBtf({ types, strings: new Uint8Array(0) });
     expect(new DataView(bytes.buffer).getUint32(24 + 4, true) >>> 31).toBe(1);
     expect(parseBtf(bytes).types[1]).toMatchObject({ signed: true, values: [{ name: 'NEG', value: -1n }] });
   });
 
-  it.skipIf(!existsSync(VMLINUX_BTF_PATH))('the running kernel\'s rpm_status is signed with RPM_INVALID = -1', () => {
+  it.skipIf(!existsSync(VMLINUX_BTF_PATH))("the running kernel's rpm_status is signed with RPM_INVALID = -1", () => {
     const rpm = findType(defaultKernelBtf(), 'rpm_status', 'enum');
     expect(rpm).toMatchObject({ signed: true });
     expect(rpm?.kind === 'enum' && rpm.values.find((v) => v.name === 'RPM_INVALID')?.value).toBe(-1n);

@@ -64,7 +64,7 @@ describe.sequential('CO-RE against the running kernel', () => {
     return;
   }
 
-  it.each(['core_layout_a.o', 'core_layout_b.o', 'matches:core_layout_b.o'])('%s: libbpf and the kernel give xdpchain\'s answers', async (name) => {
+  it.each(['core_layout_a.o', 'core_layout_b.o', 'matches:core_layout_b.o'])("%s: libbpf and the kernel give xdpchain's answers", async (name) => {
     const path = name.startsWith('matches:') ? withTypeMatches(name.slice('matches:'.length)) : join(CORE_FIXTURES, name);
     const [k] = await runScenarioOnKernel({
       name: `core-${name}`,

@@ -37,9 +37,21 @@ describe.each(engines)('poisoned relocations ($name)', ({ name }) => {
   });
 
   it.each([
-    [1, 12, /CO-RE relocation #0 \(field_byte_offset\) of struct iphdr___poison\.only_in_this_program \(0:6 @ offset 12\), access "0:6", was not resolved against the bundled kernel BTF \(data\/btf\/xdp-types\.btf\): struct iphdr in the bundled kernel BTF \(data\/btf\/xdp-types\.btf\) has no compatible field only_in_this_program/],
-    [2, 16, /CO-RE relocation #2 \(enumval_value\) of enum xdp_action___poison::XDP_TELEPORT___poison, access "0", .*: enum xdp_action in .* has no enumerator XDP_TELEPORT___poison/],
-    [3, 14, /CO-RE relocation #1 \(field_byte_offset\) of struct iphdr___poison\.frag_off .*: the field's size changes \(4 → 2 bytes\) and it is neither a pointer nor an unsigned integer/],
+    [
+      1,
+      12,
+      /CO-RE relocation #0 \(field_byte_offset\) of struct iphdr___poison\.only_in_this_program \(0:6 @ offset 12\), access "0:6", was not resolved against the bundled kernel BTF \(data\/btf\/xdp-types\.btf\): struct iphdr in the bundled kernel BTF \(data\/btf\/xdp-types\.btf\) has no compatible field only_in_this_program/,
+    ],
+    [
+      2,
+      16,
+      /CO-RE relocation #2 \(enumval_value\) of enum xdp_action___poison::XDP_TELEPORT___poison, access "0", .*: enum xdp_action in .* has no enumerator XDP_TELEPORT___poison/,
+    ],
+    [
+      3,
+      14,
+      /CO-RE relocation #1 \(field_byte_offset\) of struct iphdr___poison\.frag_off .*: the field's size changes \(4 → 2 bytes\) and it is neither a pointer nor an unsigned integer/,
+    ],
   ])('path %i faults at the poisoned instruction %i, naming the relocation once', (path, insn, message) => {
     const out = run(path);
     expect(out.retval).toBe(0);
@@ -50,12 +62,14 @@ describe.each(engines)('poisoned relocations ($name)', ({ name }) => {
 });
 
 describe.each(engines)('a relocation in a subprogram ($name)', ({ name }) => {
-  it('lands on the subprogram\'s slot in the laid-out program and reads the kernel\'s ttl', () => {
+  it("lands on the subprogram's slot in the laid-out program and reads the kernel's ttl", () => {
     const spec = coreSpec('core_subprog.o');
     const prog = spec.programs.get('core_subprog')!;
     const sub = prog.funcInfo.find((f) => f.name === 'ttl_of')!;
     expect(sub.slot).toBeGreaterThan(0);
-    expect(prog.coreRelocations).toEqual([{ slot: sub.slot, typeId: findType(prog.btf!, 'iphdr___sub', 'struct')!.id, accessString: '0:1', kind: 'field_byte_offset' }]);
+    expect(prog.coreRelocations).toEqual([
+      { slot: sub.slot, typeId: findType(prog.btf!, 'iphdr___sub', 'struct')!.id, accessString: '0:1', kind: 'field_byte_offset' },
+    ]);
     const rt = new Runtime({ engine: name as 'wasm', statsTiming: false, kernelBtf: target });
     const out = rt.testRun(rt.loadCollection(spec).program('core_subprog'), { data: ipv4UdpFrame({ ttl: 61 }) });
     expect(out.fault).toBeUndefined();
@@ -72,23 +86,40 @@ describe('CO-RE rules', () => {
     expect(essentialName('____x')).toBe('____x');
   });
 
-  it('an instruction that does not hold what the program\'s own BTF says fails the load, naming it', () => {
+  it("an instruction that does not hold what the program's own BTF says fails the load, naming it", () => {
     const spec = coreSpec('core_layout_a.o');
     const prog = spec.programs.get('core_layout')!;
     const relo = prog.coreRelocations!.find((r) => r.kind === 'field_byte_offset' && r.accessString === '0:6')!;
     prog.instructions[relo.slot] = { ...prog.instructions[relo.slot], off: 3 };
-    const err = (() => { try { applyCoreRelocations(prog, { btf: target, name: 'kernel' }); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        applyCoreRelocations(prog, { btf: target, name: 'kernel' });
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(err).toBeInstanceOf(XdpchainError);
     expect((err as XdpchainError).errno).toBe('EINVAL');
-    expect((err as Error).message).toMatch(new RegExp(`^program core_layout, instruction ${relo.slot}: CO-RE relocation #\\d+ \\(field_byte_offset\\) of struct iphdr___local.ttl \\(0:6 @ offset 8\\), access "0:6" against kernel: the instruction's offset is 3, but the program's own BTF gives 8`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `^program core_layout, instruction ${relo.slot}: CO-RE relocation #\\d+ \\(field_byte_offset\\) of struct iphdr___local.ttl \\(0:6 @ offset 8\\), access "0:6" against kernel: the instruction's offset is 3, but the program's own BTF gives 8`,
+      ),
+    );
   });
 
   it('two candidates that put a field at different offsets are an ambiguity error', () => {
     const iphdr = findType(target, 'iphdr', 'struct') as Extract<BtfType, { kind: 'struct' | 'union' }>;
-    const moved = { ...iphdr, id: target.types.length, name: 'iphdr___moved', members: iphdr.members.map((m) => (m.name === 'ttl' ? { ...m, bitOffset: m.bitOffset + 8 } : m)) };
+    const moved = {
+      ...iphdr,
+      id: target.types.length,
+      name: 'iphdr___moved',
+      members: iphdr.members.map((m) => (m.name === 'ttl' ? { ...m, bitOffset: m.bitOffset + 8 } : m)),
+    };
     const two: Btf = { ...target, types: [...target.types, moved] };
     const prog = coreSpec('core_layout_a.o').programs.get('core_layout')!;
-    expect(() => applyCoreRelocations(prog, { btf: two, name: 'two-iphdr BTF' })).toThrow(/of struct iphdr___local.ttl .* against two-iphdr BTF: the target's candidates disagree on the field's offset: struct iphdr.ttl \(0:6 @ offset 8\) and struct iphdr___moved.ttl \(0:6 @ offset 9\)/);
+    expect(() => applyCoreRelocations(prog, { btf: two, name: 'two-iphdr BTF' })).toThrow(
+      /of struct iphdr___local.ttl .* against two-iphdr BTF: the target's candidates disagree on the field's offset: struct iphdr.ttl \(0:6 @ offset 8\) and struct iphdr___moved.ttl \(0:6 @ offset 9\)/,
+    );
   });
 
   it('a candidate whose field has an incompatible type does not match (poison), one with a compatible type does', () => {
@@ -122,8 +153,12 @@ describe('static linking keeps CO-RE relocations', () => {
     const linked = readCollectionSpec(writeObject(linkSpecs([pass, original], { name: 'linked.o' }).spec), { source: 'linked.o' });
     const before = original.programs.get('core_layout')!;
     const after = linked.programs.get('core_layout')!;
-    const described = (p: typeof before) => p.coreRelocations!.map((r) => `${r.slot} ${r.kind} ${p.btf!.types[r.typeId]?.kind} ${p.btf!.types[r.typeId]?.name} ${r.accessString}`);
+    const described = (p: typeof before) =>
+      p.coreRelocations!.map((r) => `${r.slot} ${r.kind} ${p.btf!.types[r.typeId]?.kind} ${p.btf!.types[r.typeId]?.name} ${r.accessString}`);
     expect(described(after)).toEqual(described(before));
-    expect(runCore(linked, 'interp', target).answers).toEqual({ ...runCore(original, 'interp', target).answers, ethhdr_local_id: findType(after.btf!, 'ethhdr', 'struct')!.id });
+    expect(runCore(linked, 'interp', target).answers).toEqual({
+      ...runCore(original, 'interp', target).answers,
+      ethhdr_local_id: findType(after.btf!, 'ethhdr', 'struct')!.id,
+    });
   });
 });

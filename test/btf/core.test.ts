@@ -20,13 +20,38 @@ const ethhdrId = findType(target, 'ethhdr', 'struct')!.id;
 function expected(localEthhdrId: number): Answers {
   const ip = CORE_PACKET.subarray(14);
   return {
-    h_proto: 0x0800, h_dest5: CORE_PACKET[5], h_source0: CORE_PACKET[6], ttl: 61, protocol: 17,
-    saddr: new DataView(ip.buffer, ip.byteOffset).getUint32(12), daddr: new DataView(ip.buffer, ip.byteOffset).getUint32(16),
-    ihl: 5, version: 4, tot_len: ip[2] | (ip[3] << 8),
-    local_only_exists: 0, ttl_exists: 1, nf_conn_exists: 1, no_such_exists: 0, iphdr_size: 20, pass_value: 2,
-    teleport_exists: 0, redirect_exists: 1, ifindex_signed: 1, ttl_signed: 0, ihl_lshift: 60, ihl_rshift: 60,
-    version_lshift: 56, version_rshift: 60, ethhdr_target_id: ethhdrId, ethhdr_local_id: localEthhdrId,
-    tot_len_size: 2, saddr_offset: 12, ingress_ifindex: 1, rx_queue: 0, matching_exists: 1, different_exists: 1,
+    h_proto: 0x0800,
+    h_dest5: CORE_PACKET[5],
+    h_source0: CORE_PACKET[6],
+    ttl: 61,
+    protocol: 17,
+    saddr: new DataView(ip.buffer, ip.byteOffset).getUint32(12),
+    daddr: new DataView(ip.buffer, ip.byteOffset).getUint32(16),
+    ihl: 5,
+    version: 4,
+    tot_len: ip[2] | (ip[3] << 8),
+    local_only_exists: 0,
+    ttl_exists: 1,
+    nf_conn_exists: 1,
+    no_such_exists: 0,
+    iphdr_size: 20,
+    pass_value: 2,
+    teleport_exists: 0,
+    redirect_exists: 1,
+    ifindex_signed: 1,
+    ttl_signed: 0,
+    ihl_lshift: 60,
+    ihl_rshift: 60,
+    version_lshift: 56,
+    version_rshift: 60,
+    ethhdr_target_id: ethhdrId,
+    ethhdr_local_id: localEthhdrId,
+    tot_len_size: 2,
+    saddr_offset: 12,
+    ingress_ifindex: 1,
+    rx_queue: 0,
+    matching_exists: 1,
+    different_exists: 1,
     pkt_len: CORE_PACKET.length,
   };
 }
@@ -57,19 +82,23 @@ describe.each(engines)('CO-RE relocation ($name)', ({ name }) => {
 describe('CO-RE relocation of the two layouts', () => {
   it('the objects differ as compiled and their relocated accesses agree', () => {
     const [a, b] = ['core_layout_a.o', 'core_layout_b.o'].map((f) => coreSpec(f).programs.get('core_layout')!);
-    const offsets = (insns: typeof a.instructions, slots: number[]) => slots.map((s) => (insns[s].opcode & 0x07) === 1 ? `${insns[s].opcode}:${insns[s].off}` : String(insns[s].imm));
+    const offsets = (insns: typeof a.instructions, slots: number[]) =>
+      slots.map((s) => ((insns[s].opcode & 0x07) === 1 ? `${insns[s].opcode}:${insns[s].off}` : String(insns[s].imm)));
     const fieldSlots = (p: typeof a) => p.coreRelocations!.filter((r) => r.kind === 'field_byte_offset').map((r) => r.slot);
     expect(offsets(a.instructions, fieldSlots(a))).not.toEqual(offsets(b.instructions, fieldSlots(b)));
     const ra = applyCoreRelocations(a, { btf: target, name: 'bundled' });
     const rb = applyCoreRelocations(b, { btf: target, name: 'bundled' });
     expect(offsets(ra.instructions, fieldSlots(a))).toEqual(offsets(rb.instructions, fieldSlots(b)));
     // Layout B's tot_len is a u32: its load is narrowed to the kernel's 2 bytes (an unsigned field may change width).
-    const totLen = (p: typeof a, r: typeof ra) => r.instructions[r.outcomes.find((o) => o.relocation.kind === 'field_byte_offset' && o.local.includes('.tot_len'))!.relocation.slot];
+    const totLen = (p: typeof a, r: typeof ra) =>
+      r.instructions[r.outcomes.find((o) => o.relocation.kind === 'field_byte_offset' && o.local.includes('.tot_len'))!.relocation.slot];
     expect(totLen(b, rb).opcode).toBe(totLen(a, ra).opcode);
-    expect(b.instructions[rb.outcomes.find((o) => o.local.includes('.tot_len') && o.relocation.kind === 'field_byte_offset')!.relocation.slot].opcode).toBe(0x61);
+    expect(b.instructions[rb.outcomes.find((o) => o.local.includes('.tot_len') && o.relocation.kind === 'field_byte_offset')!.relocation.slot].opcode).toBe(
+      0x61,
+    );
   });
 
-  it('type ids: TYPE_ID_TARGET is the id in the target given, TYPE_ID_LOCAL the object\'s own', () => {
+  it("type ids: TYPE_ID_TARGET is the id in the target given, TYPE_ID_LOCAL the object's own", () => {
     const spec = coreSpec('core_layout_a.o');
     const prog = spec.programs.get('core_layout')!;
     const slotOf = (kind: string) => prog.coreRelocations!.find((r) => r.kind === kind)!.slot;
@@ -87,6 +116,8 @@ describe('CO-RE relocation of the two layouts', () => {
     expect(prog.spec.instructions[slot].imm).toBe(ethhdrId);
     const other = { ...target, types: [...target.types, { kind: 'struct' as const, id: target.types.length, name: 'ethhdr___extra', size: 0, members: [] }] };
     // An empty ethhdr flavour in the load option's BTF: the first type relocation sees two candidates that disagree.
-    expect(() => rt.loadCollection(coreSpec('core_layout_a.o'), { kernelBtf: other })).toThrow(/instruction 18: CO-RE relocation #4 \(type_size\) of struct ethhdr.*candidates disagree: struct ethhdr gives 14, struct ethhdr___extra gives 0/);
+    expect(() => rt.loadCollection(coreSpec('core_layout_a.o'), { kernelBtf: other })).toThrow(
+      /instruction 18: CO-RE relocation #4 \(type_size\) of struct ethhdr.*candidates disagree: struct ethhdr gives 14, struct ethhdr___extra gives 0/,
+    );
   });
 });

@@ -39,12 +39,27 @@ function firstDifference(a: readonly (BtfType | undefined)[], b: readonly (BtfTy
 /** Every type id a type refers to. */
 function referencesOf(t: BtfType): number[] {
   switch (t.kind) {
-    case 'array': return [t.elemType, t.indexType];
-    case 'struct': case 'union': return t.members.map((m) => m.type);
-    case 'func_proto': return [t.returnType, ...t.params.map((p) => p.type)];
-    case 'datasec': return t.vars.map((v) => v.type);
-    case 'ptr': case 'typedef': case 'volatile': case 'const': case 'restrict': case 'type_tag': case 'func': case 'var': case 'decl_tag': return [t.type];
-    default: return [];
+    case 'array':
+      return [t.elemType, t.indexType];
+    case 'struct':
+    case 'union':
+      return t.members.map((m) => m.type);
+    case 'func_proto':
+      return [t.returnType, ...t.params.map((p) => p.type)];
+    case 'datasec':
+      return t.vars.map((v) => v.type);
+    case 'ptr':
+    case 'typedef':
+    case 'volatile':
+    case 'const':
+    case 'restrict':
+    case 'type_tag':
+    case 'func':
+    case 'var':
+    case 'decl_tag':
+      return [t.type];
+    default:
+      return [];
   }
 }
 
@@ -66,14 +81,18 @@ describe('a lazily parsed BTF', () => {
     expect(firstDifference(readBtfFile(bundledBtfPath()).types, eager.types)).toBe(-1);
   });
 
-  it.skipIf(!hasVmlinux)(`decodes every type of the running kernel's BTF (${VMLINUX_BTF_PATH}) as parseBtf does`, () => {
-    const eager = parseBtf(vmlinux, 'vmlinux');
-    const lazy = parseBtfLazily(vmlinux, 'vmlinux');
-    expect(lazy.types.length).toBe(eager.types.length);
-    const id = firstDifference(lazy.types, eager.types);
-    if (id >= 0) expect(lazy.types[id]).toEqual(eager.types[id]);
-    expect(id).toBe(-1);
-  }, 60_000);
+  it.skipIf(!hasVmlinux)(
+    `decodes every type of the running kernel's BTF (${VMLINUX_BTF_PATH}) as parseBtf does`,
+    () => {
+      const eager = parseBtf(vmlinux, 'vmlinux');
+      const lazy = parseBtfLazily(vmlinux, 'vmlinux');
+      expect(lazy.types.length).toBe(eager.types.length);
+      const id = firstDifference(lazy.types, eager.types);
+      if (id >= 0) expect(lazy.types[id]).toEqual(eager.types[id]);
+      expect(id).toBe(-1);
+    },
+    60_000,
+  );
 
   it('decodes a type only when it is first read, once; searching by name decodes only what matches', () => {
     const decodes = vi.mocked(decodeBtfType);
@@ -104,10 +123,16 @@ describe('a lazily parsed BTF', () => {
     expect(types.find((t) => t?.kind === 'datasec')?.name).toBe('.data');
     expect([...types].map((t) => t?.kind)).toEqual(plain.map((t) => t?.kind));
     expect(Object.keys(types)).toEqual(Object.keys(plain));
-    expect(JSON.stringify(types, (_, v: unknown) => (typeof v === 'bigint' ? `${v}` : v))).toBe(JSON.stringify(plain, (_, v: unknown) => (typeof v === 'bigint' ? `${v}` : v)));
-    expect(() => { types[1] = undefined; }).toThrow(TypeError);
+    expect(JSON.stringify(types, (_, v: unknown) => (typeof v === 'bigint' ? `${v}` : v))).toBe(
+      JSON.stringify(plain, (_, v: unknown) => (typeof v === 'bigint' ? `${v}` : v)),
+    );
+    expect(() => {
+      types[1] = undefined;
+    }).toThrow(TypeError);
     expect(() => types.push(undefined)).toThrow(TypeError);
-    expect(() => { delete types[1]; }).toThrow(TypeError);
+    expect(() => {
+      delete types[1];
+    }).toThrow(TypeError);
     expect(types[1]?.name).toBe('int');
   });
 
@@ -124,7 +149,13 @@ describe('types by essential name', () => {
   const names = ['iphdr', 'iphdr___v2', 'iphdr___a___b', 'xiphdr', 'iphdr_x', 'ip', 'hdr', 'iphdr____', 'café', 'café___v1'];
   const struct = (id: number, name: string): BtfType => ({ kind: 'struct', id, name, size: 0, members: [] });
   const table = (list: string[]): Btf => ({
-    types: [undefined, { kind: 'int', id: 1, name: 'int', size: 4, bits: 32, bitOffset: 0, signed: true, char: false, bool: false }, ...list.map((n, i) => struct(i + 2, n)), { kind: 'func', id: list.length + 2, name: 'iphdr', type: 0, linkage: 'global' }, struct(list.length + 3, '')],
+    types: [
+      undefined,
+      { kind: 'int', id: 1, name: 'int', size: 4, bits: 32, bitOffset: 0, signed: true, char: false, bool: false },
+      ...list.map((n, i) => struct(i + 2, n)),
+      { kind: 'func', id: list.length + 2, name: 'iphdr', type: 0, linkage: 'global' },
+      struct(list.length + 3, ''),
+    ],
     strings: new Uint8Array(0),
   });
   const queries = ['iphdr', 'iphdr___a', 'iphdr___v2', 'ip', 'xiphdr', 'hdr', 'iphdr____', 'café', 'int', '', 'nope'];
@@ -162,19 +193,25 @@ describe('types by essential name', () => {
     expect(typeIdsByEssentialName(lazy, 'café')).toEqual([10, 11]);
   });
 
-  it.skipIf(!hasVmlinux)('answers as a scan of every type does on the running kernel\'s BTF', () => {
-    const eager = parseBtf(vmlinux, 'vmlinux');
-    const lazy = parseBtfLazily(vmlinux, 'vmlinux');
-    const byName = new Map<string, number[]>();
-    eager.types.forEach((t, id) => {
-      if (!t) return;
-      const ids = byName.get(essentialName(t.name));
-      if (ids) ids.push(id);
-      else byName.set(essentialName(t.name), [id]);
-    });
-    const sample = [...byName.keys()].filter((_, i) => i % 250 === 0).concat(['iphdr', 'ethhdr', 'xdp_md', 'sk_buff', 'nf_conn', 'xdp_action', 'bpf_xdp_ct_lookup', 'no_such_type___v1']);
-    for (const name of sample) expect(typeIdsByEssentialName(lazy, name), name).toEqual(byName.get(name) ?? []);
-  }, 60_000);
+  it.skipIf(!hasVmlinux)(
+    "answers as a scan of every type does on the running kernel's BTF",
+    () => {
+      const eager = parseBtf(vmlinux, 'vmlinux');
+      const lazy = parseBtfLazily(vmlinux, 'vmlinux');
+      const byName = new Map<string, number[]>();
+      eager.types.forEach((t, id) => {
+        if (!t) return;
+        const ids = byName.get(essentialName(t.name));
+        if (ids) ids.push(id);
+        else byName.set(essentialName(t.name), [id]);
+      });
+      const sample = [...byName.keys()]
+        .filter((_, i) => i % 250 === 0)
+        .concat(['iphdr', 'ethhdr', 'xdp_md', 'sk_buff', 'nf_conn', 'xdp_action', 'bpf_xdp_ct_lookup', 'no_such_type___v1']);
+      for (const name of sample) expect(typeIdsByEssentialName(lazy, name), name).toEqual(byName.get(name) ?? []);
+    },
+    60_000,
+  );
 });
 
 describe('malformed BTF, read lazily or eagerly', () => {
@@ -187,27 +224,98 @@ describe('malformed BTF, read lazily or eagerly', () => {
     for (const [at, value] of edits) new DataView(bytes.buffer).setUint32(at, value, true);
     return bytes;
   };
-  const ref = (id: number, at: number, what: string, kind: string) => ({ name: `${kind} ${what}`, bytes: patched([[rec(id) + at, 99]]), message: new RegExp(`^BTF: BTF type ${id} \\(${kind}\\) at offset ${rec(id)} \\(0x[0-9a-f]+\\): ${what} refers to type 99, but there are only 24 types$`), offset: rec(id) });
+  const ref = (id: number, at: number, what: string, kind: string) => ({
+    name: `${kind} ${what}`,
+    bytes: patched([[rec(id) + at, 99]]),
+    message: new RegExp(`^BTF: BTF type ${id} \\(${kind}\\) at offset ${rec(id)} \\(0x[0-9a-f]+\\): ${what} refers to type 99, but there are only 24 types$`),
+    offset: rec(id),
+  });
   const cases = [
     { name: 'bad magic', bytes: patched([[0, 0x1234]]), message: /BTF header at offset 0 .*magic 0x1234 is not 0xeb9f/, offset: 0 },
     { name: 'short header', bytes: patched([[4, 8]]), message: /header length 8 is below 24/, offset: 4 },
     { name: 'type section past the end', bytes: patched([[12, 0x7fffffff]]), message: /BTF type section .*run past the end/, offset: HEADER },
-    { name: 'string section past the end', bytes: patched([[20, 0x7fffffff]]), message: /BTF string section .*run past the end/, offset: HEADER + new DataView(base.buffer).getUint32(16, true) },
-    { name: 'truncated record', bytes: patched([[12, layout.offsets[24] + 6]]), message: /^BTF: BTF type 24 at offset \d+ .*: 12 bytes at \d+ run past the end/, offset: rec(24) },
-    { name: 'unknown kind', bytes: patched([[rec(7) + 4, 20 << 24]]), message: new RegExp(`^BTF: BTF type 7 at offset ${rec(7)} .*unknown kind 20`), offset: rec(7) },
-    { name: 'members past the end', bytes: patched([[rec(5) + 4, (4 << 24) | 0xffff]]), message: /^BTF: members of BTF type 5 at offset \d+ .*: 786420 bytes at \d+ run past the end/, offset: rec(5) + 12 },
-    { name: 'type name outside the strings', bytes: patched([[rec(5), 0xffffff]]), message: /^BTF: name of BTF type 5 .*string offset 16777215 is outside the \d+-byte string table/, offset: 0xffffff },
-    { name: 'member name outside the strings', bytes: patched([[rec(5) + 12 + 12, 0xffffff]]), message: /^BTF: member 1 of BTF type 5 .*string offset 16777215 is outside/, offset: 0xffffff },
-    { name: 'enumerator name outside the strings', bytes: patched([[rec(7) + 12 + 8, 0xffffff]]), message: /^BTF: value 1 of BTF type 7 .*string offset 16777215 is outside/, offset: 0xffffff },
-    { name: 'enum64 enumerator name outside the strings', bytes: patched([[rec(9) + 12, 0xffffff]]), message: /^BTF: value 0 of BTF type 9 .*string offset 16777215 is outside/, offset: 0xffffff },
-    { name: 'parameter name outside the strings', bytes: patched([[rec(16) + 12, 0xffffff]]), message: /^BTF: parameter 0 of BTF type 16 .*string offset 16777215 is outside/, offset: 0xffffff },
-    { name: 'function linkage', bytes: patched([[rec(17) + 4, (12 << 24) | 3]]), message: new RegExp(`^BTF: BTF type 17 at offset ${rec(17)} .*unknown function linkage 3`), offset: rec(17) },
-    { name: 'variable linkage', bytes: patched([[rec(19) + 12, 7]]), message: new RegExp(`^BTF: BTF type 19 at offset ${rec(19) + 12} .*unknown variable linkage`), offset: rec(19) + 12 },
-    ref(3, 8, 'its type', 'ptr'), ref(12, 8, 'its type', 'typedef'), ref(13, 8, 'its type', 'volatile'), ref(14, 8, 'its type', 'const'),
-    ref(15, 8, 'its type', 'restrict'), ref(24, 8, 'its type', 'type_tag'), ref(17, 8, 'its type', 'func'), ref(19, 8, 'its type', 'var'),
-    ref(23, 8, 'its type', 'decl_tag'), ref(4, 12, 'element type', 'array'), ref(4, 16, 'index type', 'array'),
-    ref(5, 12 + 12 + 4, 'member b', 'struct'), ref(6, 12 + 4, 'member x', 'union'), ref(16, 8, 'return type', 'func_proto'),
-    ref(16, 12 + 4, 'parameter p', 'func_proto'), ref(21, 12 + 12, 'variable', 'datasec'),
+    {
+      name: 'string section past the end',
+      bytes: patched([[20, 0x7fffffff]]),
+      message: /BTF string section .*run past the end/,
+      offset: HEADER + new DataView(base.buffer).getUint32(16, true),
+    },
+    {
+      name: 'truncated record',
+      bytes: patched([[12, layout.offsets[24] + 6]]),
+      message: /^BTF: BTF type 24 at offset \d+ .*: 12 bytes at \d+ run past the end/,
+      offset: rec(24),
+    },
+    {
+      name: 'unknown kind',
+      bytes: patched([[rec(7) + 4, 20 << 24]]),
+      message: new RegExp(`^BTF: BTF type 7 at offset ${rec(7)} .*unknown kind 20`),
+      offset: rec(7),
+    },
+    {
+      name: 'members past the end',
+      bytes: patched([[rec(5) + 4, (4 << 24) | 0xffff]]),
+      message: /^BTF: members of BTF type 5 at offset \d+ .*: 786420 bytes at \d+ run past the end/,
+      offset: rec(5) + 12,
+    },
+    {
+      name: 'type name outside the strings',
+      bytes: patched([[rec(5), 0xffffff]]),
+      message: /^BTF: name of BTF type 5 .*string offset 16777215 is outside the \d+-byte string table/,
+      offset: 0xffffff,
+    },
+    {
+      name: 'member name outside the strings',
+      bytes: patched([[rec(5) + 12 + 12, 0xffffff]]),
+      message: /^BTF: member 1 of BTF type 5 .*string offset 16777215 is outside/,
+      offset: 0xffffff,
+    },
+    {
+      name: 'enumerator name outside the strings',
+      bytes: patched([[rec(7) + 12 + 8, 0xffffff]]),
+      message: /^BTF: value 1 of BTF type 7 .*string offset 16777215 is outside/,
+      offset: 0xffffff,
+    },
+    {
+      name: 'enum64 enumerator name outside the strings',
+      bytes: patched([[rec(9) + 12, 0xffffff]]),
+      message: /^BTF: value 0 of BTF type 9 .*string offset 16777215 is outside/,
+      offset: 0xffffff,
+    },
+    {
+      name: 'parameter name outside the strings',
+      bytes: patched([[rec(16) + 12, 0xffffff]]),
+      message: /^BTF: parameter 0 of BTF type 16 .*string offset 16777215 is outside/,
+      offset: 0xffffff,
+    },
+    {
+      name: 'function linkage',
+      bytes: patched([[rec(17) + 4, (12 << 24) | 3]]),
+      message: new RegExp(`^BTF: BTF type 17 at offset ${rec(17)} .*unknown function linkage 3`),
+      offset: rec(17),
+    },
+    {
+      name: 'variable linkage',
+      bytes: patched([[rec(19) + 12, 7]]),
+      message: new RegExp(`^BTF: BTF type 19 at offset ${rec(19) + 12} .*unknown variable linkage`),
+      offset: rec(19) + 12,
+    },
+    ref(3, 8, 'its type', 'ptr'),
+    ref(12, 8, 'its type', 'typedef'),
+    ref(13, 8, 'its type', 'volatile'),
+    ref(14, 8, 'its type', 'const'),
+    ref(15, 8, 'its type', 'restrict'),
+    ref(24, 8, 'its type', 'type_tag'),
+    ref(17, 8, 'its type', 'func'),
+    ref(19, 8, 'its type', 'var'),
+    ref(23, 8, 'its type', 'decl_tag'),
+    ref(4, 12, 'element type', 'array'),
+    ref(4, 16, 'index type', 'array'),
+    ref(5, 12 + 12 + 4, 'member b', 'struct'),
+    ref(6, 12 + 4, 'member x', 'union'),
+    ref(16, 8, 'return type', 'func_proto'),
+    ref(16, 12 + 4, 'parameter p', 'func_proto'),
+    ref(21, 12 + 12, 'variable', 'datasec'),
   ];
 
   it.each(cases)('$name: the same MalformedInputError, naming the structure and offset', ({ bytes, message, offset }) => {
@@ -229,13 +337,17 @@ describe('malformed BTF, read lazily or eagerly', () => {
     };
     let accepted = 0;
     let refused = 0;
-    for (const [original, variants] of [[base, 2000], [bundled, 300]] as const) {
+    for (const [original, variants] of [
+      [base, 2000],
+      [bundled, 300],
+    ] as const) {
       for (let i = 0; i < variants; i++) {
         const bytes = original.slice();
         const dv = new DataView(bytes.buffer);
         for (let k = 1 + rnd(3); k > 0; k--) {
           // Small numbers where counts and references live, else any byte.
-          if (rnd(2) === 0) dv.setUint32(HEADER + rnd((bytes.length - HEADER) >> 2) * 4, [rnd(40), 0xffffffff, rnd(0x20000), (rnd(20) << 24) | rnd(4)][rnd(4)], true);
+          if (rnd(2) === 0)
+            dv.setUint32(HEADER + rnd((bytes.length - HEADER) >> 2) * 4, [rnd(40), 0xffffffff, rnd(0x20000), (rnd(20) << 24) | rnd(4)][rnd(4)], true);
           else bytes[rnd(bytes.length)] = rnd(256);
         }
         let btf: Btf;
@@ -249,7 +361,13 @@ describe('malformed BTF, read lazily or eagerly', () => {
         accepted++;
         const types = [...btf.types];
         // Checked without expect() per reference, which would dominate the time.
-        const dangling = types.flatMap((t) => (t ? referencesOf(t).filter((r) => r >= types.length).map((r) => `${t.kind} ${t.id} → ${r}`) : []));
+        const dangling = types.flatMap((t) =>
+          t
+            ? referencesOf(t)
+                .filter((r) => r >= types.length)
+                .map((r) => `${t.kind} ${t.id} → ${r}`)
+            : [],
+        );
         expect(dangling, `mutation ${i}`).toEqual([]);
         expect(firstDifference(types, parseBtf(bytes).types), `mutation ${i}`).toBe(-1);
       }

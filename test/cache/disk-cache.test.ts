@@ -31,7 +31,13 @@ describe('DiskCache', () => {
     const good = readFileSync(file);
     const flipped = Uint8Array.from(good);
     flipped[100] ^= 1;
-    for (const bad of [good.subarray(0, good.length - 1), good.subarray(0, 10), flipped, Buffer.alloc(0), Buffer.from('not a cache entry at all, just text of some length')]) {
+    for (const bad of [
+      good.subarray(0, good.length - 1),
+      good.subarray(0, 10),
+      flipped,
+      Buffer.alloc(0),
+      Buffer.from('not a cache entry at all, just text of some length'),
+    ]) {
       writeFileSync(file, bad);
       expect(c.get(name(2))).toBeUndefined();
     }

@@ -9,15 +9,48 @@ describe('xdpchain conntrack', () => {
   it('adds, lists (as conntrack -L, and as JSON) and flushes entries, kept between invocations', () => {
     const state = join(tempDir('conntrack'), 'state');
     // The seconds left round down, as conntrack -L shows 99 right after -t 100.
-    expect(cli(state, 'conntrack', 'add', '--proto', 'tcp', '--src', '10.0.0.1', '--dst', '10.0.0.2', '--sport', '1000', '--dport', '80', '--timeout', '100', '--tcp-state', 'ESTABLISHED', '--status', 'SEEN_REPLY,ASSURED', '--mark', '5'))
-      .toMatch(/^tcp {6}6 (99|100) ESTABLISHED src=10\.0\.0\.1 dst=10\.0\.0\.2 sport=1000 dport=80 src=10\.0\.0\.2 dst=10\.0\.0\.1 sport=80 dport=1000 \[ASSURED\] mark=5 use=1\n$/);
+    expect(
+      cli(
+        state,
+        'conntrack',
+        'add',
+        '--proto',
+        'tcp',
+        '--src',
+        '10.0.0.1',
+        '--dst',
+        '10.0.0.2',
+        '--sport',
+        '1000',
+        '--dport',
+        '80',
+        '--timeout',
+        '100',
+        '--tcp-state',
+        'ESTABLISHED',
+        '--status',
+        'SEEN_REPLY,ASSURED',
+        '--mark',
+        '5',
+      ),
+    ).toMatch(
+      /^tcp {6}6 (99|100) ESTABLISHED src=10\.0\.0\.1 dst=10\.0\.0\.2 sport=1000 dport=80 src=10\.0\.0\.2 dst=10\.0\.0\.1 sport=80 dport=1000 \[ASSURED\] mark=5 use=1\n$/,
+    );
     cli(state, 'conntrack', 'add', '--proto', 'udp', '--src', 'fd00::1', '--dst', 'fd00::2', '--sport', '5', '--dport', '6', '--zone', '7');
     const text = line(cli(state, 'conntrack', 'list'));
     expect(text).toHaveLength(2);
     // Seconds left: what remains of 100 and 30 after the invocations in between.
     expect(Number(/^tcp {6}6 (\d+) ESTABLISHED src=10\.0\.0\.1 .* \[ASSURED\] mark=5 use=1$/.exec(text[0])?.[1])).toBeGreaterThan(80);
-    expect(text[1]).toMatch(/^udp {6}17 [12]\d src=fd00::1 dst=fd00::2 sport=5 dport=6 \[UNREPLIED\] src=fd00::2 dst=fd00::1 sport=6 dport=5 mark=0 zone=7 use=1$/);
-    const json = JSON.parse(cli(state, 'conntrack', 'list', '--json')) as { proto: string; original: unknown; status: string[]; zone: unknown; state?: string }[];
+    expect(text[1]).toMatch(
+      /^udp {6}17 [12]\d src=fd00::1 dst=fd00::2 sport=5 dport=6 \[UNREPLIED\] src=fd00::2 dst=fd00::1 sport=6 dport=5 mark=0 zone=7 use=1$/,
+    );
+    const json = JSON.parse(cli(state, 'conntrack', 'list', '--json')) as {
+      proto: string;
+      original: unknown;
+      status: string[];
+      zone: unknown;
+      state?: string;
+    }[];
     expect(json.map((e) => [e.proto, e.original, e.status, e.zone, e.state])).toEqual([
       ['tcp', { src: '10.0.0.1', dst: '10.0.0.2', sport: 1000, dport: 80 }, ['SEEN_REPLY', 'ASSURED', 'CONFIRMED'], { id: 0, dir: 3 }, 'ESTABLISHED'],
       ['udp', { src: 'fd00::1', dst: 'fd00::2', sport: 5, dport: 6 }, ['CONFIRMED'], { id: 7, dir: 3 }, undefined],
@@ -34,8 +67,12 @@ describe('xdpchain conntrack', () => {
     expect(cliFails(state, ...add.slice(0, -1), '3', '--status', 'SEEN_REPLY,BOGUS').stderr).toMatch(/EINVAL: unknown status bit BOGUS/);
     expect(cliFails(state, ...add.slice(0, -1), '3', '--status', 'EXPECTED').stderr).toMatch(/EBUSY: a new entry cannot have EXPECTED/);
     expect(cliFails(state, ...add.slice(0, -1), '3', '--tcp-state', 'ESTABLISHED').stderr).toMatch(/EINVAL: a TCP state is for tcp entries/);
-    expect(cliFails(state, 'conntrack', 'add', '--proto', 'icmp', '--src', '10.0.0.1', '--dst', '10.0.0.2', '--sport', '1', '--dport', '2').stderr).toMatch(/EINVAL: protocol icmp: conntrack here tracks tcp and udp/);
-    expect(cliFails(state, 'conntrack', 'add', '--proto', 'udp', '--src', '10.0.0.1', '--dst', 'fd00::1', '--sport', '1', '--dport', '2').stderr).toMatch(/EINVAL: source 10.0.0.1 and destination fd00::1 are not the same address family/);
+    expect(cliFails(state, 'conntrack', 'add', '--proto', 'icmp', '--src', '10.0.0.1', '--dst', '10.0.0.2', '--sport', '1', '--dport', '2').stderr).toMatch(
+      /EINVAL: protocol icmp: conntrack here tracks tcp and udp/,
+    );
+    expect(cliFails(state, 'conntrack', 'add', '--proto', 'udp', '--src', '10.0.0.1', '--dst', 'fd00::1', '--sport', '1', '--dport', '2').stderr).toMatch(
+      /EINVAL: source 10.0.0.1 and destination fd00::1 are not the same address family/,
+    );
     expect(line(cli(state, 'conntrack', 'list'))).toHaveLength(1);
   });
 
@@ -53,7 +90,23 @@ describe('xdpchain conntrack', () => {
     const state = join(tempDir('conntrack-prog'), 'state');
     cli(state, 'prog', 'load', 'progs/build/ct_firewall.o');
     cli(state, 'map', 'update', 'services', 'u16:80', 'u32:80');
-    cli(state, 'conntrack', 'add', '--proto', 'tcp', '--src', '10.0.0.1', '--dst', '10.0.0.2', '--sport', '40100', '--dport', '80', '--tcp-state', 'ESTABLISHED');
+    cli(
+      state,
+      'conntrack',
+      'add',
+      '--proto',
+      'tcp',
+      '--src',
+      '10.0.0.1',
+      '--dst',
+      '10.0.0.2',
+      '--sport',
+      '40100',
+      '--dport',
+      '80',
+      '--tcp-state',
+      'ESTABLISHED',
+    );
     const reply = buildFrame([
       { kind: 'ethernet', src: TestHosts.serverMac, dst: TestHosts.clientMac },
       { kind: 'ipv4', src: '10.0.0.2', dst: '10.0.0.1' },

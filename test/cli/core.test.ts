@@ -18,14 +18,18 @@ describe('--btf', () => {
     const out = JSON.parse(cli(state, 'test-run', layoutB, '--btf', bundledBtfPath(), '--hex', hex, '--json')) as { retval: number; fault?: string };
     expect(out).toMatchObject({ retval: 2 });
     expect(out.fault).toBeUndefined();
-    for (const verb of [['test-run', layoutB, '--hex', hex], ['prog', 'load', layoutB], ['run', layoutB, '--pcap', 'x.pcap']]) {
+    for (const verb of [
+      ['test-run', layoutB, '--hex', hex],
+      ['prog', 'load', layoutB],
+      ['run', layoutB, '--pcap', 'x.pcap'],
+    ]) {
       const bad = cliFails(state, ...verb, '--btf', join(repo, 'package.json'));
       expect(bad.status, verb.join(' ')).not.toBe(0);
       expect(bad.stderr).toContain(`EINVAL: ${join(repo, 'package.json')} at offset 0 (0x0): is not BTF`);
     }
   });
 
-  it('inspect lists each program\'s CO-RE relocations', () => {
+  it("inspect lists each program's CO-RE relocations", () => {
     const out = cli(tempDir('core'), 'inspect', join(CORE_FIXTURES, 'core_poison.o'));
     expect(out).toContain('CO-RE: instruction 12 field_byte_offset of struct iphdr___poison, access 0:6');
     expect(out).toContain('CO-RE: instruction 16 enumval_value of enum xdp_action___poison, access 0');

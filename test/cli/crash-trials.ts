@@ -39,15 +39,28 @@ function stateValue(state: string): string {
   return JSON.stringify(comparableState(JSON.parse(text) as StateSnapshot));
 }
 
-function run(root: string, state: string, args: readonly string[], env: NodeJS.ProcessEnv, killAfterMs?: number): Promise<{ killed: boolean; code: number | null; ms: number; stderr: string }> {
+function run(
+  root: string,
+  state: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  killAfterMs?: number,
+): Promise<{ killed: boolean; code: number | null; ms: number; stderr: string }> {
   const argv = args.map((a) => a.replace('DIR', state).replace('ROOT', root));
   const started = Date.now();
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [main, '--state', state, ...argv], { cwd: repo, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    p.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+    p.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
     let killed = false;
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => { killed = p.kill('SIGKILL'); }, killAfterMs);
+    const timer =
+      killAfterMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            killed = p.kill('SIGKILL');
+          }, killAfterMs);
     p.on('exit', (code, signal) => {
       clearTimeout(timer);
       resolve({ killed: killed && signal === 'SIGKILL', code, ms: Date.now() - started, stderr });
@@ -71,7 +84,10 @@ export class CrashBench {
   private readonly before: string;
   private readonly after = new Map<number, { value: string; ms: number }>();
 
-  private constructor(private readonly root: string, private readonly random: () => number) {
+  private constructor(
+    private readonly root: string,
+    private readonly random: () => number,
+  ) {
     this.before = stateValue(stateOf(root, 'template'));
   }
 
@@ -146,7 +162,12 @@ export class CrashBench {
       // The command did not happen: running it again (after whatever the killed one left) must give the state after it.
       const again = await run(this.root, state, MUTATIONS[i], process.env);
       if (again.code !== 0) failures.push(`running it again failed: ${again.stderr}`);
-      else if (stateValue(state) !== expected.value) failures.push(`running it again did not give the state after it: ${checkStateDir(state).current.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+      else if (stateValue(state) !== expected.value)
+        failures.push(
+          `running it again did not give the state after it: ${checkStateDir(state)
+            .current.problems.map((p) => `${p.path}: ${p.message}`)
+            .join('; ')}`,
+        );
     }
     try {
       // A later command takes over the lock a killed one left.

@@ -42,34 +42,47 @@ describe('xdpchain dump (xdpdump)', () => {
     expect(exits.every((x) => /^xdp_firewall \(id 3\) exit XDP_(PASS|DROP) on eth0$/.test(x ?? ''))).toBe(true);
   });
 
-  it.skipIf(!has('tcpdump') || !has('tshark'))('opens in tcpdump -r, and tshark shows each packet\'s program and action (needs tcpdump and tshark)', () => {
+  it.skipIf(!has('tcpdump') || !has('tshark'))("opens in tcpdump -r, and tshark shows each packet's program and action (needs tcpdump and tshark)", () => {
     const { dir, state, traffic } = setup();
     const out = join(dir, 'blocker.pcapng');
     cli(state, 'dump', 'eth0', '--program', 'xdp_ipv6_blocker', '--exit', '-w', out, '--pcap', traffic);
-    const tcpdump = execFileSync('tcpdump', ['-r', out, '-n'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+    const tcpdump = execFileSync('tcpdump', ['-r', out, '-n'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n');
     expect(tcpdump).toHaveLength(10);
     expect(tcpdump.filter((l) => / IP6 /.test(l))).toHaveLength(1);
-    const tshark = execFileSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.interface_name', '-e', 'frame.comment'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+    const tshark = execFileSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.interface_name', '-e', 'frame.comment'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .trim()
+      .split('\n');
     expect(tshark).toHaveLength(10);
     expect(tshark[5]).toBe('eth0@xdp_ipv6_blocker(id 1):exit\txdp_ipv6_blocker (id 1) exit XDP_DROP on eth0');
   });
 
-  it.skipIf(!has('tcpdump'))('writes pflog that tcpdump -r -e shows with each packet\'s program, id and action (needs tcpdump)', () => {
+  it.skipIf(!has('tcpdump'))("writes pflog that tcpdump -r -e shows with each packet's program, id and action (needs tcpdump)", () => {
     const { dir, state, traffic } = setup();
     const out = join(dir, 'fw.pflog');
     cli(state, 'dump', 'eth0', '--program', 'xdp_firewall', '--format', 'pflog', '-w', out, '--pcap', traffic);
-    const lines = execFileSync('tcpdump', ['-r', out, '-n', '-e'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+    const lines = execFileSync('tcpdump', ['-r', out, '-n', '-e'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n');
     expect(lines).toHaveLength(18);
     for (const [i, l] of lines.entries()) {
-      expect(l).toMatch(i % 2 === 0
-        ? /^[\d:.]+ rule 3\.entry\.0\/0\(match\): pass in on xdp_firewall: /
-        : /^[\d:.]+ rule 3\.XDP_(PASS\.0\/0\(match\): pass|DROP\.0\/0\(match\): block) out on xdp_firewall: /);
+      expect(l).toMatch(
+        i % 2 === 0
+          ? /^[\d:.]+ rule 3\.entry\.0\/0\(match\): pass in on xdp_firewall: /
+          : /^[\d:.]+ rule 3\.XDP_(PASS\.0\/0\(match\): pass|DROP\.0\/0\(match\): block) out on xdp_firewall: /,
+      );
     }
     expect(lines.filter((l) => l.includes('rule 3.XDP_DROP.0/0(match): block out on xdp_firewall: 198.51.100.'))).toHaveLength(2);
     // The whole hook: the device's name, and the IPv6 frame the blocker drops.
     const hook = join(dir, 'hook.pflog');
     cli(state, 'dump', 'eth0', '--exit', '--format', 'pflog', '-w', hook, '--pcap', traffic);
-    const hookLines = execFileSync('tcpdump', ['-r', hook, '-n', '-e'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+    const hookLines = execFileSync('tcpdump', ['-r', hook, '-n', '-e'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n');
     expect(hookLines).toHaveLength(10);
     expect(hookLines.filter((l) => l.includes(' rule 0.XDP_DROP.0/0(match): block out on eth0: fd00::1.'))).toHaveLength(1);
   });

@@ -13,7 +13,8 @@ describe('loading as libbpf loads, from the command line', () => {
     const refused = cliFails(state, 'test-run', object, '--prog', 'xdp_configurable', '--hex', dns);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/map rx_cnt \(array\): max_entries is 0.*--map-size rx_cnt=N/);
-    const run = (...extra: string[]) => JSON.parse(cli(state, 'test-run', object, '--hex', dns, '--map-size', 'rx_cnt=4', '--json', ...extra)) as { retval: number };
+    const run = (...extra: string[]) =>
+      JSON.parse(cli(state, 'test-run', object, '--hex', dns, '--map-size', 'rx_cnt=4', '--json', ...extra)) as { retval: number };
     expect(run('--prog', 'xdp_configurable').retval).toBe(1);
     expect(run('--prog', 'xdp_configurable', '--set', 'blocked_verdict=XDP_TX').retval).toBe(3);
     expect(run('--prog', 'xdp_configurable', '--set', 'blocked_port=54').retval).toBe(2);
@@ -25,11 +26,15 @@ describe('loading as libbpf loads, from the command line', () => {
 
   it('bad names and values are refused naming the thing, with the right errno', () => {
     const state = tempDir('load-bad');
-    const fails = (...args: string[]) => cliFails(state, 'test-run', object, '--prog', 'xdp_configurable', '--hex', dns, '--map-size', 'rx_cnt=4', '--json', ...args);
-    const errno = (r: { stdout: string }) => (JSON.parse(r.stdout) as { errno: string; message: string });
+    const fails = (...args: string[]) =>
+      cliFails(state, 'test-run', object, '--prog', 'xdp_configurable', '--hex', dns, '--map-size', 'rx_cnt=4', '--json', ...args);
+    const errno = (r: { stdout: string }) => JSON.parse(r.stdout) as { errno: string; message: string };
     expect(errno(fails('--map-size', 'nope=3'))).toMatchObject({ errno: 'ENOENT', message: expect.stringMatching(/no map nope .*maps: rx_cnt, events/) });
     expect(errno(fails('--set', 'nope=3'))).toMatchObject({ errno: 'ENOENT', message: expect.stringMatching(/no global variable nope/) });
-    expect(errno(fails('--set', 'blocked_verdict=u16:3'))).toMatchObject({ errno: 'EINVAL', message: '--set blocked_verdict (const volatile __u32, 4 bytes): the value has 2 bytes, the variable 4' });
+    expect(errno(fails('--set', 'blocked_verdict=u16:3'))).toMatchObject({
+      errno: 'EINVAL',
+      message: '--set blocked_verdict (const volatile __u32, 4 bytes): the value has 2 bytes, the variable 4',
+    });
     expect(errno(fails('--set', 'counting=300'))).toMatchObject({ errno: 'EINVAL', message: expect.stringMatching(/counting .*300 does not fit in 1 bytes/) });
     expect(errno(fails('--map-size', 'rx_cnt'))).toMatchObject({ errno: 'EINVAL' });
     expect(errno(fails('--type', 'tc'))).toMatchObject({ errno: 'EINVAL' });

@@ -15,7 +15,11 @@ function run(dir: string, env: Record<string, string | undefined>, ...global: st
   if (!existsSync(pcap)) writeSyntheticPcap(pcap, 300, (i) => (i % 3 === 0 ? ipv4TcpSynFrame({ dstPort: 23 }) : ipv4UdpFrame({ ttl: 1 + (i % 2) })));
   const childEnv: NodeJS.ProcessEnv = { ...process.env, XDPCHAIN_CACHE_DIR: undefined, XDG_CACHE_HOME: undefined, HOME: join(dir, 'home'), ...env };
   for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
-  const r = spawnSync(process.execPath, [main, '--state', join(dir, 'state'), ...global, 'run', 'progs/build/firewall.o', '--pcap', pcap, '--json'], { encoding: 'utf8', cwd: repo, env: childEnv });
+  const r = spawnSync(process.execPath, [main, '--state', join(dir, 'state'), ...global, 'run', 'progs/build/firewall.o', '--pcap', pcap, '--json'], {
+    encoding: 'utf8',
+    cwd: repo,
+    env: childEnv,
+  });
   expect(r.status, r.stderr).toBe(0);
   const { seconds: _s, packetsPerSecond: _p, ...report } = JSON.parse(r.stdout) as Record<string, unknown>;
   return { report, stderr: r.stderr };

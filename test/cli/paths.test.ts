@@ -57,11 +57,19 @@ describe('paths the user names', () => {
     expectUserError(cliRun(state, 'asm', missing), 'ENOENT', `file ${missing}`);
     expectUserError(cliRun(state, 'link', '-o', capDir, 'progs/build/xdp_pass.o'), 'EISDIR', `-o ${capDir}`);
     expectUserError(cliRun(state, 'test-run', 'progs/build/xdp_pass.o', '--data', capDir), 'EISDIR', `--data ${capDir}`);
-    expectUserError(cliRun(state, 'test-run', 'progs/build/xdp_pass.o', '--hex', '02000000000202000000000108004500', '--data-out', capDir), 'EISDIR', `--data-out ${capDir}`);
+    expectUserError(
+      cliRun(state, 'test-run', 'progs/build/xdp_pass.o', '--hex', '02000000000202000000000108004500', '--data-out', capDir),
+      'EISDIR',
+      `--data-out ${capDir}`,
+    );
   });
 
-  it('run --out /proc/xx ends at once with ENOENT instead of spinning (Node\'s recursive mkdir loops there)', () => {
-    const r = spawnSync(process.execPath, [join(repo, 'dist/cli/main.js'), 'run', 'progs/build/xdp_pass.o', '--pcap', pcap, '--out', '/proc/xx'], { encoding: 'utf8', cwd: repo, timeout: 20_000 });
+  it("run --out /proc/xx ends at once with ENOENT instead of spinning (Node's recursive mkdir loops there)", () => {
+    const r = spawnSync(process.execPath, [join(repo, 'dist/cli/main.js'), 'run', 'progs/build/xdp_pass.o', '--pcap', pcap, '--out', '/proc/xx'], {
+      encoding: 'utf8',
+      cwd: repo,
+      timeout: 20_000,
+    });
     expect(r.signal).toBeNull();
     expectUserError({ status: r.status ?? -1, stderr: r.stderr }, 'ENOENT', '--out /proc/xx');
   });

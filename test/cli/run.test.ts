@@ -17,7 +17,11 @@ describe('xdpchain run', () => {
     const out = join(dir, 'out');
     const r = JSON.parse(cli(join(dir, 'state'), 'run', 'progs/build/ttl_then_acl.o', '--pcap', input, '--out', out, '--json'));
     expect(r.packets).toBe(4000);
-    expect(Object.fromEntries(Object.entries(r.actions).map(([a, c]) => [a, (c as { packets: number }).packets]))).toEqual({ XDP_DROP: 2000, XDP_PASS: 1000, XDP_TX: 1000 });
+    expect(Object.fromEntries(Object.entries(r.actions).map(([a, c]) => [a, (c as { packets: number }).packets]))).toEqual({
+      XDP_DROP: 2000,
+      XDP_PASS: 1000,
+      XDP_TX: 1000,
+    });
     expect(r.faults).toBe(0);
     const count = (f: string) => [...readCaptureFile(join(out, f))].length;
     expect([count('pass.pcap'), count('drop.pcap'), count('tx.pcap')]).toEqual([1000, 2000, 1000]);
@@ -70,7 +74,11 @@ describe('xdpchain run', () => {
   it('refuses a missing capture and an ambiguous program with clear errors', () => {
     const dir = tempDir('run-err');
     const state = join(dir, 'state');
-    expect(() => cli(state, 'run', 'progs/build/ttl_then_acl.o', '--pcap', join(dir, 'none.pcap'))).toThrow(/ENOENT: --pcap \S+none.pcap: no such file or directory/);
-    expect(() => cli(state, 'run', 'progs/build/vlan.o', '--pcap', join(dir, 'none.pcap'))).toThrow(/has 2 programs \(xdp_vlan_push, xdp_vlan_pop\); choose one with --prog/);
+    expect(() => cli(state, 'run', 'progs/build/ttl_then_acl.o', '--pcap', join(dir, 'none.pcap'))).toThrow(
+      /ENOENT: --pcap \S+none.pcap: no such file or directory/,
+    );
+    expect(() => cli(state, 'run', 'progs/build/vlan.o', '--pcap', join(dir, 'none.pcap'))).toThrow(
+      /has 2 programs \(xdp_vlan_push, xdp_vlan_pop\); choose one with --prog/,
+    );
   });
 });

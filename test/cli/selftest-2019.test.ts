@@ -17,7 +17,8 @@ describe('the 2019 series selftest, replayed with the CLI', () => {
     const sink = ByteSink.toFile(ping);
     new PcapWriter(sink).writePacket(ipv4IcmpEchoFrame(), 1_700_000_000_000_000_000n);
     sink.close();
-    const inject = () => JSON.parse(cli(state, 'inject', 'veth1', ping, '--json')) as { actions: Record<string, number>; delivered: { device: string; stack: number }[] };
+    const inject = () =>
+      JSON.parse(cli(state, 'inject', 'veth1', ping, '--json')) as { actions: Record<string, number>; delivered: { device: string; stack: number }[] };
     const delivered = (r: ReturnType<typeof inject>) => r.delivered.some((d) => d.device === 'veth1' && d.stack === 1);
 
     cli(state, 'netdev', 'add', 'veth0', '--peer', 'veth1');

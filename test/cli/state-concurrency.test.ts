@@ -24,12 +24,21 @@ function counting(prefix: string): { state: string; frame: string } {
   return { state, frame };
 }
 
-const injectInParallel = (state: string, frame: string) => Promise.all(Array.from({ length: PARALLEL }, () => new Promise<{ code: number; stderr: string }>((resolve) => {
-  const p = spawn(process.execPath, [main, '--state', state, 'inject', 'eth0', frame], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  p.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
-  p.on('exit', (code) => resolve({ code: code ?? -1, stderr }));
-})));
+const injectInParallel = (state: string, frame: string) =>
+  Promise.all(
+    Array.from(
+      { length: PARALLEL },
+      () =>
+        new Promise<{ code: number; stderr: string }>((resolve) => {
+          const p = spawn(process.execPath, [main, '--state', state, 'inject', 'eth0', frame], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+          let stderr = '';
+          p.stderr.on('data', (b: Buffer) => {
+            stderr += b.toString();
+          });
+          p.on('exit', (code) => resolve({ code: code ?? -1, stderr }));
+        }),
+    ),
+  );
 
 const runCount = (state: string) => (JSON.parse(cli(state, 'prog', 'show', 'xdp_udp_counter', '--json')) as { runCount: number }[])[0].runCount;
 

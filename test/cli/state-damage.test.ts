@@ -104,7 +104,9 @@ describe('a damaged state.json', () => {
     writeFileSync(stateFile(t.state), JSON.stringify(s));
     const r = cliRun(t.state, 'prog', 'show');
     noCrash(r.stderr);
-    expect(r.stderr).toContain(`EINVAL: ${stateFile(t.state)}: netdevs[1].peer: expected a string, got 7; run 'xdpchain state check' / 'xdpchain state repair'`);
+    expect(r.stderr).toContain(
+      `EINVAL: ${stateFile(t.state)}: netdevs[1].peer: expected a string, got 7; run 'xdpchain state check' / 'xdpchain state repair'`,
+    );
   });
 
   it('saved contents of a map the object does not have: named, not a crash (found by npm run fuzz, state seed 17)', () => {
@@ -134,7 +136,11 @@ describe('a damaged state.json', () => {
 /** Run the CLI as an unprivileged user when we are root (root writes to read-only directories). */
 const asUser = (state: string, ...args: string[]) => {
   const root = process.getuid?.() === 0;
-  const r = spawnSync(process.execPath, [join(repo, 'dist/cli/main.js'), '--state', state, ...args], { encoding: 'utf8', cwd: repo, ...(root ? { uid: 65534, gid: 65534 } : {}) });
+  const r = spawnSync(process.execPath, [join(repo, 'dist/cli/main.js'), '--state', state, ...args], {
+    encoding: 'utf8',
+    cwd: repo,
+    ...(root ? { uid: 65534, gid: 65534 } : {}),
+  });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 };
 
@@ -170,7 +176,12 @@ describe('a state directory this user cannot write', () => {
     chmodSync(state, 0o555);
     const root = process.getuid?.() === 0;
     try {
-      const r = spawnSync(process.execPath, [join(repo, 'dist/cli/main.js'), 'netdev', 'add', 'eth9'], { encoding: 'utf8', cwd: repo, env: { ...process.env, XDPCHAIN_STATE: state }, ...(root ? { uid: 65534, gid: 65534 } : {}) });
+      const r = spawnSync(process.execPath, [join(repo, 'dist/cli/main.js'), 'netdev', 'add', 'eth9'], {
+        encoding: 'utf8',
+        cwd: repo,
+        env: { ...process.env, XDPCHAIN_STATE: state },
+        ...(root ? { uid: 65534, gid: 65534 } : {}),
+      });
       noCrash(r.stderr);
       expect(r.stderr).toMatch(new RegExp(`EACCES: state directory ${state} \\(from \\$XDPCHAIN_STATE\\) is not writable`));
     } finally {

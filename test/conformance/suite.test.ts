@@ -33,9 +33,13 @@ describe('conformance runner', () => {
   it('refuses unknown sections and explains mismatches, faults and missing expectations', () => {
     expect(() => parseDataFile('-- asm\nexit\n-- bogus\n')).toThrow(/unknown section "-- bogus"/);
     expect(runVector('x.data', '-- asm\nmov %r0, 2\nexit\n-- result\n0x3', createInterpreter).reason).toBe('r0 is 0x2, expected 0x3');
-    expect(runVector('x.data', '-- asm\nldxw %r0, [%r1+0]\nexit\n-- result\n0', createInterpreter).reason).toMatch(/^fault: .*instruction 0: read of 4 bytes: address 0x0 is a NULL pointer/);
+    expect(runVector('x.data', '-- asm\nldxw %r0, [%r1+0]\nexit\n-- result\n0', createInterpreter).reason).toMatch(
+      /^fault: .*instruction 0: read of 4 bytes: address 0x0 is a NULL pointer/,
+    );
     expect(runVector('x.data', '-- asm\nexit\n', createInterpreter).reason).toMatch(/neither a result nor an error/);
-    expect(runVector('x.data', '-- asm\nmov %r0, 1\nexit\n-- error\nboom', createInterpreter).reason).toMatch(/expected a refusal \(boom\) but the program ran/);
+    expect(runVector('x.data', '-- asm\nmov %r0, 1\nexit\n-- error\nboom', createInterpreter).reason).toMatch(
+      /expected a refusal \(boom\) but the program ran/,
+    );
   });
 
   it('passes memory in r1 and its length in r2', () => {

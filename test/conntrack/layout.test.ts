@@ -12,10 +12,26 @@ function synthetic(withB = true): Btf {
   const int = { kind: 'int', id: 1, name: 'int', size: 4, bits: 32, bitOffset: 0, signed: true, char: false, bool: false } as const;
   const types: BtfType[] = [
     int,
-    { kind: 'struct', id: 2, name: 'inner', size: 8, members: [{ name: 'a', type: 1, bitOffset: 0, bitSize: 0 }, ...(withB ? [{ name: 'b', type: 1, bitOffset: 32, bitSize: 0 }] : [])] },
+    {
+      kind: 'struct',
+      id: 2,
+      name: 'inner',
+      size: 8,
+      members: [{ name: 'a', type: 1, bitOffset: 0, bitSize: 0 }, ...(withB ? [{ name: 'b', type: 1, bitOffset: 32, bitSize: 0 }] : [])],
+    },
     { kind: 'struct', id: 3, name: '', size: 4, members: [{ name: 'y', type: 1, bitOffset: 0, bitSize: 0 }] },
     { kind: 'array', id: 4, name: '', elemType: 2, indexType: 1, nelems: 2 },
-    { kind: 'struct', id: 5, name: 'outer', size: 24, members: [{ name: 'x', type: 1, bitOffset: 0, bitSize: 0 }, { name: '', type: 3, bitOffset: 32, bitSize: 0 }, { name: 'in', type: 4, bitOffset: 64, bitSize: 0 }] },
+    {
+      kind: 'struct',
+      id: 5,
+      name: 'outer',
+      size: 24,
+      members: [
+        { name: 'x', type: 1, bitOffset: 0, bitSize: 0 },
+        { name: '', type: 3, bitOffset: 32, bitSize: 0 },
+        { name: 'in', type: 4, bitOffset: 64, bitSize: 0 },
+      ],
+    },
   ];
   return { types: [undefined, ...types], strings: new Uint8Array() };
 }
@@ -37,6 +53,8 @@ describe('struct nf_conn layout from BTF', () => {
   });
 
   it('a kernel without conntrack is refused with what it lacks', () => {
-    expect(errorOf(() => nfConnLayout(synthetic())).message).toBe('the kernel BTF has no struct nf_conn: conntrack needs a kernel built with CONFIG_NF_CONNTRACK');
+    expect(errorOf(() => nfConnLayout(synthetic())).message).toBe(
+      'the kernel BTF has no struct nf_conn: conntrack needs a kernel built with CONFIG_NF_CONNTRACK',
+    );
   });
 });

@@ -14,7 +14,14 @@ function table(max = 8, start = 1000) {
   const clock = { now: start };
   const space = new AddressSpace({ maxDataBytes: 1 << 20 });
   let seed = 12345;
-  const t = new ConntrackTable({ space, layout: () => NF_CONN_LAYOUT_6_18, now: () => clock.now >>> 0, hz: 250, random: () => (seed = (seed * 1103515245 + 12345) >>> 0), max });
+  const t = new ConntrackTable({
+    space,
+    layout: () => NF_CONN_LAYOUT_6_18,
+    now: () => clock.now >>> 0,
+    hz: 250,
+    random: () => (seed = (seed * 1103515245 + 12345) >>> 0),
+    max,
+  });
   return { t, clock, space };
 }
 
@@ -47,7 +54,9 @@ describe('conntrack table: lookups', () => {
     const { t } = table();
     t.add({ original: tcp('10.0.0.1', '10.0.0.2', 1000, 80), timeout: 60 });
     expect(errorOf(() => t.add({ original: tcp('10.0.0.1', '10.0.0.2', 1000, 80), timeout: 60 })).errno).toBe('EEXIST');
-    expect(errorOf(() => t.add({ original: tcp('10.0.0.2', '10.0.0.1', 80, 1000), timeout: 60 })).message).toBe('a conntrack entry for src=10.0.0.2 dst=10.0.0.1 sport=80 dport=1000 already exists');
+    expect(errorOf(() => t.add({ original: tcp('10.0.0.2', '10.0.0.1', 80, 1000), timeout: 60 })).message).toBe(
+      'a conntrack entry for src=10.0.0.2 dst=10.0.0.1 sport=80 dport=1000 already exists',
+    );
     t.add({ original: tcp('10.0.0.1', '10.0.0.2', 1000, 80), timeout: 60, zone: zone(9) });
     expect(t.entries()).toHaveLength(2);
   });
@@ -213,18 +222,32 @@ describe('conntrack table: NAT (nf_nat_setup_info)', () => {
 
   it('conntrack -I --dst-nat: DST_NAT and both done bits (the source gets a null binding), as 6.18 answered', () => {
     const { t } = table();
-    const e = t.add(addRequestFromText({ proto: 'tcp', src: '10.0.0.1', dst: '10.0.0.2', sport: 40200, dport: 8080, dstNat: '10.1.0.80:80', tcpState: 'ESTABLISHED' }));
+    const e = t.add(
+      addRequestFromText({ proto: 'tcp', src: '10.0.0.1', dst: '10.0.0.2', sport: 40200, dport: 8080, dstNat: '10.1.0.80:80', tcpState: 'ESTABLISHED' }),
+    );
     expect(e.status).toBe(0x1a8);
-    expect(conntrackLine(t, e)).toBe('tcp      6 432000 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=40200 dport=8080 [UNREPLIED] src=10.1.0.80 dst=10.0.0.1 sport=80 dport=40200 mark=0 use=1');
+    expect(conntrackLine(t, e)).toBe(
+      'tcp      6 432000 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=40200 dport=8080 [UNREPLIED] src=10.1.0.80 dst=10.0.0.1 sport=80 dport=40200 mark=0 use=1',
+    );
   });
 });
 
 describe('conntrack table: what conntrack -L prints', () => {
   it('zones per direction, [UNREPLIED] until a reply, [ASSURED], IPv6 in its short form', () => {
     const { t } = table();
-    const a = t.add({ original: tupleFromText(IPPROTO_UDP, 'fd00::1', 'fd00:0:0:1::2', 5, 6), timeout: 30, zone: zone(7, 1), status: IPS.SEEN_REPLY | IPS.ASSURED, mark: 3 });
-    expect(conntrackLine(t, a)).toBe('udp      17 30 src=fd00::1 dst=fd00:0:0:1::2 sport=5 dport=6 zone-orig=7 src=fd00:0:0:1::2 dst=fd00::1 sport=6 dport=5 [ASSURED] mark=3 use=1');
+    const a = t.add({
+      original: tupleFromText(IPPROTO_UDP, 'fd00::1', 'fd00:0:0:1::2', 5, 6),
+      timeout: 30,
+      zone: zone(7, 1),
+      status: IPS.SEEN_REPLY | IPS.ASSURED,
+      mark: 3,
+    });
+    expect(conntrackLine(t, a)).toBe(
+      'udp      17 30 src=fd00::1 dst=fd00:0:0:1::2 sport=5 dport=6 zone-orig=7 src=fd00:0:0:1::2 dst=fd00::1 sport=6 dport=5 [ASSURED] mark=3 use=1',
+    );
     const b = t.add({ original: tcp('10.0.0.1', '10.0.0.2', 1, 2), timeout: 30, zone: zone(4, 2) });
-    expect(conntrackLine(t, b)).toBe('tcp      6 30 NONE src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 zone-reply=4 mark=0 use=1');
+    expect(conntrackLine(t, b)).toBe(
+      'tcp      6 30 NONE src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 zone-reply=4 mark=0 use=1',
+    );
   });
 });

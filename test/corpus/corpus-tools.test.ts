@@ -37,12 +37,22 @@ describe('manifest values', () => {
 
 describe('error headlines and groups', () => {
   it('takes the verifier line before "processed N insns"', () => {
-    const log = ['libbpf: prog p: BPF program load failed: Permission denied', '0: (61) r2 = *(u32 *)(r1 +0)', 'invalid access to packet, off=12 size=1', 'processed 8 insns (limit 1000000)', 'libbpf: prog p: failed to load: -13'].join('\n');
+    const log = [
+      'libbpf: prog p: BPF program load failed: Permission denied',
+      '0: (61) r2 = *(u32 *)(r1 +0)',
+      'invalid access to packet, off=12 size=1',
+      'processed 8 insns (limit 1000000)',
+      'libbpf: prog p: failed to load: -13',
+    ].join('\n');
     expect(errorHeadline(log)).toBe('invalid access to packet, off=12 size=1');
   });
 
   it('without a verifier log, takes libbpf’s last specific line', () => {
-    const log = ["libbpf: loading object 'x' from buffer", "libbpf: extern (func ksym) 'bpf_xdp_flow_lookup': not found in kernel or module BTFs", "libbpf: failed to load object 'x.o'"].join('\n');
+    const log = [
+      "libbpf: loading object 'x' from buffer",
+      "libbpf: extern (func ksym) 'bpf_xdp_flow_lookup': not found in kernel or module BTFs",
+      "libbpf: failed to load object 'x.o'",
+    ].join('\n');
     expect(errorHeadline(log)).toBe("extern (func ksym) 'bpf_xdp_flow_lookup': not found in kernel or module BTFs");
   });
 
@@ -50,7 +60,9 @@ describe('error headlines and groups', () => {
     const a = errorGroup('EINVAL', 'program a, instruction 132: calls kernel function bpf_x (kfunc), which xdpchain does not provide');
     const b = errorGroup('EINVAL', 'program b, instruction 7: calls kernel function bpf_x (kfunc), which xdpchain does not provide');
     expect(a).toBe(b);
-    expect(errorGroup('EINVAL', 'map rx_cnt (array): max_entries must be positive, not 0')).toBe(errorGroup('EINVAL', 'map cpu_map (array): max_entries must be positive, not 0'));
+    expect(errorGroup('EINVAL', 'map rx_cnt (array): max_entries must be positive, not 0')).toBe(
+      errorGroup('EINVAL', 'map cpu_map (array): max_entries must be positive, not 0'),
+    );
   });
 });
 
@@ -58,7 +70,16 @@ describe('comparison', () => {
   const base: CaseResult = { retval: 2, dataOut: '00112233', maps: { m: [{ key: '00000000', value: '01000000' }] } };
   it('equal results have no differences; each kind of difference is named', () => {
     expect(diffCase(base, structuredClone(base), { maps: new Set() })).toEqual([]);
-    const other: CaseResult = { retval: 1, dataOut: '00112244', maps: { m: [{ key: '00000000', value: '02000000' }, { key: '01000000', value: '01000000' }] } };
+    const other: CaseResult = {
+      retval: 1,
+      dataOut: '00112244',
+      maps: {
+        m: [
+          { key: '00000000', value: '02000000' },
+          { key: '01000000', value: '01000000' },
+        ],
+      },
+    };
     const diff = diffCase(base, other, { maps: new Set() });
     expect(diff[0]).toBe('retval: kernel 2, xdpchain 1');
     expect(diff[1]).toMatch(/^data_out: 4 vs 4 bytes, first difference at byte 3/);
@@ -68,7 +89,16 @@ describe('comparison', () => {
   });
 
   it('a program the kernel loads and xdpchain does not is never-loaded, with the first line', () => {
-    const golden = { id: 'o', object: 'o.o', objectSha256: '', kernel: '', libbpf: '', possibleCpus: 2, recorded: '', programs: { p: { load: { ok: true as const }, cases: [] } } };
+    const golden = {
+      id: 'o',
+      object: 'o.o',
+      objectSha256: '',
+      kernel: '',
+      libbpf: '',
+      possibleCpus: 2,
+      recorded: '',
+      programs: { p: { load: { ok: true as const }, cases: [] } },
+    };
     const v = compareProgram(golden, 'proj', 'o', 'p', () => ({ load: { loadError: 'EINVAL', message: 'map x: bad\nmore' }, cases: [] }), { maps: new Set() });
     expect(v).toMatchObject({ status: 'never-loaded', errno: 'EINVAL', error: 'map x: bad' });
   });
@@ -96,11 +126,20 @@ describe('oracle and runner on the kernel', () => {
       {
         project: 'self',
         object: join(repoRoot(), 'progs/build/load_balancer.o'),
-        programs: [{ name: 'xdp_load_balancer', standard: false, packets: [{ name: 'to-vip', flow: 'ipv4-tcp-syn', options: { dst: '10.0.0.100', dstPort: 80 } }] }],
+        programs: [
+          { name: 'xdp_load_balancer', standard: false, packets: [{ name: 'to-vip', flow: 'ipv4-tcp-syn', options: { dst: '10.0.0.100', dstPort: 80 } }] },
+        ],
         globals: { outer_ttl: [{ u8: 9 }], 'lb_source_addr+3': [{ u8: 0x77 }] },
         setup: [
           { map: 'vips', key: [{ ipv4: '10.0.0.100' }, { be16: 80 }, { u8: 6 }, { u8: 0 }], value: [{ u32: 2 }, { u32: 2 }] },
-          { map: 'backends', fill: { first: 2, count: 2 }, values: [[{ ipv4: '10.1.0.1' }, { mac: '02:00:00:00:01:01' }, { u16: 0 }], [{ ipv4: '10.1.0.2' }, { mac: '02:00:00:00:01:02' }, { u16: 0 }]] },
+          {
+            map: 'backends',
+            fill: { first: 2, count: 2 },
+            values: [
+              [{ ipv4: '10.1.0.1' }, { mac: '02:00:00:00:01:01' }, { u16: 0 }],
+              [{ ipv4: '10.1.0.2' }, { mac: '02:00:00:00:01:02' }, { u16: 0 }],
+            ],
+          },
         ],
       },
     ],
@@ -134,7 +173,9 @@ describe('oracle and runner on the kernel', () => {
   describe.each(engines.map((e) => e.name as EngineName))('%s engine gives the kernel’s answers', (engine) => {
     it.each(objects.map((o, i) => [o.id, i] as const))('%s', (_id, i) => {
       const o = objects[i];
-      const v = compareProgram(goldens[i], o.project, o.id, o.runs[0].program, () => runOnXdpchain(o, o.runs[0], engine, goldens[i].possibleCpus), { maps: new Set() });
+      const v = compareProgram(goldens[i], o.project, o.id, o.runs[0].program, () => runOnXdpchain(o, o.runs[0], engine, goldens[i].possibleCpus), {
+        maps: new Set(),
+      });
       expect(v.status).toBe('loaded');
       expect(v.packets.filter((p) => !p.match)).toEqual([]);
       expect(v.packets.length).toBeGreaterThan(0);
@@ -161,7 +202,10 @@ describe('objects embedded in binaries (tools/corpus/embedded.ts)', () => {
       return at - p.length;
     });
     const found = embeddedBpfObjects(blob);
-    expect(found).toEqual([{ offset: offsets[3], size: a.length }, { offset: offsets[5], size: b.length }]);
+    expect(found).toEqual([
+      { offset: offsets[3], size: a.length },
+      { offset: offsets[5], size: b.length },
+    ]);
     expect(blob.subarray(found[0].offset, found[0].offset + found[0].size)).toEqual(a);
   });
 });

@@ -79,7 +79,9 @@ describe.each(CORPORA)('$title', ({ manifest, golden }) => {
       return 'ok' in load ? 'loads' : `refuses: ${load.loadError}`;
     };
     const expected = (r: (typeof runs)[number]) => (r.o.kernelRefuses[r.run.program] ? `refuses: ${r.o.kernelRefuses[r.run.program]}` : 'loads');
-    expect(runs.filter((r) => verdict(r) !== expected(r)).map((r) => `${r.o.id} ${r.run.program}: kernel ${verdict(r)}, manifest says ${expected(r)}`)).toEqual([]);
+    expect(runs.filter((r) => verdict(r) !== expected(r)).map((r) => `${r.o.id} ${r.run.program}: kernel ${verdict(r)}, manifest says ${expected(r)}`)).toEqual(
+      [],
+    );
   });
 
   const compared = runs.filter((r) => !r.o.kernelRefuses[r.run.program]);

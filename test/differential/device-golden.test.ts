@@ -16,10 +16,12 @@ const RECORD = process.env.XDPCHAIN_RECORD_GOLDEN === '1';
 const REQUIRE = process.env.XDPCHAIN_REQUIRE_KERNEL === '1';
 const dir = join(repoRoot(), 'test/golden/devices');
 const goldenPath = (name: string) => join(dir, `${name}.json`);
-const readDeviceGolden = (name: string): DeviceGoldenFile | undefined => (existsSync(goldenPath(name)) ? (JSON.parse(readFileSync(goldenPath(name), 'utf8')) as DeviceGoldenFile) : undefined);
+const readDeviceGolden = (name: string): DeviceGoldenFile | undefined =>
+  existsSync(goldenPath(name)) ? (JSON.parse(readFileSync(goldenPath(name), 'utf8')) as DeviceGoldenFile) : undefined;
 
 function problems(s: DeviceScenario, g: DeviceGoldenFile | undefined): string[] {
-  if (!g) return [`${s.name}: no golden file ${goldenPath(s.name)}; record it with XDPCHAIN_RECORD_GOLDEN=1 npx vitest run test/differential/device-golden.test.ts`];
+  if (!g)
+    return [`${s.name}: no golden file ${goldenPath(s.name)}; record it with XDPCHAIN_RECORD_GOLDEN=1 npx vitest run test/differential/device-golden.test.ts`];
   const out: string[] = [];
   if (g.objectSha256 !== sha256File(join(repoRoot(), s.object))) out.push(`${s.name}: ${s.object} changed since the golden file was recorded: re-record it`);
   if (g.cases.map((c) => c.name).join() !== s.cases.map((c) => c.name).join()) out.push(`${s.name}: the golden cases differ from the scenario's: re-record`);
@@ -40,17 +42,21 @@ describe.sequential(RECORD ? 'recording device golden files from the kernel' : '
     return;
   }
   for (const s of deviceScenarios) {
-    it(s.name, async () => {
-      if (RECORD) {
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(goldenPath(s.name), `${JSON.stringify(await recordDeviceGolden(s), null, 1)}\n`);
-        return;
-      }
-      const golden = readDeviceGolden(s.name);
-      expect(problems(s, golden)).toEqual([]);
-      const live = await runDeviceScenarioOnKernel(s);
-      expect(live.flatMap((c, i) => diffDeviceResults(golden!.cases[i].result, c.result, s.cases[i]).map((d) => `${c.name}: ${d}`))).toEqual([]);
-    }, 60_000);
+    it(
+      s.name,
+      async () => {
+        if (RECORD) {
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(goldenPath(s.name), `${JSON.stringify(await recordDeviceGolden(s), null, 1)}\n`);
+          return;
+        }
+        const golden = readDeviceGolden(s.name);
+        expect(problems(s, golden)).toEqual([]);
+        const live = await runDeviceScenarioOnKernel(s);
+        expect(live.flatMap((c, i) => diffDeviceResults(golden!.cases[i].result, c.result, s.cases[i]).map((d) => `${c.name}: ${d}`))).toEqual([]);
+      },
+      60_000,
+    );
   }
 });
 

@@ -40,10 +40,12 @@ export function goldenNames(): string[] {
 /** Pretty JSON with each map entry on one line, so diffs of re-recorded files stay readable. */
 export function formatGolden(g: GoldenFile): string {
   const text = JSON.stringify(g, null, 2);
-  const oneLine = (m: string) => m.replace(/\s*\n\s*/g, ' ').replace(/\[ /g, '[').replace(/ \]/g, ']');
-  return `${text
-    .replace(/\{\s*"key": "[0-9a-f]*",\s*"values?": (?:"[0-9a-f]*"|\[[^\]]*\])\s*\}/g, oneLine)
-    .replace(/"ctxOut": \{[^}]*\}/g, oneLine)}\n`;
+  const oneLine = (m: string) =>
+    m
+      .replace(/\s*\n\s*/g, ' ')
+      .replace(/\[ /g, '[')
+      .replace(/ \]/g, ']');
+  return `${text.replace(/\{\s*"key": "[0-9a-f]*",\s*"values?": (?:"[0-9a-f]*"|\[[^\]]*\])\s*\}/g, oneLine).replace(/"ctxOut": \{[^}]*\}/g, oneLine)}\n`;
 }
 
 export function writeGolden(g: GoldenFile): void {

@@ -96,11 +96,7 @@ const SAFE_ARG = /^[A-Za-z0-9_.:/=, -]+$/;
 
 function safeWords(text: string, what: string): string {
   if (!SAFE_ARG.test(text)) throw new Error(`netns ${what} ${JSON.stringify(text)} has characters outside [A-Za-z0-9_.:/=, -]`);
-  return text
-    .trim()
-    .split(/\s+/)
-    .map(shq)
-    .join(' ');
+  return text.trim().split(/\s+/).map(shq).join(' ');
 }
 
 /** Shell commands that build the scenario's network namespace contents (inside the fresh netns). */

@@ -20,7 +20,13 @@ describe('dump conversion', () => {
     expect(
       convertDump('m', [
         { key: ['0x01', '0x00'], value: ['0xab', '0x0c'] },
-        { key: ['0x00', '0x00'], values: [{ cpu: 1, value: ['0x02'] }, { cpu: 0, value: ['0x01'] }] },
+        {
+          key: ['0x00', '0x00'],
+          values: [
+            { cpu: 1, value: ['0x02'] },
+            { cpu: 0, value: ['0x01'] },
+          ],
+        },
         { key: ['0x02', '0x00'], value: { error: 'No such file or directory' } },
       ]),
     ).toEqual([
@@ -82,7 +88,10 @@ describe('progs/ build', () => {
       return false;
     }
   })();
-  it.skipIf(!clang)(`committed objects are exactly what progs/build.sh builds from the sources (deterministic)${clang ? '' : ' — skipped: clang not installed'}`, () => {
-    execFileSync('bash', [`${repoRoot()}/progs/build.sh`, '--check'], { stdio: 'pipe' });
-  });
+  it.skipIf(!clang)(
+    `committed objects are exactly what progs/build.sh builds from the sources (deterministic)${clang ? '' : ' — skipped: clang not installed'}`,
+    () => {
+      execFileSync('bash', [`${repoRoot()}/progs/build.sh`, '--check'], { stdio: 'pipe' });
+    },
+  );
 });

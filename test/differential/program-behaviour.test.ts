@@ -98,7 +98,10 @@ describe.skipIf(process.env.XDPCHAIN_RECORD_GOLDEN === '1')('programs', () => {
         const input = fromHex(packet.data);
         const d = decodeFrame(out);
         expect(d.problems, packet.name).toEqual([]);
-        expect(d.layers.slice(0, 3).map((l) => l.kind), packet.name).toEqual(['ethernet', 'ipv4', 'ipv4']);
+        expect(
+          d.layers.slice(0, 3).map((l) => l.kind),
+          packet.name,
+        ).toEqual(['ethernet', 'ipv4', 'ipv4']);
         const outer = d.layers[1].fields;
         expect(outer).toMatchObject({ protocol: 4, src: '10.0.0.254', totalLength: input.length - 14 + 20, dontFragment: true });
         expect(backends.get(String(outer.dst)), packet.name).toBe(d.layers[0].fields.dst);
@@ -214,11 +217,25 @@ describe.skipIf(process.env.XDPCHAIN_RECORD_GOLDEN === '1')('programs', () => {
     const rows = (): Ran[] => ran('conntrack-firewall');
     const decoded = (name: string) => decodeFrame(fromHex(by(rows(), name).result.dataOut));
     /** ct_stats: the counter of each enum ct_stat that moved. */
-    const moved = (name: string): number[] => by(rows(), name).result.maps.ct_stats.filter((e) => BigInt(`0x${e.value}`) !== 0n).map((e) => Buffer.from(e.key, 'hex').readUInt32LE(0));
+    const moved = (name: string): number[] =>
+      by(rows(), name)
+        .result.maps.ct_stats.filter((e) => BigInt(`0x${e.value}`) !== 0n)
+        .map((e) => Buffer.from(e.key, 'hex').readUInt32LE(0));
     const STAT = { OTHER: 0, ORIGINAL: 1, REPLY: 2, BLOCKED: 3, NEW: 4, NOT_SYN: 5, NO_SERVICE: 6, INSERT_FAILED: 8, NAT: 9 };
 
     it('opens connections only with a SYN (or UDP) to a listed service, and passes both directions of known ones', () => {
-      expect(verdicts('conntrack-firewall', ['tcp-syn-new', 'tcp-ack-without-entry', 'tcp-syn-no-service', 'udp-new', 'tcp-first-reply', 'udp-blocked-mark', 'tcp-syn-clashes-with-nat-reply', 'arp'])).toEqual({
+      expect(
+        verdicts('conntrack-firewall', [
+          'tcp-syn-new',
+          'tcp-ack-without-entry',
+          'tcp-syn-no-service',
+          'udp-new',
+          'tcp-first-reply',
+          'udp-blocked-mark',
+          'tcp-syn-clashes-with-nat-reply',
+          'arp',
+        ]),
+      ).toEqual({
         'tcp-syn-new': XDP.PASS,
         'tcp-ack-without-entry': XDP.DROP,
         'tcp-syn-no-service': XDP.DROP,
@@ -266,7 +283,11 @@ describe.skipIf(process.env.XDPCHAIN_RECORD_GOLDEN === '1')('programs', () => {
         expect(after.layers[0].fields, name).toMatchObject({ src: before.layers[0].fields.dst, dst: before.layers[0].fields.src });
         if (before.layers[1].kind !== 'ipv4') continue;
         expect(after.problems, name).toEqual([]);
-        expect(after.layers[1].fields, name).toMatchObject({ src: before.layers[1].fields.dst, dst: before.layers[1].fields.src, ttl: Number(before.layers[1].fields.ttl) - 1 });
+        expect(after.layers[1].fields, name).toMatchObject({
+          src: before.layers[1].fields.dst,
+          dst: before.layers[1].fields.src,
+          ttl: Number(before.layers[1].fields.ttl) - 1,
+        });
         expect(after.layers[2].fields, name).toMatchObject({ srcPort: before.layers[2].fields.dstPort, dstPort: before.layers[2].fields.srcPort });
       }
     });
@@ -303,24 +324,44 @@ describe.skipIf(process.env.XDPCHAIN_RECORD_GOLDEN === '1')('programs', () => {
     };
     const tcpOf = (f: ReturnType<typeof decoded>) => f.layers.find((l) => l.kind === 'tcp')!;
 
-    it('answers a SYN with a SYN-ACK carrying the cookie\'s MSS, ack = seq + 1, checksums right', () => {
+    it("answers a SYN with a SYN-ACK carrying the cookie's MSS, ack = seq + 1, checksums right", () => {
       const syns = rows().filter((x) => /syn(-|$)/.test(x.packet.name) && !x.packet.repeat);
       expect(syns).toHaveLength(11);
       for (const r of syns) {
         const syn = tcpOf(decodeFrame(fromHex(r.packet.data)));
         const out = decoded(r);
         const tcp = tcpOf(out);
-        expect([r.result.retval, tcp.fields.flags, tcp.fields.srcPort, tcp.fields.dstPort, tcp.fields.ack, out.problems], r.packet.name).toEqual([XDP.TX, 'SYN,ACK', syn.fields.dstPort, syn.fields.srcPort, (Number(syn.fields.seq) + 1) >>> 0, []]);
+        expect([r.result.retval, tcp.fields.flags, tcp.fields.srcPort, tcp.fields.dstPort, tcp.fields.ack, out.problems], r.packet.name).toEqual([
+          XDP.TX,
+          'SYN,ACK',
+          syn.fields.dstPort,
+          syn.fields.srcPort,
+          (Number(syn.fields.seq) + 1) >>> 0,
+          [],
+        ]);
         const options = fromHex(r.result.dataOut).subarray(tcp.offset + 20, tcp.offset + tcp.length);
         if (options.length > 0) expect([options[0], options[1], (options[2] << 8) | options[3]], r.packet.name).toEqual([2, 4, seen(r).mss]);
       }
     });
 
-    it('rounds the offered MSS down to the family\'s table, with the family\'s default when none is offered', () => {
-      const mss = Object.fromEntries(rows().filter((r) => r.result.retval === XDP.TX).map((r) => [r.packet.name, seen(r).mss]));
+    it("rounds the offered MSS down to the family's table, with the family's default when none is offered", () => {
+      const mss = Object.fromEntries(
+        rows()
+          .filter((r) => r.result.retval === XDP.TX)
+          .map((r) => [r.packet.name, seen(r).mss]),
+      );
       expect(mss).toEqual({
-        'ipv4-syn': 1460, 'ipv6-syn': 1440, 'ipv4-syn-no-options': 536, 'ipv4-syn-no-mss': 536, 'ipv4-syn-mss-1400': 1300, 'ipv4-syn-mss-9000': 1460,
-        'ipv4-syn-mss-100': 536, 'ipv6-syn-no-options': 1220, 'ipv6-syn-mss-1500': 1440, 'ipv6-syn-mss-9000': 8940, 'ipv6-syn-mss-1300': 1220,
+        'ipv4-syn': 1460,
+        'ipv6-syn': 1440,
+        'ipv4-syn-no-options': 536,
+        'ipv4-syn-no-mss': 536,
+        'ipv4-syn-mss-1400': 1300,
+        'ipv4-syn-mss-9000': 1460,
+        'ipv4-syn-mss-100': 536,
+        'ipv6-syn-no-options': 1220,
+        'ipv6-syn-mss-1500': 1440,
+        'ipv6-syn-mss-9000': 8940,
+        'ipv6-syn-mss-1300': 1220,
       });
     });
 
@@ -329,15 +370,22 @@ describe.skipIf(process.env.XDPCHAIN_RECORD_GOLDEN === '1')('programs', () => {
       expect(handshakes).toHaveLength(4);
       for (const r of handshakes) {
         const ack = tcpOf(decoded(r));
-        expect([r.result.retval, seen(r).checkResult, ack.fields.flags, ack.fields.seq, decoded(r).problems], r.packet.name).toEqual([XDP.PASS, 0, 'ACK', 0x11223345, []]);
+        expect([r.result.retval, seen(r).checkResult, ack.fields.flags, ack.fields.seq, decoded(r).problems], r.packet.name).toEqual([
+          XDP.PASS,
+          0,
+          'ACK',
+          0x11223345,
+          [],
+        ]);
       }
       for (const r of [...rows('syncookie-tampered'), by(rows(), 'ipv4-ack-unknown-cookie'), by(rows(), 'ipv6-ack-unknown-cookie')]) {
         expect([r.result.retval, seen(r).checkResult], r.packet.name).toEqual([XDP.DROP, -13]);
       }
     });
 
-    it('gets -EINVAL from gen for a th_len that is not the header\'s length', () => {
-      for (const r of rows('syncookie-bad-th-len')) expect([r.result.retval, seen(r).genError, r.result.dataOut], r.packet.name).toEqual([XDP.DROP, -22, r.packet.data]);
+    it("gets -EINVAL from gen for a th_len that is not the header's length", () => {
+      for (const r of rows('syncookie-bad-th-len'))
+        expect([r.result.retval, seen(r).genError, r.result.dataOut], r.packet.name).toEqual([XDP.DROP, -22, r.packet.data]);
     });
   });
 });

@@ -7,7 +7,7 @@ import { runCaseOnXdpchain } from './xdpchain-runner.js';
  * xdpchain against the kernel: every (program, packet) pair of every scenario must give the
  * kernel's recorded retval, output packet, ctx_out and map contents, on every engine.
  */
-describe.each(engines)('xdpchain ($name) gives the kernel\'s answers (golden files)', ({ name }) => {
+describe.each(engines)("xdpchain ($name) gives the kernel's answers (golden files)", ({ name }) => {
   const cases = loadGoldenCases();
   it.each(cases.map((c) => [c.scenario.name, c] as const))('%s', (_label, { scenario, golden }) => {
     const mismatches: string[] = [];

@@ -25,7 +25,10 @@ describe('ELF reader: object features beyond the corpus (test/fixtures/elf/featu
     expect(spec.maps.get('legacy_counts')).toMatchObject({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 16 });
     const outer = spec.maps.get('outer')!;
     expect(outer.innerMap).toMatchObject({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 4 });
-    expect(outer.contents.map((c) => [c.key[0], c.value])).toEqual([[0, { map: 'inner_a' }], [2, { map: 'inner_b' }]]);
+    expect(outer.contents.map((c) => [c.key[0], c.value])).toEqual([
+      [0, { map: 'inner_a' }],
+      [2, { map: 'inner_b' }],
+    ]);
     expect(spec.maps.get('jumps')!.contents.map((c) => [c.key[0], c.value])).toEqual([[1, { program: 'xdp_frags_prog' }]]);
   });
 
@@ -66,6 +69,8 @@ describe('ELF reader: object features beyond the corpus (test/fixtures/elf/featu
     const strong = structuredClone(spec.maps.get('.kconfig')!);
     strong.kconfig = [{ name: 'CONFIG_XDPCHAIN_NOPE', offset: 0, size: 4, weak: false }];
     const rt = new Runtime({ possibleCpus: 2 });
-    expect(() => rt.loadCollection({ ...spec, maps: new Map([...spec.maps, ['.kconfig', strong]]) })).toThrow(/extern CONFIG_XDPCHAIN_NOPE \(.kconfig\) has no value/);
+    expect(() => rt.loadCollection({ ...spec, maps: new Map([...spec.maps, ['.kconfig', strong]]) })).toThrow(
+      /extern CONFIG_XDPCHAIN_NOPE \(.kconfig\) has no value/,
+    );
   });
 });

@@ -46,7 +46,8 @@ describe('hostile ELF objects yield typed errors only', () => {
         const n = 1 + Math.floor(rnd() * 4);
         for (let k = 0; k < n; k++) {
           const zone = rnd();
-          const at = zone < 0.2 ? Math.floor(rnd() * 64) : zone < 0.5 ? v.length - 1 - Math.floor(rnd() * Math.min(v.length, 31 * 64)) : Math.floor(rnd() * v.length);
+          const at =
+            zone < 0.2 ? Math.floor(rnd() * 64) : zone < 0.5 ? v.length - 1 - Math.floor(rnd() * Math.min(v.length, 31 * 64)) : Math.floor(rnd() * v.length);
           v[at] = rnd() < 0.3 ? 0xff : Math.floor(rnd() * 256);
         }
         variants++;

@@ -17,7 +17,11 @@ describe('system errors on paths the user chose', () => {
 
   it('leave anything else alone: a bug stays a bug', () => {
     const bug = new TypeError('x is undefined');
-    expect(() => onUserPath('--out /x', () => { throw bug; })).toThrow(bug);
+    expect(() =>
+      onUserPath('--out /x', () => {
+        throw bug;
+      }),
+    ).toThrow(bug);
     expect(systemError(Object.assign(new Error('odd'), { code: 'ERR_SOMETHING' }), '--out /x')).toBeUndefined();
   });
 });

@@ -21,9 +21,17 @@ describe('fuzz campaign', () => {
       const failures: string[] = [];
       try {
         await runCampaign({
-          target, name, seed: SEED, from: 0, to: 1_000_000, deadline: Date.now() + SECONDS_PER_TARGET * 1000,
+          target,
+          name,
+          seed: SEED,
+          from: 0,
+          to: 1_000_000,
+          deadline: Date.now() + SECONDS_PER_TARGET * 1000,
           onOutcome: (index, outcome, input) => {
-            if (record(summary, index, outcome)) failures.push(`input ${index} (${Buffer.from(input).toString('hex').slice(0, 200)}...): ${outcome.kind === 'internal' ? outcome.stack || outcome.key : ''}`);
+            if (record(summary, index, outcome))
+              failures.push(
+                `input ${index} (${Buffer.from(input).toString('hex').slice(0, 200)}...): ${outcome.kind === 'internal' ? outcome.stack || outcome.key : ''}`,
+              );
           },
         });
       } finally {

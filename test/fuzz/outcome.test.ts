@@ -16,7 +16,10 @@ const caught = (f: () => unknown): unknown => {
 
 describe('fuzz outcomes', () => {
   it('typed errors count by errno and first words, with numbers folded', () => {
-    expect(classify(new MalformedInputError('fuzz.o: section header 3', 'runs past the end', 64))).toEqual({ kind: 'typed', key: 'EINVAL fuzz.o: section header N at offset' });
+    expect(classify(new MalformedInputError('fuzz.o: section header 3', 'runs past the end', 64))).toEqual({
+      kind: 'typed',
+      key: 'EINVAL fuzz.o: section header N at offset',
+    });
     expect(classify(new VmFault('budget', { insn: 7 }, 'ran out of budget')).kind).toBe('typed');
     expect(classify(new XdpchainError('ENOENT', 'no program named x')).kind).toBe('typed');
   });
@@ -25,7 +28,9 @@ describe('fuzz outcomes', () => {
     expect(classify(new TypeError("Cannot read properties of undefined (reading 'x')")).kind).toBe('internal');
     expect(classify(new RangeError('Offset is outside the bounds of the DataView')).kind).toBe('internal');
     expect(classify('a string').kind).toBe('internal');
-    expect(classify(new CliInternalError('xdpchain: internal error (please report): TypeError: x is not iterable\n    at f (file:///r/src/state/session.js:1:2)'))).toMatchObject({ kind: 'internal', key: 'CliInternalError: TypeError: x is at f (src/state/session.js:1:2)' });
+    expect(
+      classify(new CliInternalError('xdpchain: internal error (please report): TypeError: x is not iterable\n    at f (file:///r/src/state/session.js:1:2)')),
+    ).toMatchObject({ kind: 'internal', key: 'CliInternalError: TypeError: x is at f (src/state/session.js:1:2)' });
     const net = new MalformedInputError('fuzz.o', 'could not be parsed: boom', undefined, { unexpected: true });
     expect(classify(net).kind).toBe('internal');
     // A file that parses cleanly or fails properly never reaches the net.

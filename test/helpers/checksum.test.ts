@@ -36,7 +36,7 @@ describe('csum_partial', () => {
   });
 });
 
-describe('bpf_csum_diff (kernel ≥ 6.12 definition, values observed on this machine\'s kernel)', () => {
+describe("bpf_csum_diff (kernel ≥ 6.12 definition, values observed on this machine's kernel)", () => {
   it('folds a lone seed to 16 bits: 0xdeadbeef → 0x9d9d', () => {
     expect(csumDiff(new Uint8Array(0), new Uint8Array(0), 0xdeadbeef)).toBe(0x9d9d);
   });

@@ -10,7 +10,13 @@ import type { ProgramReference } from '../../src/object-spec/program-spec.js';
 import { ENGINES } from '../../src/vm/engines.js';
 import { loadProgramSpec, xdpProgramSpec } from '../runtime/specs.js';
 
-const mov = (dst: number, src: number | { reg: number }): Instruction => ({ kind: 'alu', bits: 64, op: 'mov', dst, src: typeof src === 'number' ? { imm: src } : src });
+const mov = (dst: number, src: number | { reg: number }): Instruction => ({
+  kind: 'alu',
+  bits: 64,
+  op: 'mov',
+  dst,
+  src: typeof src === 'number' ? { imm: src } : src,
+});
 const add = (dst: number, imm: number): Instruction => ({ kind: 'alu', bits: 64, op: 'add', dst, src: { imm } });
 const stackPtr = (dst: number, off: number): Instruction[] => [mov(dst, { reg: 10 }), add(dst, off)];
 
@@ -51,7 +57,13 @@ function sliceAfter(between: Instruction[], buffer: Instruction[] = stackPtr(3, 
 function run(engine: string, parts: (Instruction | string)[], size = 100) {
   const rt = new Runtime({ engine: engine as 'wasm', possibleCpus: 1 });
   const { instructions, references } = build(parts);
-  const spec = { ...xdpProgramSpec('dynptr_case', instructions.flatMap((i) => encodeInstruction(i))), references };
+  const spec = {
+    ...xdpProgramSpec(
+      'dynptr_case',
+      instructions.flatMap((i) => encodeInstruction(i)),
+    ),
+    references,
+  };
   return rt.testRun(loadProgramSpec(rt, spec), { data: new Uint8Array(size) });
 }
 

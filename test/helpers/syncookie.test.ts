@@ -3,7 +3,15 @@ import { XdpchainError } from '../../src/errors/index.js';
 import { seededRandom } from '../../src/helpers/services.js';
 import { siphash24 } from '../../src/helpers/siphash.js';
 import {
-  checkSyncookie, COOKIE_BITS, makeSyncookie, MSS_TABLE_IPV4, MSS_TABLE_IPV6, mssIndex, SyncookieSecret, tcpMssOption, type CookieHeaders,
+  checkSyncookie,
+  COOKIE_BITS,
+  makeSyncookie,
+  MSS_TABLE_IPV4,
+  MSS_TABLE_IPV6,
+  mssIndex,
+  SyncookieSecret,
+  tcpMssOption,
+  type CookieHeaders,
 } from '../../src/helpers/syncookie.js';
 import { buildFrame, TestHosts, type TcpOption } from '../../src/packet/index.js';
 
@@ -30,11 +38,22 @@ describe('SipHash-2-4', () => {
   });
 });
 
-function frame(family: 4 | 6, o: { seq?: number; ack?: number; flags?: ('syn' | 'ack')[]; sport?: number; dport?: number; src?: string; options?: TcpOption[] } = {}): Uint8Array {
+function frame(
+  family: 4 | 6,
+  o: { seq?: number; ack?: number; flags?: ('syn' | 'ack')[]; sport?: number; dport?: number; src?: string; options?: TcpOption[] } = {},
+): Uint8Array {
   return buildFrame([
     { kind: 'ethernet', src: TestHosts.clientMac, dst: TestHosts.serverMac },
     family === 4 ? { kind: 'ipv4', src: o.src ?? '10.0.0.1', dst: '10.0.0.2' } : { kind: 'ipv6', src: o.src ?? 'fd00::1', dst: 'fd00::2' },
-    { kind: 'tcp', srcPort: o.sport ?? 40001, dstPort: o.dport ?? 80, seq: o.seq ?? 0x11223344, ack: o.ack ?? 0, flags: o.flags ?? ['syn'], options: o.options },
+    {
+      kind: 'tcp',
+      srcPort: o.sport ?? 40001,
+      dstPort: o.dport ?? 80,
+      seq: o.seq ?? 0x11223344,
+      ack: o.ack ?? 0,
+      flags: o.flags ?? ['syn'],
+      options: o.options,
+    },
   ]);
 }
 
@@ -75,7 +94,10 @@ describe('SYN cookies', () => {
 
   it('carry every MSS of the table, round down what the SYN offers, and give it back on the ACK', () => {
     const secret = secretOf(5);
-    for (const [family, table] of [[4, MSS_TABLE_IPV4], [6, MSS_TABLE_IPV6]] as const) {
+    for (const [family, table] of [
+      [4, MSS_TABLE_IPV4],
+      [6, MSS_TABLE_IPV6],
+    ] as const) {
       for (const offer of [1, 535, 536, 1000, 1220, 1299, 1300, 1419, 1420, 1440, 1459, 1460, 1500, 8940, 9000, 65535]) {
         const made = makeSyncookie(secret, headersOf(family, frame(family)), offer, 77);
         const want = table[mssIndex(table, offer)];
@@ -128,7 +150,7 @@ describe('SYN cookies', () => {
 });
 
 describe('the SYN cookie secret', () => {
-  it('is drawn from the runtime\'s random source on first use, so a seed gives the same cookies', () => {
+  it("is drawn from the runtime's random source on first use, so a seed gives the same cookies", () => {
     let draws = 0;
     const counting = seededRandom(11);
     const secret = new SyncookieSecret(() => (draws++, counting()));

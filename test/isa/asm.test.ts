@@ -35,8 +35,31 @@ describe('assembler (conformance dialect)', () => {
     const raw = assemble(text);
     const prog = decodeProgram(raw);
     const kinds = prog.slots.filter(Boolean).map((i) => i!.kind);
-    expect(kinds).toEqual(['alu', 'alu', 'alu', 'alu', 'alu', 'alu', 'alu', 'endian', 'endian', 'endian', 'endian', 'load', 'load',
-      'store', 'store', 'atomic', 'atomic', 'ld_imm64', 'call', 'callx', 'jump', 'jump', 'exit']);
+    expect(kinds).toEqual([
+      'alu',
+      'alu',
+      'alu',
+      'alu',
+      'alu',
+      'alu',
+      'alu',
+      'endian',
+      'endian',
+      'endian',
+      'endian',
+      'load',
+      'load',
+      'store',
+      'store',
+      'atomic',
+      'atomic',
+      'ld_imm64',
+      'call',
+      'callx',
+      'jump',
+      'jump',
+      'exit',
+    ]);
     expect(raw[1].imm).toBe(-1);
     expect(raw[12].off).toBe(16);
     expect(prog.slots[21]).toMatchObject({ kind: 'jump', cond: 'jslt', bits: 32, offset: -1 });

@@ -56,12 +56,22 @@ describe('disassembler', () => {
   it.skipIf(!have('clang') || !have('llvm-objdump'))('matches llvm-objdump on a freshly compiled program (needs clang)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xdpchain-disasm-'));
     try {
-      writeFileSync(join(dir, 'p.c'), `
-        int f(int *p, int n) { int s = 0; for (int i = 0; i < n && i < 64; i++) { if (p[i] & 4) s += p[i] * 3; else s ^= p[i] >> 2; } return s; }`);
+      writeFileSync(
+        join(dir, 'p.c'),
+        `
+        int f(int *p, int n) { int s = 0; for (int i = 0; i < n && i < 64; i++) { if (p[i] & 4) s += p[i] * 3; else s ^= p[i] >> 2; } return s; }`,
+      );
       execFileSync('clang', ['-O2', '-target', 'bpf', '-c', join(dir, 'p.c'), '-o', join(dir, 'p.o')]);
       execFileSync('llvm-objcopy', ['-O', 'binary', '--only-section=.text', join(dir, 'p.o'), join(dir, 'p.bin')]);
       const theirs = execFileSync('llvm-objdump', ['-d', '--no-show-raw-insn', join(dir, 'p.o')], { encoding: 'utf8' })
-        .split('\n').filter((l) => /^\s+\d+:/.test(l)).map((l) => l.split('\t')[1].replace(/ <[^>]*>$/, '').trim());
+        .split('\n')
+        .filter((l) => /^\s+\d+:/.test(l))
+        .map((l) =>
+          l
+            .split('\t')[1]
+            .replace(/ <[^>]*>$/, '')
+            .trim(),
+        );
       const mine = textColumn(disassemble(decodeRaw(new Uint8Array(readFileSync(join(dir, 'p.bin')))))).map((t) => t.replace(/ <[^>]*>$/, ''));
       expect(mine).toEqual(theirs);
     } finally {

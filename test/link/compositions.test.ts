@@ -72,7 +72,10 @@ const COMPOSITIONS: Composition[] = [
   {
     // A priority tie (20) broken by name: the ACL (which answers pings with TX) runs before the TTL step.
     name: 'ttl-acl-tie',
-    parts: [{ object: 'ttl_guard', priority: 20 }, { object: 'port_acl', priority: 20, chainCallActions: [PASS] }],
+    parts: [
+      { object: 'ttl_guard', priority: 20 },
+      { object: 'port_acl', priority: 20, chainCallActions: [PASS] },
+    ],
     order: ['xdp_port_acl', 'xdp_ttl_guard'],
     expect: { 'ipv4-icmp': TX, 'acl-telnet': DROP, 'ttl-1': DROP, 'ipv6-hop-1': DROP, 'ipv4-udp': PASS },
   },
@@ -80,11 +83,7 @@ const COMPOSITIONS: Composition[] = [
     // NAT, then the balancer continuing on TX (its rewritten frame goes on), then the counter that
     // continues on everything it returns: a frame every component continued on ends as XDP_PASS.
     name: 'nat-lb-counter',
-    parts: [
-      { object: 'udp_counter' },
-      { object: 'load_balancer', priority: 40, chainCallActions: [PASS, TX] },
-      { object: 'nat', priority: 30 },
-    ],
+    parts: [{ object: 'udp_counter' }, { object: 'load_balancer', priority: 40, chainCallActions: [PASS, TX] }, { object: 'nat', priority: 30 }],
     order: ['xdp_nat', 'xdp_load_balancer', 'xdp_udp_counter'],
     // Rewritten by NAT, encapsulated by the balancer (+20 bytes), and still XDP_PASS in the end.
     expect: { 'dnat-to-vip': { retval: PASS, bytes: 94 }, 'vip-tcp': { retval: PASS, bytes: 94 }, 'ipv4-udp': PASS },
@@ -93,11 +92,7 @@ const COMPOSITIONS: Composition[] = [
     // One program chosen out of a two-program object; a tie at the default priority 50 broken by
     // name (lpm_filter before proto_counters); lpm_filter continues on DROP as well as PASS.
     name: 'vlan-lpm-proto',
-    parts: [
-      { object: 'proto_counters' },
-      { object: 'lpm_filter', chainCallActions: [PASS, DROP] },
-      { object: 'vlan', program: 'xdp_vlan_pop', priority: 5 },
-    ],
+    parts: [{ object: 'proto_counters' }, { object: 'lpm_filter', chainCallActions: [PASS, DROP] }, { object: 'vlan', program: 'xdp_vlan_pop', priority: 5 }],
     order: ['xdp_vlan_pop', 'xdp_lpm_filter', 'xdp_proto_counters'],
     // lpm-drop continues (DROP is in the filter's actions); the tag is popped (-4 bytes).
     expect: { 'lpm-tx': TX, 'lpm-drop': PASS, 'lpm-abort': ABORTED, 'vlan-ipv4-udp': { retval: PASS, bytes: 60 } },
@@ -119,12 +114,29 @@ const COMPOSITIONS: Composition[] = [
       { object: 'ipv6_blocker' },
     ],
     order: [
-      'xdp_ipv6_blocker', 'xdp_parser', 'xdp_port_acl', 'xdp_ttl_guard', 'xdp_nat', 'xdp_load_balancer',
-      'xdp_firewall', 'xdp_lpm_filter', 'xdp_udp_counter', 'xdp_proto_counters',
+      'xdp_ipv6_blocker',
+      'xdp_parser',
+      'xdp_port_acl',
+      'xdp_ttl_guard',
+      'xdp_nat',
+      'xdp_load_balancer',
+      'xdp_firewall',
+      'xdp_lpm_filter',
+      'xdp_udp_counter',
+      'xdp_proto_counters',
     ],
     expect: {
-      'ipv6-udp': DROP, 'ipv4-icmp': TX, 'acl-telnet': DROP, 'ttl-1': DROP, 'vip-tcp': { retval: TX, bytes: 94 },
-      'dnat-to-vip': { retval: TX, bytes: 94 }, 'denied-src': DROP, 'lpm-tx': TX, 'lpm-drop': DROP, 'lpm-abort': ABORTED, 'ipv4-udp': PASS,
+      'ipv6-udp': DROP,
+      'ipv4-icmp': TX,
+      'acl-telnet': DROP,
+      'ttl-1': DROP,
+      'vip-tcp': { retval: TX, bytes: 94 },
+      'dnat-to-vip': { retval: TX, bytes: 94 },
+      'denied-src': DROP,
+      'lpm-tx': TX,
+      'lpm-drop': DROP,
+      'lpm-abort': ABORTED,
+      'ipv4-udp': PASS,
     },
   },
 ];
@@ -224,7 +236,13 @@ function linked(c: Composition): Linked {
  * CPU as the differential runner): every component loaded from its own object, the setup applied
  * to whichever component owns the map, the components added with the composition's overrides.
  */
-function runOnRuntimeDispatcher(c: Composition, setup: MapUpdate[], p: PacketCase, engine: EngineName, mode: DispatcherMode): { result: CaseResult; order: string[] } {
+function runOnRuntimeDispatcher(
+  c: Composition,
+  setup: MapUpdate[],
+  p: PacketCase,
+  engine: EngineName,
+  mode: DispatcherMode,
+): { result: CaseResult; order: string[] } {
   const rt = new Runtime({ engine, possibleCpus: cpus, cpu: 0, clock: steppingClock(), random: seededRandom(7), maxDataBytes: 64 << 20 });
   const dev = rt.fabric.add('eth0');
   const colls = c.parts.map((part) => rt.loadCollection(spec(part.object)));
@@ -234,7 +252,11 @@ function runOnRuntimeDispatcher(c: Composition, setup: MapUpdate[], p: PacketCas
     if (!('value' in u)) throw new Error(`setup of ${u.map}: only plain values are used here`);
     owners[0].map(u.map).update(fromHex(u.key), fromHex(u.value));
   }
-  const st = rt.dispatchers.add(dev, c.parts.map((part, i) => ({ program: colls[i].program(programOf(part)), ...overrides(part) })), { mode });
+  const st = rt.dispatchers.add(
+    dev,
+    c.parts.map((part, i) => ({ program: colls[i].program(programOf(part)), ...overrides(part) })),
+    { mode },
+  );
   const order = st.components.map((k) => k.program.name);
   if (!st.dispatcher) throw new Error(`${c.name}: no dispatcher program`);
   let run;
@@ -258,13 +280,22 @@ function runOnRuntimeDispatcher(c: Composition, setup: MapUpdate[], p: PacketCas
 /** `b` restricted to the maps `a` has (a's named maps are a subset of the linked object's). */
 function onlyMapsOf(a: CaseResult, b: CaseResult): CaseResult {
   if ('error' in a || 'error' in b) return b;
-  return { ...b, maps: Object.fromEntries(Object.keys(a.maps).filter((n) => n in b.maps).map((n) => [n, b.maps[n]])) };
+  return {
+    ...b,
+    maps: Object.fromEntries(
+      Object.keys(a.maps)
+        .filter((n) => n in b.maps)
+        .map((n) => [n, b.maps[n]]),
+    ),
+  };
 }
 
 /** The maps both sides name alike (the kernel keeps 15 characters of a map name). */
 function commonMaps(a: CaseResult, b: CaseResult): [CaseResult, CaseResult, string[]] {
   if ('error' in a || 'error' in b) return [a, b, []];
-  const names = Object.keys(a.maps).filter((n) => n in b.maps).sort();
+  const names = Object.keys(a.maps)
+    .filter((n) => n in b.maps)
+    .sort();
   const pick = (r: typeof a) => ({ ...r, maps: Object.fromEntries(names.map((n) => [n, r.maps[n]])) });
   return [pick(a), pick(b), names];
 }
@@ -318,16 +349,22 @@ describe.sequential('dispatcher compositions: runtime dispatcher, linked object 
           // callx on the reference engine only: compiling every component to wasm per packet is slow.
           for (const mode of engine === 'interp' ? (['freplace', 'callx'] as const) : (['freplace'] as const)) {
             const rd = runOnRuntimeDispatcher(c, scenario.setup ?? [], p, engine, mode).result;
-            problems.push(...diffCaseResults(onlyMapsOf(rd, reference[i]), rd).map((d) => `${p.name}: runtime dispatcher (${engine}, ${mode}) vs linked: ${d} [${brief(rd)} / ${brief(reference[i])}]`));
+            problems.push(
+              ...diffCaseResults(onlyMapsOf(rd, reference[i]), rd).map(
+                (d) => `${p.name}: runtime dispatcher (${engine}, ${mode}) vs linked: ${d} [${brief(rd)} / ${brief(reference[i])}]`,
+              ),
+            );
           }
         });
       }
       expect(problems).toEqual([]);
-      const got = Object.fromEntries(Object.keys(c.expect).map((name) => {
-        const r = reference[scenario.packets.findIndex((p) => p.name === name)];
-        const want = c.expect[name];
-        return [name, 'error' in r ? r : typeof want === 'number' ? r.retval : { retval: r.retval, bytes: r.dataOut.length / 2 }];
-      }));
+      const got = Object.fromEntries(
+        Object.keys(c.expect).map((name) => {
+          const r = reference[scenario.packets.findIndex((p) => p.name === name)];
+          const want = c.expect[name];
+          return [name, 'error' in r ? r : typeof want === 'number' ? r.retval : { retval: r.retval, bytes: r.dataOut.length / 2 }];
+        }),
+      );
       expect(got).toEqual(c.expect);
     }, 300_000);
 
@@ -352,11 +389,17 @@ describe.sequential('dispatcher compositions: runtime dispatcher, linked object 
         expect(kernelCases[i].packet).toBe(p.name);
         const [k, x, names] = commonMaps(kernelCases[i].result, reference[i]);
         if (names.length > 0) compared = names;
-        problems.push(...diffCaseResults(k, x).map((d) => `${p.name}: linked on xdpchain vs kernel: ${d} [${brief(reference[i])} / kernel ${brief(kernelCases[i].result)}]`));
+        problems.push(
+          ...diffCaseResults(k, x).map(
+            (d) => `${p.name}: linked on xdpchain vs kernel: ${d} [${brief(reference[i])} / kernel ${brief(kernelCases[i].result)}]`,
+          ),
+        );
         // And the runtime dispatcher directly against the kernel (verdict, frame, named maps).
         const rd = runOnRuntimeDispatcher(c, scenario.setup ?? [], p, 'interp', 'freplace').result;
         const [k2, r2] = commonMaps(kernelCases[i].result, rd);
-        problems.push(...diffCaseResults(k2, r2).map((d) => `${p.name}: runtime dispatcher vs kernel: ${d} [${brief(rd)} / kernel ${brief(kernelCases[i].result)}]`));
+        problems.push(
+          ...diffCaseResults(k2, r2).map((d) => `${p.name}: runtime dispatcher vs kernel: ${d} [${brief(rd)} / kernel ${brief(kernelCases[i].result)}]`),
+        );
       });
       expect(problems).toEqual([]);
       // The kernel dumped the components' named maps and they were compared.

@@ -21,10 +21,26 @@ function returning(name: string, code: number): CollectionSpec {
   b.emit({ kind: 'exit' });
   const btf = xdpFunctionsBtf([name]);
   return {
-    programs: new Map([[name, {
-      name, sectionName: 'xdp', type: 'xdp', attachType: 'xdp', flags: 0, instructions: b.build(), references: [], license: 'GPL', kernelVersion: 0,
-      funcInfo: [{ slot: 0, typeId: XdpBtfIds.firstFunc, name }], lineInfo: [], btf, warnings: [],
-    }]]),
+    programs: new Map([
+      [
+        name,
+        {
+          name,
+          sectionName: 'xdp',
+          type: 'xdp',
+          attachType: 'xdp',
+          flags: 0,
+          instructions: b.build(),
+          references: [],
+          license: 'GPL',
+          kernelVersion: 0,
+          funcInfo: [{ slot: 0, typeId: XdpBtfIds.firstFunc, name }],
+          lineInfo: [],
+          btf,
+          warnings: [],
+        },
+      ],
+    ]),
     maps: new Map(),
     license: 'GPL',
     btf,
@@ -52,7 +68,12 @@ describe('ordering and configuration', () => {
     ]);
     expect([...r.spec.programs.keys()]).toEqual(['xdp_dispatcher']);
     const p = r.spec.programs.get('xdp_dispatcher')!;
-    expect(p.funcInfo.filter((f) => f.slot > 0 && f.name.startsWith('xdp_')).map((f) => f.name)).toEqual(['xdp_ipv6_blocker', 'xdp_firewall', 'xdp_nat', 'xdp_udp_counter']);
+    expect(p.funcInfo.filter((f) => f.slot > 0 && f.name.startsWith('xdp_')).map((f) => f.name)).toEqual([
+      'xdp_ipv6_blocker',
+      'xdp_firewall',
+      'xdp_nat',
+      'xdp_udp_counter',
+    ]);
     expect(p.funcInfo.some((f) => /^prog\d+$/.test(f.name))).toBe(false);
     const config = r.spec.maps.get('.rodata')!.initialData!;
     const dv = new DataView(config.buffer, config.byteOffset);
@@ -67,7 +88,10 @@ describe('ordering and configuration', () => {
       { spec: corpus('vlan'), program: 'xdp_vlan_pop', priority: 5, chainCallActions: [PASS, TX] },
       { spec: corpus('ipv6_blocker'), priority: 20 },
     ]);
-    expect(r.order.map((c) => [c.program.name, c.priority, c.chainCallActions])).toEqual([['xdp_vlan_pop', 5, [PASS, TX]], ['xdp_ipv6_blocker', 20, [PASS]]]);
+    expect(r.order.map((c) => [c.program.name, c.priority, c.chainCallActions])).toEqual([
+      ['xdp_vlan_pop', 5, [PASS, TX]],
+      ['xdp_ipv6_blocker', 20, [PASS]],
+    ]);
     expect(() => linkDispatcherSpecs([{ spec: corpus('vlan') }, { spec: corpus('xdp_pass') }])).toThrow(/vlan: has 2 XDP programs; choose one/);
     expect(() => linkDispatcherSpecs([{ spec: corpus('firewall') }, { spec: corpus('firewall') }])).toThrow(/xdp_firewall is given twice/);
   });
@@ -80,7 +104,7 @@ describe('ordering and configuration', () => {
 });
 
 describe('run rules (DESIGN §5.2)', () => {
-  it('stops at the first verdict outside the slot\'s actions', () => {
+  it("stops at the first verdict outside the slot's actions", () => {
     expect(verdict([{ spec: returning('a_pass', PASS) }, { spec: returning('b_tx', TX) }, { spec: returning('c_drop', DROP) }])).toBe(TX);
     expect(verdict([{ spec: returning('a_drop', DROP), chainCallActions: [PASS] }, { spec: returning('b_tx', TX) }])).toBe(DROP);
   });

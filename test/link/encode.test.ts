@@ -30,7 +30,9 @@ describe('encodeBtf', () => {
     const bytes = encodeBtf(everyKind());
     const dv = new DataView(bytes.buffer);
     const strOff = 24 + dv.getUint32(16, true);
-    const strings = Buffer.from(bytes.subarray(strOff, strOff + dv.getUint32(20, true))).toString('latin1').split('\0');
+    const strings = Buffer.from(bytes.subarray(strOff, strOff + dv.getUint32(20, true)))
+      .toString('latin1')
+      .split('\0');
     expect(strings[0]).toBe('');
     expect(strings.filter((s) => s === 'int')).toHaveLength(1);
   });
@@ -44,14 +46,39 @@ describe('encodeBtfExt', () => {
   it('writes func info, line info and CO-RE relocations per section that parseBtfExt reads back, sorted by offset', () => {
     const btf = everyKind();
     const strings = new StringTable();
-    const ext = encodeBtfExt([
-      { section: 'xdp', funcInfo: [{ insnOff: 0, typeId: 17 }], lineInfo: [{ insnOff: 16, file: 'a.c', text: 'return 2;', line: 12, column: 5 }, { insnOff: 0, file: 'a.c', text: 'int f(void)', line: 10, column: 1 }], coreRelocations: [{ insnOff: 24, typeId: 5, accessString: '0:1', kind: 'field_byte_offset' }, { insnOff: 8, typeId: 7, accessString: '0', kind: 'type_matches' }] },
-      { section: '.text', funcInfo: [{ insnOff: 8, typeId: 17 }, { insnOff: 0, typeId: 18 }], lineInfo: [], coreRelocations: [] },
-    ], strings);
+    const ext = encodeBtfExt(
+      [
+        {
+          section: 'xdp',
+          funcInfo: [{ insnOff: 0, typeId: 17 }],
+          lineInfo: [
+            { insnOff: 16, file: 'a.c', text: 'return 2;', line: 12, column: 5 },
+            { insnOff: 0, file: 'a.c', text: 'int f(void)', line: 10, column: 1 },
+          ],
+          coreRelocations: [
+            { insnOff: 24, typeId: 5, accessString: '0:1', kind: 'field_byte_offset' },
+            { insnOff: 8, typeId: 7, accessString: '0', kind: 'type_matches' },
+          ],
+        },
+        {
+          section: '.text',
+          funcInfo: [
+            { insnOff: 8, typeId: 17 },
+            { insnOff: 0, typeId: 18 },
+          ],
+          lineInfo: [],
+          coreRelocations: [],
+        },
+      ],
+      strings,
+    );
     const encoded = encodeBtf(btf, strings);
     const parsed = parseBtfExt(ext, parseBtf(encoded));
     expect(parsed.funcInfo.get('xdp')).toEqual([{ insnOff: 0, typeId: 17 }]);
-    expect(parsed.funcInfo.get('.text')).toEqual([{ insnOff: 0, typeId: 18 }, { insnOff: 8, typeId: 17 }]);
+    expect(parsed.funcInfo.get('.text')).toEqual([
+      { insnOff: 0, typeId: 18 },
+      { insnOff: 8, typeId: 17 },
+    ]);
     expect(parsed.lineInfo.get('xdp')).toEqual([
       { insnOff: 0, file: 'a.c', text: 'int f(void)', line: 10, column: 1 },
       { insnOff: 16, file: 'a.c', text: 'return 2;', line: 12, column: 5 },
@@ -79,11 +106,19 @@ describe('ElfWriter', () => {
     const elf = parseElf(w.bytes());
     expect(elf.section('xdp')!.data).toEqual(code);
     expect(elf.section('.bss')).toMatchObject({ type: SHT.NOBITS, size: 12 });
-    expect(elf.symbols.map((s) => [s.name, s.bind, s.type])).toEqual([['', 0, 0], ['', STB.LOCAL, STT.SECTION], ['prog', STB.GLOBAL, STT.FUNC], ['ext_fn', STB.WEAK, STT.NOTYPE]]);
+    expect(elf.symbols.map((s) => [s.name, s.bind, s.type])).toEqual([
+      ['', 0, 0],
+      ['', STB.LOCAL, STT.SECTION],
+      ['prog', STB.GLOBAL, STT.FUNC],
+      ['ext_fn', STB.WEAK, STT.NOTYPE],
+    ]);
     const symtab = elf.sections.find((s) => s.type === SHT.SYMTAB)!;
     expect(symtab.info).toBe(2);
     const rels = elf.relocations.get(text)!;
-    expect(rels.map((r) => [r.offset, r.type, elf.symbols[r.symbol].name || elf.sections[elf.symbols[r.symbol].section].name])).toEqual([[0, R_BPF_64_64, '.bss'], [8, R_BPF_64_32, 'ext_fn']]);
+    expect(rels.map((r) => [r.offset, r.type, elf.symbols[r.symbol].name || elf.sections[elf.symbols[r.symbol].section].name])).toEqual([
+      [0, R_BPF_64_64, '.bss'],
+      [8, R_BPF_64_32, 'ext_fn'],
+    ]);
     expect(elf.section('.relxdp')).toMatchObject({ type: SHT.REL, info: text, link: symtab.index });
   });
 });

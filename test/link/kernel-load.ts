@@ -19,7 +19,9 @@ export async function loadAll(objects: readonly string[]): Promise<Map<string, L
     const lines = [`mkdir ${shq(bpffs)}`, `mount -t bpf bpf ${shq(bpffs)} || exit 97`];
     objects.forEach((o, i) => {
       const log = join(dir, `${i}.log`);
-      lines.push(`if ${BPFTOOL} prog loadall ${shq(o)} ${shq(`${bpffs}/o${i}`)} > ${shq(log)} 2>&1; then echo "ok ${i}"; else echo "fail ${i}"; cat ${shq(log)} | sed 's/^/log ${i} /'; fi`);
+      lines.push(
+        `if ${BPFTOOL} prog loadall ${shq(o)} ${shq(`${bpffs}/o${i}`)} > ${shq(log)} 2>&1; then echo "ok ${i}"; else echo "fail ${i}"; cat ${shq(log)} | sed 's/^/log ${i} /'; fi`,
+      );
     });
     const r = await run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', lines.join('\n')], 300_000);
     if (r.code !== 0) throw new Error(`loading objects failed to run (exit ${r.code}): ${r.stderr.trim()}`);
@@ -27,7 +29,11 @@ export async function loadAll(objects: readonly string[]): Promise<Map<string, L
     objects.forEach((o, i) => {
       const status = r.stdout.split('\n').find((l) => l === `ok ${i}` || l === `fail ${i}`);
       if (!status) throw new Error(`no load status for ${o}`);
-      const log = r.stdout.split('\n').filter((l) => l.startsWith(`log ${i} `)).map((l) => l.slice(`log ${i} `.length)).join('\n');
+      const log = r.stdout
+        .split('\n')
+        .filter((l) => l.startsWith(`log ${i} `))
+        .map((l) => l.slice(`log ${i} `.length))
+        .join('\n');
       out.set(o, { loaded: status.startsWith('ok'), log });
     });
     return out;

@@ -56,7 +56,16 @@ function writtenObjects(): { path: string; original?: string; needs?: keyof type
     { path: write('shared_map', linkObjects([corpus('proto_counters'), fixture('stats_same')])) },
     { path: write('data_apart', linkObjects([corpus('firewall'), corpus('vlan'), corpus('adjust_tail'), corpus('load_balancer')])) },
     { path: write('dispatcher4', linkDispatcher(['ipv6_blocker', 'firewall', 'load_balancer', 'udp_counter'].map((n) => ({ spec: corpus(n) })))) },
-    { path: write('dispatcher_lb_tx', linkDispatcher([{ spec: corpus('nat') }, { spec: corpus('load_balancer'), chainCallActions: [2, 3] }, { spec: corpus('tail_call'), program: 'xdp_tail_root' }])) },
+    {
+      path: write(
+        'dispatcher_lb_tx',
+        linkDispatcher([
+          { spec: corpus('nat') },
+          { spec: corpus('load_balancer'), chainCallActions: [2, 3] },
+          { spec: corpus('tail_call'), program: 'xdp_tail_root' },
+        ]),
+      ),
+    },
   );
   return list;
 }
@@ -73,7 +82,9 @@ const SETUP: MapUpdate[] = [
 /** The maps both sides name alike (the kernel keeps 15 characters of a map name). */
 function commonMaps(a: CaseResult, b: CaseResult): [CaseResult, CaseResult, string[]] {
   if ('error' in a || 'error' in b) return [a, b, []];
-  const names = Object.keys(a.maps).filter((n) => n in b.maps).sort();
+  const names = Object.keys(a.maps)
+    .filter((n) => n in b.maps)
+    .sort();
   const pick = (r: typeof a) => ({ ...r, maps: Object.fromEntries(names.map((n) => [n, r.maps[n]])) });
   return [pick(a), pick(b), names];
 }
@@ -109,7 +120,7 @@ describe.sequential('linked objects on the kernel', () => {
     }
   }, 300_000);
 
-  it('a linked dispatcher gives the kernel\'s answers on the standard packets', async () => {
+  it("a linked dispatcher gives the kernel's answers on the standard packets", async () => {
     const path = write('dispatcher', linkDispatcher(['udp_counter', 'firewall', 'ipv6_blocker', 'load_balancer'].map((n) => ({ spec: corpus(n) }))));
     const scenario: Scenario = {
       name: 'linked-dispatcher',

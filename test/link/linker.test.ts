@@ -49,7 +49,10 @@ describe('linking a rootlet with the programs it calls', () => {
     expect(p.references.filter((ref) => ref.kind === 'kfunc')).toEqual([]);
     // Every function starts with a line record; types point into the merged BTF.
     for (const f of p.funcInfo) {
-      expect(p.lineInfo.some((l) => l.slot === f.slot), f.name).toBe(true);
+      expect(
+        p.lineInfo.some((l) => l.slot === f.slot),
+        f.name,
+      ).toBe(true);
       expect(r.spec.btf!.types[f.typeId]).toMatchObject({ kind: 'func', name: f.name });
     }
     for (const m of r.spec.maps.values()) {
@@ -81,7 +84,12 @@ describe('linking a rootlet with the programs it calls', () => {
     const r = linkSpecs([...rootletInputs(), fixture('strong_extra')]);
     const p = r.spec.programs.get('xdp_rootlet')!;
     expect(p.funcInfo.map((f) => [f.name, f.weak ?? false])).toEqual([
-      ['xdp_rootlet', false], ['xdp_proto_counters', false], ['extra', false], ['too_short', false], ['xdp_firewall', false], ['count_rule', false],
+      ['xdp_rootlet', false],
+      ['xdp_proto_counters', false],
+      ['extra', false],
+      ['too_short', false],
+      ['xdp_firewall', false],
+      ['count_rule', false],
     ]);
     expect(r.spec.maps.has('extra_seen')).toBe(true);
     expect(r.spec.maps.get('.data.strong_extra')!.initialData).toEqual(u32(60));
@@ -101,7 +109,9 @@ describe('linking a rootlet with the programs it calls', () => {
   it('refuses a replacement for the weak function with another prototype, naming both objects', () => {
     const e = errorOf(() => linkSpecs([...rootletInputs(), fixture('bad_extra')]));
     expect(e.errno).toBe('EINVAL');
-    expect(e.message).toMatch(/function extra: rootlet defines it weak as extra\(struct xdp_md \* ctx\), but bad_extra defines it as extra\(__u64 flags\): argument 1 is pointer to struct xdp_md in rootlet and int64 in bad_extra/);
+    expect(e.message).toMatch(
+      /function extra: rootlet defines it weak as extra\(struct xdp_md \* ctx\), but bad_extra defines it as extra\(__u64 flags\): argument 1 is pointer to struct xdp_md in rootlet and int64 in bad_extra/,
+    );
   });
 
   it('refuses an extern resolved by a definition with another argument count', () => {
@@ -122,9 +132,13 @@ describe('linking a rootlet with the programs it calls', () => {
     expect([...r.spec.programs.keys()]).toEqual(['xdp_rootlet']);
     expect(r.spec.programs.get('xdp_rootlet')!.funcInfo.map((f) => f.name)).toContain('xdp_drop');
     expect(runOnce(r.spec, 'xdp_rootlet', ipv6UdpFrame()).retval).toBe(1);
-    expect(() => linkSpecs(inputs, { replace: [{ placeholderInput: 0, placeholder: 'nope', input: 3, function: 'xdp_drop' }] })).toThrow(/rootlet has no function nope/);
+    expect(() => linkSpecs(inputs, { replace: [{ placeholderInput: 0, placeholder: 'nope', input: 3, function: 'xdp_drop' }] })).toThrow(
+      /rootlet has no function nope/,
+    );
     const fw = [corpus('firewall'), corpus('xdp_drop')];
-    expect(() => linkSpecs(fw, { replace: [{ placeholderInput: 0, placeholder: 'count_rule', input: 1, function: 'xdp_drop' }] })).toThrow(/count_rule is a static function/);
+    expect(() => linkSpecs(fw, { replace: [{ placeholderInput: 0, placeholder: 'count_rule', input: 1, function: 'xdp_drop' }] })).toThrow(
+      /count_rule is a static function/,
+    );
   });
 });
 
@@ -144,14 +158,28 @@ describe('maps and licences', () => {
   it('refuses maps of one name with different definitions, naming the map and both objects', () => {
     const e = errorOf(() => linkSpecs([corpus('proto_counters'), fixture('stats_conflict')]));
     expect(e.errno).toBe('EINVAL');
-    expect(e.message).toMatch(/map proto_stats: proto_counters defines it as percpu_array \(key 4 bytes, value 16 bytes, 11 entries.*but stats_conflict as hash \(key 4 bytes, value 8 bytes, 64 entries/);
+    expect(e.message).toMatch(
+      /map proto_stats: proto_counters defines it as percpu_array \(key 4 bytes, value 16 bytes, 11 entries.*but stats_conflict as hash \(key 4 bytes, value 8 bytes, 64 entries/,
+    );
   });
 
-  it('keeps each object\'s global data apart', () => {
+  it("keeps each object's global data apart", () => {
     const r = linkSpecs([corpus('firewall'), corpus('vlan'), corpus('adjust_tail')]);
-    expect([...r.spec.maps.keys()].filter((n) => n.startsWith('.'))).toEqual(['.data', '.bss', '.data.vlan', '.data.vlan.bss', '.data.adjust_tail', '.data.adjust_tail.bss']);
+    expect([...r.spec.maps.keys()].filter((n) => n.startsWith('.'))).toEqual([
+      '.data',
+      '.bss',
+      '.data.vlan',
+      '.data.vlan.bss',
+      '.data.adjust_tail',
+      '.data.adjust_tail.bss',
+    ]);
     for (const p of r.spec.programs.values()) {
-      const own = p.name === 'xdp_firewall' ? ['.data', '.bss'] : p.name.startsWith('xdp_vlan') ? ['.data.vlan', '.data.vlan.bss'] : ['.data.adjust_tail', '.data.adjust_tail.bss'];
+      const own =
+        p.name === 'xdp_firewall'
+          ? ['.data', '.bss']
+          : p.name.startsWith('xdp_vlan')
+            ? ['.data.vlan', '.data.vlan.bss']
+            : ['.data.adjust_tail', '.data.adjust_tail.bss'];
       for (const ref of p.references) if (ref.kind === 'map-value') expect(own, `${p.name} → ${ref.map}`).toContain(ref.map);
     }
   });

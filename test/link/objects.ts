@@ -17,16 +17,20 @@ export const corpus = (name: string): CollectionSpec => read(`${CORPUS}/${name}.
 
 /** Every committed corpus object, by file name. */
 export function corpusObjects(): string[] {
-  return readdirSync(join(repo, CORPUS)).filter((f) => f.endsWith('.o')).sort();
+  return readdirSync(join(repo, CORPUS))
+    .filter((f) => f.endsWith('.o'))
+    .sort();
 }
 
 /** A spec as plain comparable data: typed arrays as hex, Maps as sorted entries, BTF left out. */
 export function plain(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (key, v: unknown) => {
-    if (key === 'btf' || key === 'source') return undefined;
-    if (v instanceof Map) return [...v.entries()].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1));
-    if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
-    if (typeof v === 'bigint') return `${v}n`;
-    return v;
-  }));
+  return JSON.parse(
+    JSON.stringify(value, (key, v: unknown) => {
+      if (key === 'btf' || key === 'source') return undefined;
+      if (v instanceof Map) return [...v.entries()].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1));
+      if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+      if (typeof v === 'bigint') return `${v}n`;
+      return v;
+    }),
+  );
 }

@@ -23,8 +23,12 @@ describe('writing an object back', () => {
     const spec = fixture('rootlet');
     const again = readCollectionSpec(writeObject(spec));
     expect(again.functions?.get('extra')?.funcInfo[0]).toMatchObject({ name: 'extra', weak: true });
-    expect(again.programs.get('xdp_rootlet')!.references.filter((r) => r.kind === 'kfunc').map((r) => r.kind === 'kfunc' && r.name))
-      .toEqual(['xdp_proto_counters', 'xdp_firewall']);
+    expect(
+      again.programs
+        .get('xdp_rootlet')!
+        .references.filter((r) => r.kind === 'kfunc')
+        .map((r) => r.kind === 'kfunc' && r.name),
+    ).toEqual(['xdp_proto_counters', 'xdp_firewall']);
     expect(plain(again.programs)).toEqual(plain(spec.programs));
   });
 
@@ -52,12 +56,32 @@ describe('writing an object back', () => {
     const deny = spec.maps.get('deny_src')!;
     spec.maps.set('deny_src', { ...deny, maxEntries: 4096, flags: 1 });
     const again = readCollectionSpec(writeObject(spec)).maps.get('deny_src')!;
-    expect(again).toMatchObject({ type: 'hash', maxEntries: 4096, flags: 1, keySize: deny.keySize, valueSize: deny.valueSize, keyTypeId: deny.keyTypeId, valueTypeId: deny.valueTypeId });
+    expect(again).toMatchObject({
+      type: 'hash',
+      maxEntries: 4096,
+      flags: 1,
+      keySize: deny.keySize,
+      valueSize: deny.valueSize,
+      keyTypeId: deny.keyTypeId,
+      valueTypeId: deny.valueTypeId,
+    });
   });
 
   it('writes maps without any BTF definition (a spec built by hand)', () => {
     const spec = corpus('xdp_pass');
-    spec.maps.set('made', { name: 'made', type: 'lru_hash', keySize: 8, valueSize: 16, maxEntries: 32, flags: 0, pinning: 'by-name', contents: [], frozen: false, keyTypeId: 0, valueTypeId: 0 });
+    spec.maps.set('made', {
+      name: 'made',
+      type: 'lru_hash',
+      keySize: 8,
+      valueSize: 16,
+      maxEntries: 32,
+      flags: 0,
+      pinning: 'by-name',
+      contents: [],
+      frozen: false,
+      keyTypeId: 0,
+      valueTypeId: 0,
+    });
     const again = readCollectionSpec(writeObject(spec)).maps.get('made')!;
     expect(again).toMatchObject({ type: 'lru_hash', keySize: 8, valueSize: 16, maxEntries: 32, pinning: 'by-name' });
     expect(MapType[again.type]).toBe(9);

@@ -18,7 +18,23 @@ function setup(objects?: MapObjects) {
   const space = new AddressSpace({ maxDataBytes: 8 << 20 });
   const registry = new MapRegistry();
   const make = (type: MapTypeName, over: Partial<MapSpec> = {}): BpfMap =>
-    createMap({ name: `m_${type}`, type, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0, pinning: 'none', contents: [], frozen: false, keyTypeId: 0, valueTypeId: 0, ...over }, { space, possibleCpus: CPUS, registry, objects });
+    createMap(
+      {
+        name: `m_${type}`,
+        type,
+        keySize: 4,
+        valueSize: 8,
+        maxEntries: 4,
+        flags: 0,
+        pinning: 'none',
+        contents: [],
+        frozen: false,
+        keyTypeId: 0,
+        valueTypeId: 0,
+        ...over,
+      },
+      { space, possibleCpus: CPUS, registry, objects },
+    );
   /** Copy bytes into a scratch region and return its address (what a program would pass). */
   const scratch = space.alloc(256, 'scratch');
   const at = (bytes: Uint8Array, off = 0): number => {
@@ -255,7 +271,10 @@ describe('ring buffer', () => {
 describe('maps of objects', () => {
   const prog = (id: number, type = 'xdp') => ({ id, name: `p${id}`, type, executable: {} as never });
   it('prog_array holds programs of one type and reports ids', () => {
-    const programs = new Map([[1, prog(1)], [2, prog(2, 'sched_cls')]]);
+    const programs = new Map([
+      [1, prog(1)],
+      [2, prog(2, 'sched_cls')],
+    ]);
     const { make } = setup({ program: (id) => programs.get(id), map: () => undefined, ifindexExists: () => true });
     const m = make('prog_array', { valueSize: 4 }) as ProgArrayMap;
     m.update(u32Key(0), u32Key(1));

@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildFrame,
-  decodeFrame,
-  formatIpv6,
-  fromHex,
-  internetChecksum,
-  parseIpv6,
-  patternPayload,
-  toHex,
-} from '../../src/packet/index.js';
+import { buildFrame, decodeFrame, formatIpv6, fromHex, internetChecksum, parseIpv6, patternPayload, toHex } from '../../src/packet/index.js';
 
 const eth = { kind: 'ethernet', src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } as const;
 
 describe('buildFrame', () => {
   it('computes the IPv4 header checksum of a published example (0xb861)', () => {
     // 4500 0073 0000 4000 4011 [b861] c0a8 0001 c0a8 00c7
-    const frame = buildFrame([
-      eth,
-      { kind: 'ipv4', src: '192.168.0.1', dst: '192.168.0.199', totalLength: 0x73, dontFragment: true, protocol: 17 },
-    ]);
+    const frame = buildFrame([eth, { kind: 'ipv4', src: '192.168.0.1', dst: '192.168.0.199', totalLength: 0x73, dontFragment: true, protocol: 17 }]);
     expect(toHex(frame.subarray(14))).toBe('45000073000040004011b861c0a80001c0a800c7');
   });
 
@@ -51,7 +39,16 @@ describe('buildFrame', () => {
     const frame = buildFrame([
       eth,
       { kind: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' },
-      { kind: 'tcp', srcPort: 1, dstPort: 2, flags: ['syn', 'ack'], options: [{ kind: 'mss', value: 1460 }, { kind: 'window-scale', shift: 7 }] },
+      {
+        kind: 'tcp',
+        srcPort: 1,
+        dstPort: 2,
+        flags: ['syn', 'ack'],
+        options: [
+          { kind: 'mss', value: 1460 },
+          { kind: 'window-scale', shift: 7 },
+        ],
+      },
     ]);
     const tcp = frame.subarray(34);
     expect(tcp.length).toBe(28);
@@ -86,7 +83,10 @@ describe('buildFrame', () => {
   });
 
   it('builds IPIP, GRE and VXLAN encapsulations that decode back layer by layer', () => {
-    const inner = [{ kind: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }, { kind: 'udp', srcPort: 5, dstPort: 6 }] as const;
+    const inner = [
+      { kind: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' },
+      { kind: 'udp', srcPort: 5, dstPort: 6 },
+    ] as const;
     const outer = { kind: 'ipv4', src: '192.0.2.1', dst: '192.0.2.2' } as const;
     const ipip = decodeFrame(buildFrame([eth, outer, ...inner]));
     expect(ipip.layers.map((l) => l.kind)).toEqual(['ethernet', 'ipv4', 'ipv4', 'udp']);
@@ -94,16 +94,18 @@ describe('buildFrame', () => {
     const gre = decodeFrame(buildFrame([eth, outer, { kind: 'gre', key: 7, withChecksum: true }, ...inner]));
     expect(gre.layers.map((l) => l.kind)).toEqual(['ethernet', 'ipv4', 'gre', 'ipv4', 'udp']);
     expect(gre.layers[2].fields).toMatchObject({ protocol: 0x0800, key: 7, checksum: 'ok' });
-    const vxlan = decodeFrame(
-      buildFrame([eth, outer, { kind: 'udp', srcPort: 1, dstPort: 4789 }, { kind: 'vxlan', vni: 0xabcdef }, eth, ...inner]),
-    );
+    const vxlan = decodeFrame(buildFrame([eth, outer, { kind: 'udp', srcPort: 1, dstPort: 4789 }, { kind: 'vxlan', vni: 0xabcdef }, eth, ...inner]));
     expect(vxlan.layers.map((l) => l.kind)).toEqual(['ethernet', 'ipv4', 'udp', 'vxlan', 'ethernet', 'ipv4', 'udp']);
     expect(vxlan.layers[3].fields.vni).toBe(0xabcdef);
     expect(vxlan.problems).toEqual([]);
   });
 
   it('pads to a length and refuses what it cannot derive', () => {
-    expect(buildFrame([eth, { kind: 'arp', op: 1, senderMac: '02:00:00:00:00:01', senderIp: '1.2.3.4', targetMac: '00:00:00:00:00:00', targetIp: '1.2.3.5' }], { padTo: 60 }).length).toBe(60);
+    expect(
+      buildFrame([eth, { kind: 'arp', op: 1, senderMac: '02:00:00:00:00:01', senderIp: '1.2.3.4', targetMac: '00:00:00:00:00:00', targetIp: '1.2.3.5' }], {
+        padTo: 60,
+      }).length,
+    ).toBe(60);
     expect(() => buildFrame([eth, patternPayload(4)])).toThrow(/etherType/);
     expect(() => buildFrame([eth, { kind: 'ipv4', src: '10.0.0.300', dst: '10.0.0.1' }])).toThrow(/IPv4 address/);
     expect(() => buildFrame([eth, { kind: 'udp', srcPort: 1, dstPort: 2 }])).toThrow(/IPv4 or IPv6 layer right before it/);

@@ -56,7 +56,9 @@ describe('standard packet kinds', () => {
 
   it('summarises frames readably', () => {
     const text = (n: string) => decodeFrame(byName.get(n)!.frame).text;
-    expect(text('qinq-ipv4-tcp')).toMatch(/^ethernet .* \| vlan 802\.1ad vid 200 .* \| vlan 802\.1Q vid 100 .* \| ipv4 10\.0\.0\.1 > 10\.0\.0\.2 .* \| tcp 40001 > 80 \[SYN\]/);
+    expect(text('qinq-ipv4-tcp')).toMatch(
+      /^ethernet .* \| vlan 802\.1ad vid 200 .* \| vlan 802\.1Q vid 100 .* \| ipv4 10\.0\.0\.1 > 10\.0\.0\.2 .* \| tcp 40001 > 80 \[SYN\]/,
+    );
     expect(text('arp')).toMatch(/arp who-has 10\.0\.0\.2 tell 10\.0\.0\.1/);
     expect(text('ipv6-icmp')).toMatch(/ipv6 fd00::1 > fd00::2 .* \| icmpv6 echo request id 17185 seq 7 csum ok/);
     expect(text('ipv4-fragment')).toMatch(/frag@1480 .* \| payload 40B \(fragment\)/);

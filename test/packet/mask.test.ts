@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { MalformedInputError } from '../../src/errors/index.js';
-import { checkByteMasks, internetChecksum, ipv4PseudoSum, ipv4TcpSynFrame, maskedChecksumProblems, maskHex, toHex, type ByteMask } from '../../src/packet/index.js';
+import {
+  checkByteMasks,
+  internetChecksum,
+  ipv4PseudoSum,
+  ipv4TcpSynFrame,
+  maskedChecksumProblems,
+  maskHex,
+  toHex,
+  type ByteMask,
+} from '../../src/packet/index.js';
 import { diffCaseResults } from '../differential/golden.js';
 
 const SEQ: ByteMask = { offset: 38, length: 4, why: 'cookie' };
@@ -44,7 +53,12 @@ describe('byte masks of output frames', () => {
 
   it('must each have an offset, a length and a reason', () => {
     expect(() => checkByteMasks([SEQ, CHECK], 'here')).not.toThrow();
-    for (const bad of [{ ...SEQ, offset: -1 }, { ...SEQ, length: 0 }, { ...SEQ, why: ' ' }, { ...SEQ, offset: 1.5 }]) {
+    for (const bad of [
+      { ...SEQ, offset: -1 },
+      { ...SEQ, length: 0 },
+      { ...SEQ, why: ' ' },
+      { ...SEQ, offset: 1.5 },
+    ]) {
       expect(() => checkByteMasks([bad], 'scenario x')).toThrow(MalformedInputError);
     }
   });
@@ -67,7 +81,9 @@ describe('byte masks of output frames', () => {
     expect(diffCaseResults(result(frame), result(port), [SEQ, CHECK]).join()).toMatch(/output frame differs from byte 36/);
     const badSum = Uint8Array.from(frame);
     badSum[38] ^= 0x80;
-    expect(diffCaseResults(result(frame), result(badSum), [SEQ, CHECK])).toEqual(['output frame: tcp at offset 34: wrong checksum (the checksum is masked, but must be right)']);
+    expect(diffCaseResults(result(frame), result(badSum), [SEQ, CHECK])).toEqual([
+      'output frame: tcp at offset 34: wrong checksum (the checksum is masked, but must be right)',
+    ]);
     expect(diffCaseResults(result(frame), result(other, 2), [SEQ, CHECK])).toEqual(['retval 2, expected 3']);
     expect(diffCaseResults(result(frame), result(other, 3, '02'), [SEQ, CHECK])).toEqual(['map m key 00: value 02, expected 01']);
   });

@@ -58,8 +58,15 @@ function viaBatches(bytes: Uint8Array, chunk: number, storage?: OffsetStorage): 
     reader.push(bytes.subarray(at, at + chunk));
     while (reader.fill(batch) > 0) {
       for (let i = 0; i < batch.count; i++) {
-        if (storage && batch.base >= 0) expect(storage.arena.subarray(batch.base + batch.offset[i], batch.base + batch.offset[i] + batch.length[i])).toEqual(batch.frame(i));
-        out.push({ data: batch.frame(i).slice(), timestampNs: batch.timestampNs(i), originalLength: batch.originalLength[i], interfaceId: 0, linkType: batch.linkType[i] });
+        if (storage && batch.base >= 0)
+          expect(storage.arena.subarray(batch.base + batch.offset[i], batch.base + batch.offset[i] + batch.length[i])).toEqual(batch.frame(i));
+        out.push({
+          data: batch.frame(i).slice(),
+          timestampNs: batch.timestampNs(i),
+          originalLength: batch.originalLength[i],
+          interfaceId: 0,
+          linkType: batch.linkType[i],
+        });
       }
     }
   }
@@ -68,7 +75,8 @@ function viaBatches(bytes: Uint8Array, chunk: number, storage?: OffsetStorage): 
 }
 
 // Bytes as hex: vitest compares typed arrays byte by byte, slowly.
-const essentials = (records: CaptureRecord[]) => records.map((r) => ({ data: Buffer.from(r.data).toString('hex'), ts: r.timestampNs, orig: r.originalLength, linkType: r.linkType }));
+const essentials = (records: CaptureRecord[]) =>
+  records.map((r) => ({ data: Buffer.from(r.data).toString('hex'), ts: r.timestampNs, orig: r.originalLength, linkType: r.linkType }));
 
 describe('capture frames in batches', () => {
   it('gives the same frames, timestamps and lengths as record reading, for pcap (µs, ns) and pcapng, however the bytes arrive', () => {
@@ -107,12 +115,16 @@ describe('capture frames in batches', () => {
     const corrupt = gzipSync(bytes);
     corrupt.fill(0x55, 40, 80);
     writeFileSync(join(dir, 'bad.pcap.gz'), corrupt);
-    await expect((async () => {
-      for await (const batch of frameBatches(join(dir, 'bad.pcap.gz'), { batchSize: 100, what: '--pcap bad.pcap.gz' })) void batch;
-    })()).rejects.toThrow(/EINVAL|--pcap bad\.pcap\.gz: gzip stream/);
-    await expect((async () => {
-      for await (const batch of frameBatches(join(dir, 'none.pcap'), { batchSize: 100, what: '--pcap none.pcap' })) void batch;
-    })()).rejects.toThrow(/--pcap none\.pcap: no such file or directory/);
+    await expect(
+      (async () => {
+        for await (const batch of frameBatches(join(dir, 'bad.pcap.gz'), { batchSize: 100, what: '--pcap bad.pcap.gz' })) void batch;
+      })(),
+    ).rejects.toThrow(/EINVAL|--pcap bad\.pcap\.gz: gzip stream/);
+    await expect(
+      (async () => {
+        for await (const batch of frameBatches(join(dir, 'none.pcap'), { batchSize: 100, what: '--pcap none.pcap' })) void batch;
+      })(),
+    ).rejects.toThrow(/--pcap none\.pcap: no such file or directory/);
   });
 
   it('converts a Linux cooked capture to Ethernet in the batch, with one note', async () => {

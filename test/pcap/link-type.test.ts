@@ -59,7 +59,10 @@ describe('captures of other link types', () => {
   });
 
   it('converts Linux cooked capture (SLL and SLL2) to Ethernet, with one note per file', () => {
-    for (const [type, wrap] of [[LINKTYPE_LINUX_SLL, sll], [LINKTYPE_LINUX_SLL2, sll2]] as const) {
+    for (const [type, wrap] of [
+      [LINKTYPE_LINUX_SLL, sll],
+      [LINKTYPE_LINUX_SLL2, sll2],
+    ] as const) {
       const notes: string[] = [];
       const out = frames(pcap(type, [wrap(udp), wrap(ipv6UdpFrame()), wrap(udp, 1)]), notes).map((r) => r.data);
       expect(out[0].subarray(6)).toEqual(udp.subarray(6));

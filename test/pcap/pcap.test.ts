@@ -50,7 +50,10 @@ describe('pcap and pcapng', () => {
   it('round-trips pcapng with interfaces, comments, flags and queues', () => {
     const c = readCapture(pcapngBytes());
     expect(c.format).toBe('pcapng');
-    expect(c.interfaces.map((i) => [i.name, i.description, i.nsPerUnit])).toEqual([['eth0', 'entry', 1n], ['eth1', undefined, 1n]]);
+    expect(c.interfaces.map((i) => [i.name, i.description, i.nsPerUnit])).toEqual([
+      ['eth0', 'entry', 1n],
+      ['eth1', undefined, 1n],
+    ]);
     expect(c.records[0]).toMatchObject({ interfaceId: 0, comment: 'first', flags: 1, queue: 3, timestampNs: 1_700_000_000_123_456_789n });
     expect(c.records[1]).toMatchObject({ interfaceId: 1, data: frames[1] });
   });
@@ -82,10 +85,14 @@ describe('pcap and pcapng', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xdpchain-pcap-'));
     writeFileSync(join(dir, 'a.pcap'), pcapBytes(false));
     writeFileSync(join(dir, 'b.pcapng'), pcapngBytes());
-    const a = execFileSync('tcpdump', ['-r', join(dir, 'a.pcap'), '-n'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+    const a = execFileSync('tcpdump', ['-r', join(dir, 'a.pcap'), '-n'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n');
     expect(a).toHaveLength(3);
     expect(a[1]).toMatch(/ICMP echo request/);
-    const b = execFileSync('tcpdump', ['-r', join(dir, 'b.pcapng'), '-n'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+    const b = execFileSync('tcpdump', ['-r', join(dir, 'b.pcapng'), '-n'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n');
     expect(b).toHaveLength(2);
   });
 
@@ -126,7 +133,11 @@ describe('hostile captures yield typed errors only', () => {
     const rnd = prng(0xbadcafe);
     let variants = 0;
     let refused = 0;
-    for (const [name, bytes] of [['pcap', pcapBytes(false)], ['pcapng', pcapngBytes()], ['tcpdump', fixture('loopback-udp.pcap')]] as const) {
+    for (const [name, bytes] of [
+      ['pcap', pcapBytes(false)],
+      ['pcapng', pcapngBytes()],
+      ['tcpdump', fixture('loopback-udp.pcap')],
+    ] as const) {
       for (let len = 0; len < bytes.length; len++) {
         variants++;
         if (!check(bytes.subarray(0, len), `${name} cut at ${len}`)) refused++;

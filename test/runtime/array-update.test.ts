@@ -10,7 +10,17 @@ import { outcomeOf, succeeded } from '../error-of.js';
 import { loadProgramSpec, xdpProgramSpec } from './specs.js';
 
 const arraySpec = (type: 'array' | 'percpu_array'): MapSpec => ({
-  name: 'values', type, keySize: 4, valueSize: 12, maxEntries: 4, flags: 0, pinning: 'none', contents: [], frozen: false, keyTypeId: 0, valueTypeId: 0,
+  name: 'values',
+  type,
+  keySize: 4,
+  valueSize: 12,
+  maxEntries: 4,
+  flags: 0,
+  pinning: 'none',
+  contents: [],
+  frozen: false,
+  keyTypeId: 0,
+  valueTypeId: 0,
 });
 
 /** update(values, &key, value, flags) with the value 12 bytes on the stack (or a bad pointer); r0 is the result. */
@@ -28,11 +38,17 @@ function program(key: number, flags: bigint, badValue: boolean) {
     { kind: 'call', target: 'helper', imm: 2 },
     { kind: 'exit' },
   ];
-  return { ...xdpProgramSpec('update', i.flatMap((x) => encodeInstruction(x))), references: [{ slot: 3, kind: 'map' as const, map: 'values' }] };
+  return {
+    ...xdpProgramSpec(
+      'update',
+      i.flatMap((x) => encodeInstruction(x)),
+    ),
+    references: [{ slot: 3, kind: 'map' as const, map: 'values' }],
+  };
 }
 
 describe('array updates from programs', () => {
-  it.each(['array', 'percpu_array'] as const)('%s: every engine gives the helper\'s result and leaves the same values', (type) => {
+  it.each(['array', 'percpu_array'] as const)("%s: every engine gives the helper's result and leaves the same values", (type) => {
     const outcome = (engine: string, key: number, flags: bigint, badValue: boolean) => {
       const rt = new Runtime({ engine: engine as 'wasm', possibleCpus: 2, cpu: 1, statsTiming: false });
       const prog = loadProgramSpec(rt, program(key, flags, badValue), new Map([['values', arraySpec(type)]]));
@@ -46,7 +62,8 @@ describe('array updates from programs', () => {
         for (const badValue of [false, true]) {
           const reference = outcome('interp', key, flags, badValue);
           references.push(reference.retval);
-          for (const engine of Object.keys(ENGINES)) expect({ key, flags, badValue, ...outcome(engine, key, flags, badValue) }).toEqual({ key, flags, badValue, ...reference });
+          for (const engine of Object.keys(ENGINES))
+            expect({ key, flags, badValue, ...outcome(engine, key, flags, badValue) }).toEqual({ key, flags, badValue, ...reference });
         }
       }
     }
@@ -58,7 +75,11 @@ describe('array updates from programs', () => {
     for (const engine of Object.keys(ENGINES)) {
       const rt = new Runtime({ engine: engine as 'wasm', statsTiming: false });
       const rodata: MapSpec = { ...arraySpec('array'), name: '.rodata', flags: 0x80, frozen: true, initialData: new Uint8Array(16).fill(7) };
-      const prog = loadProgramSpec(rt, { ...program(0, 0n, false), references: [{ slot: 3, kind: 'map' as const, map: '.rodata' }] }, new Map([['.rodata', rodata]]));
+      const prog = loadProgramSpec(
+        rt,
+        { ...program(0, 0n, false), references: [{ slot: 3, kind: 'map' as const, map: '.rodata' }] },
+        new Map([['.rodata', rodata]]),
+      );
       const out = rt.testRun(prog, { data: ipv4UdpFrame() });
       expect({ engine, retval: out.retval }).toEqual({ engine, retval: 0 });
       expect(out.fault?.message).toMatch(/map \.rodata .*read-only for programs/);

@@ -17,35 +17,41 @@ import { XdpAction, xdpActionName } from '../../src/xdp/constants.js';
 import { engines } from '../vm/engines.js';
 import { loadProgramSpec, xdpProgramSpec } from './specs.js';
 
-const object = (name: string) => readCollectionSpec(new Uint8Array(readFileSync(new URL(`../../progs/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
+const object = (name: string) =>
+  readCollectionSpec(new Uint8Array(readFileSync(new URL(`../../progs/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
 
 const xdp = (name: string, text: string): ProgramSpec => xdpProgramSpec(name, assemble(text));
 
 /** XDP_PASS, except for frames whose first byte is 0xff: those read address 0xff and fault. */
-const faultOnMarked = xdp('fault_on_marked', `
+const faultOnMarked = xdp(
+  'fault_on_marked',
+  `
   ldxw %r2, [%r1+0]
   mov %r0, 2
   ldxb %r3, [%r2+0]
   jne %r3, 0xff, out
   ldxb %r0, [%r3+0]
 out:
-  exit`);
+  exit`,
+);
 
 /** Frames that differ in their first byte (0xff marks the ones faultOnMarked faults on). */
-const frames = (marks: number[]) => marks.map((m) => {
-  const f = ipv4UdpFrame();
-  f[0] = m;
-  return f;
-});
+const frames = (marks: number[]) =>
+  marks.map((m) => {
+    const f = ipv4UdpFrame();
+    f[0] = m;
+    return f;
+  });
 
 describe.each(engines)('batched runs on $name', ({ name: engine }) => {
   const runtime = (statsTiming = false) => new Runtime({ engine: engine as 'interp', possibleCpus: 1, statsTiming });
   const load = (rt: Runtime, obj: string): Program => [...rt.loadCollection(object(obj)).programs.values()][0];
-  const buffersFor = (rt: Runtime, data: Uint8Array[]) => data.map((d) => {
-    const b = new XdpBuffer(rt.space, 'batch test');
-    b.load(d);
-    return b;
-  });
+  const buffersFor = (rt: Runtime, data: Uint8Array[]) =>
+    data.map((d) => {
+      const b = new XdpBuffer(rt.space, 'batch test');
+      b.load(d);
+      return b;
+    });
 
   it.each([false, true])('follows chains for every repeated packet and counts every program (timing %s)', (timing) => {
     const rt = runtime(timing);
@@ -143,7 +149,8 @@ describe.each(engines)('batched runs on $name', ({ name: engine }) => {
     const outcome = (timing: boolean) => {
       const rt = runtime(timing);
       const coll = rt.loadCollection(object('tail_call'));
-      const slot = (i: number, name: string) => coll.map('jump_table').update(new Uint8Array([i, 0, 0, 0]), new Uint8Array(new Uint32Array([coll.program(name).id]).buffer));
+      const slot = (i: number, name: string) =>
+        coll.map('jump_table').update(new Uint8Array([i, 0, 0, 0]), new Uint8Array(new Uint32Array([coll.program(name).id]).buffer));
       slot(0, 'xdp_tail_ipv4'); // IPv4 → XDP_TX
       slot(2, 'xdp_tail_arp'); // ARP → slot 3, which holds the self-chaining program: 33 more
       slot(3, 'xdp_tail_chain');

@@ -9,7 +9,18 @@ import { engines } from '../vm/engines.js';
 import { loadProgramSpec, xdpProgramSpec } from './specs.js';
 
 const mapSpec = (name: string, over: Partial<MapSpec> = {}): MapSpec => ({
-  name, type: 'array', keySize: 4, valueSize: 8, maxEntries: 1, flags: 0, pinning: 'none', contents: [], frozen: false, keyTypeId: 0, valueTypeId: 0, ...over,
+  name,
+  type: 'array',
+  keySize: 4,
+  valueSize: 8,
+  maxEntries: 1,
+  flags: 0,
+  pinning: 'none',
+  contents: [],
+  frozen: false,
+  keyTypeId: 0,
+  valueTypeId: 0,
+  ...over,
 });
 
 /**
@@ -54,7 +65,10 @@ function program(where: 'global' | 'map'): ProgramSpec {
 describe.each(engines)('callx through function pointers kept in memory on $name (DESIGN §5.5)', ({ name }) => {
   it.each(['global', 'map'] as const)('calls a function whose address was stored in %s data', (where) => {
     const rt = new Runtime({ engine: name as 'interp', possibleCpus: 1 });
-    const maps = new Map([['.data', mapSpec('.data', { initialData: new Uint8Array(8) })], ['ptrs', mapSpec('ptrs', { type: 'hash' })]]);
+    const maps = new Map([
+      ['.data', mapSpec('.data', { initialData: new Uint8Array(8) })],
+      ['ptrs', mapSpec('ptrs', { type: 'hash' })],
+    ]);
     const p = program(where);
     expect(rt.testRun(loadProgramSpec(rt, p, maps), { data: ipv4UdpFrame() }).retval).toBe(42);
   });

@@ -42,7 +42,12 @@ describe.each(engines)('conntrack kfuncs at run time ($name)', ({ name }) => {
   });
 
   it('references balance after every conntrack.o program, and a leak shows as a held reference', () => {
-    for (const [program, acquired] of [['xdp_ct_errors', 10], ['xdp_ct_lifecycle', 6], ['xdp_ct_nat', 10], ['xdp_ct_zones', 11]] as const) {
+    for (const [program, acquired] of [
+      ['xdp_ct_errors', 10],
+      ['xdp_ct_lifecycle', 6],
+      ['xdp_ct_nat', 10],
+      ['xdp_ct_zones', 11],
+    ] as const) {
       const rt = runtime(name);
       expect(run(rt, kfuncs, program).retval).toBe(2);
       expect([program, rt.conntrack.references]).toEqual([program, { acquired, released: acquired }]);

@@ -20,11 +20,14 @@ function program(fromOff: number | 'bad', fromSize: number, toOff: number, toSiz
     { kind: 'call', target: 'helper', imm: 28 },
     { kind: 'exit' },
   ];
-  return xdpProgramSpec('csum', i.flatMap((x) => encodeInstruction(x)));
+  return xdpProgramSpec(
+    'csum',
+    i.flatMap((x) => encodeInstruction(x)),
+  );
 }
 
 describe('bpf_csum_diff', () => {
-  it('gives the helper\'s sums for every size, seed and an unreadable range on every engine', () => {
+  it("gives the helper's sums for every size, seed and an unreadable range on every engine", () => {
     let seed = 12345;
     const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0);
     const data = Uint8Array.from({ length: 200 }, () => rand() & 0xff);

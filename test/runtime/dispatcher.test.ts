@@ -9,7 +9,8 @@ import { XdpAction } from '../../src/xdp/constants.js';
 import { engines } from '../vm/engines.js';
 import { returning } from './specs.js';
 
-const object = (name: string) => readCollectionSpec(new Uint8Array(readFileSync(new URL(`../../progs/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
+const object = (name: string) =>
+  readCollectionSpec(new Uint8Array(readFileSync(new URL(`../../progs/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
 const errnoOf = (f: () => unknown) => {
   try {
     f();
@@ -18,7 +19,6 @@ const errnoOf = (f: () => unknown) => {
   }
   return 'no error';
 };
-
 
 const modes = engines.flatMap((e) => (['freplace', 'callx'] as const).map((mode) => ({ ...e, mode })));
 
@@ -64,7 +64,10 @@ describe.each(modes)('libxdp-style dispatcher on $name, components reached by $m
 
   it('returns XDP_PASS after the last program when all continued, and stops on an action outside the mask', () => {
     const { dev, rt, prog, inject } = setup();
-    rt.dispatchers.add(dev, [{ program: prog('tx', XdpAction.TX), chainCallActions: [XdpAction.TX] }, { program: prog('drop', XdpAction.DROP), chainCallActions: [XdpAction.DROP] }]);
+    rt.dispatchers.add(dev, [
+      { program: prog('tx', XdpAction.TX), chainCallActions: [XdpAction.TX] },
+      { program: prog('drop', XdpAction.DROP), chainCallActions: [XdpAction.DROP] },
+    ]);
     expect(inject()).toBe('XDP_PASS');
     rt.dispatchers.add(dev, [{ program: prog('zz-aborted', XdpAction.ABORTED), priority: 5, chainCallActions: [XdpAction.PASS] }]);
     expect(inject()).toBe('XDP_ABORTED');
@@ -89,10 +92,17 @@ describe.each(modes)('libxdp-style dispatcher on $name, components reached by $m
 
   it('refuses an 11th program with E2BIG; more slots can be configured', () => {
     const { dev, rt, prog } = setup();
-    rt.dispatchers.add(dev, Array.from({ length: 10 }, (_, i) => ({ program: prog(`p${i}`, XdpAction.PASS) })));
+    rt.dispatchers.add(
+      dev,
+      Array.from({ length: 10 }, (_, i) => ({ program: prog(`p${i}`, XdpAction.PASS) })),
+    );
     expect(errnoOf(() => rt.dispatchers.add(dev, [{ program: prog('p10', XdpAction.PASS) }]))).toBe('E2BIG');
     const other = rt.fabric.add('eth1');
-    rt.dispatchers.add(other, Array.from({ length: 20 }, (_, i) => ({ program: prog(`q${i}`, XdpAction.PASS) })), { slots: 20 });
+    rt.dispatchers.add(
+      other,
+      Array.from({ length: 20 }, (_, i) => ({ program: prog(`q${i}`, XdpAction.PASS) })),
+      { slots: 20 },
+    );
     expect(errnoOf(() => rt.dispatchers.add(rt.fabric.add('eth2'), [{ program: prog('r', 2) }], { slots: 64 }))).toBe('EINVAL');
   });
 
@@ -125,7 +135,11 @@ describe.each(modes)('libxdp-style dispatcher on $name, components reached by $m
     for (let i = 0; i < 3; i++) inject();
     rt.dispatchers.remove(dev, [a]);
     inject();
-    expect([a, b, c].map((p) => [p.id, p.stats.runCount])).toEqual([[a.id, 8], [b.id, 9], [c.id, 4]]);
+    expect([a, b, c].map((p) => [p.id, p.stats.runCount])).toEqual([
+      [a.id, 8],
+      [b.id, 9],
+      [c.id, 4],
+    ]);
     rt.dispatchers.remove(dev, 'all');
     expect(dev.hook).toBeNull();
     expect(rt.links.all()).toEqual([]);

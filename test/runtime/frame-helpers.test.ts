@@ -33,7 +33,10 @@ function program(helper: keyof typeof HELPERS, delta: number): ProgramSpec {
     { kind: 'alu', bits: 64, op: 'mov', dst: 0, src: { reg: 7 } },
     { kind: 'exit' },
   );
-  return xdpProgramSpec(`frame_${helper}`, i.flatMap((x) => encodeInstruction(x)));
+  return xdpProgramSpec(
+    `frame_${helper}`,
+    i.flatMap((x) => encodeInstruction(x)),
+  );
 }
 
 const CASES: [keyof typeof HELPERS, number[]][] = [
@@ -51,13 +54,17 @@ describe('frame helpers inline and through the host', () => {
       const p = program(helper, delta);
       const prog = loadProgramSpec(rt, p);
       const data = ipv4UdpFrame();
-      const out = rt.testRun(prog, withMeta ? { data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, ...data]), ctx: { data: 8, dataEnd: data.length + 8 } } : { data, repeat: 3 });
+      const out = rt.testRun(
+        prog,
+        withMeta ? { data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, ...data]), ctx: { data: 8, dataEnd: data.length + 8 } } : { data, repeat: 3 },
+      );
       return { retval: out.retval, dataOut: [...out.dataOut], ctxOut: out.ctxOut };
     };
     for (const delta of deltas) {
       for (const withMeta of [false, true]) {
         const reference = outcome('interp', delta, withMeta, true);
-        for (const engine of Object.keys(ENGINES)) for (const timing of [false, true]) expect({ delta, ...outcome(engine, delta, withMeta, timing) }).toEqual({ delta, ...reference });
+        for (const engine of Object.keys(ENGINES))
+          for (const timing of [false, true]) expect({ delta, ...outcome(engine, delta, withMeta, timing) }).toEqual({ delta, ...reference });
       }
     }
   });

@@ -30,7 +30,10 @@ function rng(seed: number): (n: number) => number {
  * in the packet), then returns (byte k + visits) mod 10: codes 0..6 by slot, 7..9 by the wildcard.
  * A frame whose byte 13 is k + 0xf0 makes program k read address 0 and fault.
  */
-const step = (k: number) => xdpProgramSpec(`step${k}`, assemble(`
+const step = (k: number) =>
+  xdpProgramSpec(
+    `step${k}`,
+    assemble(`
   ldxw %r2, [%r1+0]
   ldxw %r3, [%r1+4]
   mov %r4, %r2
@@ -53,7 +56,8 @@ fine:
   exit
 short:
   mov %r0, 2
-  exit`));
+  exit`),
+  );
 
 interface Outcome {
   results: { retval: number; fault?: string }[];
@@ -62,7 +66,15 @@ interface Outcome {
 }
 
 /** Run `frames` through a chain graph of `n` step programs on a fresh runtime. */
-function outcome(engine: 'wasm' | 'interp', graphAfterPackets: number, timing: boolean, n: number, edges: [number, number, number][], frames: Uint8Array[], entry = 0): Outcome {
+function outcome(
+  engine: 'wasm' | 'interp',
+  graphAfterPackets: number,
+  timing: boolean,
+  n: number,
+  edges: [number, number, number][],
+  frames: Uint8Array[],
+  entry = 0,
+): Outcome {
   const rt = new Runtime({ engine, possibleCpus: 1, statsTiming: timing, graphAfterPackets });
   const progs: Program[] = Array.from({ length: n }, (_, k) => loadProgramSpec(rt, step(k)));
   for (const [from, code, to] of edges) rt.chains.add(progs[from], code, progs[to]);
@@ -146,7 +158,8 @@ describe('batch graphs', () => {
   });
 
   it('runs the replacements a program is linked to inside its graph, and follows links made or closed after', () => {
-    const object = (name: string) => readCollectionSpec(new Uint8Array(readFileSync(new URL(`../../progs/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
+    const object = (name: string) =>
+      readCollectionSpec(new Uint8Array(readFileSync(new URL(`../../progs/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
     const rt = new Runtime({ possibleCpus: 1, statsTiming: false, graphAfterPackets: 0 });
     const target = rt.loadCollection(object('freplace_target')).program('xdp_freplace_target');
     const ext = object('freplace_ext');

@@ -12,16 +12,29 @@ import { loadProgramSpec, lookupReturningValue, xdpProgramSpec } from './specs.j
 
 const KEY = 6;
 const hashSpec = (type: 'hash' | 'percpu_hash'): MapSpec => ({
-  name: 'table', type, keySize: KEY, valueSize: 8, maxEntries: 16, flags: 0, pinning: 'none', contents: [], frozen: false, keyTypeId: 0, valueTypeId: 0,
+  name: 'table',
+  type,
+  keySize: KEY,
+  valueSize: 8,
+  maxEntries: 16,
+  flags: 0,
+  pinning: 'none',
+  contents: [],
+  frozen: false,
+  keyTypeId: 0,
+  valueTypeId: 0,
 });
 
 /** Look up the packet's first 6 bytes; return the value's first u32, or 0xdead when absent. */
 function program() {
-  const i: Instruction[] = [
-    { kind: 'load', size: 4, signed: false, dst: 2, base: 1, off: 0 },
-    ...lookupReturningValue(),
-  ];
-  return { ...xdpProgramSpec('lookup', i.flatMap((x) => encodeInstruction(x))), references: [{ slot: 1, kind: 'map' as const, map: 'table' }] };
+  const i: Instruction[] = [{ kind: 'load', size: 4, signed: false, dst: 2, base: 1, off: 0 }, ...lookupReturningValue()];
+  return {
+    ...xdpProgramSpec(
+      'lookup',
+      i.flatMap((x) => encodeInstruction(x)),
+    ),
+    references: [{ slot: 1, kind: 'map' as const, map: 'table' }],
+  };
 }
 
 const key = (n: number) => Uint8Array.from([n & 0xff, (n >> 8) & 0xff, 7, 7, n % 3, 1]);
@@ -38,7 +51,8 @@ describe('hash lookups from programs', () => {
         return v;
       };
       const seen: number[][] = [];
-      const probe = () => seen.push(Array.from({ length: 40 }, (_, n) => rt.testRun(prog, { data: Uint8Array.from([...key(n), ...new Uint8Array(60)]) }).retval));
+      const probe = () =>
+        seen.push(Array.from({ length: 40 }, (_, n) => rt.testRun(prog, { data: Uint8Array.from([...key(n), ...new Uint8Array(60)]) }).retval));
       // Fill, empty in a different order, refill: tombstones, reused slots, and (past 3/4 of the table) rebuilds.
       for (let round = 0; round < 4; round++) {
         for (let n = round; n < 16 + round; n++) map.update(key(n), value(n));

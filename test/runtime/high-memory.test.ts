@@ -19,12 +19,25 @@ const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 const VALUE = 0x1122334455667788n;
 const mapSpec = (name: string, type: MapSpec['type'], keySize: number, valueSize: number, maxEntries: number): MapSpec => ({
-  name, type, keySize, valueSize, maxEntries, flags: 0, pinning: 'none', contents: [], frozen: false, keyTypeId: 0, valueTypeId: 0,
+  name,
+  type,
+  keySize,
+  valueSize,
+  maxEntries,
+  flags: 0,
+  pinning: 'none',
+  contents: [],
+  frozen: false,
+  keyTypeId: 0,
+  valueTypeId: 0,
 });
 
 const i = (x: Instruction): Instruction => x;
 const mapRef = (dst: number): Instruction => ({ kind: 'ld_imm64', dst, pseudo: PseudoLd.MAP_FD, imm: 0n });
-const stackPtr = (dst: number, off: number): Instruction[] => [i({ kind: 'alu', bits: 64, op: 'mov', dst, src: { reg: 10 } }), i({ kind: 'alu', bits: 64, op: 'add', dst, src: { imm: off } })];
+const stackPtr = (dst: number, off: number): Instruction[] => [
+  i({ kind: 'alu', bits: 64, op: 'mov', dst, src: { reg: 10 } }),
+  i({ kind: 'alu', bits: 64, op: 'add', dst, src: { imm: off } }),
+];
 
 type Step = Instruction | { label: string } | { jump: 'jeq' | 'jne' | 'jgt' | 'ja'; dst: number; src: { imm: number } | { reg: number }; to: string };
 
@@ -51,7 +64,8 @@ function program(): Instruction[] {
   return assemble([
     { kind: 'alu', bits: 64, op: 'mov', dst: 6, src: { reg: 1 } },
     { kind: 'store', size: 4, base: 10, off: -4, value: { imm: 3 } },
-    mapRef(1), ...stackPtr(2, -4),
+    mapRef(1),
+    ...stackPtr(2, -4),
     { kind: 'call', target: 'helper', imm: 1 },
     { jump: 'jeq', dst: 0, src: { imm: 0 }, to: 'fail' },
     { kind: 'ld_imm64', dst: 1, pseudo: 0, imm: VALUE },
@@ -59,12 +73,15 @@ function program(): Instruction[] {
     { kind: 'load', size: 8, signed: false, dst: 7, base: 0, off: 0 },
     { kind: 'store', size: 8, base: 10, off: -16, value: { reg: 7 } },
     { kind: 'store', size: 4, base: 10, off: -4, value: { imm: 1 } },
-    mapRef(1), ...stackPtr(2, -4), ...stackPtr(3, -16),
+    mapRef(1),
+    ...stackPtr(2, -4),
+    ...stackPtr(3, -16),
     { kind: 'alu', bits: 64, op: 'mov', dst: 4, src: { imm: 0 } },
     { kind: 'call', target: 'helper', imm: 2 },
     { jump: 'jne', dst: 0, src: { imm: 0 }, to: 'fail' },
     { kind: 'store', size: 4, base: 10, off: -4, value: { imm: 5 } },
-    mapRef(1), ...stackPtr(2, -4),
+    mapRef(1),
+    ...stackPtr(2, -4),
     { kind: 'call', target: 'helper', imm: 1 },
     { jump: 'jeq', dst: 0, src: { imm: 0 }, to: 'fail' },
     { kind: 'load', size: 4, signed: false, dst: 8, base: 0, off: 0 },
@@ -91,10 +108,21 @@ describe('maps and packets above 2 GiB', () => {
     const rt = new Runtime({ engine: engine as EngineName, possibleCpus: 1, statsTiming: false });
     rt.space.allocPrivate(2.5 * GiB, 'filler');
     const insns = program();
-    const slots = insns.flatMap((x, at) => (x.kind === 'ld_imm64' && x.pseudo === PseudoLd.MAP_FD ? [insns.slice(0, at).reduce((n, y) => n + (y.kind === 'ld_imm64' ? 2 : 1), 0)] : []));
+    const slots = insns.flatMap((x, at) =>
+      x.kind === 'ld_imm64' && x.pseudo === PseudoLd.MAP_FD ? [insns.slice(0, at).reduce((n, y) => n + (y.kind === 'ld_imm64' ? 2 : 1), 0)] : [],
+    );
     const names = ['values', 'values', 'hashed'];
-    const spec = { ...xdpProgramSpec('high', insns.flatMap((x) => encodeInstruction(x))), references: slots.map((slot, k) => ({ slot, kind: 'map' as const, map: names[k] })) };
-    const maps = new Map([['values', mapSpec('values', 'array', 4, 8, 4)], ['hashed', mapSpec('hashed', 'hash', 4, 4, 16)]]);
+    const spec = {
+      ...xdpProgramSpec(
+        'high',
+        insns.flatMap((x) => encodeInstruction(x)),
+      ),
+      references: slots.map((slot, k) => ({ slot, kind: 'map' as const, map: names[k] })),
+    };
+    const maps = new Map([
+      ['values', mapSpec('values', 'array', 4, 8, 4)],
+      ['hashed', mapSpec('hashed', 'hash', 4, 4, 16)],
+    ]);
     const prog = loadProgramSpec(rt, spec, maps);
     const [values, hashed] = rt.maps.all();
     hashed.update(new Uint8Array([5, 0, 0, 0]), new Uint8Array([0x42, 0, 0, 0]));
@@ -110,7 +138,9 @@ describe('maps and packets above 2 GiB', () => {
     // Katran's ch_rings: 512 * 65537 u32 values, each rounded up to 8 bytes.
     const chRings = mapSpec('ch_rings', 'array', 4, 4, 512 * 65537);
     const create = () => createMap(chRings, { space: rt.space, possibleCpus: 1, registry: rt.maps });
-    expect(create).toThrow(/^map ch_rings \(array\) does not fit: out of memory: map ch_rings values needs 268439552 bytes, but the address space has \d+ of its 268435456-byte limit free \(raise the limit with --max-memory <size> \(maxDataBytes in RuntimeOptions\), up to 4026531840\)$/);
+    expect(create).toThrow(
+      /^map ch_rings \(array\) does not fit: out of memory: map ch_rings values needs 268439552 bytes, but the address space has \d+ of its 268435456-byte limit free \(raise the limit with --max-memory <size> \(maxDataBytes in RuntimeOptions\), up to 4026531840\)$/,
+    );
     try {
       create();
     } catch (e) {
@@ -121,7 +151,12 @@ describe('maps and packets above 2 GiB', () => {
 
   it('creates large maps at the default limit and uses them: an array of 33.5M u32, hashes of 1M entries', () => {
     const rt = new Runtime({ engine: 'interp', possibleCpus: 1 });
-    const specs = [mapSpec('ch_rings', 'array', 4, 4, 512 * 65537), mapSpec('big', 'array', 4, 4, 33554432), mapSpec('flows', 'hash', 16, 40, 1 << 20), mapSpec('lru', 'lru_hash', 16, 40, 1 << 20)];
+    const specs = [
+      mapSpec('ch_rings', 'array', 4, 4, 512 * 65537),
+      mapSpec('big', 'array', 4, 4, 33554432),
+      mapSpec('flows', 'hash', 16, 40, 1 << 20),
+      mapSpec('lru', 'lru_hash', 16, 40, 1 << 20),
+    ];
     const maps = specs.map((s) => createMap(s, { space: rt.space, possibleCpus: 1, registry: rt.maps }));
     const lru = maps[3];
     for (let k = 0; k < 3; k++) lru.update(new Uint8Array(16).fill(k), new Uint8Array(40).fill(k + 1));

@@ -4,7 +4,8 @@ import { readCollectionSpec } from '../../src/elf/collection.js';
 import { errorOf } from '../error-of.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 
-const fixture = (name: string) => readCollectionSpec(new Uint8Array(readFileSync(new URL(`../fixtures/load/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
+const fixture = (name: string) =>
+  readCollectionSpec(new Uint8Array(readFileSync(new URL(`../fixtures/load/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
 
 const loadError = (name: string) => errorOf(() => new Runtime().loadCollection(fixture(name)));
 
@@ -12,10 +13,12 @@ describe('kfunc resolution at load', () => {
   it('an unknown kfunc is refused, naming it', () => {
     const e = loadError('kfunc_unknown');
     expect(e.errno).toBe('EINVAL');
-    expect(e.message).toMatch(/^program xdp_unknown_kfunc, instruction \d+: calls kernel function bpf_no_such_kfunc \(kfunc\), which xdpchain does not provide$/);
+    expect(e.message).toMatch(
+      /^program xdp_unknown_kfunc, instruction \d+: calls kernel function bpf_no_such_kfunc \(kfunc\), which xdpchain does not provide$/,
+    );
   });
 
-  it("a kfunc declared with the wrong prototype is refused, showing both prototypes", () => {
+  it('a kfunc declared with the wrong prototype is refused, showing both prototypes', () => {
     const e = loadError('kfunc_mismatch');
     expect(e.errno).toBe('EINVAL');
     expect(e.message).toMatch(/kfunc bpf_xdp_metadata_rx_hash does not match the kernel's prototype: it takes 3 arguments, not 2/);

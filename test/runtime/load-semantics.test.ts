@@ -7,7 +7,8 @@ import { Runtime } from '../../src/runtime/runtime.js';
 import { applyLoadEdits, globalSlot, globalVariables, setGlobal, setMapSize } from '../../src/object-spec/edit.js';
 import { engines } from '../vm/engines.js';
 
-const fixture = (name: string) => readCollectionSpec(new Uint8Array(readFileSync(new URL(`../fixtures/load/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
+const fixture = (name: string) =>
+  readCollectionSpec(new Uint8Array(readFileSync(new URL(`../fixtures/load/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
 const dnsFrame = ipv4UdpFrame({ dstPort: 53 });
 
 describe.each(engines)('libbpf load semantics ($name)', ({ name: engine }) => {
@@ -18,7 +19,10 @@ describe.each(engines)('libbpf load semantics ($name)', ({ name: engine }) => {
     setMapSize(spec, 'rx_cnt', 4);
     const coll = runtime().loadCollection(spec);
     expect([...coll.programs.keys()]).toEqual(['xdp_configurable', 'xdp_legacy_name']);
-    expect(coll.skipped.map((s) => [s.program, s.type])).toEqual([['tc_count', 'sched_cls'], ['legacy_prog', 'unspec']]);
+    expect(coll.skipped.map((s) => [s.program, s.type])).toEqual([
+      ['tc_count', 'sched_cls'],
+      ['legacy_prog', 'unspec'],
+    ]);
     expect(coll.skipped[1].reason).toMatch(/--type xdp/);
   });
 
@@ -87,7 +91,12 @@ describe('editing a spec before load', () => {
     };
     expect(run([])).toBe(1);
     expect(run([['cfg.mode', Uint8Array.of(2, 0, 0, 0)]])).toBe(3);
-    expect(run([['cfg.mode', Uint8Array.of(2, 0, 0, 0)], ['cfg.verdicts[2]', Uint8Array.of(2)]])).toBe(2);
+    expect(
+      run([
+        ['cfg.mode', Uint8Array.of(2, 0, 0, 0)],
+        ['cfg.verdicts[2]', Uint8Array.of(2)],
+      ]),
+    ).toBe(2);
     expect(run([['cfg.match.port', Uint8Array.of(0, 54)]])).toBe(2);
     // `hi` lives in an anonymous struct inside an anonymous union.
     expect(run([['cfg.hi', Uint8Array.of(1, 0)]])).toBe(2);
@@ -95,7 +104,9 @@ describe('editing a spec before load', () => {
     expect(globalSlot(spec, 'cfg.match.port')).toMatchObject({ map: '.rodata', offset: 4, size: 2, int: { size: 2, signed: false, bigEndian: true } });
     expect(errorOf(() => setGlobal(spec, 'cfg.nope', Uint8Array.of(1))).message).toBe('global cfg.nope: const volatile struct config has no member nope');
     expect(errorOf(() => setGlobal(spec, 'cfg.verdicts[4]', Uint8Array.of(1))).message).toMatch(/index 4 is past the 4 elements/);
-    expect(errorOf(() => setGlobal(spec, 'cfg.mode', Uint8Array.of(1))).message).toBe('global cfg.mode is __u32 (4 bytes, in .rodata); the value given has 1 bytes');
+    expect(errorOf(() => setGlobal(spec, 'cfg.mode', Uint8Array.of(1))).message).toBe(
+      'global cfg.mode is __u32 (4 bytes, in .rodata); the value given has 1 bytes',
+    );
   });
 
   it('lists globals with their sections, types and byte order', () => {

@@ -12,7 +12,17 @@ import type { EngineName } from '../../src/vm/engine.js';
 import { loadProgramSpec, lookupReturningValue, xdpProgramSpec } from './specs.js';
 
 const trieSpec = (keySize: number): MapSpec => ({
-  name: 'prefixes', type: 'lpm_trie', keySize, valueSize: 4, maxEntries: 200, flags: MapFlag.NO_PREALLOC, pinning: 'none', contents: [], frozen: false, keyTypeId: 0, valueTypeId: 0,
+  name: 'prefixes',
+  type: 'lpm_trie',
+  keySize,
+  valueSize: 4,
+  maxEntries: 200,
+  flags: MapFlag.NO_PREALLOC,
+  pinning: 'none',
+  contents: [],
+  frozen: false,
+  keyTypeId: 0,
+  valueTypeId: 0,
 });
 
 /** Copy the packet's first `keySize` bytes to the stack as the key; return the value's u32, or 0xdead when none. */
@@ -29,7 +39,13 @@ function program(keySize: number) {
     ...lookupReturningValue(),
   ];
   const slot = copy.length + 3;
-  return { ...xdpProgramSpec('lookup', i.flatMap((x) => encodeInstruction(x))), references: [{ slot, kind: 'map' as const, map: 'prefixes' }] };
+  return {
+    ...xdpProgramSpec(
+      'lookup',
+      i.flatMap((x) => encodeInstruction(x)),
+    ),
+    references: [{ slot, kind: 'map' as const, map: 'prefixes' }],
+  };
 }
 
 let seed = 99;
@@ -37,11 +53,21 @@ const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) >>> 0
 const keyOf = (prefixLength: number, data: number[]) => Uint8Array.from([prefixLength & 0xff, (prefixLength >> 8) & 0xff, 0, 0, ...data]);
 
 describe('LPM lookups from programs', () => {
-  it.each([8, 7, 20])('key of %i bytes: every engine finds the trie\'s longest prefix, small trie or large, after updates and deletes', (keySize) => {
+  it.each([8, 7, 20])("key of %i bytes: every engine finds the trie's longest prefix, small trie or large, after updates and deletes", (keySize) => {
     const bits = (keySize - 4) * 8;
     // Prefixes that share their first bits, so that many cover the probes.
-    const prefixes = Array.from({ length: 150 }, (_, n) => keyOf(random(bits + 1), Array.from({ length: keySize - 4 }, (_, b) => (b < 1 ? 0xc0 : random(4) ? 0xa8 : random(256)))));
-    const probes = Array.from({ length: 60 }, () => keyOf([0, 1, 7, 8, 9, 16, 31, bits, bits + 5, 0xffff][random(10)], Array.from({ length: keySize - 4 }, (_, b) => (b < 1 ? 0xc0 : random(3) ? 0xa8 : random(256)))));
+    const prefixes = Array.from({ length: 150 }, () =>
+      keyOf(
+        random(bits + 1),
+        Array.from({ length: keySize - 4 }, (_, b) => (b < 1 ? 0xc0 : random(4) ? 0xa8 : random(256))),
+      ),
+    );
+    const probes = Array.from({ length: 60 }, () =>
+      keyOf(
+        [0, 1, 7, 8, 9, 16, 31, bits, bits + 5, 0xffff][random(10)],
+        Array.from({ length: keySize - 4 }, (_, b) => (b < 1 ? 0xc0 : random(3) ? 0xa8 : random(256))),
+      ),
+    );
     const run = (engine: EngineName) => {
       const rt = new Runtime({ engine, possibleCpus: 1, statsTiming: false });
       const prog = loadProgramSpec(rt, program(keySize), new Map([['prefixes', trieSpec(keySize)]]));
@@ -72,7 +98,7 @@ describe('LPM lookups from programs', () => {
     for (const engine of Object.keys(ENGINES) as EngineName[]) expect(run(engine)).toEqual(reference);
   });
 
-  it('looks up the map a joined block\'s r1 holds (lpm_filter: one call for IPv4 and IPv6)', () => {
+  it("looks up the map a joined block's r1 holds (lpm_filter: one call for IPv4 and IPv6)", () => {
     const spec = readCollectionSpec(new Uint8Array(readFileSync(new URL('../../progs/build/lpm_filter.o', import.meta.url))));
     const run = (engine: EngineName) => {
       const rt = new Runtime({ engine, possibleCpus: 1, statsTiming: false });

@@ -10,7 +10,8 @@ import { readGolden } from '../differential/golden.js';
 import { chainPackets } from '../differential/scenarios/chain.js';
 import { engines } from '../vm/engines.js';
 
-const object = (name: string) => readCollectionSpec(new Uint8Array(readFileSync(new URL(`../../progs/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
+const object = (name: string) =>
+  readCollectionSpec(new Uint8Array(readFileSync(new URL(`../../progs/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
 const frame = ipv4UdpFrame();
 const errnoOf = (f: () => unknown) => {
   try {
@@ -74,7 +75,7 @@ describe.each(engines)('multi-program runtime on $name', ({ name: engine }) => {
       expect(progs[32].stats.runCount).toBe(0);
     });
 
-    it('keeps each program\'s own run count and time after 1000 packets through a 3-program chain', () => {
+    it("keeps each program's own run count and time after 1000 packets through a 3-program chain", () => {
       const rt = runtime();
       const ttl = load(rt, 'ttl_guard');
       const acl = load(rt, 'port_acl');

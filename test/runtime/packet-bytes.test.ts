@@ -11,9 +11,15 @@ type Buffer = 'stack' | 'bad' | 'context';
 
 /** r7 = load_bytes(ctx, from, buf, len); r0 = r7 · 2^8 + store_bytes(ctx, to, buf, len) (low bytes of each). */
 function program(from: number, to: number, len: number, buffer: Buffer) {
-  const buf: Instruction[] = buffer === 'stack'
-    ? [{ kind: 'alu', bits: 64, op: 'mov', dst: 3, src: { reg: 10 } }, { kind: 'alu', bits: 64, op: 'add', dst: 3, src: { imm: -256 } }]
-    : buffer === 'bad' ? [{ kind: 'alu', bits: 64, op: 'mov', dst: 3, src: { imm: 16 } }] : [{ kind: 'alu', bits: 64, op: 'mov', dst: 3, src: { reg: 6 } }];
+  const buf: Instruction[] =
+    buffer === 'stack'
+      ? [
+          { kind: 'alu', bits: 64, op: 'mov', dst: 3, src: { reg: 10 } },
+          { kind: 'alu', bits: 64, op: 'add', dst: 3, src: { imm: -256 } },
+        ]
+      : buffer === 'bad'
+        ? [{ kind: 'alu', bits: 64, op: 'mov', dst: 3, src: { imm: 16 } }]
+        : [{ kind: 'alu', bits: 64, op: 'mov', dst: 3, src: { reg: 6 } }];
   const call = (at: number, id: number): Instruction[] => [
     { kind: 'alu', bits: 64, op: 'mov', dst: 1, src: { reg: 6 } },
     { kind: 'alu', bits: 64, op: 'mov', dst: 2, src: { imm: at } },
@@ -32,14 +38,25 @@ function program(from: number, to: number, len: number, buffer: Buffer) {
     { kind: 'alu', bits: 64, op: 'or', dst: 0, src: { reg: 7 } },
     { kind: 'exit' },
   ];
-  return xdpProgramSpec('bytes', i.flatMap((x) => encodeInstruction(x)));
+  return xdpProgramSpec(
+    'bytes',
+    i.flatMap((x) => encodeInstruction(x)),
+  );
 }
 
 describe('packet bytes helpers', () => {
   it('load and store the same bytes, with the same errors, on every engine (linear and fragmented frames)', () => {
     const cases: [number, number, number, Buffer][] = [];
     for (const len of [0, 1, 7, 64, 200, 0x10000]) {
-      for (const [from, to] of [[0, 10], [14, 0], [50, 51], [90, 2], [0xffff, 0], [3, 0x10000]]) cases.push([from, to, len, 'stack']);
+      for (const [from, to] of [
+        [0, 10],
+        [14, 0],
+        [50, 51],
+        [90, 2],
+        [0xffff, 0],
+        [3, 0x10000],
+      ])
+        cases.push([from, to, len, 'stack']);
     }
     cases.push([0, 10, 8, 'bad'], [0, 10, 8, 'context']);
     const outcome = (engine: string, c: (typeof cases)[number], size: number) => {

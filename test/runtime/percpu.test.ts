@@ -7,7 +7,8 @@ import { Runtime } from '../../src/runtime/runtime.js';
 import { engines } from '../vm/engines.js';
 
 const CLASS_IPV4_UDP = 3;
-const spec = () => readCollectionSpec(new Uint8Array(readFileSync(new URL('../../progs/build/proto_counters.o', import.meta.url))), { source: 'proto_counters.o' });
+const spec = () =>
+  readCollectionSpec(new Uint8Array(readFileSync(new URL('../../progs/build/proto_counters.o', import.meta.url))), { source: 'proto_counters.o' });
 
 describe.each(engines)('per-CPU array lookups on $name', ({ name }) => {
   it('count on the CPU the runtime says programs run on, including after it changes', () => {

@@ -10,7 +10,19 @@ import type { EngineName } from '../../src/vm/engine.js';
 import { XDP_MAX_LINEAR } from '../../src/xdp/constants.js';
 import { loadProgramSpec, xdpProgramSpec } from './specs.js';
 
-const events: MapSpec = { name: 'events', type: 'perf_event_array', keySize: 4, valueSize: 4, maxEntries: 4, flags: 0, pinning: 'none', contents: [], frozen: false, keyTypeId: 0, valueTypeId: 0 };
+const events: MapSpec = {
+  name: 'events',
+  type: 'perf_event_array',
+  keySize: 4,
+  valueSize: 4,
+  maxEntries: 4,
+  flags: 0,
+  pinning: 'none',
+  contents: [],
+  frozen: false,
+  keyTypeId: 0,
+  valueTypeId: 0,
+};
 
 /** r0 = bpf_perf_event_output(ctx, &events, flags, stack sample of 8 bytes, 8). */
 function program(flags: bigint) {
@@ -24,13 +36,32 @@ function program(flags: bigint) {
     { kind: 'call', target: 'helper', imm: 25 },
     { kind: 'exit' },
   ];
-  return { ...xdpProgramSpec('out', i.flatMap((x) => encodeInstruction(x))), references: [{ slot: 1, kind: 'map' as const, map: 'events' }] };
+  return {
+    ...xdpProgramSpec(
+      'out',
+      i.flatMap((x) => encodeInstruction(x)),
+    ),
+    references: [{ slot: 1, kind: 'map' as const, map: 'events' }],
+  };
 }
 
 describe('perf event output', () => {
   it('gives the same errors and records on every engine', () => {
     const CURRENT = 0xffffffffn;
-    const flagsCases = [CURRENT, 0n, 1n, 3n, 4n, 9n, 0xfffffffen, CURRENT | (14n << 32n), CURRENT | (0xfffffn << 32n), CURRENT | (1n << 52n), 1n << 60n, 1n | (60n << 32n)];
+    const flagsCases = [
+      CURRENT,
+      0n,
+      1n,
+      3n,
+      4n,
+      9n,
+      0xfffffffen,
+      CURRENT | (14n << 32n),
+      CURRENT | (0xfffffn << 32n),
+      CURRENT | (1n << 52n),
+      1n << 60n,
+      1n | (60n << 32n),
+    ];
     const run = (engine: EngineName, flags: bigint, opened: 'none' | 'cpu1' | 'all', size: number) => {
       const rt = new Runtime({ engine, possibleCpus: 2, cpu: 1, statsTiming: false });
       const prog = loadProgramSpec(rt, program(flags), new Map([['events', events]]));
@@ -39,7 +70,13 @@ describe('perf event output', () => {
       if (opened === 'all') for (let i = 0; i < 4; i++) map.open(i, 1);
       const data = Uint8Array.from({ length: size }, (_, i) => i & 0xff);
       const retvals = [rt.testRun(prog, { data }).retval, rt.testRun(prog, { data, repeat: 3 }).retval];
-      const records = [0, 1, 2, 3].flatMap((i) => map.get(i)?.drain().map((r) => ({ slot: i, cpu: r.cpu, data: [...r.data] })) ?? []);
+      const records = [0, 1, 2, 3].flatMap(
+        (i) =>
+          map
+            .get(i)
+            ?.drain()
+            .map((r) => ({ slot: i, cpu: r.cpu, data: [...r.data] })) ?? [],
+      );
       return { retvals, records };
     };
     let outputs = 0;

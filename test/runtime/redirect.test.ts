@@ -59,13 +59,26 @@ describe('redirect helpers', () => {
     for (const c of cases) {
       for (const repeat of [1, 300]) {
         const reference = outcome('interp', c, repeat);
-        for (const engine of Object.keys(ENGINES) as EngineName[]) expect({ c, repeat, engine, ...outcome(engine, c, repeat) }).toEqual({ c, repeat, engine, ...reference });
+        for (const engine of Object.keys(ENGINES) as EngineName[])
+          expect({ c, repeat, engine, ...outcome(engine, c, repeat) }).toEqual({ c, repeat, engine, ...reference });
       }
     }
   });
 
   it('take any key, in range or not, as the helper does', () => {
-    const devmap: MapSpec = { name: 'ports', type: 'devmap', keySize: 4, valueSize: 4, maxEntries: 4, flags: 0, pinning: 'none', contents: [], frozen: false, keyTypeId: 0, valueTypeId: 0 };
+    const devmap: MapSpec = {
+      name: 'ports',
+      type: 'devmap',
+      keySize: 4,
+      valueSize: 4,
+      maxEntries: 4,
+      flags: 0,
+      pinning: 'none',
+      contents: [],
+      frozen: false,
+      keyTypeId: 0,
+      valueTypeId: 0,
+    };
     /** r0 = bpf_redirect_map(&ports, key, flags), the key built as hi·2^32 + lo. */
     const program = (lo: number, hi: number, flags: number) => {
       const i: Instruction[] = [
@@ -75,7 +88,13 @@ describe('redirect helpers', () => {
         { kind: 'call', target: 'helper', imm: 51 },
         { kind: 'exit' },
       ];
-      return { ...xdpProgramSpec('steer', i.flatMap((x) => encodeInstruction(x))), references: [{ slot: 2, kind: 'map' as const, map: 'ports' }] };
+      return {
+        ...xdpProgramSpec(
+          'steer',
+          i.flatMap((x) => encodeInstruction(x)),
+        ),
+        references: [{ slot: 2, kind: 'map' as const, map: 'ports' }],
+      };
     };
     const run = (engine: EngineName, lo: number, hi: number, flags: number) => {
       const rt = new Runtime({ engine, possibleCpus: 1, statsTiming: false });
@@ -84,7 +103,14 @@ describe('redirect helpers', () => {
       const out = rt.testRun(prog, { data: ipv4UdpFrame(), repeat: 2 });
       return { retval: out.retval, redirect: out.redirect };
     };
-    for (const [lo, hi] of [[0, 0], [3, 0], [4, 0], [0xffffffff, 0], [3, 1], [0x7fffffff, 0]]) {
+    for (const [lo, hi] of [
+      [0, 0],
+      [3, 0],
+      [4, 0],
+      [0xffffffff, 0],
+      [3, 1],
+      [0x7fffffff, 0],
+    ]) {
       for (const flags of [2, BPF_F_BROADCAST]) {
         const reference = run('interp', lo, hi, flags);
         expect({ lo, hi, flags, ...run('wasm', lo, hi, flags) }).toEqual({ lo, hi, flags, ...reference });

@@ -22,7 +22,8 @@ import { assemble } from '../../src/isa/asm.js';
 import { loadProgramSpec, xdpProgramSpec } from './specs.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-const object = (name: string) => readCollectionSpec(new Uint8Array(readFileSync(new URL(`../../progs/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
+const object = (name: string) =>
+  readCollectionSpec(new Uint8Array(readFileSync(new URL(`../../progs/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
 
 /** Every standard kind, long frames that need fragments, and runts, in a mixed order over several batches. */
 function frames(): Uint8Array[] {
@@ -98,14 +99,19 @@ describe.each(engines)('capture replay on $name', ({ name: engine }) => {
       replay.close();
       expect(summary.runts).toBe(input.filter((f) => f.length < 14).length);
       expect(summary.faults).toBe(0);
-      expect(new Map([...summary.actions].map(([code, c]) => [code, c.packets]))).toEqual(new Map([...want].sort((a, b) => a[0] - b[0]).map(([code, list]) => [code, list.length])));
+      expect(new Map([...summary.actions].map(([code, c]) => [code, c.packets]))).toEqual(
+        new Map([...want].sort((a, b) => a[0] - b[0]).map(([code, list]) => [code, list.length])),
+      );
       for (const [code, list] of want) {
         const records = readCapture(writers.get(code)!.sink.bytes()).records.map((r) => r.data);
         expect(records.length, `frames with code ${code}`).toBe(list.length);
         // Test-run's data_out starts at data_meta; what leaves XDP starts at data. Compared as hex
         // in one go (vitest compares typed arrays byte by byte, slowly).
         const metas = records.map((r, i) => list[i].length - r.length);
-        expect(metas.filter((meta) => !(meta === 0 || (obj === 'adjust_meta' && meta > 0 && meta % 4 === 0))), `metadata lengths with code ${code}`).toEqual([]);
+        expect(
+          metas.filter((meta) => !(meta === 0 || (obj === 'adjust_meta' && meta > 0 && meta % 4 === 0))),
+          `metadata lengths with code ${code}`,
+        ).toEqual([]);
         expect(records.map(hex), `frames with code ${code}`).toEqual(list.map((f, i) => hex(f.subarray(metas[i]))));
       }
       for (const [name, map] of ref.coll.maps) expect(dumpMap(live.coll.maps.get(name)!, 1), `map ${name}`).toEqual(dumpMap(map, 1));
@@ -117,7 +123,11 @@ describe.each(engines)('capture replay on $name', ({ name: engine }) => {
     // Read the byte 63 past data_end (the kernel's verifier would refuse it; we run it to look),
     // then grow the tail by 64, write that byte, shrink back: data_end ends where it began.
     // The verdict is 2 + what was read.
-    const prog = loadProgramSpec(rt, xdpProgramSpec('grow_write_shrink', assemble(`
+    const prog = loadProgramSpec(
+      rt,
+      xdpProgramSpec(
+        'grow_write_shrink',
+        assemble(`
       mov %r6, %r1
       ldxw %r2, [%r6+4]
       ldxb %r7, [%r2+63]
@@ -132,7 +142,9 @@ describe.each(engines)('capture replay on $name', ({ name: engine }) => {
       call 65
       mov %r0, %r7
       add %r0, 2
-      exit`)));
+      exit`),
+      ),
+    );
     const frame = standardPacketKinds()[0].frame;
     const bytes = new Uint8Array(frame.length * 256);
     const batch = new FrameBatch(256);
@@ -152,7 +164,9 @@ describe.each(engines)('capture replay on $name', ({ name: engine }) => {
       const rt = new Runtime({ engine: engine as 'interp', possibleCpus: 1, statsTiming: false });
       return { rt, prog: [...rt.loadCollection(object('ttl_then_acl')).programs.values()][0] };
     })();
-    const kinds = standardPacketKinds().map((k) => k.frame).filter((f) => f.length >= 14);
+    const kinds = standardPacketKinds()
+      .map((k) => k.frame)
+      .filter((f) => f.length >= 14);
     const bytes = new Uint8Array(kinds.reduce((n, k) => n + k.length, 0));
     const batch = new FrameBatch(kinds.length);
     batch.reset(bytes);
@@ -168,4 +182,3 @@ describe.each(engines)('capture replay on $name', ({ name: engine }) => {
     replay.close();
   });
 });
-

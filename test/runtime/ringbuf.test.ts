@@ -9,7 +9,19 @@ import { ENGINES } from '../../src/vm/engines.js';
 import type { EngineName } from '../../src/vm/engine.js';
 import { loadProgramSpec, xdpProgramSpec } from './specs.js';
 
-const ring: MapSpec = { name: 'events', type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0, pinning: 'none', contents: [], frozen: false, keyTypeId: 0, valueTypeId: 0 };
+const ring: MapSpec = {
+  name: 'events',
+  type: 'ringbuf',
+  keySize: 0,
+  valueSize: 0,
+  maxEntries: 4096,
+  flags: 0,
+  pinning: 'none',
+  contents: [],
+  frozen: false,
+  keyTypeId: 0,
+  valueTypeId: 0,
+};
 
 /**
  * From the packet: u16 size at 0, u8 reserve flags at 2, u8 "discard" at 3, u8 query at 4, u8
@@ -53,7 +65,13 @@ function program() {
     if (x === mapLoad) refs.push({ slot, kind: 'map', map: 'events' });
     slot += x.kind === 'ld_imm64' ? 2 : 1;
   }
-  return { ...xdpProgramSpec('ring', i.flatMap((x) => encodeInstruction(x))), references: refs };
+  return {
+    ...xdpProgramSpec(
+      'ring',
+      i.flatMap((x) => encodeInstruction(x)),
+    ),
+    references: refs,
+  };
 }
 
 describe('ring buffer reserve and query', () => {
@@ -62,7 +80,15 @@ describe('ring buffer reserve and query', () => {
     const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
     const frames = Array.from({ length: 300 }, () => {
       const size = [0, 1, 7, 8, 100, 500, 1000, 4088, 4089, 5000][random(10)];
-      return Uint8Array.from([size & 0xff, size >> 8, random(8) === 0 ? 1 : 0, random(3) === 0 ? 1 : 0, random(6), random(12) === 0 ? 1 : 0, ...new Uint8Array(58)]);
+      return Uint8Array.from([
+        size & 0xff,
+        size >> 8,
+        random(8) === 0 ? 1 : 0,
+        random(3) === 0 ? 1 : 0,
+        random(6),
+        random(12) === 0 ? 1 : 0,
+        ...new Uint8Array(58),
+      ]);
     });
     const run = (engine: EngineName) => {
       const rt = new Runtime({ engine, possibleCpus: 1, statsTiming: false });

@@ -15,7 +15,8 @@ import { toeplitzHash, type RxMetadataOp } from '../../src/xdp/rx-metadata.js';
 import { errorOf } from '../error-of.js';
 import { decodeAnswers } from '../differential/devices/scenario.js';
 
-const object = (name: string): CollectionSpec => readCollectionSpec(new Uint8Array(readFileSync(new URL(`../../progs/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
+const object = (name: string): CollectionSpec =>
+  readCollectionSpec(new Uint8Array(readFileSync(new URL(`../../progs/build/${name}.o`, import.meta.url))), { source: `${name}.o` });
 const EOPNOTSUPP = -95;
 const ENODATA = -61;
 
@@ -61,7 +62,9 @@ describe('loading device-bound programs', () => {
     const { rt, dev, coll } = boundSetup('interp', { peer: true });
     const prog = coll.program('xdp_rx_metadata');
     const other = rt.fabric.get('nic1');
-    expect(errorOf(() => rt.testRun(prog, { data: ipv4UdpFrame() })).message).toMatch(/bound to the device with ifindex \d+, and the kernel does not test-run device-bound programs/);
+    expect(errorOf(() => rt.testRun(prog, { data: ipv4UdpFrame() })).message).toMatch(
+      /bound to the device with ifindex \d+, and the kernel does not test-run device-bound programs/,
+    );
     rt.xdp.detach(dev);
     expect(errorOf(() => rt.xdp.attach(other, prog)).message).toMatch(/^Program bound to different device: xdp_rx_metadata .* not nic1/);
     expect(errorOf(() => rt.xdp.link(other, prog)).errno).toBe('EINVAL');
@@ -74,29 +77,53 @@ describe('loading device-bound programs', () => {
 
     const target = rt.loadCollection(object('freplace_target'), { bindTo: dev.ifindex }).program('xdp_freplace_target');
     const ext = object('freplace_ext');
-    expect(errorOf(() => rt.loadCollection(ext, { programs: ['classify_tx'], extensionTargets: new Map([['classify_tx', { program: target }]]) })).message).toMatch(/Target program bound device mismatch/);
+    expect(
+      errorOf(() => rt.loadCollection(ext, { programs: ['classify_tx'], extensionTargets: new Map([['classify_tx', { program: target }]]) })).message,
+    ).toMatch(/Target program bound device mismatch/);
 
     const tail = rt.loadCollection(object('tail_call'), { programs: ['xdp_tail_root', 'xdp_tail_ipv4'], bindTo: dev.ifindex });
     const table = tail.map('jump_table') as unknown as { update(k: Uint8Array, v: Uint8Array): void };
     const id = new Uint8Array(new Uint32Array([tail.program('xdp_tail_ipv4').id]).buffer);
-    expect(errorOf(() => table.update(Uint8Array.of(1, 0, 0, 0), id)).message).toMatch(/bound to the device with ifindex \d+: the kernel keeps device-bound programs out of program maps/);
+    expect(errorOf(() => table.update(Uint8Array.of(1, 0, 0, 0), id)).message).toMatch(
+      /bound to the device with ifindex \d+: the kernel keeps device-bound programs out of program maps/,
+    );
   });
 });
 
 describe.each(Object.keys(ENGINES))('RX metadata kfuncs on a device (%s)', (engine) => {
   const udp = ipv4UdpFrame({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 40000, dstPort: 53 });
-  const tuple = (src: string, dst: string, sport: number, dport: number) => Uint8Array.from([...parseIpv4(src), ...parseIpv4(dst), sport >> 8, sport & 255, dport >> 8, dport & 255]);
+  const tuple = (src: string, dst: string, sport: number, dport: number) =>
+    Uint8Array.from([...parseIpv4(src), ...parseIpv4(dst), sport >> 8, sport & 255, dport >> 8, dport & 255]);
 
   it('answers -EOPNOTSUPP for every kfunc a device does not implement, leaving the outputs alone', () => {
     const { rt, dev, read } = boundSetup(engine);
     rt.fabric.inject(dev, [{ data: udp, timestampNs: 5n }]);
-    expect(read()).toMatchObject({ timestampRet: EOPNOTSUPP, hashRet: EOPNOTSUPP, vlanRet: EOPNOTSUPP, timestamp: '1234605616436508552', hash: 0xcafe, rssType: 0xdead, vlanProto: 0x1234, vlanTci: 0x5678, runs: 1 });
+    expect(read()).toMatchObject({
+      timestampRet: EOPNOTSUPP,
+      hashRet: EOPNOTSUPP,
+      vlanRet: EOPNOTSUPP,
+      timestamp: '1234605616436508552',
+      hash: 0xcafe,
+      rssType: 0xdead,
+      vlanProto: 0x1234,
+      vlanTci: 0x5678,
+      runs: 1,
+    });
   });
 
   it("gives a frame from the wire its capture time, its Toeplitz RSS hash and type, and veth's -ENODATA for a tag it did not strip", () => {
     const { rt, dev, read } = boundSetup(engine, { ops: ['timestamp', 'hash', 'vlan'] });
     rt.fabric.inject(dev, [{ data: udp, timestampNs: 1_700_000_000_123_456_789n }]);
-    expect(read()).toMatchObject({ timestampRet: 0, timestamp: '1700000000123456789', hashRet: 0, hash: toeplitzHash(tuple('10.0.0.1', '10.0.0.2', 40000, 53)), rssType: 41, vlanRet: ENODATA, vlanProto: 0x1234, vlanTci: 0 });
+    expect(read()).toMatchObject({
+      timestampRet: 0,
+      timestamp: '1700000000123456789',
+      hashRet: 0,
+      hash: toeplitzHash(tuple('10.0.0.1', '10.0.0.2', 40000, 53)),
+      rssType: 41,
+      vlanRet: ENODATA,
+      vlanProto: 0x1234,
+      vlanTci: 0,
+    });
     rt.fabric.inject(dev, [ipv6TcpFrame()]);
     expect(read()).toMatchObject({ timestampRet: 0, timestamp: '0', rssType: 26 });
     expect(dev.stack.map((f) => f.data.length)).toEqual([udp.length, ipv6TcpFrame().length]);
@@ -123,6 +150,14 @@ describe.each(Object.keys(ENGINES))('RX metadata kfuncs on a device (%s)', (engi
     const { rt, dev, read } = boundSetup(engine, { ops: ['timestamp', 'hash', 'vlan'], peer: true });
     rt.xdp.attach(rt.fabric.get('nic1'), rt.loadCollection(object('xdp_tx')).program('xdp_tx'));
     rt.fabric.inject(dev.peer!, [{ data: udp, timestampNs: 9n }]);
-    expect(read()).toMatchObject({ timestampRet: ENODATA, hashRet: ENODATA, vlanRet: ENODATA, timestamp: '1234605616436508552', hash: 0xcafe, vlanTci: 0x5678, runs: 1 });
+    expect(read()).toMatchObject({
+      timestampRet: ENODATA,
+      hashRet: ENODATA,
+      vlanRet: ENODATA,
+      timestamp: '1234605616436508552',
+      hash: 0xcafe,
+      vlanTci: 0x5678,
+      runs: 1,
+    });
   });
 });

@@ -10,8 +10,18 @@ import type { ProgramSpec } from '../../src/object-spec/program-spec.js';
 /** An XDP program (section `xdp`, GPL) of these instructions and nothing else. */
 export function xdpProgramSpec(name: string, instructions: RawInstruction[]): ProgramSpec {
   return {
-    name, sectionName: 'xdp', type: 'xdp', attachType: 'xdp', flags: 0, license: 'GPL', kernelVersion: 0,
-    instructions, references: [], funcInfo: [], lineInfo: [], warnings: [],
+    name,
+    sectionName: 'xdp',
+    type: 'xdp',
+    attachType: 'xdp',
+    flags: 0,
+    license: 'GPL',
+    kernelVersion: 0,
+    instructions,
+    references: [],
+    funcInfo: [],
+    lineInfo: [],
+    warnings: [],
   };
 }
 

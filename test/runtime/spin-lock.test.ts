@@ -11,8 +11,14 @@ type Target = 'stack' | 'context' | 'null' | 'stack-end';
 /** Lock at the target, read the word into r6, unlock, return r6·16 + the word after unlocking. */
 function program(target: Target) {
   const targets: Record<Target, Instruction[]> = {
-    stack: [{ kind: 'alu', bits: 64, op: 'mov', dst: 1, src: { reg: 10 } }, { kind: 'alu', bits: 64, op: 'add', dst: 1, src: { imm: -8 } }],
-    'stack-end': [{ kind: 'alu', bits: 64, op: 'mov', dst: 1, src: { reg: 10 } }, { kind: 'alu', bits: 64, op: 'add', dst: 1, src: { imm: -2 } }],
+    stack: [
+      { kind: 'alu', bits: 64, op: 'mov', dst: 1, src: { reg: 10 } },
+      { kind: 'alu', bits: 64, op: 'add', dst: 1, src: { imm: -8 } },
+    ],
+    'stack-end': [
+      { kind: 'alu', bits: 64, op: 'mov', dst: 1, src: { reg: 10 } },
+      { kind: 'alu', bits: 64, op: 'add', dst: 1, src: { imm: -2 } },
+    ],
     context: [{ kind: 'alu', bits: 64, op: 'mov', dst: 1, src: { reg: 7 } }],
     null: [{ kind: 'alu', bits: 64, op: 'mov', dst: 1, src: { imm: 0 } }],
   };
@@ -30,7 +36,10 @@ function program(target: Target) {
     { kind: 'alu', bits: 64, op: 'add', dst: 0, src: { reg: 6 } },
     { kind: 'exit' },
   ];
-  return xdpProgramSpec('locks', i.flatMap((x) => encodeInstruction(x)));
+  return xdpProgramSpec(
+    'locks',
+    i.flatMap((x) => encodeInstruction(x)),
+  );
 }
 
 describe('spin locks', () => {
@@ -47,10 +56,13 @@ describe('spin locks', () => {
     for (const target of ['stack', 'context', 'null', 'stack-end'] as const) {
       for (const repeat of [1, 5]) {
         const reference = outcome('interp', target, repeat);
-        for (const engine of Object.keys(ENGINES) as EngineName[]) expect({ target, repeat, engine, ...outcome(engine, target, repeat) }).toEqual({ target, repeat, engine, ...reference });
+        for (const engine of Object.keys(ENGINES) as EngineName[])
+          expect({ target, repeat, engine, ...outcome(engine, target, repeat) }).toEqual({ target, repeat, engine, ...reference });
       }
     }
     expect(outcome('wasm', 'stack', 1)).toEqual({ retval: 0x10 });
-    expect(outcome('wasm', 'context', 1).fault).toMatch(/^program locks, instruction 3: bpf_spin_lock: write of 4 bytes: .*xdp_md context \(24 bytes, read-only\)/);
+    expect(outcome('wasm', 'context', 1).fault).toMatch(
+      /^program locks, instruction 3: bpf_spin_lock: write of 4 bytes: .*xdp_md context \(24 bytes, read-only\)/,
+    );
   });
 });

@@ -32,7 +32,12 @@ function program(helper: number, family: 4 | 6, thLen: number, bad?: 'ip' | 'tcp
   const ip = 8 + 14;
   const tcp = ip + (family === 4 ? 20 : 40);
   const ptr = (reg: number, off: number, wrong: boolean): Instruction[] =>
-    wrong ? [{ kind: 'alu', bits: 64, op: 'mov', dst: reg, src: { imm: 16 } }] : [{ kind: 'alu', bits: 64, op: 'mov', dst: reg, src: { reg: 6 } }, { kind: 'alu', bits: 64, op: 'add', dst: reg, src: { imm: off } }];
+    wrong
+      ? [{ kind: 'alu', bits: 64, op: 'mov', dst: reg, src: { imm: 16 } }]
+      : [
+          { kind: 'alu', bits: 64, op: 'mov', dst: reg, src: { reg: 6 } },
+          { kind: 'alu', bits: 64, op: 'add', dst: reg, src: { imm: off } },
+        ];
   const i: Instruction[] = [
     { kind: 'load', size: 4, signed: false, dst: 6, base: 1, off: 0 },
     ...ptr(1, ip, bad === 'ip'),
@@ -43,7 +48,10 @@ function program(helper: number, family: 4 | 6, thLen: number, bad?: 'ip' | 'tcp
     { kind: 'alu', bits: 64, op: 'mov', dst: 0, src: { imm: 2 } },
     { kind: 'exit' },
   ];
-  return xdpProgramSpec(`h${helper}_${thLen}_${bad ?? 'ok'}`, i.flatMap((x) => encodeInstruction(x)));
+  return xdpProgramSpec(
+    `h${helper}_${thLen}_${bad ?? 'ok'}`,
+    i.flatMap((x) => encodeInstruction(x)),
+  );
 }
 
 const GEN = { 4: 204, 6: 205 } as const;
@@ -52,14 +60,17 @@ const CHECK = { 4: 206, 6: 207 } as const;
 function frame(family: 4 | 6, flags: TcpFlag[], seq: number, ack: number, options: TcpOption[] = []): Uint8Array {
   const f = buildFrame([
     { kind: 'ethernet', src: TestHosts.clientMac, dst: TestHosts.serverMac },
-    family === 4 ? { kind: 'ipv4', src: TestHosts.clientIpv4, dst: TestHosts.serverIpv4 } : { kind: 'ipv6', src: TestHosts.clientIpv6, dst: TestHosts.serverIpv6 },
+    family === 4
+      ? { kind: 'ipv4', src: TestHosts.clientIpv4, dst: TestHosts.serverIpv4 }
+      : { kind: 'ipv6', src: TestHosts.clientIpv6, dst: TestHosts.serverIpv6 },
     { kind: 'tcp', srcPort: 40001, dstPort: 80, seq, ack, flags, options },
   ]);
   return Uint8Array.from([...new Uint8Array(8), ...f]);
 }
 
 const SYN_SEQ = 0x11223344;
-const synFrame = (family: 4 | 6, options: TcpOption[] = [{ kind: 'mss', value: 1460 }, { kind: 'sack-permitted' }]) => frame(family, ['syn'], SYN_SEQ, 0, options);
+const synFrame = (family: 4 | 6, options: TcpOption[] = [{ kind: 'mss', value: 1460 }, { kind: 'sack-permitted' }]) =>
+  frame(family, ['syn'], SYN_SEQ, 0, options);
 const ackFrame = (family: 4 | 6, cookie: number) => frame(family, ['ack'], SYN_SEQ + 1, (cookie + 1) >>> 0);
 
 describe.each(engines)('raw SYN cookie helpers ($name)', ({ name }) => {
@@ -72,12 +83,17 @@ describe.each(engines)('raw SYN cookie helpers ($name)', ({ name }) => {
   };
   const thLenOf = (f: Uint8Array) => (f[8 + (f[8 + 12] === 0x08 ? 34 : 54) + 12] >> 4) * 4;
 
-  it('gen returns the cookie in the low 32 bits and its MSS above, the cookie the runtime\'s keys make', () => {
+  it("gen returns the cookie in the low 32 bits and its MSS above, the cookie the runtime's keys make", () => {
     for (const family of [4, 6] as const) {
       const rt = runtime();
       const syn = synFrame(family);
       const r = call(rt, GEN[family], family, syn, thLenOf(syn)) as bigint;
-      const want = makeSyncookie(rt.syncookies, { family, dv: new DataView(syn.buffer), ip: 22, tcp: family === 4 ? 42 : 62 }, 1460, syncookieCount(rt.services));
+      const want = makeSyncookie(
+        rt.syncookies,
+        { family, dv: new DataView(syn.buffer), ip: 22, tcp: family === 4 ? 42 : 62 },
+        1460,
+        syncookieCount(rt.services),
+      );
       expect(r >> 32n).toBe(BigInt(want.mss));
       expect(Number(r & 0xffffffffn)).toBe(want.cookie);
       expect(want.mss).toBe(family === 4 ? 1460 : 1440);

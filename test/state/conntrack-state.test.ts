@@ -23,7 +23,21 @@ describe('the conntrack table in the state directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xdpchain-ct-state-'));
     const s = Session.open({ dir });
     const t = s.rt.conntrack;
-    t.add(addRequestFromText({ proto: 'tcp', src: '10.0.0.1', dst: '10.0.0.2', sport: 40200, dport: 8080, dstNat: '10.1.0.80:80', srcNat: '192.168.0.1', tcpState: 'ESTABLISHED', status: ['SEEN_REPLY', 'ASSURED'], mark: 9, timeout: 300 }));
+    t.add(
+      addRequestFromText({
+        proto: 'tcp',
+        src: '10.0.0.1',
+        dst: '10.0.0.2',
+        sport: 40200,
+        dport: 8080,
+        dstNat: '10.1.0.80:80',
+        srcNat: '192.168.0.1',
+        tcpState: 'ESTABLISHED',
+        status: ['SEEN_REPLY', 'ASSURED'],
+        mark: 9,
+        timeout: 300,
+      }),
+    );
     t.add({ ...addRequestFromText({ proto: 'udp', src: 'fd00::1', dst: 'fd00::2', sport: 5, dport: 6, timeout: 60 }), zone: { id: 7, flags: 0, dir: 1 } });
     const before = t.entries().map((e) => [withoutSeconds(conntrackLine(t, e)), e.status, e.zone, e.bysource > 0, t.secondsLeft(e)]);
     s.save();

@@ -8,12 +8,15 @@ import { deadPid } from '../dead-pid.js';
 const worker = new URL('./lock-worker.mjs', import.meta.url).pathname;
 const lockModule = new URL('../../dist/state/lock.js', import.meta.url).href;
 
-const run = (dir: string, rounds: number, abandon: number, dead: number) => new Promise<number>((resolve, reject) => {
-  const p = spawn(process.execPath, [worker, lockModule, dir, String(rounds), String(abandon), String(dead)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  p.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-  p.on('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`worker exited with ${code}`))));
-});
+const run = (dir: string, rounds: number, abandon: number, dead: number) =>
+  new Promise<number>((resolve, reject) => {
+    const p = spawn(process.execPath, [worker, lockModule, dir, String(rounds), String(abandon), String(dead)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    p.on('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`worker exited with ${code}`))));
+  });
 
 describe('StateLock (runs against dist/)', () => {
   it('lets one process in at a time, also while locks left by dead owners are taken over', async () => {

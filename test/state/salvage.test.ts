@@ -24,11 +24,18 @@ describe('salvaging a damaged state', () => {
     expect(snapshot.netdevs.map((d) => d.name)).toEqual(['eth0']);
     // Shapes first (the conntrack entry), then references (the attachment).
     expect(dropped.map((d) => d.path)).toEqual(['hooks.conntrack[0]', 'attachments[0]']);
-    expect(dropped[1]).toEqual({ path: 'attachments[0]', what: 'program 4 attached to ifindex 2', why: 'attachments[0].program: program 4 is not in the state' });
+    expect(dropped[1]).toEqual({
+      path: 'attachments[0]',
+      what: 'program 4 attached to ifindex 2',
+      why: 'attachments[0].program: program 4 is not in the state',
+    });
   });
 
   it('starts run statistics again rather than dropping a program whose statistics are damaged', () => {
-    const s = { ...emptySnapshot(2), collections: [{ object: 'a'.repeat(64), programs: { p: { id: 1, stats: { runCount: -5, runTimeNs: 0 }, loadedAt: '2026-01-01T00:00:00Z' } }, maps: {} }] };
+    const s = {
+      ...emptySnapshot(2),
+      collections: [{ object: 'a'.repeat(64), programs: { p: { id: 1, stats: { runCount: -5, runTimeNs: 0 }, loadedAt: '2026-01-01T00:00:00Z' } }, maps: {} }],
+    };
     const first = salvageState(s, dir);
     expect(first.dropped[0]).toMatchObject({ path: 'collections[0].programs.p.stats', what: 'the run statistics of program p (now zero)' });
     // The object file is not in this directory: that the whole collection goes for, with the reason.

@@ -71,7 +71,9 @@ describe('state.json through a session', () => {
     }
     expect(err).toBeInstanceOf(StateFileError);
     expect((err as StateFileError).problems).toEqual([{ path: 'chains[0].next', message: 'expected a whole number ≥ 0, got "x"' }]);
-    expect((err as StateFileError).message).toBe(`${join(state, 'state.json')}: chains[0].next: expected a whole number ≥ 0, got "x"; run 'xdpchain state check' / 'xdpchain state repair'`);
+    expect((err as StateFileError).message).toBe(
+      `${join(state, 'state.json')}: chains[0].next: expected a whole number ≥ 0, got "x"; run 'xdpchain state check' / 'xdpchain state repair'`,
+    );
   });
 });
 
@@ -79,7 +81,21 @@ describe('comparing states', () => {
   it('ignores run times, load times, map entry order and conntrack expiry, and nothing else', () => {
     const base = (): StateSnapshot => ({
       ...emptySnapshot(2),
-      collections: [{ object: 'a'.repeat(64), programs: { p: { id: 1, stats: { runCount: 1, runTimeNs: 5 }, loadedAt: '2026-01-01T00:00:00Z' } }, maps: { m: { id: 1, entries: [{ key: '01', value: '00' }, { key: '02', value: '00' }] } } }],
+      collections: [
+        {
+          object: 'a'.repeat(64),
+          programs: { p: { id: 1, stats: { runCount: 1, runTimeNs: 5 }, loadedAt: '2026-01-01T00:00:00Z' } },
+          maps: {
+            m: {
+              id: 1,
+              entries: [
+                { key: '01', value: '00' },
+                { key: '02', value: '00' },
+              ],
+            },
+          },
+        },
+      ],
     });
     const other = base();
     other.collections[0].programs.p.stats.runTimeNs = 9;

@@ -7,14 +7,21 @@ import { XdpAction } from '../../src/xdp/constants.js';
 const text = (b: Uint8Array) => String.fromCharCode(...b).replace(/\0+$/, '');
 
 describe('pflog capture records', () => {
-  it('put program, id, action and direction where tcpdump reads them, before the frame\'s IP packet', () => {
+  it("put program, id, action and direction where tcpdump reads them, before the frame's IP packet", () => {
     const sink = new ByteSink();
     const w = new PflogWriter(sink);
     const v4 = ipv4UdpFrame();
     const v6 = ipv6UdpFrame({ vlans: [{ vid: 7, tpid: 0x88a8 }, { vid: 8 }] });
     w.write({ name: 'xdp_a_very_long_program_name', programId: 12, point: 'exit', action: XdpAction.DROP, data: v4, timestampNs: 1_500_000_000n });
     w.write({ name: 'eth0', point: 'entry', data: v6, timestampNs: 2n });
-    w.write({ name: 'xdp_fw', programId: 3, point: 'exit', action: XdpAction.TX, data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x08, 0x06, 0xaa]), timestampNs: 3n });
+    w.write({
+      name: 'xdp_fw',
+      programId: 3,
+      point: 'exit',
+      action: XdpAction.TX,
+      data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x08, 0x06, 0xaa]),
+      timestampNs: 3n,
+    });
     const bytes = sink.bytes();
     const dv = new DataView(bytes.buffer, bytes.byteOffset);
     expect(dv.getUint32(20, true)).toBe(LINKTYPE_PFLOG);

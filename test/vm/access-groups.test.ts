@@ -53,8 +53,11 @@ describe('access groups', () => {
     const code = (insns: Instruction[]) => {
       const raw = insns.flatMap((x) => encodeInstruction(x));
       return {
-        op: Uint8Array.from(raw.map((r) => r.opcode)), dst: Uint8Array.from(raw.map((r) => r.dst)), src: Uint8Array.from(raw.map((r) => r.src)),
-        off: Int32Array.from(raw.map((r) => r.off)), imm: Int32Array.from(raw.map((r) => r.imm)),
+        op: Uint8Array.from(raw.map((r) => r.opcode)),
+        dst: Uint8Array.from(raw.map((r) => r.dst)),
+        src: Uint8Array.from(raw.map((r) => r.src)),
+        off: Int32Array.from(raw.map((r) => r.off)),
+        imm: Int32Array.from(raw.map((r) => r.imm)),
       };
     };
     const c = code([
@@ -79,7 +82,10 @@ describe('access groups', () => {
     let faults = 0;
     for (let p = 0; p < 250; p++) {
       const insns = randomProgram(6 + random(14));
-      const spec = xdpProgramSpec('access', insns.flatMap((x) => encodeInstruction(x)));
+      const spec = xdpProgramSpec(
+        'access',
+        insns.flatMap((x) => encodeInstruction(x)),
+      );
       const outcome = (engine: EngineName) => {
         const rt = new Runtime({ engine, possibleCpus: 1, statsTiming: false });
         const out = rt.testRun(loadProgramSpec(rt, spec), { data: Uint8Array.from({ length: 80 }, (_, k) => k * 7), repeat: 2 });

@@ -120,6 +120,8 @@ describe('AddressSpace above 2 GiB', () => {
 
   it('refuses a region that does not fit, naming it, its size, the limit and how to raise it', () => {
     const space = new AddressSpace({ maxDataBytes: 1 << 20 });
-    expect(() => space.alloc(2 << 20, 'map big values')).toThrow(/map big values needs 2097152 bytes, but the address space has \d+ of its 1048576-byte limit free \(raise the limit with --max-memory <size> \(maxDataBytes in RuntimeOptions\)/);
+    expect(() => space.alloc(2 << 20, 'map big values')).toThrow(
+      /map big values needs 2097152 bytes, but the address space has \d+ of its 1048576-byte limit free \(raise the limit with --max-memory <size> \(maxDataBytes in RuntimeOptions\)/,
+    );
   });
 });

@@ -14,22 +14,53 @@ function reference(op: AluOpName, bits: 32 | 64, a: bigint, b: bigint): bigint {
   const mask = bits === 32 ? 31n : 63n;
   let r: bigint;
   switch (op) {
-    case 'add': r = x + y; break;
-    case 'sub': r = x - y; break;
-    case 'mul': r = x * y; break;
-    case 'div': r = y === 0n ? 0n : x / y; break;
-    case 'sdiv': r = y === 0n ? 0n : s(x) / s(y); break;
-    case 'mod': r = y === 0n ? x : x % y; break;
-    case 'smod': r = y === 0n ? x : s(x) % s(y); break;
-    case 'or': r = x | y; break;
-    case 'and': r = x & y; break;
-    case 'xor': r = x ^ y; break;
-    case 'lsh': r = x << (y & mask); break;
-    case 'rsh': r = x >> (y & mask); break;
-    case 'arsh': r = s(x) >> (y & mask); break;
-    case 'neg': r = -x; break;
-    case 'mov': r = y; break;
-    default: throw new Error(op);
+    case 'add':
+      r = x + y;
+      break;
+    case 'sub':
+      r = x - y;
+      break;
+    case 'mul':
+      r = x * y;
+      break;
+    case 'div':
+      r = y === 0n ? 0n : x / y;
+      break;
+    case 'sdiv':
+      r = y === 0n ? 0n : s(x) / s(y);
+      break;
+    case 'mod':
+      r = y === 0n ? x : x % y;
+      break;
+    case 'smod':
+      r = y === 0n ? x : s(x) % s(y);
+      break;
+    case 'or':
+      r = x | y;
+      break;
+    case 'and':
+      r = x & y;
+      break;
+    case 'xor':
+      r = x ^ y;
+      break;
+    case 'lsh':
+      r = x << (y & mask);
+      break;
+    case 'rsh':
+      r = x >> (y & mask);
+      break;
+    case 'arsh':
+      r = s(x) >> (y & mask);
+      break;
+    case 'neg':
+      r = -x;
+      break;
+    case 'mov':
+      r = y;
+      break;
+    default:
+      throw new Error(op);
   }
   return BigInt.asUintN(64, u(r)) & ((1n << w) - 1n);
 }

@@ -34,7 +34,13 @@ describe('the wasm batch driver', () => {
     const lengths = [200, 16, 200, 16, 16];
     const pkt = space.alloc(256, 'packet');
     const cursor = () => space.dv.getInt32(layout.cursor + Cursor.packet * 4, true);
-    const state = new RunState({ host: { get legacyPacket() { return { addr: pkt.addr, len: lengths[cursor()] }; } } });
+    const state = new RunState({
+      host: {
+        get legacyPacket() {
+          return { addr: pkt.addr, len: lengths[cursor()] };
+        },
+      },
+    });
     const ctxList = space.allocPrivate(lengths.length * 4, 'contexts');
     const results = space.allocPrivate(lengths.length * 4, 'results');
     driver.run({ state, entry: 0, ctxList, ctxStride: 4, results, resultStride: 4, from: 0, count: lengths.length });

@@ -41,10 +41,14 @@ describe.each(engines)('agreement with the reference on $name', ({ create }) => 
   it('clears r1..r5 after a helper reached through callx, and never tail-calls through it', () => {
     const h5: HelperSpec = { id: 5, name: 'h5', fn: () => 77 };
     // mov r1, 3; mov r2, 5; callx r2; mov r0, r1; exit
-    expect(setup([I(0xb7, 1, 0, 0, 3), I(0xb7, 2, 0, 0, 5), I(0x8d, 2), I(0xbf, 0, 1), EXIT], [h5], { callxHelperIds: true }).exe.run(new RunState(), 0)).toBe(0n);
+    expect(setup([I(0xb7, 1, 0, 0, 3), I(0xb7, 2, 0, 0, 5), I(0x8d, 2), I(0xbf, 0, 1), EXIT], [h5], { callxHelperIds: true }).exe.run(new RunState(), 0)).toBe(
+      0n,
+    );
     const tail: HelperSpec = { id: 12, name: 'bpf_tail_call', fn: () => 0, tailCall: (c) => (c.state.tailCalls < 1 ? c.exe : undefined) };
     // mov r6, 12; mov r0, 1; callx r6; add r0, 100; exit
-    expect(setup([I(0xb7, 6, 0, 0, 12), I(0xb7, 0, 0, 0, 1), I(0x8d, 6), I(0x07, 0, 0, 0, 100), EXIT], [tail], { callxHelperIds: true }).exe.run(new RunState(), 0)).toBe(100n);
+    expect(
+      setup([I(0xb7, 6, 0, 0, 12), I(0xb7, 0, 0, 0, 1), I(0x8d, 6), I(0x07, 0, 0, 0, 100), EXIT], [tail], { callxHelperIds: true }).exe.run(new RunState(), 0),
+    ).toBe(100n);
   });
 
   it('does not charge the budget for instructions after a tail call that left', () => {

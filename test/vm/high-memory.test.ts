@@ -21,7 +21,15 @@ function highVm(create: (o: EngineOptions) => ExecutionEngine, filler = 2.5 * Gi
   const space = new AddressSpace();
   const engine = create({ space, registry: new CodeRegistry() });
   space.allocPrivate(filler, 'filler');
-  const compile = (insns: Instruction[]) => engine.compile({ name: 'high', program: decodeProgram(insns.flatMap((i) => encodeInstruction(i)), { program: 'high' }), helpers: helperTable([]) });
+  const compile = (insns: Instruction[]) =>
+    engine.compile({
+      name: 'high',
+      program: decodeProgram(
+        insns.flatMap((i) => encodeInstruction(i)),
+        { program: 'high' },
+      ),
+      helpers: helperTable([]),
+    });
   const run = (insns: Instruction[], r1: number): bigint => compile(insns).run(new RunState(), r1);
   const fault = (insns: Instruction[], r1: number): VmFault => {
     try {

@@ -88,7 +88,9 @@ describe('codegen inputs', () => {
     expect(inputs.code.helpers[5]!.fn).toBe(lookup.fn);
     expect(inputs.answers).toBeUndefined();
     expect(inputs.unkeyedReads).toEqual(['spec.name', 'helper.fn']);
-    const layoutAsObject = new CodegenInputs(code(spec(4, { arrayLayout: () => ({ base: 1, stride: 1, maxEntries: 1, cpus: 1, valueSize: 1, extra: new Uint8Array(1) }) as never })));
+    const layoutAsObject = new CodegenInputs(
+      code(spec(4, { arrayLayout: () => ({ base: 1, stride: 1, maxEntries: 1, cpus: 1, valueSize: 1, extra: new Uint8Array(1) }) as never })),
+    );
     layoutAsObject.code.spec.arrayLayout!(7);
     expect(layoutAsObject.answers).toBeUndefined();
   });
@@ -114,7 +116,9 @@ describe('compileProgramModule', () => {
     expect(compileProgramModule(code(spec(4)), layout, store, 'e').cached).toBe(true);
     expect(compileProgramModule(code(spec(9)), layout, store, 'e').cached).toBe(false);
     expect([...store.entries.keys()]).toEqual([key]);
-    expect(decodeEntry(store.entries.get(key))!.answers).toContainEqual(expect.objectContaining({ name: 'arrayLayout', value: expect.stringContaining('"maxEntries":9') }));
+    expect(decodeEntry(store.entries.get(key))!.answers).toContainEqual(
+      expect.objectContaining({ name: 'arrayLayout', value: expect.stringContaining('"maxEntries":9') }),
+    );
   });
 
   it('treats a damaged entry as a miss and replaces it', () => {

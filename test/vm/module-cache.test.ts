@@ -61,7 +61,8 @@ function outcome(file: string, opts: RuntimeOptions, edit: (s: CollectionSpec) =
   for (const [name, m] of coll.maps) {
     const rows: string[] = [];
     try {
-      for (let k = m.nextKey(); k && rows.length < 4096; k = m.nextKey(k)) rows.push(`${Buffer.from(k).toString('hex')}=${Buffer.from(m.lookup(k) ?? []).toString('hex')}`);
+      for (let k = m.nextKey(); k && rows.length < 4096; k = m.nextKey(k))
+        rows.push(`${Buffer.from(k).toString('hex')}=${Buffer.from(m.lookup(k) ?? []).toString('hex')}`);
     } catch (e) {
       // Maps without keys (ring buffers, perf event arrays).
       rows.push((e as Error).message);
@@ -72,7 +73,9 @@ function outcome(file: string, opts: RuntimeOptions, edit: (s: CollectionSpec) =
 }
 
 describe('the compiled module cache', () => {
-  const files = readdirSync(objects).filter((f) => f.endsWith('.o')).sort();
+  const files = readdirSync(objects)
+    .filter((f) => f.endsWith('.o'))
+    .sort();
 
   it.each(files)('%s: every module compiled is stored, and a later runtime runs the stored ones exactly as fresh ones', (file) => {
     const store = new CountingStore();

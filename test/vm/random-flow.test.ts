@@ -73,14 +73,26 @@ function randomProgram(random: (n: number) => number): Instruction[] {
 function shapeOf(insns: Instruction[]): { reducible: boolean; loops: boolean } {
   const raw = insns.flatMap((x) => encodeInstruction(x));
   const code = {
-    op: Uint8Array.from(raw.map((r) => r.opcode)), dst: Uint8Array.from(raw.map((r) => r.dst)), src: Uint8Array.from(raw.map((r) => r.src)),
-    off: Int32Array.from(raw.map((r) => r.off)), imm: Int32Array.from(raw.map((r) => r.imm)), helpers: [],
+    op: Uint8Array.from(raw.map((r) => r.opcode)),
+    dst: Uint8Array.from(raw.map((r) => r.dst)),
+    src: Uint8Array.from(raw.map((r) => r.src)),
+    off: Int32Array.from(raw.map((r) => r.off)),
+    imm: Int32Array.from(raw.map((r) => r.imm)),
+    helpers: [],
   } as never;
   const flow = new Map<number, FlowBlock>();
   for (const b of functionBlocks(code, 0).values()) {
     const last = b.slots[b.slots.length - 1];
     const op = (code as { op: Uint8Array }).op[last];
-    const branches = op === 0x95 ? [] : isJump(op) ? [{ cond: null, to: jumpTargetOf(code, last) }, { cond: null, to: last + 1 }] : [{ cond: null, to: nextSlot(code, last) }];
+    const branches =
+      op === 0x95
+        ? []
+        : isJump(op)
+          ? [
+              { cond: null, to: jumpTargetOf(code, last) },
+              { cond: null, to: last + 1 },
+            ]
+          : [{ cond: null, to: nextSlot(code, last) }];
     flow.set(b.start, { code: [], branches: op === 0x05 ? branches.slice(0, 1) : branches });
   }
   const shape = analyseFlow(flow, 0);
@@ -98,7 +110,10 @@ describe('random control flow', () => {
       const shape = shapeOf(insns);
       if (!shape.reducible) irreducible++;
       else if (shape.loops) loops++;
-      const spec = xdpProgramSpec('flow', insns.flatMap((x) => encodeInstruction(x)));
+      const spec = xdpProgramSpec(
+        'flow',
+        insns.flatMap((x) => encodeInstruction(x)),
+      );
       const data = Uint8Array.from({ length: 64 }, () => random(256));
       const outcome = (engine: EngineName, graphAfterPackets?: number) => {
         const rt = new Runtime({ engine, possibleCpus: 1, statsTiming: false, graphAfterPackets });

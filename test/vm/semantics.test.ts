@@ -62,7 +62,7 @@ describe.each(engines)('instruction semantics on $name', ({ create }) => {
       }
     });
 
-    it('rounds signed division toward zero and gives the remainder the dividend\'s sign', () => {
+    it("rounds signed division toward zero and gives the remainder the dividend's sign", () => {
       expect(op64('sdiv', U64(-7n), 2)).toBe(U64(-3n));
       expect(op64('smod', U64(-7n), 2)).toBe(U64(-1n));
       expect(op64('smod', 7n, -2)).toBe(1n);
@@ -110,15 +110,23 @@ describe.each(engines)('instruction semantics on $name', ({ create }) => {
     it('returns the old value from fetching atomics, in 32 and 64 bits', () => {
       const atomic = (size: 4 | 8, op: 'add' | 'or' | 'and' | 'xor' | 'xchg', fetch: boolean): [bigint, bigint] => {
         const r0 = run([
-          lddw(1, 0xf0f0f0f0_0000000fn), store(8, 10, -8, { reg: 1 }),
-          mov64(2, 0x3c), { kind: 'atomic', size, op, fetch, base: 10, off: -8, src: 2 },
+          lddw(1, 0xf0f0f0f0_0000000fn),
+          store(8, 10, -8, { reg: 1 }),
+          mov64(2, 0x3c),
+          { kind: 'atomic', size, op, fetch, base: 10, off: -8, src: 2 },
           load(8, 3, 10, -8), // the memory afterwards
-          mov64(0, { reg: 2 }), alu(64, 'lsh', 0, 32), alu(64, 'rsh', 0, 32), // fetched value, low half
+          mov64(0, { reg: 2 }),
+          alu(64, 'lsh', 0, 32),
+          alu(64, 'rsh', 0, 32), // fetched value, low half
           exit,
         ]);
         const mem = run([
-          lddw(1, 0xf0f0f0f0_0000000fn), store(8, 10, -8, { reg: 1 }),
-          mov64(2, 0x3c), { kind: 'atomic', size, op, fetch, base: 10, off: -8, src: 2 }, load(8, 0, 10, -8), exit,
+          lddw(1, 0xf0f0f0f0_0000000fn),
+          store(8, 10, -8, { reg: 1 }),
+          mov64(2, 0x3c),
+          { kind: 'atomic', size, op, fetch, base: 10, off: -8, src: 2 },
+          load(8, 0, 10, -8),
+          exit,
         ]);
         return [r0, mem];
       };
@@ -131,15 +139,37 @@ describe.each(engines)('instruction semantics on $name', ({ create }) => {
     });
 
     it('zero-extends the fetched value of 32-bit atomics', () => {
-      expect(run([mov32(1, -1), store(4, 10, -4, { reg: 1 }), mov64(2, 1), { kind: 'atomic', size: 4, op: 'add', fetch: true, base: 10, off: -4, src: 2 }, mov64(0, { reg: 2 }), exit])).toBe(0xffffffffn);
+      expect(
+        run([
+          mov32(1, -1),
+          store(4, 10, -4, { reg: 1 }),
+          mov64(2, 1),
+          { kind: 'atomic', size: 4, op: 'add', fetch: true, base: 10, off: -4, src: 2 },
+          mov64(0, { reg: 2 }),
+          exit,
+        ]),
+      ).toBe(0xffffffffn);
     });
 
     it('cmpxchg always loads the old value into r0 and stores only on a match', () => {
       const cas = (size: 4 | 8, expected: bigint) => [
-        run([lddw(1, 0x1_0000_0005n), store(8, 10, -8, { reg: 1 }), lddw(0, expected), mov64(2, 9),
-          { kind: 'atomic', size, op: 'cmpxchg', fetch: true, base: 10, off: -8, src: 2 }, exit]),
-        run([lddw(1, 0x1_0000_0005n), store(8, 10, -8, { reg: 1 }), lddw(0, expected), mov64(2, 9),
-          { kind: 'atomic', size, op: 'cmpxchg', fetch: true, base: 10, off: -8, src: 2 }, load(8, 0, 10, -8), exit]),
+        run([
+          lddw(1, 0x1_0000_0005n),
+          store(8, 10, -8, { reg: 1 }),
+          lddw(0, expected),
+          mov64(2, 9),
+          { kind: 'atomic', size, op: 'cmpxchg', fetch: true, base: 10, off: -8, src: 2 },
+          exit,
+        ]),
+        run([
+          lddw(1, 0x1_0000_0005n),
+          store(8, 10, -8, { reg: 1 }),
+          lddw(0, expected),
+          mov64(2, 9),
+          { kind: 'atomic', size, op: 'cmpxchg', fetch: true, base: 10, off: -8, src: 2 },
+          load(8, 0, 10, -8),
+          exit,
+        ]),
       ];
       expect(cas(8, 0x1_0000_0005n)).toEqual([0x1_0000_0005n, 9n]);
       expect(cas(8, 5n)).toEqual([0x1_0000_0005n, 0x1_0000_0005n]);
@@ -169,14 +199,26 @@ describe.each(engines)('instruction semantics on $name', ({ create }) => {
       expect(run([mov64(0, 1), ja(40_000, 32), ...filler, exit])).toBe(1n);
     });
 
-    it('preserves r6-r9 across local calls and lets callees use the caller\'s stack', () => {
+    it("preserves r6-r9 across local calls and lets callees use the caller's stack", () => {
       const vm = testVm(create);
       const exe = vm.compile([
-        mov64(6, 6), mov64(9, 9), store(8, 10, -8, 40),
-        mov64(1, { reg: 10 }), alu(64, 'add', 1, -8), call(3, 'local'),
-        alu(64, 'add', 0, { reg: 6 }), alu(64, 'add', 0, { reg: 9 }), exit,
+        mov64(6, 6),
+        mov64(9, 9),
+        store(8, 10, -8, 40),
+        mov64(1, { reg: 10 }),
+        alu(64, 'add', 1, -8),
+        call(3, 'local'),
+        alu(64, 'add', 0, { reg: 6 }),
+        alu(64, 'add', 0, { reg: 9 }),
+        exit,
         // callee: clobbers r6/r9, reads the caller's slot through r1, uses its own stack
-        mov64(6, 100), mov64(9, 100), load(8, 0, 1, 0), store(8, 10, -8, 2), load(8, 2, 10, -8), alu(64, 'add', 0, { reg: 2 }), exit,
+        mov64(6, 100),
+        mov64(9, 100),
+        load(8, 0, 1, 0),
+        store(8, 10, -8, 2),
+        load(8, 2, 10, -8),
+        alu(64, 'add', 0, { reg: 2 }),
+        exit,
       ]);
       expect(exe.run(new RunState(), 0)).toBe(40n + 2n + 6n + 9n);
     });
@@ -186,8 +228,14 @@ describe.each(engines)('instruction semantics on $name', ({ create }) => {
       const fnSlot = 6; // ld_imm64 covers slots 0-1
       for (const legacyImm of [false, true]) {
         const exe = vm.compile([
-          { kind: 'ld_imm64', dst: 3, pseudo: 4, imm: BigInt(fnSlot - 1) }, mov64(1, 20), { kind: 'callx', reg: 3, legacyImm }, alu(64, 'add', 0, 1), exit,
-          alu(64, 'mul', 1, 2), mov64(0, { reg: 1 }), exit,
+          { kind: 'ld_imm64', dst: 3, pseudo: 4, imm: BigInt(fnSlot - 1) },
+          mov64(1, 20),
+          { kind: 'callx', reg: 3, legacyImm },
+          alu(64, 'add', 0, 1),
+          exit,
+          alu(64, 'mul', 1, 2),
+          mov64(0, { reg: 1 }),
+          exit,
         ]);
         expect(exe.run(new RunState(), 0)).toBe(41n);
       }
@@ -197,12 +245,20 @@ describe.each(engines)('instruction semantics on $name', ({ create }) => {
   describe('faults end the run with a typed error', () => {
     it('an out-of-bounds load names the instruction and the region', () => {
       const exe = testVm(create).compile([mov64(0, 0), load(8, 0, 10, -4), exit]);
-      expect(() => exe.run(new RunState(), 0)).toThrow(expect.objectContaining({ name: 'VmFault', kind: 'out-of-bounds', message: expect.stringMatching(/instruction 1: read of 8 bytes: .* runs 4 bytes past the end of stack/) }));
+      expect(() => exe.run(new RunState(), 0)).toThrow(
+        expect.objectContaining({
+          name: 'VmFault',
+          kind: 'out-of-bounds',
+          message: expect.stringMatching(/instruction 1: read of 8 bytes: .* runs 4 bytes past the end of stack/),
+        }),
+      );
     });
 
     it('an infinite loop ends with a budget fault', () => {
       const exe = testVm(create).compile([mov64(0, 0), alu(64, 'add', 0, 1), ja(-2), exit]);
-      expect(() => exe.run(new RunState({ budget: 100_000 }), 0)).toThrow(expect.objectContaining({ kind: 'budget', message: expect.stringMatching(/budget of 100000 exhausted/) }));
+      expect(() => exe.run(new RunState({ budget: 100_000 }), 0)).toThrow(
+        expect.objectContaining({ kind: 'budget', message: expect.stringMatching(/budget of 100000 exhausted/) }),
+      );
     });
 
     it('a call depth of 9 is refused, 8 is fine', () => {
@@ -214,25 +270,31 @@ describe.each(engines)('instruction semantics on $name', ({ create }) => {
       };
       const vm = testVm(create);
       expect(vm.compile(chain(8)).run(new RunState(), 0)).toBe(7n);
-      expect(() => vm.compile(chain(9)).run(new RunState(), 0)).toThrow(expect.objectContaining({ kind: 'call-depth', message: expect.stringMatching(/frame 9; at most 8/) }));
+      expect(() => vm.compile(chain(9)).run(new RunState(), 0)).toThrow(
+        expect.objectContaining({ kind: 'call-depth', message: expect.stringMatching(/frame 9; at most 8/) }),
+      );
     });
 
     it('a store into a read-only region is refused', () => {
       const vm = testVm(create);
       const ro = vm.space.alloc(8, 'map .rodata value', { readOnly: true });
       const exe = vm.compile([store(4, 1, 0, 1), exit]);
-      expect(() => exe.run(new RunState(), ro.addr)).toThrow(expect.objectContaining({ kind: 'read-only', message: expect.stringMatching(/instruction 0: write of 4 bytes: .*map \.rodata value.*read-only/) }));
+      expect(() => exe.run(new RunState(), ro.addr)).toThrow(
+        expect.objectContaining({ kind: 'read-only', message: expect.stringMatching(/instruction 0: write of 4 bytes: .*map \.rodata value.*read-only/) }),
+      );
       expect(vm.compile([load(4, 0, 1, 0), exit]).run(new RunState(), ro.addr)).toBe(0n);
     });
 
     it('callx to something that is not a function is refused', () => {
       const exe = testVm(create).compile([mov64(2, 0x1234), { kind: 'callx', reg: 2, legacyImm: false }, exit]);
-      expect(() => exe.run(new RunState(), 0)).toThrow(expect.objectContaining({ kind: 'bad-call', message: expect.stringMatching(/callx through r2 = 0x1234/) }));
+      expect(() => exe.run(new RunState(), 0)).toThrow(
+        expect.objectContaining({ kind: 'bad-call', message: expect.stringMatching(/callx through r2 = 0x1234/) }),
+      );
     });
   });
 
   describe('tail calls', () => {
-    it('allows 33 tail calls per run; the 34th falls through with the helper\'s result', () => {
+    it("allows 33 tail calls per run; the 34th falls through with the helper's result", () => {
       const vm = testVm(create);
       let counter = 0;
       const programs: ReturnType<typeof vm.compile>[] = [];

@@ -9,7 +9,10 @@ const EACCES = -13;
 function buffer(len = 64, meta = 0): XdpBuffer {
   const space = new AddressSpace({ maxDataBytes: 1 << 20 });
   const b = new XdpBuffer(space);
-  b.load(new Uint8Array(len).map((_, i) => i & 0xff), meta);
+  b.load(
+    new Uint8Array(len).map((_, i) => i & 0xff),
+    meta,
+  );
   return b;
 }
 

@@ -69,7 +69,7 @@ describe('Fabric', () => {
     expect(b.stack[0].data.slice(0, 6)).toEqual(new Uint8Array(6).fill(0xee));
   });
 
-  it('redirects out of another device without running that device\'s XDP', () => {
+  it("redirects out of another device without running that device's XDP", () => {
     const f = fabric();
     const a = f.add('in0');
     const out = f.add('out0', { peer: 'out1' });
@@ -114,7 +114,10 @@ describe('Fabric', () => {
       f.eventWindow = 3;
       const a = f.add('eth0');
       a.hook = hook(XdpAction.PASS);
-      const r = f.inject(a, Array.from({ length: 10 }, () => frame()));
+      const r = f.inject(
+        a,
+        Array.from({ length: 10 }, () => frame()),
+      );
       expect(r.frames).toBe(10);
       expect(r.hookRuns).toBe(10);
       expect(r.events).toEqual([0, 1, 2].map(() => ({ device: 'eth0', ifindex: a.ifindex, action: 'XDP_PASS', hop: 0 })));
@@ -129,7 +132,10 @@ describe('Fabric', () => {
       a.keepFrames = 5;
       out.keepFrames = 2;
       a.hook = hook(XdpAction.PASS);
-      const r = f.inject(a, Array.from({ length: 8 }, (_, i) => frame(60 + i)));
+      const r = f.inject(
+        a,
+        Array.from({ length: 8 }, (_, i) => frame(60 + i)),
+      );
       expect(a.stack.map((d) => d.data.length)).toEqual([60, 61, 62, 63, 64]);
       expect(a.delivered).toEqual({ stack: 8, wire: 0 });
       expect(r.actions).toEqual({ XDP_PASS: 8 });
@@ -155,7 +161,10 @@ describe('Fabric', () => {
       const a = f.add('eth0');
       let n = 0;
       a.hook = { description: 'faulting', run: () => ({ action: XdpAction.ABORTED, error: new Error(`fault ${n++}`) }) };
-      const r = f.inject(a, Array.from({ length: KEPT_FAULTS + 3 }, () => frame()));
+      const r = f.inject(
+        a,
+        Array.from({ length: KEPT_FAULTS + 3 }, () => frame()),
+      );
       expect(r.faults).toBe(KEPT_FAULTS + 3);
       expect(r.firstFaults.map((e) => e.error)).toEqual(Array.from({ length: KEPT_FAULTS }, (_, i) => `fault ${i}`));
       expect(r.actions).toEqual({ XDP_ABORTED: KEPT_FAULTS + 3 });
@@ -175,7 +184,11 @@ describe('Fabric', () => {
       const a = f.add('eth0');
       a.hook = { ...hook(XdpAction.DROP), runEach: (buffers, _dev, each) => buffers.forEach((_, i) => each(i, { action: XdpAction.DROP })) };
       const seen: number[] = [];
-      f.inject(a, Array.from({ length: 150 }, () => frame()), { onProgress: (n) => seen.push(n) });
+      f.inject(
+        a,
+        Array.from({ length: 150 }, () => frame()),
+        { onProgress: (n) => seen.push(n) },
+      );
       expect(seen.at(-1)).toBe(150);
       expect(seen).toEqual([...seen].sort((x, y) => x - y));
       expect(seen.length).toBeGreaterThan(1);

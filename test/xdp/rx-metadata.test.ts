@@ -24,7 +24,10 @@ const IPV6_VECTORS: [string, number, string, number, number, number][] = [
 
 describe('Toeplitz RSS hash', () => {
   it('gives the published values for IPv4 and IPv6, with and without ports', () => {
-    for (const [vectors, parse] of [[IPV4_VECTORS, parseIpv4], [IPV6_VECTORS, parseIpv6]] as const) {
+    for (const [vectors, parse] of [
+      [IPV4_VECTORS, parseIpv4],
+      [IPV6_VECTORS, parseIpv6],
+    ] as const) {
       for (const [src, sport, dst, dport, l3, l4] of vectors) {
         const addresses = [...parse(src), ...parse(dst)];
         expect(toeplitzHash(Uint8Array.from(addresses)) >>> 0, src).toBe(l3);

@@ -85,11 +85,14 @@ export function diffCase(expected: CaseResult, actual: CaseResult, ignored: Igno
   const mine = maskHex(actual.dataOut, masks);
   if (kernelOut !== mine) {
     const at = firstDifference(kernelOut, mine);
-    out.push(`data_out: ${kernelOut.length / 2} vs ${mine.length / 2} bytes, first difference at byte ${at}: kernel ${short(kernelOut, at)}, xdpchain ${short(mine, at)}`);
+    out.push(
+      `data_out: ${kernelOut.length / 2} vs ${mine.length / 2} bytes, first difference at byte ${at}: kernel ${short(kernelOut, at)}, xdpchain ${short(mine, at)}`,
+    );
   }
   for (const p of maskedChecksumProblems(actual.dataOut, masks)) out.push(`data_out: ${p} on xdpchain (masked, but must be right)`);
   for (const p of maskedChecksumProblems(expected.dataOut, masks)) out.push(`data_out: ${p} on the kernel (masked, but must be right)`);
-  if (JSON.stringify(expected.ctxOut) !== JSON.stringify(actual.ctxOut)) out.push(`ctx_out: kernel ${JSON.stringify(expected.ctxOut)}, xdpchain ${JSON.stringify(actual.ctxOut)}`);
+  if (JSON.stringify(expected.ctxOut) !== JSON.stringify(actual.ctxOut))
+    out.push(`ctx_out: kernel ${JSON.stringify(expected.ctxOut)}, xdpchain ${JSON.stringify(actual.ctxOut)}`);
   return [...out, ...diffMaps(expected.maps, actual.maps, ignored)];
 }
 
@@ -105,7 +108,8 @@ export function compareProgram(
   const base = { object: objectId, project, program };
   const expected = golden?.programs[program];
   if (!expected) return { ...base, status: 'no-golden', packets: [] };
-  if (!('ok' in expected.load)) return { ...base, status: 'kernel-refuses', errno: expected.load.loadError, error: errorHeadline(expected.load.message), packets: [] };
+  if (!('ok' in expected.load))
+    return { ...base, status: 'kernel-refuses', errno: expected.load.loadError, error: errorHeadline(expected.load.message), packets: [] };
   const got = actual();
   if (!('ok' in got.load)) return { ...base, status: 'never-loaded', errno: got.load.loadError, error: errorHeadline(got.load.message), packets: [] };
   const packets = expected.cases.map((c): PacketVerdict => {

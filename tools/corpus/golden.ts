@@ -44,7 +44,10 @@ export interface ObjectGolden {
 
 /** The first line of a load error that says what went wrong (libbpf's log ends with it). */
 export function errorHeadline(message: string): string {
-  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   const libbpf = lines.filter((l) => l.startsWith('libbpf:'));
   // libbpf prints the verifier log and then "libbpf: prog 'x': failed to load: -13"; the verifier's
   // own last line (before "processed N insns") is the reason, the libbpf line the errno.
@@ -56,7 +59,8 @@ export function errorHeadline(message: string): string {
     }
   }
   // Without a verifier log, libbpf's last specific line says why (a missing kfunc, a bad map).
-  const generic = /failed to load object|failed to load: -\d+$|^libbpf: loading |^libbpf: elf:|^libbpf: sec |found map \d+|^libbpf: map '[^']+': created|^libbpf: Error loading/;
+  const generic =
+    /failed to load object|failed to load: -\d+$|^libbpf: loading |^libbpf: elf:|^libbpf: sec |found map \d+|^libbpf: map '[^']+': created|^libbpf: Error loading/;
   const specific = libbpf.filter((l) => !generic.test(l));
   return (specific[specific.length - 1] ?? libbpf[0] ?? lines[0] ?? '(no message)').replace(/^libbpf: /, '');
 }

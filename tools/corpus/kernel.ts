@@ -105,7 +105,9 @@ export function recordObject(oracle: string, o: ResolvedObject, progress: (line:
     golden.libbpf = out.libbpf;
     golden.possibleCpus = out.possibleCpus;
     golden.programs[run.program] = { load: out.load, cases: out.cases };
-    progress(`${o.id} ${run.program}: ${'ok' in out.load ? `${out.cases.length} packets` : `kernel refuses: ${out.load.loadError}`} (${Date.now() - started} ms)`);
+    progress(
+      `${o.id} ${run.program}: ${'ok' in out.load ? `${out.cases.length} packets` : `kernel refuses: ${out.load.loadError}`} (${Date.now() - started} ms)`,
+    );
   }
   return golden;
 }

@@ -156,7 +156,8 @@ export function resolveObject(o: CorpusObject, baseDir: string): ResolvedObject 
   });
   const ignoreBytes = o.ignoreBytes ?? {};
   for (const [packet, masks] of Object.entries(ignoreBytes)) {
-    if (!runs.some((r) => r.packets.some((p) => p.name === packet))) throw new MalformedInputError('corpus manifest', `${id}: ignoreBytes names packet ${packet}, which no program of the object runs`);
+    if (!runs.some((r) => r.packets.some((p) => p.name === packet)))
+      throw new MalformedInputError('corpus manifest', `${id}: ignoreBytes names packet ${packet}, which no program of the object runs`);
     checkByteMasks(masks, `corpus manifest ${id} ignoreBytes ${packet}`);
   }
   return {

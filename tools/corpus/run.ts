@@ -30,12 +30,25 @@ function record(objects: ResolvedObject[], goldenDir: string): void {
   }
 }
 
-function compare(objects: ResolvedObject[], goldenDir: string, engine: EngineName, opts: Options, print: boolean): { verdicts: ProgramVerdict[]; summary: CorpusSummary } {
+function compare(
+  objects: ResolvedObject[],
+  goldenDir: string,
+  engine: EngineName,
+  opts: Options,
+  print: boolean,
+): { verdicts: ProgramVerdict[]; summary: CorpusSummary } {
   const verdicts: ProgramVerdict[] = [];
   for (const o of objects) {
     const golden = readGolden(goldenDir, o.id, o.path, (w) => console.error(`warning: ${w}`));
     for (const run of o.runs) {
-      const v = compareProgram(golden, o.project, o.id, run.program, () => runOnXdpchain(o, run, engine, golden?.possibleCpus ?? 2, opts.maxDataBytes ? Number(opts.maxDataBytes) : undefined), { maps: new Set(o.ignoreMaps), keys: o.ignoreKeys, bytes: o.ignoreBytes });
+      const v = compareProgram(
+        golden,
+        o.project,
+        o.id,
+        run.program,
+        () => runOnXdpchain(o, run, engine, golden?.possibleCpus ?? 2, opts.maxDataBytes ? Number(opts.maxDataBytes) : undefined),
+        { maps: new Set(o.ignoreMaps), keys: o.ignoreKeys, bytes: o.ignoreBytes },
+      );
       verdicts.push(v);
       if (print) for (const line of programLines(v, Number(opts.maxDiffs))) console.log(line);
     }
@@ -55,7 +68,10 @@ function main(): void {
     .option('--max-diffs <n>', 'differences shown per packet', '4')
     .option('--max-data-bytes <n>', "xdpchain's memory for maps and packets (RuntimeOptions.maxDataBytes; default the runtime's)")
     .option('--golden-dir <dir>', 'where golden files are written (--record) and read (default: golden/ next to the manifest)')
-    .addHelpText('after', '\nExit status: 0 when every program the kernel loads loads on xdpchain and every packet matches; 1 otherwise;\n2 when an object of the manifest is missing.')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 when every program the kernel loads loads on xdpchain and every packet matches; 1 otherwise;\n2 when an object of the manifest is missing.',
+    )
     .parse();
   const opts = program.opts<Options>();
   const { baseDir, requires, objects: all } = readManifest(opts.manifest);
@@ -63,7 +79,9 @@ function main(): void {
   const objects = opts.only ? all.filter((o) => o.id.includes(opts.only!)) : all;
   const missing = objects.filter((o) => !existsSync(o.path));
   if (missing.length > 0) {
-    console.error(`ENOENT: ${missing.length} object(s) of ${opts.manifest} missing: ${missing.map((o) => o.path).join(', ')}${requires ? `\n${requires}` : ''}`);
+    console.error(
+      `ENOENT: ${missing.length} object(s) of ${opts.manifest} missing: ${missing.map((o) => o.path).join(', ')}${requires ? `\n${requires}` : ''}`,
+    );
     process.exitCode = 2;
     return;
   }

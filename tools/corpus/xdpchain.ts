@@ -22,7 +22,18 @@ import type { CaseResult, LoadResult, MapDump, ProgramGolden } from './golden.js
 import type { ResolvedObject, ResolvedRun } from './resolve.js';
 
 /** Map types the oracle dumps (xdp-oracle.c `undumpable`); the others are not compared. */
-const DUMPED_TYPES = new Set<MapTypeName>(['hash', 'array', 'percpu_hash', 'percpu_array', 'lru_hash', 'lru_percpu_hash', 'lpm_trie', 'devmap', 'devmap_hash', 'cpumap']);
+const DUMPED_TYPES = new Set<MapTypeName>([
+  'hash',
+  'array',
+  'percpu_hash',
+  'percpu_array',
+  'lru_hash',
+  'lru_percpu_hash',
+  'lpm_trie',
+  'devmap',
+  'devmap_hash',
+  'cpumap',
+]);
 const PER_CPU = new Set<MapTypeName>(['percpu_hash', 'percpu_array', 'lru_percpu_hash']);
 
 /**
@@ -31,7 +42,11 @@ const PER_CPU = new Set<MapTypeName>(['percpu_hash', 'percpu_array', 'lru_percpu
  * the variable's BTF datasec offset, a prefix or `name+offset` allowed, unlike LoadEdits' whole
  * values) and the XDP type override (ProgramSpec.type).
  */
-export const SPEC_EDITS = ['maxEntries -> MapSpec.maxEntries', 'globals -> MapSpec.initialData at the BTF datasec offset', "type: 'xdp' -> ProgramSpec.type/attachType"];
+export const SPEC_EDITS = [
+  'maxEntries -> MapSpec.maxEntries',
+  'globals -> MapSpec.initialData at the BTF datasec offset',
+  "type: 'xdp' -> ProgramSpec.type/attachType",
+];
 
 /** The object's spec with the manifest's sizes, globals and type overrides applied. */
 export function configuredSpec(base: CollectionSpec, o: ResolvedObject, run: ResolvedRun): CollectionSpec {
@@ -39,7 +54,11 @@ export function configuredSpec(base: CollectionSpec, o: ResolvedObject, run: Res
   for (const [name, m] of base.maps) maps.set(name, { ...m });
   for (const [name, n] of Object.entries(o.maxEntries)) {
     const m = maps.get(name);
-    if (!m) throw new MalformedInputError('corpus manifest', `${o.id}: maxEntries names map ${name}, which the object does not have (has: ${[...maps.keys()].join(', ')})`);
+    if (!m)
+      throw new MalformedInputError(
+        'corpus manifest',
+        `${o.id}: maxEntries names map ${name}, which the object does not have (has: ${[...maps.keys()].join(', ')})`,
+      );
     m.maxEntries = n;
   }
   for (const g of o.globals) setGlobal(base, maps, g.name, fromHex(g.hex), o.id);
@@ -63,7 +82,8 @@ function setGlobal(spec: CollectionSpec, maps: Map<string, MapSpec>, spelled: st
       if (variable?.kind !== 'var' || variable.name !== name) continue;
       const m = maps.get(t.name);
       if (!m?.initialData) throw new MalformedInputError('corpus manifest', `${where}: global ${name} is in ${t.name}, which has no map with initial data`);
-      if (extra + bytes.length > v.size) throw new MalformedInputError('corpus manifest', `${where}: global ${name} is ${v.size} bytes; ${bytes.length} bytes at +${extra} do not fit`);
+      if (extra + bytes.length > v.size)
+        throw new MalformedInputError('corpus manifest', `${where}: global ${name} is ${v.size} bytes; ${bytes.length} bytes at +${extra} do not fit`);
       const data = new Uint8Array(m.initialData);
       data.set(bytes, v.offset + extra);
       m.initialData = data;

@@ -2,8 +2,54 @@ import { mutateBytes } from './mutate.js';
 import type { Rng } from './prng.js';
 
 const REGISTERS = ['%r0', '%r1', '%r9', '%r10', '%r11', '%r-1', '%r99', '%r', 'r1', '%R1'];
-const IMMEDIATES = ['0', '-1', '0x7fffffff', '0x80000000', '-0x80000000', '0xffffffff', '0x100000000', '0xffffffffffffffff', '0x10000000000000000', '-9223372036854775808', '1e9', '08', '0x', '-', '+1', '32767', '-32769', '65536'];
-const MNEMONICS = ['mov', 'mov32', 'add', 'add32', 'lddw', 'ldxdw', 'ldxb', 'stxw', 'stw', 'ja', 'jeq', 'jsgt', 'call', 'exit', 'neg', 'be16', 'le64', 'lock', 'fetch', 'xchg', 'cmpxchg', 'div32', 'smod', 'movsx8', 'ldabsw', 'callx'];
+const IMMEDIATES = [
+  '0',
+  '-1',
+  '0x7fffffff',
+  '0x80000000',
+  '-0x80000000',
+  '0xffffffff',
+  '0x100000000',
+  '0xffffffffffffffff',
+  '0x10000000000000000',
+  '-9223372036854775808',
+  '1e9',
+  '08',
+  '0x',
+  '-',
+  '+1',
+  '32767',
+  '-32769',
+  '65536',
+];
+const MNEMONICS = [
+  'mov',
+  'mov32',
+  'add',
+  'add32',
+  'lddw',
+  'ldxdw',
+  'ldxb',
+  'stxw',
+  'stw',
+  'ja',
+  'jeq',
+  'jsgt',
+  'call',
+  'exit',
+  'neg',
+  'be16',
+  'le64',
+  'lock',
+  'fetch',
+  'xchg',
+  'cmpxchg',
+  'div32',
+  'smod',
+  'movsx8',
+  'ldabsw',
+  'callx',
+];
 const PUNCTUATION = ['[', ']', '+', '-', ',', ':', '#', '[%r10-8]', '[%r1+0x7fff]', '[%r1-32769]'];
 
 /** A source split into lines of tokens (words, registers, numbers and punctuation kept apart). */

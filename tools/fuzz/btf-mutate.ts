@@ -4,11 +4,22 @@ import type { Rng } from './prng.js';
 /** Bytes after the 12-byte common record, per BTF kind (vlen = the record's member count). */
 function trailing(kind: number, vlen: number): number {
   switch (kind) {
-    case 1: case 14: case 17: return 4; // int encoding, var linkage, decl_tag component
-    case 3: return 12; // array: type, index type, nelems
-    case 4: case 5: case 15: case 19: return vlen * 12; // members, datasec vars, enum64 values
-    case 6: case 13: return vlen * 8; // enum values, func_proto params
-    default: return 0;
+    case 1:
+    case 14:
+    case 17:
+      return 4; // int encoding, var linkage, decl_tag component
+    case 3:
+      return 12; // array: type, index type, nelems
+    case 4:
+    case 5:
+    case 15:
+    case 19:
+      return vlen * 12; // members, datasec vars, enum64 values
+    case 6:
+    case 13:
+      return vlen * 8; // enum values, func_proto params
+    default:
+      return 0;
   }
 }
 
@@ -26,7 +37,7 @@ function btfRecords(blob: Uint8Array): BtfRecord[] {
   const start = dv.getUint32(4, true) + dv.getUint32(8, true);
   const end = Math.min(start + dv.getUint32(12, true), blob.length);
   const out: BtfRecord[] = [];
-  for (let at = start; at + 12 <= end; ) {
+  for (let at = start; at + 12 <= end;) {
     const info = dv.getUint32(at + 4, true);
     const next = at + 12 + trailing((info >>> 24) & 0x1f, info & 0xffff);
     out.push({ at, extraEnd: Math.min(next, end) });

@@ -33,7 +33,8 @@ export async function runInput(target: OpenTarget, input: Uint8Array, budgetMs =
     outcome = classify(e);
   }
   const ms = performance.now() - started;
-  if (ms > budgetMs && outcome.kind !== 'internal') return { kind: 'internal', key: `timeout: input took ${Math.round(ms)} ms (budget ${budgetMs} ms)`, stack: '' };
+  if (ms > budgetMs && outcome.kind !== 'internal')
+    return { kind: 'internal', key: `timeout: input took ${Math.round(ms)} ms (budget ${budgetMs} ms)`, stack: '' };
   return outcome;
 }
 

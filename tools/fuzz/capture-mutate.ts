@@ -9,8 +9,13 @@ interface Field {
 
 /** pcap: version, snap length and link type of the header; captured and original length of each record. */
 function pcapFields(bytes: Uint8Array, dv: DataView, little: boolean): Field[] {
-  const fields: Field[] = [{ at: 4, size: 2 }, { at: 6, size: 2 }, { at: 16, size: 4 }, { at: 20, size: 4 }];
-  for (let at = 24; at + 16 <= bytes.length; ) {
+  const fields: Field[] = [
+    { at: 4, size: 2 },
+    { at: 6, size: 2 },
+    { at: 16, size: 4 },
+    { at: 20, size: 4 },
+  ];
+  for (let at = 24; at + 16 <= bytes.length;) {
     fields.push({ at: at + 8, size: 4 }, { at: at + 12, size: 4 });
     at += 16 + dv.getUint32(at + 8, little);
   }
@@ -23,7 +28,7 @@ function pcapFields(bytes: Uint8Array, dv: DataView, little: boolean): Field[] {
  */
 function pcapngFields(bytes: Uint8Array, dv: DataView, little: boolean): Field[] {
   const fields: Field[] = [];
-  for (let at = 0; at + 12 <= bytes.length; ) {
+  for (let at = 0; at + 12 <= bytes.length;) {
     const type = dv.getUint32(at, little);
     const len = dv.getUint32(at + 4, little);
     if (len < 12 || at + len > bytes.length) break;

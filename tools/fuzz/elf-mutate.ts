@@ -4,9 +4,26 @@ import { interestingU32, mutateBytes, mutateRange } from './mutate.js';
 import type { Rng } from './prng.js';
 
 /** ELF header fields a loader trusts to find everything else: e_shoff, e_shentsize, e_shnum, e_shstrndx. */
-const ELF_HEADER_FIELDS: readonly [offset: number, size: 2 | 4 | 8][] = [[0x28, 8], [0x3a, 2], [0x3c, 2], [0x3e, 2], [0x10, 2], [0x12, 2]];
+const ELF_HEADER_FIELDS: readonly [offset: number, size: 2 | 4 | 8][] = [
+  [0x28, 8],
+  [0x3a, 2],
+  [0x3c, 2],
+  [0x3e, 2],
+  [0x10, 2],
+  [0x12, 2],
+];
 /** Section header fields: sh_name, sh_type, sh_flags, sh_offset, sh_size, sh_link, sh_info, sh_addralign, sh_entsize. */
-const SECTION_FIELDS: readonly [offset: number, size: 4 | 8][] = [[0, 4], [4, 4], [8, 8], [24, 8], [32, 8], [40, 4], [44, 4], [48, 8], [56, 8]];
+const SECTION_FIELDS: readonly [offset: number, size: 4 | 8][] = [
+  [0, 4],
+  [4, 4],
+  [8, 8],
+  [24, 8],
+  [32, 8],
+  [40, 4],
+  [44, 4],
+  [48, 8],
+  [56, 8],
+];
 
 function setField(rng: Rng, dv: DataView, at: number, size: 2 | 4 | 8): void {
   if (at + size > dv.byteLength) return;
@@ -19,8 +36,24 @@ function setField(rng: Rng, dv: DataView, at: number, size: 2 | 4 | 8): void {
 
 /** Fields of one entry of a table section: symbols (st_name, st_info, st_shndx, st_value, st_size) and REL relocations (r_offset, r_info's type and symbol). */
 const ENTRY_FIELDS: Readonly<Record<string, { size: number; fields: readonly [offset: number, size: 2 | 4 | 8][] }>> = {
-  symtab: { size: 24, fields: [[0, 4], [4, 2], [6, 2], [8, 8], [16, 8]] },
-  rel: { size: 16, fields: [[0, 8], [8, 4], [12, 4]] },
+  symtab: {
+    size: 24,
+    fields: [
+      [0, 4],
+      [4, 2],
+      [6, 2],
+      [8, 8],
+      [16, 8],
+    ],
+  },
+  rel: {
+    size: 16,
+    fields: [
+      [0, 8],
+      [8, 4],
+      [12, 4],
+    ],
+  },
 };
 
 /** One field of one symbol or relocation: the indexes and offsets the loader follows to programs and maps. */

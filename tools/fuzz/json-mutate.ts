@@ -4,12 +4,38 @@ import type { Rng } from './prng.js';
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** Replacement values of another type or at an edge: what a hand-edited or damaged file holds. */
-const ODD_VALUES: readonly Json[] = [null, true, 0, -1, 1.5, 2 ** 53, 1e308, '', 'x', '-1', [], {}, [null], { '': null }, '../../etc', 'ffffffffffffffffffffffff'];
+const ODD_VALUES: readonly Json[] = [
+  null,
+  true,
+  0,
+  -1,
+  1.5,
+  2 ** 53,
+  1e308,
+  '',
+  'x',
+  '-1',
+  [],
+  {},
+  [null],
+  { '': null },
+  '../../etc',
+  'ffffffffffffffffffffffff',
+];
 
 /** Every container in a JSON value, with the key or index of each member. */
 function slots(value: Json, out: { parent: Json[] | { [key: string]: Json }; key: string | number }[] = []): typeof out {
-  if (Array.isArray(value)) value.forEach((v, i) => (out.push({ parent: value, key: i }), slots(v, out)));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push({ parent: value, key: k }), slots(v, out);
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      out.push({ parent: value, key: i });
+      slots(v, out);
+    });
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      out.push({ parent: value, key: k });
+      slots(v, out);
+    }
+  }
   return out;
 }
 

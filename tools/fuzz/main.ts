@@ -74,8 +74,15 @@ async function main(): Promise<number> {
   if (!values.json) process.stdout.write(`fuzz: seed ${seed}, ${targets.join(', ')}\n`);
   for (const target of targets) {
     const summary = await driveTarget({
-      target, seed, count, seconds, budgetMs, crashDir,
-      progress: tty ? (s) => process.stderr.write(`\r${target}: ${s.tried}${count < 0x7fffffff ? `/${count}` : ''} inputs, ${s.ok} ok, ${internalCount(s)} internal `) : undefined,
+      target,
+      seed,
+      count,
+      seconds,
+      budgetMs,
+      crashDir,
+      progress: tty
+        ? (s) => process.stderr.write(`\r${target}: ${s.tried}${count < 0x7fffffff ? `/${count}` : ''} inputs, ${s.ok} ok, ${internalCount(s)} internal `)
+        : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');
     summaries.push(summary);
@@ -84,7 +91,10 @@ async function main(): Promise<number> {
   if (values.json) process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
   const failed = summaries.filter((s) => internalCount(s) > 0);
   for (const s of failed) {
-    for (const f of Object.values(s.internal)) process.stderr.write(`fuzz: ${s.target} internal error at seed ${s.seed} input ${f.firstIndex}${f.file ? `, replay: npm run fuzz -- --replay ${f.file} --target ${s.target}` : ''}\n`);
+    for (const f of Object.values(s.internal))
+      process.stderr.write(
+        `fuzz: ${s.target} internal error at seed ${s.seed} input ${f.firstIndex}${f.file ? `, replay: npm run fuzz -- --replay ${f.file} --target ${s.target}` : ''}\n`,
+      );
   }
   return failed.length > 0 ? 1 : 0;
 }

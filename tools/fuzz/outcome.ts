@@ -1,10 +1,7 @@
 import { XdpchainError } from '../../src/errors/index.js';
 
 /** What one input did: ran to the end, failed with a typed error, or hit a bug. */
-export type Outcome =
-  | { kind: 'ok' }
-  | { kind: 'typed'; key: string }
-  | { kind: 'internal'; key: string; stack: string };
+export type Outcome = { kind: 'ok' } | { kind: 'typed'; key: string } | { kind: 'internal'; key: string; stack: string };
 
 /**
  * A CLI command run in-process that reported an internal error (exit status 70): the CLI catches

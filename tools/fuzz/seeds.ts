@@ -19,7 +19,10 @@ export function seedPaths(dirs: readonly string[], suffix: string): string[] {
   return dirs.flatMap((d) => {
     const dir = join(root, d);
     if (!existsSync(dir)) return [];
-    return readdirSync(dir).filter((f) => f.endsWith(suffix)).sort().map((f) => join(dir, f));
+    return readdirSync(dir)
+      .filter((f) => f.endsWith(suffix))
+      .sort()
+      .map((f) => join(dir, f));
   });
 }
 

@@ -61,7 +61,8 @@ export function applyCoreRelocations(spec: CoreRelocatable, target: CoreTarget):
     const head = `program ${spec.name}, instruction ${relo.slot}: CO-RE relocation #${index} (${relo.kind}) of ${describeType(local, relo.typeId)}, access "${relo.accessString}"`;
     let localText = describeType(local, relo.typeId);
     try {
-      if (relo.slot < 0 || relo.slot >= instructions.length) throw new CoreProblem(`slot ${relo.slot} is outside the program's ${instructions.length} instructions`);
+      if (relo.slot < 0 || relo.slot >= instructions.length)
+        throw new CoreProblem(`slot ${relo.slot} is outside the program's ${instructions.length} instructions`);
       const localSpec = parseAccessSpec(local, relo.typeId, relo.accessString, relo.kind);
       localText = formatAccessSpec(localSpec);
       const { value, targetSpec } = resolve(localSpec, relo, target, candidates);
@@ -70,21 +71,35 @@ export function applyCoreRelocations(spec: CoreRelocatable, target: CoreTarget):
       const outcome: CoreRelocationOutcome = { index, relocation: relo, local: localText, ...(targetSpec ? { target: formatAccessSpec(targetSpec) } : {}) };
       if (result.poisoned) {
         outcome.poisoned = result.reason;
-        poisoned.set(relo.slot, `CO-RE relocation #${index} (${relo.kind}) of ${localText}, access "${relo.accessString}", was not resolved against ${target.name}: ${result.reason}; the instruction was poisoned as libbpf poisons it (a call to invalid helper 0xbad2310), which the kernel's verifier refuses wherever it is reachable`);
+        poisoned.set(
+          relo.slot,
+          `CO-RE relocation #${index} (${relo.kind}) of ${localText}, access "${relo.accessString}", was not resolved against ${target.name}: ${result.reason}; the instruction was poisoned as libbpf poisons it (a call to invalid helper 0xbad2310), which the kernel's verifier refuses wherever it is reachable`,
+        );
       } else {
         outcome.value = value.value;
       }
       outcomes.push(outcome);
     } catch (e) {
       if (!(e instanceof CoreProblem)) throw e;
-      throw new XdpchainError(e.errno, `${head.replace(describeType(local, relo.typeId), localText)} against ${target.name}: ${e.message}`, { program: spec.name, insn: relo.slot, relocation: index, kind: relo.kind, accessString: relo.accessString });
+      throw new XdpchainError(e.errno, `${head.replace(describeType(local, relo.typeId), localText)} against ${target.name}: ${e.message}`, {
+        program: spec.name,
+        insn: relo.slot,
+        relocation: index,
+        kind: relo.kind,
+        accessString: relo.accessString,
+      });
     }
   });
   return { instructions, outcomes, poisoned };
 }
 
 /** The value of one relocation against the target: every matching candidate must agree. */
-function resolve(localSpec: AccessSpec, relo: CoreRelocation, target: CoreTarget, candidates: Map<number, number[]>): { value: CoreValue; targetSpec?: AccessSpec } {
+function resolve(
+  localSpec: AccessSpec,
+  relo: CoreRelocation,
+  target: CoreTarget,
+  candidates: Map<number, number[]>,
+): { value: CoreValue; targetSpec?: AccessSpec } {
   if (relo.kind === 'type_id_local') {
     // Type ids may be renumbered by linking, so the compiled value is not checked.
     const id = BigInt(relo.typeId);
@@ -108,7 +123,9 @@ function resolve(localSpec: AccessSpec, relo: CoreRelocation, target: CoreTarget
     } else if (spec.bitOffset !== chosen.spec.bitOffset) {
       throw new CoreProblem(`the target's candidates disagree on the field's offset: ${formatAccessSpec(chosen.spec)} and ${formatAccessSpec(spec)}`);
     } else if (value.poison !== chosen.value.poison || value.value !== chosen.value.value) {
-      throw new CoreProblem(`the target's candidates disagree: ${formatAccessSpec(chosen.spec)} gives ${chosen.value.poison ? 'no value' : chosen.value.value}, ${formatAccessSpec(spec)} gives ${value.poison ? 'no value' : value.value}`);
+      throw new CoreProblem(
+        `the target's candidates disagree: ${formatAccessSpec(chosen.spec)} gives ${chosen.value.poison ? 'no value' : chosen.value.value}, ${formatAccessSpec(spec)} gives ${value.poison ? 'no value' : value.value}`,
+      );
     }
     matched.push(cand);
   }
@@ -123,6 +140,9 @@ function missingReason(local: AccessSpec, target: CoreTarget, candidates: readon
   const name = `${root?.kind ?? 'type'} ${essentialName(root?.name ?? '')}`;
   if (candidates.length === 0) return `${target.name} has no ${name}`;
   const found = candidates.map((id) => describeType(target.btf, id)).join(', ');
-  const what = local.accessors.filter((a) => a.name).map((a) => a.name).join('.');
+  const what = local.accessors
+    .filter((a) => a.name)
+    .map((a) => a.name)
+    .join('.');
   return `${found} in ${target.name} has no ${kindFamily(local.kind) === 'enumval' ? 'enumerator' : 'compatible field'} ${what}`;
 }

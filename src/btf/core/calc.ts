@@ -87,10 +87,15 @@ function fieldValue(kind: CoreRelocationKind, spec: AccessSpec | undefined): Fie
 function typeValue(kind: CoreRelocationKind, spec: AccessSpec | undefined): bigint {
   if (!spec) return 0n;
   switch (kind) {
-    case 'type_id_target': return BigInt(spec.rootTypeId);
-    case 'type_exists': case 'type_matches': return 1n;
-    case 'type_size': return BigInt(resolveSize(spec.btf, spec.rootTypeId));
-    default: throw new CoreProblem(`${kind} is not computed per target`, 'EOPNOTSUPP');
+    case 'type_id_target':
+      return BigInt(spec.rootTypeId);
+    case 'type_exists':
+    case 'type_matches':
+      return 1n;
+    case 'type_size':
+      return BigInt(resolveSize(spec.btf, spec.rootTypeId));
+    default:
+      throw new CoreProblem(`${kind} is not computed per target`, 'EOPNOTSUPP');
   }
 }
 

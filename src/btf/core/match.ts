@@ -26,7 +26,10 @@ export function matchSpec(local: AccessSpec, target: Btf, targetId: number): Acc
   const out: AccessSpec = { btf: target, rootTypeId: targetId, kind: local.kind, accessors: [], raw: [], bitOffset: 0 };
   const family = kindFamily(local.kind);
   if (family === 'type') {
-    const ok = local.kind === 'type_matches' ? typesMatch(local.btf, local.rootTypeId, target, targetId, false, MAX_DEPTH) : typesAreCompatible(local.btf, local.rootTypeId, target, targetId, MAX_DEPTH);
+    const ok =
+      local.kind === 'type_matches'
+        ? typesMatch(local.btf, local.rootTypeId, target, targetId, false, MAX_DEPTH)
+        : typesAreCompatible(local.btf, local.rootTypeId, target, targetId, MAX_DEPTH);
     return ok ? out : undefined;
   }
   if (family === 'enumval') {
@@ -109,9 +112,12 @@ export function fieldsAreCompatible(local: Btf, localId: number, target: Btf, ta
     if (isComposite(l.t) && isComposite(r.t)) return true;
     if (!kindsCompatible(l.t, r.t)) return false;
     switch (l.t.kind) {
-      case 'ptr': case 'float':
+      case 'ptr':
+      case 'float':
         return true;
-      case 'fwd': case 'enum': case 'enum64': {
+      case 'fwd':
+      case 'enum':
+      case 'enum64': {
         const a = essentialName(l.t.name);
         const b = essentialName(r.t.name);
         return a === '' || b === '' || a === b;
@@ -144,7 +150,11 @@ export function typesAreCompatible(local: Btf, localId: number, target: Btf, tar
     if (!l.t || !r.t) return !l.t && !r.t;
     if (!kindsCompatible(l.t, r.t)) return false;
     switch (l.t.kind) {
-      case 'struct': case 'union': case 'enum': case 'enum64': case 'fwd':
+      case 'struct':
+      case 'union':
+      case 'enum':
+      case 'enum64':
+      case 'fwd':
         return true;
       case 'int':
         return l.t.bitOffset === 0 && r.t.kind === 'int' && r.t.bitOffset === 0;
@@ -164,7 +174,8 @@ export function typesAreCompatible(local: Btf, localId: number, target: Btf, tar
         if (l.t.params.length !== rt.params.length) return false;
         if (level <= 0) throw new CoreProblem('function prototypes nest too deep to compare');
         for (const [i, p] of l.t.params.entries()) {
-          if (!typesAreCompatible(local, skipModsAndTypedefs(local, p.type).id, target, skipModsAndTypedefs(target, rt.params[i].type).id, level - 1)) return false;
+          if (!typesAreCompatible(local, skipModsAndTypedefs(local, p.type).id, target, skipModsAndTypedefs(target, rt.params[i].type).id, level - 1))
+            return false;
         }
         localId = l.t.returnType;
         targetId = rt.returnType;
@@ -203,13 +214,22 @@ export function typesMatch(local: Btf, localId: number, target: Btf, targetId: n
       case 'fwd':
         if (behindPointer && rt.kind !== 'fwd') return (rt.kind === 'struct' && !lt.union) || (rt.kind === 'union' && lt.union);
         return rt.kind === 'fwd' && rt.union === lt.union;
-      case 'enum': case 'enum64':
-        return isAnyEnum(rt) && lt.size === rt.size && lt.values.length <= rt.values.length && lt.values.every((v) => rt.values.some((w) => namesMatch(v.name, w.name)));
-      case 'struct': case 'union':
+      case 'enum':
+      case 'enum64':
+        return (
+          isAnyEnum(rt) &&
+          lt.size === rt.size &&
+          lt.values.length <= rt.values.length &&
+          lt.values.every((v) => rt.values.some((w) => namesMatch(v.name, w.name)))
+        );
+      case 'struct':
+      case 'union':
         if (behindPointer) return lt.kind === rt.kind || (rt.kind === 'fwd' && rt.union === (lt.kind === 'union'));
         if (lt.kind !== rt.kind) return false;
         if (lt.members.length > rt.members.length) return false;
-        return lt.members.every((m) => rt.members.some((n) => namesMatch(m.name, n.name) && typesMatch(local, m.type, target, n.type, behindPointer, level - 1)));
+        return lt.members.every((m) =>
+          rt.members.some((n) => namesMatch(m.name, n.name) && typesMatch(local, m.type, target, n.type, behindPointer, level - 1)),
+        );
       case 'int':
         return rt.kind === 'int' && lt.size === rt.size && lt.signed === rt.signed;
       case 'ptr':

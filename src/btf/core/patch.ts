@@ -36,18 +36,26 @@ export function patchInstruction(insns: RawInstruction[], i: number, v: CoreValu
   }
   const cls = classOf(insn.opcode);
   switch (cls) {
-    case InsnClass.ALU: case InsnClass.ALU64: {
+    case InsnClass.ALU:
+    case InsnClass.ALU64: {
       if ((insn.opcode & Source.X) !== 0) throw new CoreProblem('the instruction is an ALU operation on a register, not an immediate');
-      if (v.validate && u64(insn.imm) !== v.original) throw new CoreProblem(`the instruction's immediate is ${insn.imm}, but the program's own BTF gives ${v.original}`);
+      if (v.validate && u64(insn.imm) !== v.original)
+        throw new CoreProblem(`the instruction's immediate is ${insn.imm}, but the program's own BTF gives ${v.original}`);
       insns[i] = { ...insn, imm: Number(BigInt.asIntN(32, v.value)) };
       return { poisoned: false };
     }
-    case InsnClass.LDX: case InsnClass.ST: case InsnClass.STX: {
-      if (v.validate && u64(insn.off) !== v.original) throw new CoreProblem(`the instruction's offset is ${insn.off}, but the program's own BTF gives ${v.original}`);
+    case InsnClass.LDX:
+    case InsnClass.ST:
+    case InsnClass.STX: {
+      if (v.validate && u64(insn.off) !== v.original)
+        throw new CoreProblem(`the instruction's offset is ${insn.off}, but the program's own BTF gives ${v.original}`);
       if (v.value > BigInt(SHRT_MAX)) throw new CoreProblem(`the new offset ${v.value} does not fit an instruction's 16-bit offset`, 'ERANGE');
       if (v.badSizeChange) {
         poisonInstruction(insns, i);
-        return { poisoned: true, reason: `the field's size changes (${v.originalSize} → ${v.newSize} bytes) and it is neither a pointer nor an unsigned integer, so the access cannot be resized` };
+        return {
+          poisoned: true,
+          reason: `the field's size changes (${v.originalSize} → ${v.newSize} bytes) and it is neither a pointer nor an unsigned integer, so the access cannot be resized`,
+        };
       }
       let opcode = insn.opcode;
       if (v.newSize !== v.originalSize) {

@@ -7,9 +7,19 @@ import type { Btf } from '../types.js';
  * enumerator's existence or value.
  */
 export type CoreRelocationKind =
-  | 'field_byte_offset' | 'field_byte_size' | 'field_exists' | 'field_signed' | 'field_lshift_u64'
-  | 'field_rshift_u64' | 'type_id_local' | 'type_id_target' | 'type_exists' | 'type_size'
-  | 'enumval_exists' | 'enumval_value' | 'type_matches';
+  | 'field_byte_offset'
+  | 'field_byte_size'
+  | 'field_exists'
+  | 'field_signed'
+  | 'field_lshift_u64'
+  | 'field_rshift_u64'
+  | 'type_id_local'
+  | 'type_id_target'
+  | 'type_exists'
+  | 'type_size'
+  | 'enumval_exists'
+  | 'enumval_value'
+  | 'type_matches';
 
 /**
  * A CO-RE relocation (`.BTF.ext` core_relo record) of the instruction at `slot`: loading computes

@@ -6,7 +6,10 @@ const MAX_CHAIN = 64;
 
 /** A relocation that cannot be computed: the message says why; apply.ts adds which relocation. */
 export class CoreProblem extends Error {
-  constructor(message: string, readonly errno: 'EINVAL' | 'E2BIG' | 'ERANGE' | 'EOPNOTSUPP' = 'EINVAL') {
+  constructor(
+    message: string,
+    readonly errno: 'EINVAL' | 'E2BIG' | 'ERANGE' | 'EOPNOTSUPP' = 'EINVAL',
+  ) {
     super(message);
   }
 }

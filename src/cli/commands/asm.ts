@@ -23,7 +23,15 @@ export function registerAsm(root: Command): void {
           onUserPath(`-o ${opts.output}`, () => writeFileSync(opts.output!, bytes));
           return;
         }
-        emit(opts, raw, () => [...Array(raw.length).keys()].map((i) => Buffer.from(bytes.subarray(i * 8, i * 8 + 8)).toString('hex').replace(/(..)(?!$)/g, '$1 ')).join('\n'));
+        emit(opts, raw, () =>
+          [...Array(raw.length).keys()]
+            .map((i) =>
+              Buffer.from(bytes.subarray(i * 8, i * 8 + 8))
+                .toString('hex')
+                .replace(/(..)(?!$)/g, '$1 '),
+            )
+            .join('\n'),
+        );
       }),
     );
 
@@ -44,7 +52,9 @@ export function registerAsm(root: Command): void {
               lines: disassemble(p.instructions, { symbols: functionSymbols(p) }),
             }))
           : [{ program: file, section: '', lines: disassemble(decodeRaw(bytes)) }];
-        emit(opts, listings, (ls) => ls.map((l) => (l.section ? `Disassembly of section ${l.section}:\n\n${l.lines.join('\n')}` : l.lines.join('\n'))).join('\n\n'));
+        emit(opts, listings, (ls) =>
+          ls.map((l) => (l.section ? `Disassembly of section ${l.section}:\n\n${l.lines.join('\n')}` : l.lines.join('\n'))).join('\n\n'),
+        );
       }),
     );
 }

@@ -13,18 +13,21 @@ export function registerAttach(root: Command): void {
     .option('--link', 'attach through a link that holds the hook until it is detached')
     .option('--pin <name>', 'with --link: pin the link under a name')
     .option('--json', 'print JSON')
-    .action(action((iface: string, ref: string, opts: { replace?: string; onlyIfEmpty?: boolean; link?: boolean; pin?: string; json?: boolean }, cmd: Command) =>
-      withSession(cmd, (s) => {
-        const dev = s.rt.fabric.get(iface);
-        const prog = s.program(ref);
-        if (opts.link) {
-          const link = s.rt.xdp.link(dev, prog);
-          if (opts.pin) s.rt.links.pin(link, opts.pin);
-          emit(opts, { link: link.id }, (r) => `link ${r.link}`);
-          return;
-        }
-        s.rt.xdp.attach(dev, prog, { onlyIfEmpty: opts.onlyIfEmpty, expected: opts.replace ? s.program(opts.replace) : undefined });
-      })));
+    .action(
+      action((iface: string, ref: string, opts: { replace?: string; onlyIfEmpty?: boolean; link?: boolean; pin?: string; json?: boolean }, cmd: Command) =>
+        withSession(cmd, (s) => {
+          const dev = s.rt.fabric.get(iface);
+          const prog = s.program(ref);
+          if (opts.link) {
+            const link = s.rt.xdp.link(dev, prog);
+            if (opts.pin) s.rt.links.pin(link, opts.pin);
+            emit(opts, { link: link.id }, (r) => `link ${r.link}`);
+            return;
+          }
+          s.rt.xdp.attach(dev, prog, { onlyIfEmpty: opts.onlyIfEmpty, expected: opts.replace ? s.program(opts.replace) : undefined });
+        }),
+      ),
+    );
   root
     .command('detach')
     .description("detach whatever program runs directly on a device's XDP hook")
@@ -37,10 +40,13 @@ export function registerAttach(root: Command): void {
     .argument('<prog>', 'the freplace program (id or name)')
     .option('--pin <name>', 'pin the link under a name')
     .option('--json', 'print JSON')
-    .action(action((ref: string, opts: { pin?: string; json?: boolean }, cmd: Command) =>
-      withSession(cmd, (s) => {
-        const link = s.rt.attachExtension(s.program(ref));
-        if (opts.pin) s.rt.links.pin(link, opts.pin);
-        emit(opts, { link: link.id }, (r) => `link ${r.link}`);
-      })));
+    .action(
+      action((ref: string, opts: { pin?: string; json?: boolean }, cmd: Command) =>
+        withSession(cmd, (s) => {
+          const link = s.rt.attachExtension(s.program(ref));
+          if (opts.pin) s.rt.links.pin(link, opts.pin);
+          emit(opts, { link: link.id }, (r) => `link ${r.link}`);
+        }),
+      ),
+    );
 }

@@ -15,7 +15,6 @@ import { RunState } from '../../vm/run-state.js';
 import { action, emit } from '../output.js';
 import { globals } from '../session.js';
 
-
 /** The first program of an ELF object, fully laid out (the plugin protocol's --elf). */
 function elfProgram(bytes: Uint8Array) {
   const spec = readCollectionSpec(bytes, { source: 'plugin input' });
@@ -61,7 +60,12 @@ export function registerConformance(root: Command): void {
         const bytes = parseHexBytes(hex.replace(/(..)/g, '$1 '), 'program');
         const program = decodeProgram(opts.elf ? elfProgram(bytes) : decodeRaw(bytes), { program: 'plugin' });
         const space = new AddressSpace({ maxDataBytes: 1 << 20 });
-        const exe = createInterpreter({ space, registry: new CodeRegistry() }).compile({ name: 'plugin', program, helpers: helperTable(conformanceHelpers), callxHelperIds: true });
+        const exe = createInterpreter({ space, registry: new CodeRegistry() }).compile({
+          name: 'plugin',
+          program,
+          helpers: helperTable(conformanceHelpers),
+          callxHelperIds: true,
+        });
         const mem = memHex ? parseHexBytes(memHex.replace(/(..)(?=.)/g, '$1 '), 'memory') : new Uint8Array(0);
         let addr = 0;
         if (mem.length) {

@@ -24,22 +24,28 @@ interface AddOptions {
 /** `conntrack list|add|flush`: the runtime's connection tracking table, like conntrack -L, -I and -F. */
 export function registerConntrack(root: Command): void {
   const ct = root.command('conntrack').description('list, add to and flush the connection tracking table (conntrack -L/-I/-F)');
-  ct
-    .command('list')
+  ct.command('list')
     .description('print every entry as conntrack -L does (seconds left, tuples, [UNREPLIED], [ASSURED], mark, zone, use)')
     .option('--json', 'print JSON')
-    .action(action((opts: { json?: boolean }, cmd: Command) =>
-      withSession(cmd, (s) => {
-        const table = s.rt.conntrack;
-        const entries = table.entries();
-        if (opts.json) emit(opts, entries.map((e) => conntrackRecord(table, e)), () => '');
-        else {
-          emit(opts, entries, (es) => es.map((e) => conntrackLine(table, e)).join('\n'));
-          process.stderr.write(`${entries.length} flow entries have been shown.\n`);
-        }
-      })));
-  ct
-    .command('add')
+    .action(
+      action((opts: { json?: boolean }, cmd: Command) =>
+        withSession(cmd, (s) => {
+          const table = s.rt.conntrack;
+          const entries = table.entries();
+          if (opts.json)
+            emit(
+              opts,
+              entries.map((e) => conntrackRecord(table, e)),
+              () => '',
+            );
+          else {
+            emit(opts, entries, (es) => es.map((e) => conntrackLine(table, e)).join('\n'));
+            process.stderr.write(`${entries.length} flow entries have been shown.\n`);
+          }
+        }),
+      ),
+    );
+  ct.command('add')
     .description('create a confirmed entry, as conntrack -I does')
     .requiredOption('--proto <tcp|udp>', 'protocol (-p)')
     .requiredOption('--src <ip>', 'original source address, IPv4 or IPv6 (-s)')
@@ -54,32 +60,39 @@ export function registerConntrack(root: Command): void {
     .option('--dst-nat <ip[:port]>', 'destination NAT: the reply comes from this address (and port)')
     .option('--src-nat <ip[:port]>', 'source NAT: the reply goes to this address (and port)')
     .option('--json', 'print the entry as JSON')
-    .action(action((opts: AddOptions, cmd: Command) =>
-      withSession(cmd, (s) => {
-        const table = s.rt.conntrack;
-        const entry = table.add(addRequestFromText({
-          proto: opts.proto,
-          src: opts.src,
-          dst: opts.dst,
-          sport: intOption(opts.sport, '--sport'),
-          dport: intOption(opts.dport, '--dport'),
-          ...(opts.timeout !== undefined ? { timeout: intOption(opts.timeout, '--timeout') } : {}),
-          ...(opts.mark !== undefined ? { mark: intOption(opts.mark, '--mark') } : {}),
-          ...(opts.status !== undefined ? { status: opts.status.split(',') } : {}),
-          ...(opts.tcpState !== undefined ? { tcpState: opts.tcpState } : {}),
-          ...(opts.zone !== undefined ? { zone: intOption(opts.zone, '--zone') } : {}),
-          ...(opts.dstNat !== undefined ? { dstNat: opts.dstNat } : {}),
-          ...(opts.srcNat !== undefined ? { srcNat: opts.srcNat } : {}),
-        }));
-        emit(opts, conntrackRecord(table, entry), () => conntrackLine(table, entry));
-      })));
-  ct
-    .command('flush')
+    .action(
+      action((opts: AddOptions, cmd: Command) =>
+        withSession(cmd, (s) => {
+          const table = s.rt.conntrack;
+          const entry = table.add(
+            addRequestFromText({
+              proto: opts.proto,
+              src: opts.src,
+              dst: opts.dst,
+              sport: intOption(opts.sport, '--sport'),
+              dport: intOption(opts.dport, '--dport'),
+              ...(opts.timeout !== undefined ? { timeout: intOption(opts.timeout, '--timeout') } : {}),
+              ...(opts.mark !== undefined ? { mark: intOption(opts.mark, '--mark') } : {}),
+              ...(opts.status !== undefined ? { status: opts.status.split(',') } : {}),
+              ...(opts.tcpState !== undefined ? { tcpState: opts.tcpState } : {}),
+              ...(opts.zone !== undefined ? { zone: intOption(opts.zone, '--zone') } : {}),
+              ...(opts.dstNat !== undefined ? { dstNat: opts.dstNat } : {}),
+              ...(opts.srcNat !== undefined ? { srcNat: opts.srcNat } : {}),
+            }),
+          );
+          emit(opts, conntrackRecord(table, entry), () => conntrackLine(table, entry));
+        }),
+      ),
+    );
+  ct.command('flush')
     .description('delete every entry, as conntrack -F does')
     .option('--json', 'print JSON')
-    .action(action((opts: { json?: boolean }, cmd: Command) =>
-      withSession(cmd, (s) => {
-        const flushed = s.rt.conntrack.flush();
-        emit(opts, { flushed }, (r) => `${r.flushed} flow entries flushed`);
-      })));
+    .action(
+      action((opts: { json?: boolean }, cmd: Command) =>
+        withSession(cmd, (s) => {
+          const flushed = s.rt.conntrack.flush();
+          emit(opts, { flushed }, (r) => `${r.flushed} flow entries flushed`);
+        }),
+      ),
+    );
 }

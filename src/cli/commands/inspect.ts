@@ -28,7 +28,12 @@ export function registerInspect(root: Command): void {
           license: p.license,
           runConfig: p.runConfig && { priority: p.runConfig.priority, chainCallActions: p.runConfig.chainCallActions.map(xdpActionName) },
           warnings: p.warnings,
-          coreRelocations: (p.coreRelocations ?? []).map((r) => ({ slot: r.slot, kind: r.kind, type: p.btf ? formatBtfType(p.btf, r.typeId) : String(r.typeId), access: r.accessString })),
+          coreRelocations: (p.coreRelocations ?? []).map((r) => ({
+            slot: r.slot,
+            kind: r.kind,
+            type: p.btf ? formatBtfType(p.btf, r.typeId) : String(r.typeId),
+            access: r.accessString,
+          })),
         }));
         const maps = [...spec.maps.values()].map((m) => ({
           name: m.name,
@@ -44,9 +49,19 @@ export function registerInspect(root: Command): void {
         }));
         const globals = globalVariables(spec).map((v) => {
           const bytes = spec.maps.get(v.map)!.initialData!.subarray(v.offset, v.offset + v.size);
-          return { name: v.name, section: v.map, type: v.type, size: v.size, value: toHex(bytes), ...(v.int ? { int: intValue(bytes, v.int).toString() } : {}) };
+          return {
+            name: v.name,
+            section: v.map,
+            type: v.type,
+            size: v.size,
+            value: toHex(bytes),
+            ...(v.int ? { int: intValue(bytes, v.int).toString() } : {}),
+          };
         });
-        const btf = opts.btf && spec.btf ? spec.btf.types.flatMap((t) => (t ? [{ id: t.id, kind: t.kind, name: t.name, text: formatBtfType(spec.btf!, t.id) }] : [])) : undefined;
+        const btf =
+          opts.btf && spec.btf
+            ? spec.btf.types.flatMap((t) => (t ? [{ id: t.id, kind: t.kind, name: t.name, text: formatBtfType(spec.btf!, t.id) }] : []))
+            : undefined;
         const report = { object, license: spec.license, programs, maps, globals, btfTypes: spec.btf ? spec.btf.types.length - 1 : 0, ...(btf ? { btf } : {}) };
         emit(opts, report, (r) => {
           const lines = [`${r.object}: license "${r.license}", ${r.btfTypes} BTF types`, '', 'Programs:'];
@@ -58,7 +73,9 @@ export function registerInspect(root: Command): void {
           }
           lines.push('', 'Maps:');
           for (const m of r.maps) {
-            lines.push(`  ${m.name}  ${m.type}  key ${m.keySize}B${m.key ? ` (${m.key})` : ''}  value ${m.valueSize}B${m.value ? ` (${m.value})` : ''}  max ${m.maxEntries}${m.maxEntries === 0 ? (m.type === 'perf_event_array' ? ' (one per CPU at load)' : ` (sized at load: --map-size ${m.name}=N)`) : ''}${m.flags ? `  flags 0x${m.flags.toString(16)}` : ''}${m.inner ? `  inner ${m.inner}` : ''}${m.initialEntries ? `  ${m.initialEntries} initial entries` : ''}`);
+            lines.push(
+              `  ${m.name}  ${m.type}  key ${m.keySize}B${m.key ? ` (${m.key})` : ''}  value ${m.valueSize}B${m.value ? ` (${m.value})` : ''}  max ${m.maxEntries}${m.maxEntries === 0 ? (m.type === 'perf_event_array' ? ' (one per CPU at load)' : ` (sized at load: --map-size ${m.name}=N)`) : ''}${m.flags ? `  flags 0x${m.flags.toString(16)}` : ''}${m.inner ? `  inner ${m.inner}` : ''}${m.initialEntries ? `  ${m.initialEntries} initial entries` : ''}`,
+            );
           }
           if (r.globals.length > 0) {
             lines.push('', 'Globals (set before load with --set NAME=VALUE):');

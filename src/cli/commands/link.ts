@@ -25,7 +25,8 @@ interface LinkCliOptions extends LoadCliOptions {
 function parseActions(text: string): number[] {
   return text.split(',').map((a) => {
     const code = parseXdpAction(a.trim());
-    if (code === undefined || code > 31) throw new XdpchainError('EINVAL', `"${a}" is not an XDP action (XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX, XDP_REDIRECT or a code 0..31)`);
+    if (code === undefined || code > 31)
+      throw new XdpchainError('EINVAL', `"${a}" is not an XDP action (XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX, XDP_REDIRECT or a code 0..31)`);
     return code;
   });
 }
@@ -41,17 +42,28 @@ function perObject<T>(values: T[] | undefined, count: number, what: string): (T 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function registerLink(root: Command): void {
-  addTypeOption(addLoadOptions(root
-    .command('link')
-    .description('statically link BPF objects into one ELF object (extern calls, weak functions, shared maps); with --dispatcher, link XDP programs behind a libxdp-style dispatcher as one program. Without -o: show, detach ID, pin ID NAME manage live links')
-    .argument('<words...>', 'IN.o… with -o OUT.o to link objects; or show | detach ID | pin ID NAME for live links')
-    .option('-o, --output <file>', 'the object to write')
-    .option('--dispatcher', 'generate a dispatcher that runs each object\'s XDP program in priority order')
-    .option('--prog <name>', 'with --dispatcher: the program to take from an object with several (once for all, or once per object)', collect)
-    .option('--prio <list>', 'with --dispatcher: run priority, one for all or a comma list with one per object (default: .xdp_run_config, else 50)')
-    .option('--actions <list>', 'with --dispatcher: actions that continue the chain, e.g. XDP_PASS,XDP_DROP (once for all, or once per object; default: .xdp_run_config, else XDP_PASS)', collect)
-    .option('--json', 'print JSON'), { btf: false }))
-    .action(action((objects: string[], opts: LinkCliOptions, cmd: Command) => {
+  addTypeOption(
+    addLoadOptions(
+      root
+        .command('link')
+        .description(
+          'statically link BPF objects into one ELF object (extern calls, weak functions, shared maps); with --dispatcher, link XDP programs behind a libxdp-style dispatcher as one program. Without -o: show, detach ID, pin ID NAME manage live links',
+        )
+        .argument('<words...>', 'IN.o… with -o OUT.o to link objects; or show | detach ID | pin ID NAME for live links')
+        .option('-o, --output <file>', 'the object to write')
+        .option('--dispatcher', "generate a dispatcher that runs each object's XDP program in priority order")
+        .option('--prog <name>', 'with --dispatcher: the program to take from an object with several (once for all, or once per object)', collect)
+        .option('--prio <list>', 'with --dispatcher: run priority, one for all or a comma list with one per object (default: .xdp_run_config, else 50)')
+        .option(
+          '--actions <list>',
+          'with --dispatcher: actions that continue the chain, e.g. XDP_PASS,XDP_DROP (once for all, or once per object; default: .xdp_run_config, else XDP_PASS)',
+          collect,
+        )
+        .option('--json', 'print JSON'),
+      { btf: false },
+    ),
+  ).action(
+    action((objects: string[], opts: LinkCliOptions, cmd: Command) => {
       if (opts.output === undefined && LINK_STATE_VERBS.has(objects[0])) {
         linkStateCommand(objects, opts, cmd);
         return;
@@ -60,39 +72,59 @@ export function registerLink(root: Command): void {
       const output = opts.output;
       const specs = objects.map(readObject);
       loadEditsFor(specs, opts).forEach((edits, i) => applyLoadEdits(specs[i], edits));
-      if (!opts.dispatcher && (opts.prog || opts.prio || opts.actions)) throw new XdpchainError('EINVAL', '--prog, --prio and --actions apply to --dispatcher links');
+      if (!opts.dispatcher && (opts.prog || opts.prio || opts.actions))
+        throw new XdpchainError('EINVAL', '--prog, --prio and --actions apply to --dispatcher links');
       if (opts.dispatcher) {
         const progs = perObject(opts.prog, specs.length, '--prog');
         const prios = perObject(opts.prio?.split(','), specs.length, '--prio');
         const actions = perObject(opts.actions, specs.length, '--actions');
-        const result = linkDispatcherSpecs(specs.map((spec, i) => ({
-          spec,
-          ...(progs[i] ? { program: progs[i] } : {}),
-          ...(prios[i] !== undefined ? { priority: intOption(prios[i]!.trim(), '--prio') } : {}),
-          ...(actions[i] ? { chainCallActions: parseActions(actions[i]!) } : {}),
-        })), { name: output });
+        const result = linkDispatcherSpecs(
+          specs.map((spec, i) => ({
+            spec,
+            ...(progs[i] ? { program: progs[i] } : {}),
+            ...(prios[i] !== undefined ? { priority: intOption(prios[i]!.trim(), '--prio') } : {}),
+            ...(actions[i] ? { chainCallActions: parseActions(actions[i]!) } : {}),
+          })),
+          { name: output },
+        );
         onUserPath(`-o ${output}`, () => writeFileSync(output, writeObject(result.spec)));
         const report = {
           output,
           programs: [...result.spec.programs.keys()],
-          order: result.order.map((c) => ({ object: objects[c.input], program: c.program.name, priority: c.priority, chainCallActions: c.chainCallActions.map((a) => xdpActionName(a) ?? String(a)) })),
+          order: result.order.map((c) => ({
+            object: objects[c.input],
+            program: c.program.name,
+            priority: c.priority,
+            chainCallActions: c.chainCallActions.map((a) => xdpActionName(a) ?? String(a)),
+          })),
           maps: [...result.spec.maps.keys()],
           warnings: result.warnings,
         };
-        emit(opts, report, (r) => [
-          `${r.output}: ${r.programs.join(', ')}`,
-          ...r.order.map((c, k) => `  ${k}: ${c.program} (${c.object}) priority ${c.priority}, continues on ${c.chainCallActions.join(',')}`),
-          ...r.warnings.map((w) => `warning: ${w}`),
-        ].join('\n'));
+        emit(opts, report, (r) =>
+          [
+            `${r.output}: ${r.programs.join(', ')}`,
+            ...r.order.map((c, k) => `  ${k}: ${c.program} (${c.object}) priority ${c.priority}, continues on ${c.chainCallActions.join(',')}`),
+            ...r.warnings.map((w) => `warning: ${w}`),
+          ].join('\n'),
+        );
         return;
       }
       const result = linkSpecs(specs, { name: output });
       onUserPath(`-o ${output}`, () => writeFileSync(output, writeObject(result.spec)));
-      const report = { output, programs: [...result.spec.programs.keys()], maps: [...result.spec.maps.keys()], unresolved: result.unresolved, warnings: result.warnings };
-      emit(opts, report, (r) => [
-        `${r.output}: programs ${r.programs.join(', ') || 'none'}; maps ${r.maps.join(', ') || 'none'}`,
-        ...r.unresolved.map((u) => `warning: extern function ${u} is defined by no input; the object will not load until it is linked with one`),
-        ...r.warnings.map((w) => `warning: ${w}`),
-      ].join('\n'));
-    }));
+      const report = {
+        output,
+        programs: [...result.spec.programs.keys()],
+        maps: [...result.spec.maps.keys()],
+        unresolved: result.unresolved,
+        warnings: result.warnings,
+      };
+      emit(opts, report, (r) =>
+        [
+          `${r.output}: programs ${r.programs.join(', ') || 'none'}; maps ${r.maps.join(', ') || 'none'}`,
+          ...r.unresolved.map((u) => `warning: extern function ${u} is defined by no input; the object will not load until it is linked with one`),
+          ...r.warnings.map((w) => `warning: ${w}`),
+        ].join('\n'),
+      );
+    }),
+  );
 }

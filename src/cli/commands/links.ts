@@ -10,8 +10,29 @@ export function linkStateCommand(words: string[], opts: { json?: boolean }, cmd:
   withSession(cmd, (s) => {
     if (verb === 'show') {
       const pins = new Map([...s.rt.links.pins].map(([n, l]) => [l, n]));
-      const rows = s.rt.links.all().map((l) => ({ id: l.id, type: l.kind, program: l.program.id, programName: l.program.name, ...l.describe(), ...(l.ownedBy ? { ownedBy: l.ownedBy } : {}), pinned: pins.get(l) ?? null }));
-      emit(opts, rows, (r) => r.map((l) => `${l.id}: ${l.type}  prog ${l.program} (${l.programName})  ${Object.entries(l).filter(([k]) => !['id', 'type', 'program', 'programName', 'pinned'].includes(k)).map(([k, v]) => `${k} ${v}`).join('  ')}${l.pinned ? `  pinned ${l.pinned}` : ''}`).join('\n') || 'no links');
+      const rows = s.rt.links.all().map((l) => ({
+        id: l.id,
+        type: l.kind,
+        program: l.program.id,
+        programName: l.program.name,
+        ...l.describe(),
+        ...(l.ownedBy ? { ownedBy: l.ownedBy } : {}),
+        pinned: pins.get(l) ?? null,
+      }));
+      emit(
+        opts,
+        rows,
+        (r) =>
+          r
+            .map(
+              (l) =>
+                `${l.id}: ${l.type}  prog ${l.program} (${l.programName})  ${Object.entries(l)
+                  .filter(([k]) => !['id', 'type', 'program', 'programName', 'pinned'].includes(k))
+                  .map(([k, v]) => `${k} ${v}`)
+                  .join('  ')}${l.pinned ? `  pinned ${l.pinned}` : ''}`,
+            )
+            .join('\n') || 'no links',
+      );
     } else if (verb === 'detach') {
       if (rest.length !== 1) throw new XdpchainError('EINVAL', 'usage: link detach ID');
       const link = s.rt.links.get(intOption(rest[0], 'link id'));

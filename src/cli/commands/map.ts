@@ -37,36 +37,56 @@ export function registerMap(root: Command): void {
     .command('show')
     .description('list maps')
     .option('--json', 'print JSON')
-    .action(action((opts: { json?: boolean }, cmd: Command) =>
-      withSession(cmd, (s) => {
-        const rows = s.rt.maps.all().map((m) => m.info());
-        emit(opts, rows, (r) => r.map((i) => `${i.id}: ${i.type}  name ${i.name}  key ${i.keySize}B  value ${i.valueSize}B  max_entries ${i.maxEntries}  memlock ${i.memlock}B${i.flags ? `  flags 0x${i.flags.toString(16)}` : ''}${i.frozen ? '  frozen' : ''}`).join('\n'));
-      })));
+    .action(
+      action((opts: { json?: boolean }, cmd: Command) =>
+        withSession(cmd, (s) => {
+          const rows = s.rt.maps.all().map((m) => m.info());
+          emit(opts, rows, (r) =>
+            r
+              .map(
+                (i) =>
+                  `${i.id}: ${i.type}  name ${i.name}  key ${i.keySize}B  value ${i.valueSize}B  max_entries ${i.maxEntries}  memlock ${i.memlock}B${i.flags ? `  flags 0x${i.flags.toString(16)}` : ''}${i.frozen ? '  frozen' : ''}`,
+              )
+              .join('\n'),
+          );
+        }),
+      ),
+    );
   map
     .command('dump')
     .description('print every entry (typed with BTF when the map has it)')
     .argument('<map>', 'id or name')
     .option('--json', 'print JSON')
-    .action(action((ref: string, opts: { json?: boolean }, cmd: Command) =>
-      withSession(cmd, (s) => {
-        const m = s.map(ref);
-        const rows = entries(m).map((e) => ({ key: render(m, e.key, 'key'), value: render(m, e.value, 'value') }));
-        emit(opts, rows, (r) => r.map((e) => `key: ${e.key.text ?? e.key.hex}  value: ${e.value.text ?? e.value.hex}`).join('\n') || 'no entries');
-      })));
+    .action(
+      action((ref: string, opts: { json?: boolean }, cmd: Command) =>
+        withSession(cmd, (s) => {
+          const m = s.map(ref);
+          const rows = entries(m).map((e) => ({ key: render(m, e.key, 'key'), value: render(m, e.value, 'value') }));
+          emit(opts, rows, (r) => r.map((e) => `key: ${e.key.text ?? e.key.hex}  value: ${e.value.text ?? e.value.hex}`).join('\n') || 'no entries');
+        }),
+      ),
+    );
   map
     .command('lookup')
     .description('look up one key')
     .argument('<map>')
     .argument('<key>', 'hex, or typed parts like u32:5 or u32:24,ipv4:10.1.2.0')
     .option('--json', 'print JSON')
-    .action(action((ref: string, keyText: string, opts: { json?: boolean }, cmd: Command) =>
-      withSession(cmd, (s) => {
-        const m = s.map(ref);
-        const key = parseBytes(keyText, 'key');
-        const v = m.lookup(key);
-        if (!v) throw new XdpchainError('ENOENT', `map ${m.spec.name} (id ${m.id}) has no key ${toHex(key)}`);
-        emit(opts, { key: render(m, key, 'key'), value: render(m, v, 'value') }, (e) => `key: ${e.key.text ?? e.key.hex}  value: ${e.value.text ?? e.value.hex}`);
-      })));
+    .action(
+      action((ref: string, keyText: string, opts: { json?: boolean }, cmd: Command) =>
+        withSession(cmd, (s) => {
+          const m = s.map(ref);
+          const key = parseBytes(keyText, 'key');
+          const v = m.lookup(key);
+          if (!v) throw new XdpchainError('ENOENT', `map ${m.spec.name} (id ${m.id}) has no key ${toHex(key)}`);
+          emit(
+            opts,
+            { key: render(m, key, 'key'), value: render(m, v, 'value') },
+            (e) => `key: ${e.key.text ?? e.key.hex}  value: ${e.value.text ?? e.value.hex}`,
+          );
+        }),
+      ),
+    );
   map
     .command('update')
     .description('write one entry')
@@ -74,12 +94,15 @@ export function registerMap(root: Command): void {
     .argument('<key>')
     .argument('<value>')
     .option('--flags <flag>', 'any, noexist, exist or lock', 'any')
-    .action(action((ref: string, keyText: string, valueText: string, opts: { flags: string }, cmd: Command) =>
-      withSession(cmd, (s) => {
-        const flags = FLAGS[opts.flags];
-        if (flags === undefined) throw new XdpchainError('EINVAL', `--flags ${opts.flags} is not one of any, noexist, exist, lock`);
-        s.map(ref).update(parseBytes(keyText, 'key'), parseBytes(valueText, 'value'), flags);
-      })));
+    .action(
+      action((ref: string, keyText: string, valueText: string, opts: { flags: string }, cmd: Command) =>
+        withSession(cmd, (s) => {
+          const flags = FLAGS[opts.flags];
+          if (flags === undefined) throw new XdpchainError('EINVAL', `--flags ${opts.flags} is not one of any, noexist, exist, lock`);
+          s.map(ref).update(parseBytes(keyText, 'key'), parseBytes(valueText, 'value'), flags);
+        }),
+      ),
+    );
   map
     .command('delete')
     .description('delete one key')

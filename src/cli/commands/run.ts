@@ -24,16 +24,20 @@ interface RunOptions extends LoadCliOptions {
 }
 
 export function registerRun(root: Command): void {
-  addTypeOption(addLoadOptions(root
-    .command('run')
-    .description('run every packet of a capture through a program; write one pcap per action')
-    .argument('<object>', 'ELF object')
-    .option('--prog <name>', 'program to run (needed when the object has several)')
-    .requiredOption('--pcap <file>', 'input capture: pcap or pcapng, plain or gzip (zstd with Node 22.15 or later)')
-    .option('--out <dir>', 'write <action>.pcap files here (the frames as the program left them)')
-    .option('--progress', 'show progress even when stderr is not a terminal')
-    .option('--json', 'print JSON')))
-    .action(action(async (object: string, opts: RunOptions, cmd: Command) => {
+  addTypeOption(
+    addLoadOptions(
+      root
+        .command('run')
+        .description('run every packet of a capture through a program; write one pcap per action')
+        .argument('<object>', 'ELF object')
+        .option('--prog <name>', 'program to run (needed when the object has several)')
+        .requiredOption('--pcap <file>', 'input capture: pcap or pcapng, plain or gzip (zstd with Node 22.15 or later)')
+        .option('--out <dir>', 'write <action>.pcap files here (the frames as the program left them)')
+        .option('--progress', 'show progress even when stderr is not a terminal')
+        .option('--json', 'print JSON'),
+    ),
+  ).action(
+    action(async (object: string, opts: RunOptions, cmd: Command) => {
       // A one-off runtime: its statistics die with it, so no clock is read per program.
       const rt = new Runtime({ ...runtimeGlobals(cmd), statsTiming: false });
       rt.fabric.recordEvents = false;
@@ -92,7 +96,10 @@ export function registerRun(root: Command): void {
         ...(opts.out ? { out: opts.out } : {}),
       };
       emit(opts, report, (r) => {
-        const rows = Object.entries(r.actions).map(([name, c]) => `  ${name.padEnd(13)} ${String(c.packets).padStart(10)} ${String(c.bytes).padStart(13)} ${((100 * c.packets) / Math.max(1, r.packets)).toFixed(1).padStart(6)}%`);
+        const rows = Object.entries(r.actions).map(
+          ([name, c]) =>
+            `  ${name.padEnd(13)} ${String(c.packets).padStart(10)} ${String(c.bytes).padStart(13)} ${((100 * c.packets) / Math.max(1, r.packets)).toFixed(1).padStart(6)}%`,
+        );
         return [
           `${r.packets} packets through ${r.program} in ${r.seconds}s (${groupDigits(r.packetsPerSecond)} packets/s)`,
           `  ${'action'.padEnd(13)} ${'packets'.padStart(10)} ${'bytes'.padStart(13)} ${'share'.padStart(7)}`,
@@ -102,5 +109,6 @@ export function registerRun(root: Command): void {
           ...(r.out ? [`  per-action captures in ${r.out}/`] : []),
         ].join('\n');
       });
-    }));
+    }),
+  );
 }

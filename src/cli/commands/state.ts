@@ -14,18 +14,38 @@ function fileLines(r: StateFileReport, name: string): string[] {
   if (r.problems.length === 0) return [`${name}: sound`];
   // References (ids, devices, kept files) are checked once every field has the right type.
   const shapeOnly = r.problems.some((p) => /^expected |^missing$/.test(p.message));
-  return [`${name}: ${r.problems.length} problem${r.problems.length > 1 ? 's' : ''}${shapeOnly ? ' (references are checked once these are fixed)' : ''}`, ...r.problems.map(problemLine)];
+  return [
+    `${name}: ${r.problems.length} problem${r.problems.length > 1 ? 's' : ''}${shapeOnly ? ' (references are checked once these are fixed)' : ''}`,
+    ...r.problems.map(problemLine),
+  ];
 }
 
 function repairLines(r: RepairReport): string[] {
   const first = r.problems[0];
-  const damaged = first ? `state.json was damaged: ${first.path ? `${first.path}: ` : ''}${first.message}${r.problems.length > 1 ? ` (and ${r.problems.length - 1} more problems)` : ''}` : '';
+  const damaged = first
+    ? `state.json was damaged: ${first.path ? `${first.path}: ` : ''}${first.message}${r.problems.length > 1 ? ` (and ${r.problems.length - 1} more problems)` : ''}`
+    : '';
   const lines = r.removedLeftovers.map((f) => `removed ${f}, left by a command that was killed while writing`);
   switch (r.outcome) {
-    case 'sound': return [...lines, 'state.json is sound: nothing to repair'];
-    case 'previous': return [...lines, damaged, `restored state.json.prev: the state before the change saved at ${r.previousWritten}, which is lost`, `the damaged file is kept as ${r.kept}`];
-    case 'salvaged': return [...lines, damaged, 'state.json.prev is missing or damaged too, so the damaged parts were left out:', ...r.dropped.map((d) => `  dropped ${d.path}: ${d.what} (${d.why})`), `the damaged file is kept as ${r.kept}`];
-    case 'failed': return [...lines, damaged];
+    case 'sound':
+      return [...lines, 'state.json is sound: nothing to repair'];
+    case 'previous':
+      return [
+        ...lines,
+        damaged,
+        `restored state.json.prev: the state before the change saved at ${r.previousWritten}, which is lost`,
+        `the damaged file is kept as ${r.kept}`,
+      ];
+    case 'salvaged':
+      return [
+        ...lines,
+        damaged,
+        'state.json.prev is missing or damaged too, so the damaged parts were left out:',
+        ...r.dropped.map((d) => `  dropped ${d.path}: ${d.what} (${d.why})`),
+        `the damaged file is kept as ${r.kept}`,
+      ];
+    case 'failed':
+      return [...lines, damaged];
   }
 }
 
@@ -50,14 +70,16 @@ function check(where: StateDirectory, opts: JsonOption): void {
     warnings: r.current.warnings,
     leftovers: r.leftovers,
   };
-  emit(opts, out, () => [
-    `state directory ${where.path} (from ${where.origin})`,
-    ...fileLines(r.current, 'state.json'),
-    ...fileLines(r.previous, 'state.json.prev'),
-    ...r.current.warnings.map((w) => `warning: ${w}`),
-    ...r.leftovers.map((f) => `leftover ${f} from a command killed while writing ('xdpchain state repair' removes it)`),
-    ...(ok ? [] : ["run 'xdpchain state repair' to restore state.json.prev or leave out what is damaged"]),
-  ].join('\n'));
+  emit(opts, out, () =>
+    [
+      `state directory ${where.path} (from ${where.origin})`,
+      ...fileLines(r.current, 'state.json'),
+      ...fileLines(r.previous, 'state.json.prev'),
+      ...r.current.warnings.map((w) => `warning: ${w}`),
+      ...r.leftovers.map((f) => `leftover ${f} from a command killed while writing ('xdpchain state repair' removes it)`),
+      ...(ok ? [] : ["run 'xdpchain state repair' to restore state.json.prev or leave out what is damaged"]),
+    ].join('\n'),
+  );
   if (!ok) process.exitCode = 1;
 }
 
@@ -68,13 +90,25 @@ function repair(where: StateDirectory, opts: JsonOption): void {
 }
 
 function reset(where: StateDirectory, opts: JsonOption): void {
-  emit(opts, resetStateDir(where.path), (r) => (r.removed.length ? r.removed.map((x) => `removed ${x.path} (${x.held})`).join('\n') : `${r.dir} keeps nothing: nothing to remove`));
+  emit(opts, resetStateDir(where.path), (r) =>
+    r.removed.length ? r.removed.map((x) => `removed ${x.path} (${x.held})`).join('\n') : `${r.dir} keeps nothing: nothing to remove`,
+  );
 }
 
 /** `state check`, `state repair`, `state reset`: look after the state directory itself. */
 export function registerState(root: Command): void {
   const state = root.command('state').description('check, repair or reset the state directory (--state, $XDPCHAIN_STATE or ./.xdpchain)');
-  verb(state, 'check', 'check state.json and state.json.prev field by field, their references, the kept object files, and that the state restores; exits 1 if state.json has problems', check);
-  verb(state, 'repair', 'repair a damaged state.json: put back state.json.prev (the state before the last change) if it is sound, else leave out what is damaged, saying exactly what; the damaged file is kept as state.json.damaged', repair);
+  verb(
+    state,
+    'check',
+    'check state.json and state.json.prev field by field, their references, the kept object files, and that the state restores; exits 1 if state.json has problems',
+    check,
+  );
+  verb(
+    state,
+    'repair',
+    'repair a damaged state.json: put back state.json.prev (the state before the last change) if it is sound, else leave out what is damaged, saying exactly what; the damaged file is kept as state.json.damaged',
+    repair,
+  );
   verb(state, 'reset', 'start over: remove every program, map, device, attachment and capture the directory keeps (asks nothing; says what it removed)', reset);
 }

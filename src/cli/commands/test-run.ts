@@ -11,19 +11,24 @@ interface TestRunOptions extends LoadCliOptions, PacketRunOptions {
 }
 
 export function registerTestRun(root: Command): void {
-  addPacketRunOptions(addTypeOption(addLoadOptions(root
-    .command('test-run')
-    .description("load an object and run one packet through a program as the kernel's BPF_PROG_TEST_RUN does")
-    .argument('<object>', 'ELF object')
-    .option('--prog <name>', 'program to run (needed when the object has several)'))))
-    .action(
-      action((object: string, opts: TestRunOptions, cmd: Command) => {
-        // No per-program run times (nothing here shows them), as the kernel's test-run with
-        // kernel.bpf_stats_enabled=0: timing reads the clock around every program.
-        const rt = new Runtime({ ...runtimeGlobals(cmd), statsTiming: false });
-        const coll = rt.loadCollection(readObjectForLoad(object, opts).spec, { ...(opts.prog ? { programs: [opts.prog] } : {}), ...btfLoadOption(opts) });
-        reportSkipped(coll);
-        runPacketAndReport(rt, pickProgram(coll, opts.prog, object), opts);
-      }),
-    );
+  addPacketRunOptions(
+    addTypeOption(
+      addLoadOptions(
+        root
+          .command('test-run')
+          .description("load an object and run one packet through a program as the kernel's BPF_PROG_TEST_RUN does")
+          .argument('<object>', 'ELF object')
+          .option('--prog <name>', 'program to run (needed when the object has several)'),
+      ),
+    ),
+  ).action(
+    action((object: string, opts: TestRunOptions, cmd: Command) => {
+      // No per-program run times (nothing here shows them), as the kernel's test-run with
+      // kernel.bpf_stats_enabled=0: timing reads the clock around every program.
+      const rt = new Runtime({ ...runtimeGlobals(cmd), statsTiming: false });
+      const coll = rt.loadCollection(readObjectForLoad(object, opts).spec, { ...(opts.prog ? { programs: [opts.prog] } : {}), ...btfLoadOption(opts) });
+      reportSkipped(coll);
+      runPacketAndReport(rt, pickProgram(coll, opts.prog, object), opts);
+    }),
+  );
 }

@@ -57,7 +57,7 @@ export function decodeCode(uid: number, spec: ExecutableSpec): Code {
       if (r.src === PseudoLd.FUNC) {
         const target = i + 1 + r.imm;
         const addr = functionAddress(uid, target);
-        code.imm[i] = addr % 2 ** 32 | 0;
+        code.imm[i] = (addr % 2 ** 32) | 0;
         code.immHi[i] = Math.floor(addr / 2 ** 32) | 0;
       } else if (r.src !== PseudoLd.IMM) {
         throw new XdpchainError('EINVAL', `${where(i)}: ld_imm64 with pseudo source ${r.src} was not resolved by the loader`, { program: spec.name, insn: i });
@@ -66,12 +66,21 @@ export function decodeCode(uid: number, spec: ExecutableSpec): Code {
     if (insn.kind === 'call') {
       if (insn.target === 'kfunc') {
         const k = spec.kfuncs?.get(insn.imm);
-        if (!k) throw new XdpchainError('EINVAL', `${where(i)}: calls kernel function (kfunc) with id ${insn.imm}, which xdpchain does not provide`, { program: spec.name, insn: i });
+        if (!k)
+          throw new XdpchainError('EINVAL', `${where(i)}: calls kernel function (kfunc) with id ${insn.imm}, which xdpchain does not provide`, {
+            program: spec.name,
+            insn: i,
+          });
         code.helpers[i] = k;
       }
       if (r.src === PseudoCall.HELPER) {
         const h = spec.helpers.get(insn.imm);
-        if (!h) throw new XdpchainError('EINVAL', `${where(i)}: calls helper ${insn.imm} (${helperName(insn.imm)}), which is not available to this program`, { program: spec.name, insn: i, helper: insn.imm });
+        if (!h)
+          throw new XdpchainError('EINVAL', `${where(i)}: calls helper ${insn.imm} (${helperName(insn.imm)}), which is not available to this program`, {
+            program: spec.name,
+            insn: i,
+            helper: insn.imm,
+          });
         code.helpers[i] = h;
       }
     }

@@ -96,7 +96,7 @@ export function udiv64(out: Pair, al: number, ah: number, bl: number, bh: number
     out[1] = 0;
   } else if (smallU(ah) && smallU(bh)) {
     const q = Math.floor(((ah >>> 0) * TWO32 + (al >>> 0)) / ((bh >>> 0) * TWO32 + (bl >>> 0)));
-    out[0] = q % TWO32 | 0;
+    out[0] = (q % TWO32) | 0;
     out[1] = Math.floor(q / TWO32) | 0;
   } else {
     fromBig(out, toU64(al, ah) / toU64(bl, bh));
@@ -110,7 +110,7 @@ export function umod64(out: Pair, al: number, ah: number, bl: number, bh: number
     out[1] = ah;
   } else if (smallU(ah) && smallU(bh)) {
     const r = ((ah >>> 0) * TWO32 + (al >>> 0)) % ((bh >>> 0) * TWO32 + (bl >>> 0));
-    out[0] = r % TWO32 | 0;
+    out[0] = (r % TWO32) | 0;
     out[1] = Math.floor(r / TWO32) | 0;
   } else {
     fromBig(out, toU64(al, ah) % toU64(bl, bh));

@@ -27,7 +27,8 @@ export const nextSlot = (code: Code, pc: number): number => pc + (code.op[pc] ==
  * legacy packet load past the end): it ends its block, so the block's budget charge never
  * covers instructions that do not run.
  */
-const endsEarly = (code: Code, pc: number): boolean => (code.op[pc] === CALL && code.helpers[pc]?.tailCall !== undefined) || (classOf(code.op[pc]) === InsnClass.LD && code.op[pc] !== LD_IMM64);
+const endsEarly = (code: Code, pc: number): boolean =>
+  (code.op[pc] === CALL && code.helpers[pc]?.tailCall !== undefined) || (classOf(code.op[pc]) === InsnClass.LD && code.op[pc] !== LD_IMM64);
 
 /**
  * The basic blocks of the function entered at `entry`: everything reachable from it through

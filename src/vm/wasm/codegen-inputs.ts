@@ -1,5 +1,4 @@
 import type { ExecutableSpec } from '../engine.js';
-import type { HelperSpec } from '../helper.js';
 import type { Code } from '../interp/code.js';
 import { answerText } from './answer-text.js';
 
@@ -20,8 +19,17 @@ const KEYED_CODE_FIELDS = new Set(['uid', 'length', 'op', 'dst', 'src', 'off', '
 const KEYED_SPEC_FIELDS = new Set(['program']);
 /** What a program's map layouts and context answer: recorded, and asked again before a cached module is used. */
 const ANSWERED_SPEC_FIELDS = new Set([
-  'arrayLayout', 'hashLayout', 'lpmLayout', 'ringLayout', 'tailCallLayout', 'perfEventLayout', 'redirectLayout',
-  'cpuCell', 'xdpContext', 'runCounter', 'callxHelperIds',
+  'arrayLayout',
+  'hashLayout',
+  'lpmLayout',
+  'ringLayout',
+  'tailCallLayout',
+  'perfEventLayout',
+  'redirectLayout',
+  'cpuCell',
+  'xdpContext',
+  'runCounter',
+  'callxHelperIds',
 ]);
 /** The key hashes each call slot's helper id, name and whether it tail-calls. */
 const KEYED_HELPER_FIELDS = new Set(['id', 'name', 'tailCall']);

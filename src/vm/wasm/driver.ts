@@ -12,7 +12,18 @@ const P = { entry: 0, ctxList: 1, ctxStride: 2, results: 3, resultStride: 4, fro
 const L = { i: 10, node: 11, r: 12, ran: 13, slot: 14, next: 15, ctx: 16, label: 17 } as const;
 
 /** The driver's `batch` export; `resume` 1 continues the cursor's packet after its node returned 0. */
-export type BatchExport = (entry: number, ctxList: number, ctxStride: number, results: number, resultStride: number, from: number, count: number, budget: number, tracked: number, resume: number) => void;
+export type BatchExport = (
+  entry: number,
+  ctxList: number,
+  ctxStride: number,
+  results: number,
+  resultStride: number,
+  from: number,
+  count: number,
+  budget: number,
+  tracked: number,
+  resume: number,
+) => void;
 
 /**
  * A batch graph as compiled into one module: the entry node, and per node the function running
@@ -56,55 +67,84 @@ export function addBatchFunction(m: WasmModule, layout: BatchLayout, scratch: nu
   // The program's f0(r1 = ctx, r2..r5 = 0, frame 1); r0's low 32 bits are the verdict.
   const args = (): Expr[] => [m.i64.extend_u(get(L.ctx)), zero64(), zero64(), zero64(), zero64(), k(1)];
   /** Run node `node`'s program with a fresh budget and tail-call count, its run counted or reported; r = its verdict. */
-  const runProgram = (node: () => Expr, call: Expr): Expr => m.block(null, [
-    m.i32.store(0, 4, cursor(Cursor.node), node()),
-    m.i32.store(0, 4, k(scratch + Scratch.budget), get(P.budget)),
-    m.i32.store(0, 4, k(scratch + Scratch.tailCount), k(0)),
-    m.if(get(P.tracked), m.call('enter', [node()], none), m.f64.store(0, 8, counter(node()), m.f64.add(m.f64.load(0, 8, counter(node())), m.f64.const(1)))),
-    set(L.r, m.i32.wrap(call)),
-  ], none);
+  const runProgram = (node: () => Expr, call: Expr): Expr =>
+    m.block(
+      null,
+      [
+        m.i32.store(0, 4, cursor(Cursor.node), node()),
+        m.i32.store(0, 4, k(scratch + Scratch.budget), get(P.budget)),
+        m.i32.store(0, 4, k(scratch + Scratch.tailCount), k(0)),
+        m.if(get(P.tracked), m.call('enter', [node()], none), m.f64.store(0, 8, counter(node()), m.f64.add(m.f64.load(0, 8, counter(node())), m.f64.const(1)))),
+        set(L.r, m.i32.wrap(call)),
+      ],
+      none,
+    );
   const leave = (): Expr => m.if(get(P.tracked), m.call('leave', [get(L.r)], none));
 
-  const packet = m.block(null, [
-    m.i32.store(0, 4, cursor(Cursor.packet), get(L.i)),
-    set(L.ctx, m.i32.load(0, 4, m.i32.add(get(P.ctxList), m.i32.mul(get(L.i), get(P.ctxStride))))),
-    m.i32.store(0, 4, k(scratch + Scratch.ctx), get(L.ctx)),
-    graph ? graphChain(m, graph, layout, { get, set, k, cursor, runProgram, leave, args }) : tableChain(),
-    m.i32.store(0, 4, m.i32.add(get(P.results), m.i32.mul(get(L.i), get(P.resultStride))), get(L.r)),
-    set(L.i, m.i32.add(get(L.i), k(1))),
-  ], none);
+  const packet = m.block(
+    null,
+    [
+      m.i32.store(0, 4, cursor(Cursor.packet), get(L.i)),
+      set(L.ctx, m.i32.load(0, 4, m.i32.add(get(P.ctxList), m.i32.mul(get(L.i), get(P.ctxStride))))),
+      m.i32.store(0, 4, k(scratch + Scratch.ctx), get(L.ctx)),
+      graph ? graphChain(m, graph, layout, { get, set, k, cursor, runProgram, leave, args }) : tableChain(),
+      m.i32.store(0, 4, m.i32.add(get(P.results), m.i32.mul(get(L.i), get(P.resultStride))), get(L.r)),
+      set(L.i, m.i32.add(get(L.i), k(1))),
+    ],
+    none,
+  );
 
-  const body = m.block(null, [
-    set(L.i, get(P.from)),
-    m.block('done', [m.loop('packets', m.block(null, [m.br('done', m.i32.ge_u(get(L.i), get(P.count))), packet, m.br('packets')], none))], none),
-  ], none);
+  const body = m.block(
+    null,
+    [
+      set(L.i, get(P.from)),
+      m.block('done', [m.loop('packets', m.block(null, [m.br('done', m.i32.ge_u(get(L.i), get(P.count))), packet, m.br('packets')], none))], none),
+    ],
+    none,
+  );
   m.addFunction('batch', new Array<typeof i32>(10).fill(i32), none, new Array<typeof i32>(8).fill(i32), body);
   m.addFunctionExport('batch', 'batch');
 
   function tableChain(): Expr {
-    const successor = (slot: Expr): Expr => m.i32.load(0, 4, m.i32.add(m.i32.add(k(layout.successors), m.i32.mul(get(L.node), k(BATCH_SLOTS * 4))), m.i32.shl(slot, k(2))));
+    const successor = (slot: Expr): Expr =>
+      m.i32.load(0, 4, m.i32.add(m.i32.add(k(layout.successors), m.i32.mul(get(L.node), k(BATCH_SLOTS * 4))), m.i32.shl(slot, k(2))));
     const viaTable = m.call_indirect('f0ByNode', get(L.node), args(), PROGRAM_PARAMS, i64);
-    const chain = m.loop('chain', m.block(null, [
-      m.if(get(P.resume), set(P.resume, k(0)), runProgram(() => get(L.node), viaTable)),
-      leave(),
-      set(L.ran, m.i32.add(get(L.ran), k(1))),
-      // Slot r + 1 for return codes below 7, else the wildcard; an empty slot falls back to it too.
-      set(L.slot, m.select(m.i32.lt_u(get(L.r), k(BATCH_SLOTS - 1)), m.i32.add(get(L.r), k(1)), k(0))),
-      set(L.next, successor(get(L.slot))),
-      m.if(m.i32.eqz(get(L.next)), set(L.next, successor(k(0)))),
-      m.br('chained', m.i32.or(m.i32.eqz(get(L.next)), m.i32.ge_u(get(L.ran), k(layout.maxChain)))),
-      m.i32.store(0, 4, cursor(Cursor.ran), get(L.ran)),
-      set(L.node, m.i32.sub(get(L.next), k(1))),
-      m.br('chain'),
-    ], none));
-    return m.block(null, [
-      m.if(
-        get(P.resume),
-        m.block(null, [set(L.node, m.i32.load(0, 4, cursor(Cursor.node))), set(L.ran, m.i32.load(0, 4, cursor(Cursor.ran))), set(L.r, k(0))], none),
-        m.block(null, [set(L.node, get(P.entry)), set(L.ran, k(0)), m.i32.store(0, 4, cursor(Cursor.ran), k(0))], none),
+    const chain = m.loop(
+      'chain',
+      m.block(
+        null,
+        [
+          m.if(
+            get(P.resume),
+            set(P.resume, k(0)),
+            runProgram(() => get(L.node), viaTable),
+          ),
+          leave(),
+          set(L.ran, m.i32.add(get(L.ran), k(1))),
+          // Slot r + 1 for return codes below 7, else the wildcard; an empty slot falls back to it too.
+          set(L.slot, m.select(m.i32.lt_u(get(L.r), k(BATCH_SLOTS - 1)), m.i32.add(get(L.r), k(1)), k(0))),
+          set(L.next, successor(get(L.slot))),
+          m.if(m.i32.eqz(get(L.next)), set(L.next, successor(k(0)))),
+          m.br('chained', m.i32.or(m.i32.eqz(get(L.next)), m.i32.ge_u(get(L.ran), k(layout.maxChain)))),
+          m.i32.store(0, 4, cursor(Cursor.ran), get(L.ran)),
+          set(L.node, m.i32.sub(get(L.next), k(1))),
+          m.br('chain'),
+        ],
+        none,
       ),
-      m.block('chained', [chain], none),
-    ], none);
+    );
+    return m.block(
+      null,
+      [
+        m.if(
+          get(P.resume),
+          m.block(null, [set(L.node, m.i32.load(0, 4, cursor(Cursor.node))), set(L.ran, m.i32.load(0, 4, cursor(Cursor.ran))), set(L.r, k(0))], none),
+          m.block(null, [set(L.node, get(P.entry)), set(L.ran, k(0)), m.i32.store(0, 4, cursor(Cursor.ran), k(0))], none),
+        ),
+        m.block('chained', [chain], none),
+      ],
+      none,
+    );
   }
 }
 

@@ -35,7 +35,10 @@ export class FunctionGen extends Lowering {
     }
     const body = structure(m, flow, entry, LABEL, '');
     // r10 = stackTop - (depth - 1)·512
-    const r10 = m.local.set(R10, m.i64.extend_u(m.i32.sub(m.i32.const(this.layout.stackTop + STACK_SIZE), m.i32.mul(m.local.get(DEPTH, i32), m.i32.const(STACK_SIZE)))));
+    const r10 = m.local.set(
+      R10,
+      m.i64.extend_u(m.i32.sub(m.i32.const(this.layout.stackTop + STACK_SIZE), m.i32.mul(m.local.get(DEPTH, i32), m.i32.const(STACK_SIZE)))),
+    );
     return m.block(null, [r10, body, m.unreachable()], none);
   }
 
@@ -84,15 +87,22 @@ export class FunctionGen extends Lowering {
   private groupCheck(g: AccessGroup, flag: number): Expr {
     const { m } = this;
     const end = m.i32.add(this.blockOffset(m.local.get(A, i32)), m.i32.const(g.maxEnd - g.minOff));
-    return m.local.set(flag, m.if(
-      m.i64.lt_u(m.local.tee(T, m.i64.add(this.get(g.base), m.i64.const(g.minOff, g.minOff >> 31)), i64), this.limit()),
-      m.block(null, [
-        m.local.set(A, m.i32.wrap(m.local.get(T, i64))),
-        m.local.set(S, this.shadowEntry(m.local.get(A, i32))),
-        g.write ? m.i32.le_s(end, m.local.get(S, i32)) : m.i32.le_u(end, m.i32.and(m.local.get(S, i32), m.i32.const(ROOM_MASK))),
-      ], i32),
-      m.i32.const(0),
-    ));
+    return m.local.set(
+      flag,
+      m.if(
+        m.i64.lt_u(m.local.tee(T, m.i64.add(this.get(g.base), m.i64.const(g.minOff, g.minOff >> 31)), i64), this.limit()),
+        m.block(
+          null,
+          [
+            m.local.set(A, m.i32.wrap(m.local.get(T, i64))),
+            m.local.set(S, this.shadowEntry(m.local.get(A, i32))),
+            g.write ? m.i32.le_s(end, m.local.get(S, i32)) : m.i32.le_u(end, m.i32.and(m.local.get(S, i32), m.i32.const(ROOM_MASK))),
+          ],
+          i32,
+        ),
+        m.i32.const(0),
+      ),
+    );
   }
 
   private instruction(pc: number): Expr[] {
@@ -103,30 +113,54 @@ export class FunctionGen extends Lowering {
     const cls = op & 7;
     const a = (): Expr => m.local.get(A, i32);
     switch (cls) {
-      case 0x07: return [this.set(d, this.alu64(pc))];
-      case 0x04: return [this.set(d, this.alu32(pc))];
-      case 0x01: { // LDX
+      case 0x07:
+        return [this.set(d, this.alu64(pc))];
+      case 0x04:
+        return [this.set(d, this.alu32(pc))];
+      case 0x01: {
+        // LDX
         const mode = op & 0xe0;
         const size = [4, 2, 1, 8][(op >> 3) & 3];
         const sx = mode === 0x80;
-        const load = size === 8 ? m.i64.load(0, 1, a())
-          : size === 4 ? (sx ? m.i64.load32_s(0, 1, a()) : m.i64.load32_u(0, 1, a()))
-          : size === 2 ? (sx ? m.i64.load16_s(0, 1, a()) : m.i64.load16_u(0, 1, a()))
-          : sx ? m.i64.load8_s(0, 1, a()) : m.i64.load8_u(0, 1, a());
+        const load =
+          size === 8
+            ? m.i64.load(0, 1, a())
+            : size === 4
+              ? sx
+                ? m.i64.load32_s(0, 1, a())
+                : m.i64.load32_u(0, 1, a())
+              : size === 2
+                ? sx
+                  ? m.i64.load16_s(0, 1, a())
+                  : m.i64.load16_u(0, 1, a())
+                : sx
+                  ? m.i64.load8_s(0, 1, a())
+                  : m.i64.load8_u(0, 1, a());
         return [...this.address(pc, s, size, false), this.set(d, load)];
       }
-      case 0x02: case 0x03: { // ST, STX
+      case 0x02:
+      case 0x03: {
+        // ST, STX
         const size = [4, 2, 1, 8][(op >> 3) & 3];
         if ((op & 0xe0) === 0xc0) return [...this.address(pc, d, size, true), ...this.atomic(pc, size)];
         const v = cls === 0x02 ? this.imm64(pc) : this.get(s);
-        const store = size === 8 ? m.i64.store(0, 1, a(), v) : size === 4 ? m.i64.store32(0, 1, a(), v) : size === 2 ? m.i64.store16(0, 1, a(), v) : m.i64.store8(0, 1, a(), v);
+        const store =
+          size === 8
+            ? m.i64.store(0, 1, a(), v)
+            : size === 4
+              ? m.i64.store32(0, 1, a(), v)
+              : size === 2
+                ? m.i64.store16(0, 1, a(), v)
+                : m.i64.store8(0, 1, a(), v);
         return [...this.address(pc, d, size, true), store];
       }
-      case 0x00: { // ld_imm64, else the legacy packet loads below
+      case 0x00: {
+        // ld_imm64, else the legacy packet loads below
         if (op === 0x18) return [this.set(d, m.i64.const(code.imm[pc], code.immHi[pc]))];
         break;
       }
-      case 0x05: case 0x06: {
+      case 0x05:
+      case 0x06: {
         if (op === 0x95) return [m.return(this.get(0))];
         if (op === 0x85) return code.src[pc] === 1 ? this.localCall(pc) : helperCall(this, pc);
         if (op === 0x8d) return this.callx(pc);
@@ -154,14 +188,21 @@ export class FunctionGen extends Lowering {
     // host; one compiled into this module is called by name while the wiring still points to it.
     const replaced = m.if(
       m.i32.load(0, 4, m.i32.const(this.sc + Scratch.direct)),
-      m.block(null, [
-        m.f64.store(0, 8, counter(), m.f64.add(m.f64.load(0, 8, counter()), m.f64.const(1))),
-        known ? m.if(m.i32.eq(index(), m.i32.const(known.index)), this.set(0, m.call(known.fn, args(), i64)), viaTable) : viaTable,
-      ], none),
+      m.block(
+        null,
+        [
+          m.f64.store(0, 8, counter(), m.f64.add(m.f64.load(0, 8, counter()), m.f64.const(1))),
+          known ? m.if(m.i32.eq(index(), m.i32.const(known.index)), this.set(0, m.call(known.fn, args(), i64)), viaTable) : viaTable,
+        ],
+        none,
+      ),
       m.block(null, [...this.storeArgs(), m.call(this.ns + 'callReplaced', [m.i32.const(target), depth()], none), this.loadR0()], none),
     );
     return [
-      m.if(m.i32.ge_s(depth(), m.i32.const(MAX_CALL_DEPTH)), this.fault(FaultCode.callDepth, pc, m.i32.add(depth(), m.i32.const(1)), m.i32.const(0), m.i32.const(0))),
+      m.if(
+        m.i32.ge_s(depth(), m.i32.const(MAX_CALL_DEPTH)),
+        this.fault(FaultCode.callDepth, pc, m.i32.add(depth(), m.i32.const(1)), m.i32.const(0), m.i32.const(0)),
+      ),
       m.if(m.global.get(`${this.ns}ov${target}`, i32), replaced, this.set(0, m.call(`${this.ns}f${target}`, args(), i64))),
     ];
   }
@@ -194,12 +235,23 @@ export class FunctionGen extends Lowering {
     const src = reg(s);
     let next: Expr;
     switch (aop & ~1) {
-      case 0x00: next = w.add(old(), src); break;
-      case 0x40: next = w.or(old(), src); break;
-      case 0x50: next = w.and(old(), src); break;
-      case 0xa0: next = w.xor(old(), src); break;
-      case 0xe0: next = src; break;
-      default: next = m.select(w.eq(old(), reg(0)), src, old());
+      case 0x00:
+        next = w.add(old(), src);
+        break;
+      case 0x40:
+        next = w.or(old(), src);
+        break;
+      case 0x50:
+        next = w.and(old(), src);
+        break;
+      case 0xa0:
+        next = w.xor(old(), src);
+        break;
+      case 0xe0:
+        next = src;
+        break;
+      default:
+        next = m.select(w.eq(old(), reg(0)), src, old());
     }
     const out: Expr[] = [m.local.set(oldLocal, w.load(0, 1, a())), w.store(0, 1, a(), next)];
     if (aop === 0xf1) out.push(this.set(0, widen(old())));
@@ -216,23 +268,36 @@ export class FunctionGen extends Lowering {
     const b = x ? this.get(code.src[pc]) : this.imm64(pc);
     const signed = code.off[pc] === 1;
     switch (op) {
-      case 0x00: return m.i64.add(a, b);
-      case 0x10: return m.i64.sub(a, b);
-      case 0x20: return m.i64.mul(a, b);
-      case 0x40: return m.i64.or(a, b);
-      case 0x50: return m.i64.and(a, b);
-      case 0xa0: return m.i64.xor(a, b);
-      case 0x60: return m.i64.shl(a, b);
-      case 0x70: return m.i64.shr_u(a, b);
-      case 0xc0: return m.i64.shr_s(a, b);
-      case 0x80: return m.i64.sub(m.i64.const(0, 0), a);
-      case 0x30: case 0x90: return this.divmod64(op === 0x90, signed, a, b, d);
+      case 0x00:
+        return m.i64.add(a, b);
+      case 0x10:
+        return m.i64.sub(a, b);
+      case 0x20:
+        return m.i64.mul(a, b);
+      case 0x40:
+        return m.i64.or(a, b);
+      case 0x50:
+        return m.i64.and(a, b);
+      case 0xa0:
+        return m.i64.xor(a, b);
+      case 0x60:
+        return m.i64.shl(a, b);
+      case 0x70:
+        return m.i64.shr_u(a, b);
+      case 0xc0:
+        return m.i64.shr_s(a, b);
+      case 0x80:
+        return m.i64.sub(m.i64.const(0, 0), a);
+      case 0x30:
+      case 0x90:
+        return this.divmod64(op === 0x90, signed, a, b, d);
       case 0xb0: {
         if (!x) return b;
         const w = code.off[pc];
         return w === 8 ? m.i64.extend8_s(b) : w === 16 ? m.i64.extend16_s(b) : w === 32 ? m.i64.extend32_s(b) : b;
       }
-      case 0xd0: return this.swap(code.imm[pc], a);
+      case 0xd0:
+        return this.swap(code.imm[pc], a);
     }
     throw new Error(`alu64 opcode 0x${code.op[pc].toString(16)} at ${pc}`);
   }
@@ -260,17 +325,28 @@ export class FunctionGen extends Lowering {
     const signed = code.off[pc] === 1;
     const z = (v: Expr): Expr => m.i64.extend_u(v);
     switch (op) {
-      case 0x00: return z(m.i32.add(a, b));
-      case 0x10: return z(m.i32.sub(a, b));
-      case 0x20: return z(m.i32.mul(a, b));
-      case 0x40: return z(m.i32.or(a, b));
-      case 0x50: return z(m.i32.and(a, b));
-      case 0xa0: return z(m.i32.xor(a, b));
-      case 0x60: return z(m.i32.shl(a, b));
-      case 0x70: return z(m.i32.shr_u(a, b));
-      case 0xc0: return z(m.i32.shr_s(a, b));
-      case 0x80: return z(m.i32.sub(m.i32.const(0), a));
-      case 0x30: case 0x90: {
+      case 0x00:
+        return z(m.i32.add(a, b));
+      case 0x10:
+        return z(m.i32.sub(a, b));
+      case 0x20:
+        return z(m.i32.mul(a, b));
+      case 0x40:
+        return z(m.i32.or(a, b));
+      case 0x50:
+        return z(m.i32.and(a, b));
+      case 0xa0:
+        return z(m.i32.xor(a, b));
+      case 0x60:
+        return z(m.i32.shl(a, b));
+      case 0x70:
+        return z(m.i32.shr_u(a, b));
+      case 0xc0:
+        return z(m.i32.shr_s(a, b));
+      case 0x80:
+        return z(m.i32.sub(m.i32.const(0), a));
+      case 0x30:
+      case 0x90: {
         const div = (): Expr => m.local.get(S, i32);
         const zero = m.i32.eqz(div());
         const minus1 = m.i32.eq(div(), m.i32.const(-1));
@@ -298,23 +374,40 @@ export class FunctionGen extends Lowering {
   private bswap32(v: Expr, tmp: number): Expr {
     const { m } = this;
     const t = (): Expr => m.local.get(tmp, i32);
-    const swapped = m.i32.or(m.i32.shr_u(m.i32.and(t(), m.i32.const(0xff00ff00 | 0)), m.i32.const(8)), m.i32.shl(m.i32.and(t(), m.i32.const(0x00ff00ff)), m.i32.const(8)));
+    const swapped = m.i32.or(
+      m.i32.shr_u(m.i32.and(t(), m.i32.const(0xff00ff00 | 0)), m.i32.const(8)),
+      m.i32.shl(m.i32.and(t(), m.i32.const(0x00ff00ff)), m.i32.const(8)),
+    );
     return m.block(null, [m.local.set(tmp, v), m.i32.rotl(swapped, m.i32.const(16))], i32);
   }
 
   private swap(bits: number, v: Expr): Expr {
     const { m } = this;
     if (bits === 16) {
-      return m.block(null, [m.local.set(T, v), m.i64.or(m.i64.shl(m.i64.and(m.local.get(T, i64), m.i64.const(0xff, 0)), m.i64.const(8, 0)), m.i64.and(m.i64.shr_u(m.local.get(T, i64), m.i64.const(8, 0)), m.i64.const(0xff, 0)))], i64);
+      return m.block(
+        null,
+        [
+          m.local.set(T, v),
+          m.i64.or(
+            m.i64.shl(m.i64.and(m.local.get(T, i64), m.i64.const(0xff, 0)), m.i64.const(8, 0)),
+            m.i64.and(m.i64.shr_u(m.local.get(T, i64), m.i64.const(8, 0)), m.i64.const(0xff, 0)),
+          ),
+        ],
+        i64,
+      );
     }
     if (bits === 32) return m.i64.extend_u(this.bswap32(m.i32.wrap(v), S));
-    return m.block(null, [
-      m.local.set(T, v),
-      m.i64.or(
-        m.i64.shl(m.i64.extend_u(this.bswap32(m.i32.wrap(m.local.get(T, i64)), S)), m.i64.const(32, 0)),
-        m.i64.extend_u(this.bswap32(m.i32.wrap(m.i64.shr_u(m.local.get(T, i64), m.i64.const(32, 0))), A)),
-      ),
-    ], i64);
+    return m.block(
+      null,
+      [
+        m.local.set(T, v),
+        m.i64.or(
+          m.i64.shl(m.i64.extend_u(this.bswap32(m.i32.wrap(m.local.get(T, i64)), S)), m.i64.const(32, 0)),
+          m.i64.extend_u(this.bswap32(m.i32.wrap(m.i64.shr_u(m.local.get(T, i64), m.i64.const(32, 0))), A)),
+        ),
+      ],
+      i64,
+    );
   }
 
   private condition(pc: number): Expr {
@@ -327,34 +420,57 @@ export class FunctionGen extends Lowering {
       const a = this.get(d);
       const b = x ? this.get(code.src[pc]) : this.imm64(pc);
       switch (cond) {
-        case 0x10: return m.i64.eq(a, b);
-        case 0x50: return m.i64.ne(a, b);
-        case 0x40: return m.i64.ne(m.i64.and(a, b), m.i64.const(0, 0));
-        case 0x20: return m.i64.gt_u(a, b);
-        case 0x30: return m.i64.ge_u(a, b);
-        case 0xa0: return m.i64.lt_u(a, b);
-        case 0xb0: return m.i64.le_u(a, b);
-        case 0x60: return m.i64.gt_s(a, b);
-        case 0x70: return m.i64.ge_s(a, b);
-        case 0xc0: return m.i64.lt_s(a, b);
-        case 0xd0: return m.i64.le_s(a, b);
+        case 0x10:
+          return m.i64.eq(a, b);
+        case 0x50:
+          return m.i64.ne(a, b);
+        case 0x40:
+          return m.i64.ne(m.i64.and(a, b), m.i64.const(0, 0));
+        case 0x20:
+          return m.i64.gt_u(a, b);
+        case 0x30:
+          return m.i64.ge_u(a, b);
+        case 0xa0:
+          return m.i64.lt_u(a, b);
+        case 0xb0:
+          return m.i64.le_u(a, b);
+        case 0x60:
+          return m.i64.gt_s(a, b);
+        case 0x70:
+          return m.i64.ge_s(a, b);
+        case 0xc0:
+          return m.i64.lt_s(a, b);
+        case 0xd0:
+          return m.i64.le_s(a, b);
       }
     } else {
       const a = this.lo(d);
       const b = x ? this.lo(code.src[pc]) : m.i32.const(code.imm[pc]);
       switch (cond) {
-        case 0x10: return m.i32.eq(a, b);
-        case 0x50: return m.i32.ne(a, b);
-        case 0x40: return m.i32.ne(m.i32.and(a, b), m.i32.const(0));
-        case 0x20: return m.i32.gt_u(a, b);
-        case 0x30: return m.i32.ge_u(a, b);
-        case 0xa0: return m.i32.lt_u(a, b);
-        case 0xb0: return m.i32.le_u(a, b);
-        case 0x60: return m.i32.gt_s(a, b);
-        case 0x70: return m.i32.ge_s(a, b);
-        case 0xc0: return m.i32.lt_s(a, b);
-        case 0xd0: return m.i32.le_s(a, b);
+        case 0x10:
+          return m.i32.eq(a, b);
+        case 0x50:
+          return m.i32.ne(a, b);
+        case 0x40:
+          return m.i32.ne(m.i32.and(a, b), m.i32.const(0));
+        case 0x20:
+          return m.i32.gt_u(a, b);
+        case 0x30:
+          return m.i32.ge_u(a, b);
+        case 0xa0:
+          return m.i32.lt_u(a, b);
+        case 0xb0:
+          return m.i32.le_u(a, b);
+        case 0x60:
+          return m.i32.gt_s(a, b);
+        case 0x70:
+          return m.i32.ge_s(a, b);
+        case 0xc0:
+          return m.i32.lt_s(a, b);
+        case 0xd0:
+          return m.i32.le_s(a, b);
       }
     }
     throw new Error(`jump opcode 0x${op.toString(16)} at ${pc}`);
-  }}
+  }
+}

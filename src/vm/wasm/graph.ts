@@ -55,7 +55,13 @@ export function successorRow(dv: DataView, layout: BatchLayout, node: number): n
  * The nodes a packet can reach from `entry` by the successor table (entry first) with their
  * rows; undefined when there are more than `limit` or one is not `bound` to a program.
  */
-export function reachableNodes(dv: DataView, layout: BatchLayout, entry: number, bound: (node: number) => boolean, limit: number): { node: number; successors: number[] }[] | undefined {
+export function reachableNodes(
+  dv: DataView,
+  layout: BatchLayout,
+  entry: number,
+  bound: (node: number) => boolean,
+  limit: number,
+): { node: number; successors: number[] }[] | undefined {
   const seen = [entry];
   const rows = [];
   for (let i = 0; i < seen.length; i++) {

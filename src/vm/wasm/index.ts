@@ -161,7 +161,7 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
       words[r0Index] = r;
       words[r0Index + 1] = r >> 31;
     } else if (typeof r === 'number' && Number.isInteger(r) && r >= -(2 ** 53) && r <= 2 ** 53) {
-      dv().setInt32(scratch + Scratch.r0, r % TWO32 | 0, true);
+      dv().setInt32(scratch + Scratch.r0, (r % TWO32) | 0, true);
       dv().setInt32(scratch + Scratch.r0 + 4, Math.floor(r / TWO32) | 0, true);
     } else {
       dv().setBigUint64(scratch + Scratch.r0, BigInt.asUintN(64, typeof r === 'bigint' ? r : BigInt(r)), true);
@@ -262,7 +262,6 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     return true;
   };
 
-
   /** Point an instantiated module's call at `slot` to its replacement (compiled now), or back to its own code. */
   const wire = (c: Compiled, slot: number): void => {
     graphGeneration++;
@@ -292,12 +291,19 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     return {
       ...globals,
       fault(code: number, pc: number, x: number, y: number, z: number): void {
-        if (code === FaultCode.budget) fail(c, pc, 'budget', `instruction budget of ${state.initialBudget} exhausted (a loop that never ends?); raise it with --budget`);
+        if (code === FaultCode.budget)
+          fail(c, pc, 'budget', `instruction budget of ${state.initialBudget} exhausted (a loop that never ends?); raise it with --budget`);
         if (code === FaultCode.callDepth) fail(c, pc, 'call-depth', `call would be frame ${x}; at most ${MAX_CALL_DEPTH} frames (the kernel's limit)`);
         const size = z & 0xff;
         const write = (z & 0x100) !== 0;
         const a = x >>> 0;
-        if (y !== 0 || a >= space.limit) fail(c, pc, 'out-of-bounds', `${write ? 'write' : 'read'} of ${size} bytes at 0x${((BigInt(y >>> 0) << 32n) | BigInt(a)).toString(16)}: not an address of any region`);
+        if (y !== 0 || a >= space.limit)
+          fail(
+            c,
+            pc,
+            'out-of-bounds',
+            `${write ? 'write' : 'read'} of ${size} bytes at 0x${((BigInt(y >>> 0) << 32n) | BigInt(a)).toString(16)}: not an address of any region`,
+          );
         // The first access to a chunk of a large region: marked now, the access goes on.
         if (space.materialize(a) && space.accessible(a, size, write)) return;
         if (write && space.accessible(a, size, false)) fail(c, pc, 'read-only', `write of ${size} bytes: ${space.describe(a, size)}, which is read-only`);
@@ -325,7 +331,13 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
           return 0;
         }
         const h = c.exe.spec.callxHelperIds && hi === 0 ? c.exe.spec.helpers.get(lo) : undefined;
-        if (!h) fail(c, pc, 'bad-call', `callx through r${c.code.dst[pc]} = 0x${((BigInt(hi) << 32n) | BigInt(lo)).toString(16)}, which is not the address of a function`);
+        if (!h)
+          fail(
+            c,
+            pc,
+            'bad-call',
+            `callx through r${c.code.dst[pc]} = 0x${((BigInt(hi) << 32n) | BigInt(lo)).toString(16)}, which is not the address of a function`,
+          );
         // A helper reached through callx (conformance convention): called, never a tail call.
         runHelper(c, h!, pc, depth, false);
         return 1;
@@ -386,7 +398,8 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
     // Built on the first batch, like programs: commands that never run packets never compile it.
     let batch: BatchExport | undefined;
     const driver = (): BatchExport => {
-      batch ??= new WebAssembly.Instance(new WebAssembly.Module(compileDriver(batchLayout, scratch) as Uint8Array<ArrayBuffer>), driverImports).exports.batch as BatchExport;
+      batch ??= new WebAssembly.Instance(new WebAssembly.Module(compileDriver(batchLayout, scratch) as Uint8Array<ArrayBuffer>), driverImports).exports
+        .batch as BatchExport;
       return batch;
     };
     const bound = new Map<number, Compiled>();
@@ -475,7 +488,18 @@ export function createWasmEngine(opts: EngineOptions): ExecutionEngine {
         enter(req.state);
         hooks = req.hooks;
         const call = (batch: BatchExport, from: number, to: number, resume: number): void =>
-          batch(req.entry, req.ctxList, req.ctxStride, req.results, req.resultStride, from, to, Math.min(req.state.initialBudget, MAX_CELL), req.hooks ? 1 : 0, resume);
+          batch(
+            req.entry,
+            req.ctxList,
+            req.ctxStride,
+            req.results,
+            req.resultStride,
+            from,
+            to,
+            Math.min(req.state.initialBudget, MAX_CELL),
+            req.hooks ? 1 : 0,
+            resume,
+          );
         let from = req.from;
         let resume = false;
         for (;;) {

@@ -1,4 +1,3 @@
-import { ERRNO } from '../../errors/errno.js';
 import { i32, i64, none, type Expr } from './emit/expr.js';
 import { A, S, T, type Lowering } from './lowering.js';
 
@@ -23,11 +22,14 @@ export function inlineArrayLookup(g: Lowering, pc: number): Expr[] | undefined {
   return [
     ...g.address(pc, 2, 4, false),
     m.local.set(S, m.i32.load(0, 1, m.local.get(A, i32))),
-    g.set(0, m.select(
-      m.i32.lt_u(key(), m.i32.const(layout.maxEntries)),
-      m.i64.extend_u(m.i32.add(m.i32.const(layout.base), m.i32.mul(slot, m.i32.const(layout.stride)))),
-      m.i64.const(0, 0),
-    )),
+    g.set(
+      0,
+      m.select(
+        m.i32.lt_u(key(), m.i32.const(layout.maxEntries)),
+        m.i64.extend_u(m.i32.add(m.i32.const(layout.base), m.i32.mul(slot, m.i32.const(layout.stride)))),
+        m.i64.const(0, 0),
+      ),
+    ),
     ...g.clearArgs(),
   ];
 }
@@ -48,11 +50,18 @@ export function inlineHashLookup(g: Lowering, pc: number): Expr[] | undefined {
   return [
     m.if(
       g.readable(2, m.i32.const(layout.keySize)),
-      m.block(null, [
-        m.local.set(S, m.call('hash_find', [m.i32.const(layout.table), m.i32.const(layout.mask), m.i32.const(layout.keys), m.i32.const(layout.keySize), g.lo(2)], i32)),
-        g.set(0, m.select(tag(), m.i64.extend_u(m.i32.add(m.i32.const(layout.values), m.i32.mul(element, m.i32.const(layout.stride)))), m.i64.const(0, 0))),
-        ...g.clearArgs(),
-      ], none),
+      m.block(
+        null,
+        [
+          m.local.set(
+            S,
+            m.call('hash_find', [m.i32.const(layout.table), m.i32.const(layout.mask), m.i32.const(layout.keys), m.i32.const(layout.keySize), g.lo(2)], i32),
+          ),
+          g.set(0, m.select(tag(), m.i64.extend_u(m.i32.add(m.i32.const(layout.values), m.i32.mul(element, m.i32.const(layout.stride)))), m.i64.const(0, 0))),
+          ...g.clearArgs(),
+        ],
+        none,
+      ),
       m.block(null, g.helperCallViaHost(pc), none),
     ),
   ];
@@ -73,11 +82,22 @@ export function inlineLpmLookup(g: Lowering, pc: number): Expr[] | undefined {
   return [
     m.if(
       m.i32.and(g.readable(2, m.i32.const(layout.keySize)), m.i32.le_u(m.i32.load(0, 4, m.i32.const(layout.table)), m.i32.const(layout.maxScan))),
-      m.block(null, [
-        m.local.set(S, m.call(`lpm_find${layout.entryStride}`, [m.i32.const(layout.table), g.lo(2), m.i32.const((layout.keySize - 4) * 8)], i32)),
-        g.set(0, m.select(slot(), m.i64.extend_u(m.i32.add(m.i32.const(layout.values), m.i32.mul(m.i32.sub(slot(), m.i32.const(1)), m.i32.const(layout.stride)))), m.i64.const(0, 0))),
-        ...g.clearArgs(),
-      ], none),
+      m.block(
+        null,
+        [
+          m.local.set(S, m.call(`lpm_find${layout.entryStride}`, [m.i32.const(layout.table), g.lo(2), m.i32.const((layout.keySize - 4) * 8)], i32)),
+          g.set(
+            0,
+            m.select(
+              slot(),
+              m.i64.extend_u(m.i32.add(m.i32.const(layout.values), m.i32.mul(m.i32.sub(slot(), m.i32.const(1)), m.i32.const(layout.stride)))),
+              m.i64.const(0, 0),
+            ),
+          ),
+          ...g.clearArgs(),
+        ],
+        none,
+      ),
       m.block(null, g.helperCallViaHost(pc), none),
     ),
   ];
@@ -92,7 +112,9 @@ export function lookupByCandidateMap(g: Lowering, pc: number): Expr[] | undefine
   const { m, code } = g;
   if (g.r1 !== undefined || !g.calls(pc, 'bpf_map_lookup_elem')) return undefined;
   // Every constant the program loads; the layouts tell which are maps (loads resolve to handles).
-  g.mapHandles ??= [...new Set([...code.op].flatMap((op, at) => (op === 0x18 ? [g.constantAfter(at, code.dst[at], undefined)] : [])))].filter((h): h is number => h !== undefined);
+  g.mapHandles ??= [...new Set([...code.op].flatMap((op, at) => (op === 0x18 ? [g.constantAfter(at, code.dst[at], undefined)] : [])))].filter(
+    (h): h is number => h !== undefined,
+  );
   const arms: [number, Expr[]][] = [];
   for (const handle of g.mapHandles) {
     g.r1 = handle;
@@ -103,7 +125,12 @@ export function lookupByCandidateMap(g: Lowering, pc: number): Expr[] | undefine
   }
   if (arms.length === 0) return undefined;
   const host = m.block(null, g.helperCallViaHost(pc), none);
-  return [arms.reduceRight<Expr>((rest, [handle, body]) => m.if(m.i64.eq(g.get(1), m.i64.const(handle % 4294967296, Math.floor(handle / 4294967296))), m.block(null, body, none), rest), host)];
+  return [
+    arms.reduceRight<Expr>(
+      (rest, [handle, body]) => m.if(m.i64.eq(g.get(1), m.i64.const(handle % 4294967296, Math.floor(handle / 4294967296))), m.block(null, body, none), rest),
+      host,
+    ),
+  ];
 }
 /**
  * `bpf_map_update_elem` on a writable array named by a constant, without a spin lock in its values:
@@ -121,21 +148,33 @@ export function inlineArrayUpdate(g: Lowering, pc: number): Expr[] | undefined {
   const update = m.if(
     m.i32.or(m.i64.gt_u(flags(), m.i64.const(BPF_F_LOCK, 0)), m.i64.eq(m.i64.and(flags(), m.i64.const(3, 0)), m.i64.const(3, 0))),
     g.errno('EINVAL'),
-    m.block(null, [
-      m.local.set(S, m.i32.load(0, 1, m.i32.wrap(g.get(2)))),
-      m.if(
-        m.i32.ge_u(key(), m.i32.const(layout.maxEntries)),
-        g.errno('E2BIG'),
+    m.block(
+      null,
+      [
+        m.local.set(S, m.i32.load(0, 1, m.i32.wrap(g.get(2)))),
         m.if(
-          m.i32.wrap(m.i64.and(flags(), m.i64.const(BPF_NOEXIST, 0))),
-          g.errno('EEXIST'),
-          m.block(null, [
-            m.memory.copy(m.i32.add(m.i32.const(layout.base), m.i32.mul(slot, m.i32.const(layout.stride))), m.i32.wrap(g.get(3)), m.i32.const(layout.valueSize)),
-            g.set(0, m.i64.const(0, 0)),
-          ], none),
+          m.i32.ge_u(key(), m.i32.const(layout.maxEntries)),
+          g.errno('E2BIG'),
+          m.if(
+            m.i32.wrap(m.i64.and(flags(), m.i64.const(BPF_NOEXIST, 0))),
+            g.errno('EEXIST'),
+            m.block(
+              null,
+              [
+                m.memory.copy(
+                  m.i32.add(m.i32.const(layout.base), m.i32.mul(slot, m.i32.const(layout.stride))),
+                  m.i32.wrap(g.get(3)),
+                  m.i32.const(layout.valueSize),
+                ),
+                g.set(0, m.i64.const(0, 0)),
+              ],
+              none,
+            ),
+          ),
         ),
-      ),
-    ], none),
+      ],
+      none,
+    ),
   );
   return [
     m.if(
@@ -161,30 +200,39 @@ export function inlineCsumDiff(g: Lowering, pc: number): Expr[] | undefined {
   const ret = (): Expr => m.local.get(S, i32);
   const wide = (v: Expr): Expr => m.i64.extend_u(v);
   const argOk = (r: number, size: () => Expr): Expr => m.if(size(), g.readable(r, size()), m.i32.const(1));
-  const compute = m.block(null, [
-    m.local.set(S, seed()),
-    m.if(
-      m.i32.and(m.i32.ne(fromSize(), m.i32.const(0)), m.i32.ne(toSize(), m.i32.const(0))),
-      // csum_add(partial(to, seed), ~partial(from, 0)) with the end-around carry
-      m.block(null, [
-        m.local.set(T, m.i64.add(wide(partial(3, toSize(), ret())), wide(m.i32.xor(partial(1, fromSize(), m.i32.const(0)), m.i32.const(-1))))),
-        m.local.set(S, m.i32.wrap(m.select(m.i64.gt_u(m.local.get(T, i64), m.i64.const(-1, 0)), m.i64.sub(m.local.get(T, i64), m.i64.const(-1, 0)), m.local.get(T, i64)))),
-      ], none),
+  const compute = m.block(
+    null,
+    [
+      m.local.set(S, seed()),
       m.if(
-        toSize(),
-        m.local.set(S, partial(3, toSize(), ret())),
-        m.if(fromSize(), m.local.set(S, m.i32.xor(partial(1, fromSize(), m.i32.xor(ret(), m.i32.const(-1))), m.i32.const(-1)))),
+        m.i32.and(m.i32.ne(fromSize(), m.i32.const(0)), m.i32.ne(toSize(), m.i32.const(0))),
+        // csum_add(partial(to, seed), ~partial(from, 0)) with the end-around carry
+        m.block(
+          null,
+          [
+            m.local.set(T, m.i64.add(wide(partial(3, toSize(), ret())), wide(m.i32.xor(partial(1, fromSize(), m.i32.const(0)), m.i32.const(-1))))),
+            m.local.set(
+              S,
+              m.i32.wrap(
+                m.select(m.i64.gt_u(m.local.get(T, i64), m.i64.const(-1, 0)), m.i64.sub(m.local.get(T, i64), m.i64.const(-1, 0)), m.local.get(T, i64)),
+              ),
+            ),
+          ],
+          none,
+        ),
+        m.if(
+          toSize(),
+          m.local.set(S, partial(3, toSize(), ret())),
+          m.if(fromSize(), m.local.set(S, m.i32.xor(partial(1, fromSize(), m.i32.xor(ret(), m.i32.const(-1))), m.i32.const(-1)))),
+        ),
       ),
-    ),
-    // csum_from32to16: (sum + rotl(sum, 16)) >> 16, not complemented
-    g.set(0, wide(m.i32.and(m.i32.shr_u(m.i32.add(ret(), m.i32.rotl(ret(), m.i32.const(16))), m.i32.const(16)), m.i32.const(0xffff)))),
-  ], none);
+      // csum_from32to16: (sum + rotl(sum, 16)) >> 16, not complemented
+      g.set(0, wide(m.i32.and(m.i32.shr_u(m.i32.add(ret(), m.i32.rotl(ret(), m.i32.const(16))), m.i32.const(16)), m.i32.const(0xffff)))),
+    ],
+    none,
+  );
   return [
-    m.if(
-      m.i32.and(argOk(1, fromSize), argOk(3, toSize)),
-      m.block(null, [compute, ...g.clearArgs()], none),
-      m.block(null, g.helperCallViaHost(pc), none),
-    ),
+    m.if(m.i32.and(argOk(1, fromSize), argOk(3, toSize)), m.block(null, [compute, ...g.clearArgs()], none), m.block(null, g.helperCallViaHost(pc), none)),
   ];
 }
 
@@ -207,26 +255,38 @@ export function inlineRing(g: Lowering, pc: number): Expr[] | undefined {
     const size = (): Expr => m.local.get(S, i32);
     const header = (): Expr => m.local.get(A, i32);
     const len = (): Expr => m.f64.convert_u.i32(m.i32.and(m.i32.add(size(), m.i32.const(RINGBUF_HEADER + 7)), m.i32.const(~7)));
-    body = m.block(null, [
-      m.local.set(S, g.u32Arg(2)),
-      m.if(
-        m.i32.or(m.i64.ne(g.get(3), m.i64.const(0, 0)), m.i32.gt_u(size(), m.i32.const(ring.size - RINGBUF_HEADER))),
-        zero(),
-        m.block(null, [
-          m.if(
-            m.f64.gt(m.f64.sub(m.f64.add(producer(), len()), consumer()), m.f64.const(ring.size - 1)),
-            zero(),
-            m.block(null, [
-              m.local.set(A, m.i32.add(m.i32.const(ring.data), m.i32.and(m.i32.wrap(m.i64.trunc_u.f64(producer())), m.i32.const(ring.size - 1)))),
-              m.i32.store(0, 4, header(), m.i32.or(size(), m.i32.const(RINGBUF_BUSY | 0))),
-              m.i32.store(4, 4, header(), m.i32.add(m.i32.shr_u(m.i32.sub(header(), m.i32.const(ring.data)), m.i32.const(PAGE_SHIFT)), m.i32.const(1))),
-              m.f64.store(0, 8, m.i32.const(ring.positions), m.f64.add(producer(), len())),
-              g.set(0, m.i64.extend_u(m.i32.add(header(), m.i32.const(RINGBUF_HEADER)))),
-            ], none),
+    body = m.block(
+      null,
+      [
+        m.local.set(S, g.u32Arg(2)),
+        m.if(
+          m.i32.or(m.i64.ne(g.get(3), m.i64.const(0, 0)), m.i32.gt_u(size(), m.i32.const(ring.size - RINGBUF_HEADER))),
+          zero(),
+          m.block(
+            null,
+            [
+              m.if(
+                m.f64.gt(m.f64.sub(m.f64.add(producer(), len()), consumer()), m.f64.const(ring.size - 1)),
+                zero(),
+                m.block(
+                  null,
+                  [
+                    m.local.set(A, m.i32.add(m.i32.const(ring.data), m.i32.and(m.i32.wrap(m.i64.trunc_u.f64(producer())), m.i32.const(ring.size - 1)))),
+                    m.i32.store(0, 4, header(), m.i32.or(size(), m.i32.const(RINGBUF_BUSY | 0))),
+                    m.i32.store(4, 4, header(), m.i32.add(m.i32.shr_u(m.i32.sub(header(), m.i32.const(ring.data)), m.i32.const(PAGE_SHIFT)), m.i32.const(1))),
+                    m.f64.store(0, 8, m.i32.const(ring.positions), m.f64.add(producer(), len())),
+                    g.set(0, m.i64.extend_u(m.i32.add(header(), m.i32.const(RINGBUF_HEADER)))),
+                  ],
+                  none,
+                ),
+              ),
+            ],
+            none,
           ),
-        ], none),
-      ),
-    ], none);
+        ),
+      ],
+      none,
+    );
   } else {
     const which = (): Expr => g.lo(2);
     const answer = (n: number, v: Expr, rest: Expr): Expr => m.select(m.i32.eq(which(), m.i32.const(n)), v, rest);

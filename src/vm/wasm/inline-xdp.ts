@@ -92,18 +92,29 @@ export function inlineLoop(g: Lowering, pc: number): Expr[] | undefined {
   const i = (): Expr => m.local.get(S, i32);
   const n = (): Expr => g.lo(1);
   const zero = (): Expr => m.i64.const(0, 0);
-  const loop = m.block(`loop_done${pc}`, [
-    m.local.set(S, m.i32.const(0)),
-    m.loop(`loop_next${pc}`, m.block(null, [
-      m.if(m.i32.ge_u(i(), n()), m.block(null, [g.set(0, m.i64.extend_u(n())), m.br(`loop_done${pc}`)], none)),
-      m.if(
-        m.i64.ne(m.call(`${g.ns}f${fn.slot}`, [m.i64.extend_u(i()), g.get(3), zero(), zero(), zero(), m.i32.add(depth(), m.i32.const(1))], i64), zero()),
-        m.block(null, [g.set(0, m.i64.extend_u(m.i32.add(i(), m.i32.const(1)))), m.br(`loop_done${pc}`)], none),
+  const loop = m.block(
+    `loop_done${pc}`,
+    [
+      m.local.set(S, m.i32.const(0)),
+      m.loop(
+        `loop_next${pc}`,
+        m.block(
+          null,
+          [
+            m.if(m.i32.ge_u(i(), n()), m.block(null, [g.set(0, m.i64.extend_u(n())), m.br(`loop_done${pc}`)], none)),
+            m.if(
+              m.i64.ne(m.call(`${g.ns}f${fn.slot}`, [m.i64.extend_u(i()), g.get(3), zero(), zero(), zero(), m.i32.add(depth(), m.i32.const(1))], i64), zero()),
+              m.block(null, [g.set(0, m.i64.extend_u(m.i32.add(i(), m.i32.const(1)))), m.br(`loop_done${pc}`)], none),
+            ),
+            m.local.set(S, m.i32.add(i(), m.i32.const(1))),
+            m.br(`loop_next${pc}`),
+          ],
+          none,
+        ),
       ),
-      m.local.set(S, m.i32.add(i(), m.i32.const(1))),
-      m.br(`loop_next${pc}`),
-    ], none)),
-  ], none);
+    ],
+    none,
+  );
   const inline = m.if(
     m.i64.ne(g.get(4), zero()),
     g.errno('EINVAL'),
@@ -131,23 +142,23 @@ export function inlineTailCall(g: Lowering, pc: number): Expr[] | undefined {
   const node = (): Expr => m.local.get(S, i32);
   const counter = (): Expr => m.i32.add(m.i32.const(counters), m.i32.mul(node(), m.i32.const(COUNTER_BYTES)));
   const zero = (): Expr => m.i64.const(0, 0);
-  const tail = m.block(`tail_fail${pc}`, [
-    m.br(`tail_fail${pc}`, m.i32.or(g.hi(3), m.i32.ge_u(g.lo(3), m.i32.const(table.maxEntries)))),
-    m.local.set(A, g.lo(3)),
-    m.local.set(S, m.i32.load(0, 4, m.i32.add(m.i32.const(table.base), m.i32.shl(index(), m.i32.const(2))))),
-    m.br(`tail_fail${pc}`, m.i32.eqz(node())),
-    m.local.set(S, m.i32.sub(node(), m.i32.const(1))),
-    m.br(`tail_fail${pc}`, m.i32.ge_u(m.i32.load(0, 4, cell(Scratch.tailCount)), m.i32.const(MAX_TAIL_CALLS))),
-    m.i32.store(0, 4, cell(Scratch.tailCount), m.i32.add(m.i32.load(0, 4, cell(Scratch.tailCount)), m.i32.const(1))),
-    m.f64.store(0, 8, counter(), m.f64.add(m.f64.load(0, 8, counter()), m.f64.const(1))),
-    m.return(m.call_indirect('f0ByNode', node(), [g.get(1), zero(), zero(), zero(), zero(), m.local.get(DEPTH, i32)], PROGRAM_PARAMS, i64)),
-  ], none);
+  const tail = m.block(
+    `tail_fail${pc}`,
+    [
+      m.br(`tail_fail${pc}`, m.i32.or(g.hi(3), m.i32.ge_u(g.lo(3), m.i32.const(table.maxEntries)))),
+      m.local.set(A, g.lo(3)),
+      m.local.set(S, m.i32.load(0, 4, m.i32.add(m.i32.const(table.base), m.i32.shl(index(), m.i32.const(2))))),
+      m.br(`tail_fail${pc}`, m.i32.eqz(node())),
+      m.local.set(S, m.i32.sub(node(), m.i32.const(1))),
+      m.br(`tail_fail${pc}`, m.i32.ge_u(m.i32.load(0, 4, cell(Scratch.tailCount)), m.i32.const(MAX_TAIL_CALLS))),
+      m.i32.store(0, 4, cell(Scratch.tailCount), m.i32.add(m.i32.load(0, 4, cell(Scratch.tailCount)), m.i32.const(1))),
+      m.f64.store(0, 8, counter(), m.f64.add(m.f64.load(0, 8, counter()), m.f64.const(1))),
+      m.return(m.call_indirect('f0ByNode', node(), [g.get(1), zero(), zero(), zero(), zero(), m.local.get(DEPTH, i32)], PROGRAM_PARAMS, i64)),
+    ],
+    none,
+  );
   return [
-    m.if(
-      m.i32.load(0, 4, cell(Scratch.direct)),
-      m.block(null, [tail, g.set(0, zero()), ...g.clearArgs()], none),
-      m.block(null, g.helperCallViaHost(pc), none),
-    ),
+    m.if(m.i32.load(0, 4, cell(Scratch.direct)), m.block(null, [tail, g.set(0, zero()), ...g.clearArgs()], none), m.block(null, g.helperCallViaHost(pc), none)),
   ];
 }
 
@@ -178,7 +189,10 @@ export function inlineFrameHelper(g: Lowering, pc: number): Expr[] | undefined {
       body = [
         m.local.set(T, m.i64.add(wide(field(x.data)), delta())),
         m.if(
-          m.i32.or(m.i64.lt_s(target(), m.i64.add(hardStart(), m.i64.const(x.frameDescriptor, 0))), m.i64.gt_s(target(), m.i64.sub(wide(field(x.dataEnd)), m.i64.const(x.ethHlen, 0)))),
+          m.i32.or(
+            m.i64.lt_s(target(), m.i64.add(hardStart(), m.i64.const(x.frameDescriptor, 0))),
+            m.i64.gt_s(target(), m.i64.sub(wide(field(x.dataEnd)), m.i64.const(x.ethHlen, 0))),
+          ),
           g.errno('EINVAL'),
           m.block(null, [store(x.data, m.i32.wrap(target())), store(x.dataMeta, m.i32.wrap(target())), ok()], none),
         ),
@@ -193,34 +207,58 @@ export function inlineFrameHelper(g: Lowering, pc: number): Expr[] | undefined {
           m.i32.or(m.i64.lt_s(target(), m.i64.add(hardStart(), m.i64.const(x.frameDescriptor, 0))), m.i64.lt_s(m.local.get(U, i64), m.i64.const(0, 0))),
           g.errno('EINVAL'),
           m.if(
-            m.i32.or(m.i64.gt_s(m.local.get(U, i64), m.i64.const(x.metadataMax, 0)), m.i64.ne(m.i64.and(m.local.get(U, i64), m.i64.const(3, 0)), m.i64.const(0, 0))),
+            m.i32.or(
+              m.i64.gt_s(m.local.get(U, i64), m.i64.const(x.metadataMax, 0)),
+              m.i64.ne(m.i64.and(m.local.get(U, i64), m.i64.const(3, 0)), m.i64.const(0, 0)),
+            ),
             g.errno('EACCES'),
             m.block(null, [store(x.dataMeta, m.i32.wrap(target())), ok()], none),
           ),
         ),
       ];
       break;
-    case 'bpf_xdp_adjust_tail': { // adjust_tail: data_end moves within [data + ETH_HLEN, frame end - tailroom]; grown bytes are zeroed
+    case 'bpf_xdp_adjust_tail': {
+      // adjust_tail: data_end moves within [data + ETH_HLEN, frame end - tailroom]; grown bytes are zeroed
       fallback = fragments();
       const end = (): Expr => m.local.get(S, i32);
       body = [
         m.local.set(T, m.i64.add(wide(field(x.dataEnd)), delta())),
         m.if(
-          m.i32.or(m.i64.gt_s(target(), m.i64.add(hardStart(), m.i64.const(x.frameSize - x.tailroom, 0))), m.i64.lt_s(target(), m.i64.add(wide(field(x.data)), m.i64.const(x.ethHlen, 0)))),
+          m.i32.or(
+            m.i64.gt_s(target(), m.i64.add(hardStart(), m.i64.const(x.frameSize - x.tailroom, 0))),
+            m.i64.lt_s(target(), m.i64.add(wide(field(x.data)), m.i64.const(x.ethHlen, 0))),
+          ),
           g.errno('EINVAL'),
-          m.block(null, [
-            m.local.set(S, field(x.dataEnd)),
-            m.block(`grown${pc}`, [m.loop(`zero${pc}`, m.block(null, [
-              m.br(`grown${pc}`, m.i64.ge_s(wide(end()), target())),
-              m.i32.store8(0, 1, end(), m.i32.const(0)),
-              m.local.set(S, m.i32.add(end(), m.i32.const(1))),
-              m.br(`zero${pc}`),
-            ], none))], none),
-            store(x.dataEnd, m.i32.wrap(target())),
-            // Bytes past data_end may now be the program's: the next receive clears the frame.
-            store(x.loadedEnd, m.i32.const(0)),
-            ok(),
-          ], none),
+          m.block(
+            null,
+            [
+              m.local.set(S, field(x.dataEnd)),
+              m.block(
+                `grown${pc}`,
+                [
+                  m.loop(
+                    `zero${pc}`,
+                    m.block(
+                      null,
+                      [
+                        m.br(`grown${pc}`, m.i64.ge_s(wide(end()), target())),
+                        m.i32.store8(0, 1, end(), m.i32.const(0)),
+                        m.local.set(S, m.i32.add(end(), m.i32.const(1))),
+                        m.br(`zero${pc}`),
+                      ],
+                      none,
+                    ),
+                  ),
+                ],
+                none,
+              ),
+              store(x.dataEnd, m.i32.wrap(target())),
+              // Bytes past data_end may now be the program's: the next receive clears the frame.
+              store(x.loadedEnd, m.i32.const(0)),
+              ok(),
+            ],
+            none,
+          ),
         ),
       ];
       break;
@@ -231,11 +269,7 @@ export function inlineFrameHelper(g: Lowering, pc: number): Expr[] | undefined {
   }
   return [
     g.loadRunContext(),
-    m.if(
-      m.i32.or(m.i32.eqz(m.local.get(A, i32)), fallback),
-      m.block(null, g.helperCallViaHost(pc), none),
-      m.block(null, [...body, ...g.clearArgs()], none),
-    ),
+    m.if(m.i32.or(m.i32.eqz(m.local.get(A, i32)), fallback), m.block(null, g.helperCallViaHost(pc), none), m.block(null, [...body, ...g.clearArgs()], none)),
   ];
 }
 
@@ -256,7 +290,17 @@ export function inlineRedirect(g: Lowering, pc: number): Expr[] | undefined {
     body = m.if(
       m.i64.ne(g.get(2), m.i64.const(0, 0)),
       aborted(),
-      m.block(null, [store(x.kind, m.i32.const(x.ifindexKind)), store(x.target, g.lo(1)), store(x.key, m.i32.const(0)), store(x.flags, m.i32.const(0)), result(m.i32.const(x.redirectAction))], none),
+      m.block(
+        null,
+        [
+          store(x.kind, m.i32.const(x.ifindexKind)),
+          store(x.target, g.lo(1)),
+          store(x.key, m.i32.const(0)),
+          store(x.flags, m.i32.const(0)),
+          result(m.i32.const(x.redirectAction)),
+        ],
+        none,
+      ),
     );
   } else if (g.calls(pc, 'bpf_redirect_map') && g.r1 !== undefined) {
     const map = code.spec.redirectLayout?.(g.r1);
@@ -264,24 +308,36 @@ export function inlineRedirect(g: Lowering, pc: number): Expr[] | undefined {
     const flags = (): Expr => g.lo(3);
     const key = (): Expr => m.local.get(S, i32);
     const broadcast = (): Expr => m.i32.and(flags(), m.i32.const(map.broadcastFlag));
-    const empty = m.if(m.i32.ge_u(key(), m.i32.const(map.maxEntries)), m.i32.const(1), m.i32.eqz(m.i32.load(0, 4, m.i32.add(m.i32.const(map.base), m.i32.shl(key(), m.i32.const(2))))));
+    const empty = m.if(
+      m.i32.ge_u(key(), m.i32.const(map.maxEntries)),
+      m.i32.const(1),
+      m.i32.eqz(m.i32.load(0, 4, m.i32.add(m.i32.const(map.base), m.i32.shl(key(), m.i32.const(2))))),
+    );
     body = m.if(
       m.i32.or(g.hi(3), m.i32.and(flags(), m.i32.const(~map.allowedFlags))),
       aborted(),
-      m.block(null, [
-        m.local.set(S, g.u32Arg(2)),
-        m.if(
-          m.i32.and(m.i32.eqz(broadcast()), empty),
-          m.block(null, [store(x.kind, m.i32.const(0)), result(m.i32.and(flags(), m.i32.const(map.actionMask)))], none),
-          m.block(null, [
-            store(x.kind, m.i32.const(x.mapKind)),
-            store(x.target, m.i32.const(map.mapId)),
-            store(x.key, key()),
-            store(x.flags, m.select(broadcast(), flags(), m.i32.const(0))),
-            result(m.i32.const(x.redirectAction)),
-          ], none),
-        ),
-      ], none),
+      m.block(
+        null,
+        [
+          m.local.set(S, g.u32Arg(2)),
+          m.if(
+            m.i32.and(m.i32.eqz(broadcast()), empty),
+            m.block(null, [store(x.kind, m.i32.const(0)), result(m.i32.and(flags(), m.i32.const(map.actionMask)))], none),
+            m.block(
+              null,
+              [
+                store(x.kind, m.i32.const(x.mapKind)),
+                store(x.target, m.i32.const(map.mapId)),
+                store(x.key, key()),
+                store(x.flags, m.select(broadcast(), flags(), m.i32.const(0))),
+                result(m.i32.const(x.redirectAction)),
+              ],
+              none,
+            ),
+          ),
+        ],
+        none,
+      ),
     );
   } else {
     return undefined;
@@ -320,14 +376,18 @@ export function inlinePerfOutput(g: Lowering, pc: number): Expr[] | undefined {
         m.if(
           m.i32.gt_u(ctxLen(), m.i32.sub(field(x.dataEnd), field(x.data))),
           refused('EFAULT'),
-          m.block(null, [
-            m.local.set(S, m.select(m.i32.eq(g.lo(3), m.i32.const(BPF_F_CURRENT_CPU)), m.i32.load(0, 4, m.i32.const(cpuCell)), g.lo(3))),
-            m.if(
-              m.i32.ge_u(index(), m.i32.const(slots.maxEntries)),
-              refused('E2BIG'),
-              m.if(m.i32.load(0, 4, m.i32.add(m.i32.const(slots.base), m.i32.shl(index(), m.i32.const(2)))), host(), refused('ENOENT')),
-            ),
-          ], none),
+          m.block(
+            null,
+            [
+              m.local.set(S, m.select(m.i32.eq(g.lo(3), m.i32.const(BPF_F_CURRENT_CPU)), m.i32.load(0, 4, m.i32.const(cpuCell)), g.lo(3))),
+              m.if(
+                m.i32.ge_u(index(), m.i32.const(slots.maxEntries)),
+                refused('E2BIG'),
+                m.if(m.i32.load(0, 4, m.i32.add(m.i32.const(slots.base), m.i32.shl(index(), m.i32.const(2)))), host(), refused('ENOENT')),
+              ),
+            ],
+            none,
+          ),
         ),
       ),
     ),
@@ -335,7 +395,22 @@ export function inlinePerfOutput(g: Lowering, pc: number): Expr[] | undefined {
 }
 
 export function helperCall(g: Lowering, pc: number): Expr[] {
-  const inline = inlineArrayLookup(g, pc) ?? inlineHashLookup(g, pc) ?? inlineLpmLookup(g, pc) ?? lookupByCandidateMap(g, pc) ?? inlineArrayUpdate(g, pc) ?? inlineCpuId(g, pc) ?? inlinePacketBytes(g, pc) ?? inlineCsumDiff(g, pc) ?? inlineLoop(g, pc) ?? inlineTailCall(g, pc) ?? inlineFrameHelper(g, pc) ?? inlineRedirect(g, pc) ?? inlinePerfOutput(g, pc) ?? inlineSpinLock(g, pc) ?? inlineRing(g, pc);
+  const inline =
+    inlineArrayLookup(g, pc) ??
+    inlineHashLookup(g, pc) ??
+    inlineLpmLookup(g, pc) ??
+    lookupByCandidateMap(g, pc) ??
+    inlineArrayUpdate(g, pc) ??
+    inlineCpuId(g, pc) ??
+    inlinePacketBytes(g, pc) ??
+    inlineCsumDiff(g, pc) ??
+    inlineLoop(g, pc) ??
+    inlineTailCall(g, pc) ??
+    inlineFrameHelper(g, pc) ??
+    inlineRedirect(g, pc) ??
+    inlinePerfOutput(g, pc) ??
+    inlineSpinLock(g, pc) ??
+    inlineRing(g, pc);
   if (inline) return inline;
   return g.helperCallViaHost(pc);
 }

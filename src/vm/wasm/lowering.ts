@@ -1,4 +1,3 @@
-import { COUNTER_BYTES } from '../batch.js';
 import type { Code } from '../interp/code.js';
 import { GRANULE_SHIFT, OFFSET_MASK, ROOM_MASK } from '../address-space.js';
 import { ERRNO } from '../../errors/errno.js';
@@ -76,7 +75,13 @@ export type InlineHelper = keyof typeof INLINE_HELPERS;
  */
 export class Lowering {
   readonly sc: number;
-  constructor(readonly m: WasmModule, readonly code: Code, readonly layout: CodegenLayout, readonly ns: string, readonly known: ReadonlyMap<number, KnownReplacement>) {
+  constructor(
+    readonly m: WasmModule,
+    readonly code: Code,
+    readonly layout: CodegenLayout,
+    readonly ns: string,
+    readonly known: ReadonlyMap<number, KnownReplacement>,
+  ) {
     this.sc = layout.scratch;
   }
 
@@ -165,7 +170,13 @@ export class Lowering {
     if (inFrame(base, off, size)) return [m.local.set(A, m.i32.add(m.i32.wrap(this.get(10)), m.i32.const(off)))];
     const flag = this.groupFlag.get(pc);
     if (flag !== undefined) {
-      return [m.if(m.local.get(flag, i32), m.local.set(A, m.i32.add(m.i32.wrap(this.get(base)), m.i32.const(off))), m.block(null, this.checkedAddress(pc, base, size, write), none))];
+      return [
+        m.if(
+          m.local.get(flag, i32),
+          m.local.set(A, m.i32.add(m.i32.wrap(this.get(base)), m.i32.const(off))),
+          m.block(null, this.checkedAddress(pc, base, size, write), none),
+        ),
+      ];
     }
     return this.checkedAddress(pc, base, size, write);
   }
@@ -173,7 +184,14 @@ export class Lowering {
   checkedAddress(pc: number, base: number, size: number, write: boolean): Expr[] {
     const { m } = this;
     const off = this.code.off[pc];
-    const report = (): Expr => this.fault(FaultCode.memory, pc, m.i32.wrap(m.local.get(T, i64)), m.i32.wrap(m.i64.shr_u(m.local.get(T, i64), m.i64.const(32, 0))), m.i32.const(size | (write ? 0x100 : 0)));
+    const report = (): Expr =>
+      this.fault(
+        FaultCode.memory,
+        pc,
+        m.i32.wrap(m.local.get(T, i64)),
+        m.i32.wrap(m.i64.shr_u(m.local.get(T, i64), m.i64.const(32, 0))),
+        m.i32.const(size | (write ? 0x100 : 0)),
+      );
     const end = m.i32.add(this.blockOffset(m.local.get(A, i32)), m.i32.const(size));
     return [
       m.local.set(T, m.i64.add(this.get(base), m.i64.const(off, off >> 31))),
@@ -201,11 +219,12 @@ export class Lowering {
   constantAfter(pc: number, r: number, known: number | undefined): number | undefined {
     const { code } = this;
     const op = code.op[pc];
-    if (op === 0x18 && code.dst[pc] === r) return code.immHi[pc] >= 0 && code.immHi[pc] < 0x200000 ? code.immHi[pc] * 4294967296 + (code.imm[pc] >>> 0) : undefined;
+    if (op === 0x18 && code.dst[pc] === r)
+      return code.immHi[pc] >= 0 && code.immHi[pc] < 0x200000 ? code.immHi[pc] * 4294967296 + (code.imm[pc] >>> 0) : undefined;
     const cls = op & 7;
     if (cls === 0x00 && op !== 0x18) return undefined; // ld_abs/ld_ind clear r1..r5
     const writesDst = cls === 0x04 || cls === 0x07 || cls === 0x01 || cls === 0x00;
-    const atomicFetch = (op & 0xe0) === 0xc0 && cls === 0x03 && (code.imm[pc] & 1) && code.src[pc] === r;
+    const atomicFetch = (op & 0xe0) === 0xc0 && cls === 0x03 && code.imm[pc] & 1 && code.src[pc] === r;
     if ((writesDst && code.dst[pc] === r) || atomicFetch || op === 0x85 || op === 0x8d) return undefined;
     return known;
   }

@@ -36,7 +36,8 @@ export function encodeCallxTable(slots: number, entries: { address: number; mask
  * Components change by rewriting the table; the program stays.
  */
 export function callxDispatcherProgram(slots: number): { program: ProgramSpec; table: MapSpec } {
-  if (!Number.isInteger(slots) || slots < 1 || slots > MAX_DISPATCHER_SLOTS) throw new XdpchainError('E2BIG', `a dispatcher has 1 to ${MAX_DISPATCHER_SLOTS} slots, not ${slots}`);
+  if (!Number.isInteger(slots) || slots < 1 || slots > MAX_DISPATCHER_SLOTS)
+    throw new XdpchainError('E2BIG', `a dispatcher has 1 to ${MAX_DISPATCHER_SLOTS} slots, not ${slots}`);
   const l = callxTableLayout(slots);
   const b = new ProgramBuilder();
   const [CTX, TABLE, I] = [6, 7, 8];
@@ -71,16 +72,33 @@ export function callxDispatcherProgram(slots: number): { program: ProgramSpec; t
   b.emit({ kind: 'exit' });
   const btf = xdpFunctionsBtf([CALLX_DISPATCHER_MAIN]);
   const program: ProgramSpec = {
-    name: CALLX_DISPATCHER_MAIN, sectionName: 'xdp', type: 'xdp', attachType: 'xdp', flags: 0,
+    name: CALLX_DISPATCHER_MAIN,
+    sectionName: 'xdp',
+    type: 'xdp',
+    attachType: 'xdp',
+    flags: 0,
     instructions: b.build(),
     references: [{ slot: tableSlot, kind: 'map-value', map: CALLX_TABLE_MAP, offset: 0 }],
-    license: 'GPL', kernelVersion: 0,
+    license: 'GPL',
+    kernelVersion: 0,
     funcInfo: [{ slot: 0, typeId: XdpBtfIds.firstFunc, name: CALLX_DISPATCHER_MAIN }],
-    lineInfo: [], btf, warnings: [],
+    lineInfo: [],
+    btf,
+    warnings: [],
   };
   const table: MapSpec = {
-    name: CALLX_TABLE_MAP, type: 'array', keySize: 4, valueSize: l.size, maxEntries: 1, flags: 0, pinning: 'none',
-    contents: [], initialData: new Uint8Array(l.size), frozen: true, keyTypeId: 0, valueTypeId: 0,
+    name: CALLX_TABLE_MAP,
+    type: 'array',
+    keySize: 4,
+    valueSize: l.size,
+    maxEntries: 1,
+    flags: 0,
+    pinning: 'none',
+    contents: [],
+    initialData: new Uint8Array(l.size),
+    frozen: true,
+    keyTypeId: 0,
+    valueTypeId: 0,
   };
   return { program, table };
 }

@@ -50,13 +50,14 @@ async function runCase(s: DeviceScenario, dc: DeviceCase, toolPath: string): Pro
     const object = join(repoRoot(), s.object);
     const hex = /^[0-9a-f]+$/.test(dc.data) ? dc.data : '';
     if (!hex) throw new Error(`case ${dc.name}: frame is not hex`);
-    const send = dc.path === 'wire'
-      ? [`${shq(toolPath)} send ${DEVICE.peer} ${hex}`]
-      : [
-          `${BPFTOOL} prog load ${shq(join(repoRoot(), 'progs/build/xdp_tx.o'))} ${shq(join(bpffs, 'tx'))}`,
-          `${BPFTOOL} net attach xdp pinned ${shq(join(bpffs, 'tx'))} dev ${DEVICE.peer}`,
-          `${shq(toolPath)} send ${DEVICE.name} ${hex}`,
-        ];
+    const send =
+      dc.path === 'wire'
+        ? [`${shq(toolPath)} send ${DEVICE.peer} ${hex}`]
+        : [
+            `${BPFTOOL} prog load ${shq(join(repoRoot(), 'progs/build/xdp_tx.o'))} ${shq(join(bpffs, 'tx'))}`,
+            `${BPFTOOL} net attach xdp pinned ${shq(join(bpffs, 'tx'))} dev ${DEVICE.peer}`,
+            `${shq(toolPath)} send ${DEVICE.name} ${hex}`,
+          ];
     const script = [
       'set -e',
       'sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1',
@@ -74,7 +75,8 @@ async function runCase(s: DeviceScenario, dc: DeviceCase, toolPath: string): Pro
       `${BPFTOOL} -j map dump pinned ${shq(join(bound, 'map_answers'))} > ${shq(join(dir, 'answers.json'))}`,
     ].join('\n');
     const r = await run('unshare', ['--mount', '--net', '--propagation', 'private', 'sh', '-c', script]);
-    if (r.code !== 0) throw new Error(`device scenario ${s.name}, case ${dc.name}: the kernel side failed:\n${r.stderr.trim().split('\n').slice(-10).join('\n')}`);
+    if (r.code !== 0)
+      throw new Error(`device scenario ${s.name}, case ${dc.name}: the kernel side failed:\n${r.stderr.trim().split('\n').slice(-10).join('\n')}`);
     const [entry] = convertDump('answers', JSON.parse(readFileSync(join(dir, 'answers.json'), 'utf8')));
     return decodeAnswers(Uint8Array.from(Buffer.from(entry.value!, 'hex')));
   } finally {

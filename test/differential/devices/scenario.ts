@@ -70,7 +70,12 @@ export const DEVICE = { name: 'vx0', ifindex: 10, peer: 'vx1', peerIfindex: 11 }
 /** What rx_metadata.c stores before each kfunc, to tell an output the kfunc left alone. */
 const UNTOUCHED = { hash: 0xcafe, rssType: 0xdead } as const;
 
-const c = (name: string, path: DeviceCase['path'], frame: Uint8Array, extra: Partial<DeviceCase> = {}): DeviceCase => ({ name, path, data: toHex(frame), ...extra });
+const c = (name: string, path: DeviceCase['path'], frame: Uint8Array, extra: Partial<DeviceCase> = {}): DeviceCase => ({
+  name,
+  path,
+  data: toHex(frame),
+  ...extra,
+});
 /** veth's software hash stops at a VLAN tag inside the frame; a NIC's RSS, and xdpchain's, parses through it. */
 const THROUGH_TAGS = 'xdpchain hashes the ports behind a VLAN tag, veth does not';
 
@@ -124,7 +129,12 @@ export function diffDeviceResults(expected: DeviceCaseResult, actual: DeviceCase
 /** One case on xdpchain: a pair with veth's kfuncs, the program bound to and attached on one end. */
 export function runDeviceCaseOnXdpchain(s: DeviceScenario, dc: DeviceCase, engine: EngineName): DeviceCaseResult {
   const rt = new Runtime({ engine, possibleCpus: 1 });
-  const dev = rt.fabric.add(DEVICE.name, { ifindex: DEVICE.ifindex, peer: DEVICE.peer, peerIfindex: DEVICE.peerIfindex, rxMetadata: ['timestamp', 'hash', 'vlan'] });
+  const dev = rt.fabric.add(DEVICE.name, {
+    ifindex: DEVICE.ifindex,
+    peer: DEVICE.peer,
+    peerIfindex: DEVICE.peerIfindex,
+    rxMetadata: ['timestamp', 'hash', 'vlan'],
+  });
   const read = (path: string) => readCollectionSpec(new Uint8Array(readFileSync(join(repoRoot(), path))), { source: path });
   const coll = rt.loadCollection(read(s.object), { bindTo: dev.ifindex });
   rt.xdp.attach(dev, coll.program(s.program));

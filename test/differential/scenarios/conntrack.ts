@@ -38,7 +38,17 @@ const EXISTING: NetnsSetup = {
   conntrack: [
     { proto: 'tcp', src: '10.0.0.1', dst: '10.0.0.2', sport: 40100, dport: 80, timeout: 300, tcpState: 'ESTABLISHED' },
     { proto: 'udp', src: '10.0.0.9', dst: '10.0.0.2', sport: 5000, dport: 53, timeout: 300, mark: 1 },
-    { proto: 'tcp', src: '10.0.0.1', dst: '10.0.0.2', sport: 40200, dport: 8080, timeout: 300, tcpState: 'ESTABLISHED', status: ['SEEN_REPLY', 'ASSURED'], dstNat: '10.1.0.80:80' },
+    {
+      proto: 'tcp',
+      src: '10.0.0.1',
+      dst: '10.0.0.2',
+      sport: 40200,
+      dport: 8080,
+      timeout: 300,
+      tcpState: 'ESTABLISHED',
+      status: ['SEEN_REPLY', 'ASSURED'],
+      dstNat: '10.1.0.80:80',
+    },
     { proto: 'udp', src: 'fd00::1', dst: 'fd00::2', sport: 40000, dport: 53, timeout: 300, status: ['SEEN_REPLY'], mark: 7 },
   ],
 };

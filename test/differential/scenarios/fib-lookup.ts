@@ -12,8 +12,24 @@ const INGRESS = 10;
 function routerNetns(forwarding: boolean): NetnsSetup {
   return {
     links: [
-      { name: 'ingress0', ifindex: INGRESS, mac: TestHosts.serverMac, peer: 'ingress1', peerIfindex: 11, peerMac: TestHosts.clientMac, addresses: ['10.0.0.2/24', 'fd00::2/64'] },
-      { name: 'egress0', ifindex: 20, mac: '02:00:00:00:01:fe', peer: 'egress1', peerIfindex: 21, peerMac: '02:00:00:00:01:01', addresses: ['10.1.0.254/24', 'fd01::fe/64'] },
+      {
+        name: 'ingress0',
+        ifindex: INGRESS,
+        mac: TestHosts.serverMac,
+        peer: 'ingress1',
+        peerIfindex: 11,
+        peerMac: TestHosts.clientMac,
+        addresses: ['10.0.0.2/24', 'fd00::2/64'],
+      },
+      {
+        name: 'egress0',
+        ifindex: 20,
+        mac: '02:00:00:00:01:fe',
+        peer: 'egress1',
+        peerIfindex: 21,
+        peerMac: '02:00:00:00:01:01',
+        addresses: ['10.1.0.254/24', 'fd01::fe/64'],
+      },
     ],
     routes: [
       '10.2.0.0/16 via 10.1.0.1 dev egress0',

@@ -18,14 +18,23 @@ export const helperScenarios: Scenario[] = [
       frameCase('meta-repeat-3', udp, { repeat: 3 }),
     ],
   },
-  { name: 'tail-grow', object: 'progs/build/adjust_tail.o', program: 'xdp_tail_grow', packets: [...standardCases(), frameCase('grow-repeat-3', udp, { repeat: 3 })] },
+  {
+    name: 'tail-grow',
+    object: 'progs/build/adjust_tail.o',
+    program: 'xdp_tail_grow',
+    packets: [...standardCases(), frameCase('grow-repeat-3', udp, { repeat: 3 })],
+  },
   {
     name: 'tail-grow-large',
     object: 'progs/build/adjust_tail.o',
     program: 'xdp_tail_grow',
     // .data: grow_by s32 @0, shrink_by s32 @4.
     setup: [{ map: '.data', key: u32le(0), value: u32le(3000) + u32le(4) }],
-    packets: [...standardCases(), frameCase('grow-to-exactly-3520', ipv4UdpFrame({ payload: 3520 - 3000 - 42 })), frameCase('grow-to-3521', ipv4UdpFrame({ payload: 3521 - 3000 - 42 }))],
+    packets: [
+      ...standardCases(),
+      frameCase('grow-to-exactly-3520', ipv4UdpFrame({ payload: 3520 - 3000 - 42 })),
+      frameCase('grow-to-3521', ipv4UdpFrame({ payload: 3521 - 3000 - 42 })),
+    ],
   },
   {
     name: 'tail-grow-negative',
@@ -34,7 +43,12 @@ export const helperScenarios: Scenario[] = [
     setup: [{ map: '.data', key: u32le(0), value: u32le(-8) + u32le(4) }],
     packets: standardCases(),
   },
-  { name: 'tail-shrink', object: 'progs/build/adjust_tail.o', program: 'xdp_tail_shrink', packets: [...standardCases(), frameCase('shrink-repeat-10', udp, { repeat: 10 })] },
+  {
+    name: 'tail-shrink',
+    object: 'progs/build/adjust_tail.o',
+    program: 'xdp_tail_shrink',
+    packets: [...standardCases(), frameCase('shrink-repeat-10', udp, { repeat: 10 })],
+  },
   {
     name: 'tail-shrink-to-minimum',
     object: 'progs/build/adjust_tail.o',
@@ -76,7 +90,12 @@ export const helperScenarios: Scenario[] = [
     ignoreMaps: ['samples'],
     packets: [...standardCases(), frameCase('time-random-repeat-20', udp, { repeat: 20 })],
   },
-  { name: 'smp-processor-id', object: 'progs/build/smp_processor_id.o', program: 'xdp_smp_processor_id', packets: [...standardCases(), frameCase('cpu-repeat-7', udp, { repeat: 7 })] },
+  {
+    name: 'smp-processor-id',
+    object: 'progs/build/smp_processor_id.o',
+    program: 'xdp_smp_processor_id',
+    packets: [...standardCases(), frameCase('cpu-repeat-7', udp, { repeat: 7 })],
+  },
   { name: 'trace-printk', object: 'progs/build/trace_printk.o', program: 'xdp_trace_printk', packets: standardCases() },
   {
     name: 'perf-event-output',

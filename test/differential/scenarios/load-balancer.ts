@@ -21,9 +21,7 @@ const SETUP: MapUpdate[] = [
   ...[0, 1, 2, 3, 4, 5].map((i) => ({ map: 'backends', key: u32le(i), value: backend(0x11 + i) })),
 ];
 
-const flows = [40001, 40002, 40003, 40004, 40005, 51000].map((port) =>
-  frameCase(`lb-vip-tcp-sport-${port}`, ipv4TcpSynFrame({ dst: VIP, srcPort: port })),
-);
+const flows = [40001, 40002, 40003, 40004, 40005, 51000].map((port) => frameCase(`lb-vip-tcp-sport-${port}`, ipv4TcpSynFrame({ dst: VIP, srcPort: port })));
 
 export const loadBalancerScenarios: Scenario[] = [
   {

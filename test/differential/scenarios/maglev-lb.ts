@@ -27,7 +27,8 @@ function flowHash(saddr: string, daddr: string, sport: number, dport: number, pr
 const vipKey = (addr: string, port: number, proto: number) => ipv4(addr) + be16(port) + u8(proto) + u8(0);
 const vipMeta = (vipNum: number) => u32le(vipNum) + u32le(0);
 const backend = (n: number) => ipv4(`192.168.1.${n}`) + mac(`02:00:00:00:01:0${n}`) + zeros(2);
-const slot = (vipNum: number, src: string, sport: number, dport: number, proto: number) => vipNum * RING_SIZE + (flowHash(src, VIP, sport, dport, proto) % RING_SIZE);
+const slot = (vipNum: number, src: string, sport: number, dport: number, proto: number) =>
+  vipNum * RING_SIZE + (flowHash(src, VIP, sport, dport, proto) % RING_SIZE);
 
 const client = TestHosts.clientIpv4;
 const tcpFlows = [40001, 40002, 40003];

@@ -17,9 +17,7 @@ const devmapSlot0: MapUpdate = { map: 'tx_ports', key: u32le(0), value: u32le(LO
 /** bpf_cpumap_val: queue size 64, no program (fd 0). */
 const cpumapSlot0: MapUpdate = { map: 'cpu_queues', key: u32le(0), value: u32le(64) + u32le(0) };
 
-const xskQueues = [
-  frameCase('xsk-lo-queue-0', ipv4UdpFrame(), { ctx: { ingressIfindex: LOOPBACK, rxQueueIndex: 0 } }),
-];
+const xskQueues = [frameCase('xsk-lo-queue-0', ipv4UdpFrame(), { ctx: { ingressIfindex: LOOPBACK, rxQueueIndex: 0 } })];
 
 export const redirectScenarios: Scenario[] = [
   { name: 'redirect-ifindex', object: OBJECT, program: 'xdp_redirect_ifindex', packets: standardCases() },
@@ -38,7 +36,19 @@ export const redirectScenarios: Scenario[] = [
     packets: standardCases(),
   },
   { name: 'redirect-cpumap', object: OBJECT, program: 'xdp_redirect_cpumap', setup: [cpumapSlot0], packets: standardCases() },
-  { name: 'redirect-cpumap-broadcast-flag', object: OBJECT, program: 'xdp_redirect_cpumap', setup: [cpumapSlot0, data(1, BPF_F_BROADCAST | 2)], packets: standardCases() },
+  {
+    name: 'redirect-cpumap-broadcast-flag',
+    object: OBJECT,
+    program: 'xdp_redirect_cpumap',
+    setup: [cpumapSlot0, data(1, BPF_F_BROADCAST | 2)],
+    packets: standardCases(),
+  },
   { name: 'redirect-xskmap', object: OBJECT, program: 'xdp_redirect_xskmap', packets: [...standardCases(), ...xskQueues] },
-  { name: 'redirect-xskmap-fallback-aborted', object: OBJECT, program: 'xdp_redirect_xskmap', setup: [data(1, 0)], packets: [...standardCases(), ...xskQueues] },
+  {
+    name: 'redirect-xskmap-fallback-aborted',
+    object: OBJECT,
+    program: 'xdp_redirect_xskmap',
+    setup: [data(1, 0)],
+    packets: [...standardCases(), ...xskQueues],
+  },
 ];

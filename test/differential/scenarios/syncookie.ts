@@ -12,7 +12,9 @@ const ETH = 14;
 function tcpFrame(family: 4 | 6, flags: TcpFlag[], options: TcpOption[], ack = 0): Uint8Array {
   return buildFrame([
     { kind: 'ethernet', src: TestHosts.clientMac, dst: TestHosts.serverMac },
-    family === 4 ? { kind: 'ipv4', src: TestHosts.clientIpv4, dst: TestHosts.serverIpv4, id: 0x2a01, dontFragment: true } : { kind: 'ipv6', src: TestHosts.clientIpv6, dst: TestHosts.serverIpv6 },
+    family === 4
+      ? { kind: 'ipv4', src: TestHosts.clientIpv4, dst: TestHosts.serverIpv4, id: 0x2a01, dontFragment: true }
+      : { kind: 'ipv6', src: TestHosts.clientIpv6, dst: TestHosts.serverIpv6 },
     { kind: 'tcp', srcPort: family === 4 ? 40001 : 40002, dstPort: family === 4 ? 80 : 443, seq: 0x11223344, ack, flags, window: 64240, options },
   ]);
 }
@@ -22,7 +24,12 @@ type Offer = number | 'no-mss' | 'no-options';
 
 function synFrame(family: 4 | 6, offer: Offer): Uint8Array {
   if (offer === 'no-options') return tcpFrame(family, ['syn'], []);
-  const options: TcpOption[] = [{ kind: 'sack-permitted' }, { kind: 'timestamps', value: 0x01020304, echo: 0 }, { kind: 'nop' }, { kind: 'window-scale', shift: 7 }];
+  const options: TcpOption[] = [
+    { kind: 'sack-permitted' },
+    { kind: 'timestamps', value: 0x01020304, echo: 0 },
+    { kind: 'nop' },
+    { kind: 'window-scale', shift: 7 },
+  ];
   return tcpFrame(family, ['syn'], offer === 'no-mss' ? options : [{ kind: 'mss', value: offer }, ...options]);
 }
 
@@ -33,7 +40,11 @@ function synFrame(family: 4 | 6, offer: Offer): Uint8Array {
 function cookieMasks(family: 4 | 6, field: 'seq' | 'ack_seq'): ByteMask[] {
   const tcp = ETH + (family === 4 ? 20 : 40);
   return [
-    { offset: tcp + (field === 'seq' ? TCP_SEQ : TCP_ACK_SEQ), length: 4, why: `the SYN cookie in ${field}: the kernel draws its cookie keys at random per boot` },
+    {
+      offset: tcp + (field === 'seq' ? TCP_SEQ : TCP_ACK_SEQ),
+      length: 4,
+      why: `the SYN cookie in ${field}: the kernel draws its cookie keys at random per boot`,
+    },
     { offset: tcp + TCP_CHECK, length: 2, why: 'the TCP checksum covers the cookie', checksum: true },
   ];
 }

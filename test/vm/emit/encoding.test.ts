@@ -27,48 +27,95 @@ const random32 = (): number => {
 };
 /** Interesting operands first, then random ones. */
 const OPERANDS32 = [0, 1, -1, 2, 31, 32, 33, 0x7fffffff, -0x80000000, 0x12345678, -5, 7, ...Array.from({ length: 24 }, random32)];
-const OPERANDS64 = [0n, 1n, -1n, 63n, 64n, 65n, 0x7fffffffffffffffn, -0x8000000000000000n, 0x123456789abcdef0n, -5n, 7n, 0xffffffffn,
-  ...Array.from({ length: 24 }, () => BigInt.asIntN(64, (BigInt(random32()) << 32n) | BigInt(random32() >>> 0)))];
+const OPERANDS64 = [
+  0n,
+  1n,
+  -1n,
+  63n,
+  64n,
+  65n,
+  0x7fffffffffffffffn,
+  -0x8000000000000000n,
+  0x123456789abcdef0n,
+  -5n,
+  7n,
+  0xffffffffn,
+  ...Array.from({ length: 24 }, () => BigInt.asIntN(64, (BigInt(random32()) << 32n) | BigInt(random32() >>> 0))),
+];
 
 const u32 = (x: number): number => x >>> 0;
 const I32_BINARY: Record<string, (a: number, b: number) => number | undefined> = {
-  add: (a, b) => (a + b) | 0, sub: (a, b) => (a - b) | 0, mul: (a, b) => Math.imul(a, b),
+  add: (a, b) => (a + b) | 0,
+  sub: (a, b) => (a - b) | 0,
+  mul: (a, b) => Math.imul(a, b),
   div_s: (a, b) => (b === 0 || (a === -0x80000000 && b === -1) ? undefined : (a / b) | 0),
   div_u: (a, b) => (b === 0 ? undefined : Math.floor(u32(a) / u32(b)) | 0),
-  rem_s: (a, b) => (b === 0 ? undefined : a % b | 0), rem_u: (a, b) => (b === 0 ? undefined : u32(a) % u32(b) | 0),
-  and: (a, b) => a & b, or: (a, b) => a | b, xor: (a, b) => a ^ b,
-  shl: (a, b) => a << b, shr_s: (a, b) => a >> b, shr_u: (a, b) => (a >>> b) | 0,
-  rotl: (a, b) => ((a << (b & 31)) | (a >>> (32 - (b & 31)))) | 0, rotr: (a, b) => ((a >>> (b & 31)) | (a << (32 - (b & 31)))) | 0,
-  eq: (a, b) => +(a === b), ne: (a, b) => +(a !== b), lt_s: (a, b) => +(a < b), lt_u: (a, b) => +(u32(a) < u32(b)),
-  gt_s: (a, b) => +(a > b), gt_u: (a, b) => +(u32(a) > u32(b)), le_s: (a, b) => +(a <= b), le_u: (a, b) => +(u32(a) <= u32(b)),
-  ge_s: (a, b) => +(a >= b), ge_u: (a, b) => +(u32(a) >= u32(b)),
+  rem_s: (a, b) => (b === 0 ? undefined : (a % b) | 0),
+  rem_u: (a, b) => (b === 0 ? undefined : (u32(a) % u32(b)) | 0),
+  and: (a, b) => a & b,
+  or: (a, b) => a | b,
+  xor: (a, b) => a ^ b,
+  shl: (a, b) => a << b,
+  shr_s: (a, b) => a >> b,
+  shr_u: (a, b) => (a >>> b) | 0,
+  rotl: (a, b) => (a << (b & 31)) | (a >>> (32 - (b & 31))) | 0,
+  rotr: (a, b) => (a >>> (b & 31)) | (a << (32 - (b & 31))) | 0,
+  eq: (a, b) => +(a === b),
+  ne: (a, b) => +(a !== b),
+  lt_s: (a, b) => +(a < b),
+  lt_u: (a, b) => +(u32(a) < u32(b)),
+  gt_s: (a, b) => +(a > b),
+  gt_u: (a, b) => +(u32(a) > u32(b)),
+  le_s: (a, b) => +(a <= b),
+  le_u: (a, b) => +(u32(a) <= u32(b)),
+  ge_s: (a, b) => +(a >= b),
+  ge_u: (a, b) => +(u32(a) >= u32(b)),
 };
 const I32_UNARY: Record<string, (a: number) => number> = {
-  eqz: (a) => +(a === 0), clz: (a) => Math.clz32(a), ctz: (a) => (a === 0 ? 32 : 31 - Math.clz32(a & -a)),
+  eqz: (a) => +(a === 0),
+  clz: (a) => Math.clz32(a),
+  ctz: (a) => (a === 0 ? 32 : 31 - Math.clz32(a & -a)),
   popcnt: (a) => [...u32(a).toString(2)].filter((c) => c === '1').length,
-  extend8_s: (a) => (a << 24) >> 24, extend16_s: (a) => (a << 16) >> 16,
+  extend8_s: (a) => (a << 24) >> 24,
+  extend16_s: (a) => (a << 16) >> 16,
 };
 const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 const w64 = (x: bigint): bigint => BigInt.asUintN(64, x);
 const I64_BINARY: Record<string, (a: bigint, b: bigint) => bigint | number | undefined> = {
-  add: (a, b) => s64(a + b), sub: (a, b) => s64(a - b), mul: (a, b) => s64(a * b),
+  add: (a, b) => s64(a + b),
+  sub: (a, b) => s64(a - b),
+  mul: (a, b) => s64(a * b),
   div_s: (a, b) => (b === 0n || (a === -(2n ** 63n) && b === -1n) ? undefined : s64(a / b)),
   div_u: (a, b) => (b === 0n ? undefined : s64(w64(a) / w64(b))),
-  rem_s: (a, b) => (b === 0n ? undefined : s64(a % b)), rem_u: (a, b) => (b === 0n ? undefined : s64(w64(a) % w64(b))),
-  and: (a, b) => a & b, or: (a, b) => a | b, xor: (a, b) => a ^ b,
-  shl: (a, b) => s64(a << (b & 63n)), shr_s: (a, b) => a >> (b & 63n), shr_u: (a, b) => s64(w64(a) >> (b & 63n)),
+  rem_s: (a, b) => (b === 0n ? undefined : s64(a % b)),
+  rem_u: (a, b) => (b === 0n ? undefined : s64(w64(a) % w64(b))),
+  and: (a, b) => a & b,
+  or: (a, b) => a | b,
+  xor: (a, b) => a ^ b,
+  shl: (a, b) => s64(a << (b & 63n)),
+  shr_s: (a, b) => a >> (b & 63n),
+  shr_u: (a, b) => s64(w64(a) >> (b & 63n)),
   rotl: (a, b) => s64((w64(a) << (b & 63n)) | (w64(a) >> ((64n - (b & 63n)) & 63n))),
   rotr: (a, b) => s64((w64(a) >> (b & 63n)) | (w64(a) << ((64n - (b & 63n)) & 63n))),
-  eq: (a, b) => +(a === b), ne: (a, b) => +(a !== b), lt_s: (a, b) => +(a < b), lt_u: (a, b) => +(w64(a) < w64(b)),
-  gt_s: (a, b) => +(a > b), gt_u: (a, b) => +(w64(a) > w64(b)), le_s: (a, b) => +(a <= b), le_u: (a, b) => +(w64(a) <= w64(b)),
-  ge_s: (a, b) => +(a >= b), ge_u: (a, b) => +(w64(a) >= w64(b)),
+  eq: (a, b) => +(a === b),
+  ne: (a, b) => +(a !== b),
+  lt_s: (a, b) => +(a < b),
+  lt_u: (a, b) => +(w64(a) < w64(b)),
+  gt_s: (a, b) => +(a > b),
+  gt_u: (a, b) => +(w64(a) > w64(b)),
+  le_s: (a, b) => +(a <= b),
+  le_u: (a, b) => +(w64(a) <= w64(b)),
+  ge_s: (a, b) => +(a >= b),
+  ge_u: (a, b) => +(w64(a) >= w64(b)),
 };
 const I64_UNARY: Record<string, (a: bigint) => bigint | number> = {
   eqz: (a) => +(a === 0n),
   clz: (a) => BigInt(a === 0n ? 64 : 64 - w64(a).toString(2).length),
   ctz: (a) => BigInt(a === 0n ? 64 : w64(a).toString(2).length - 1 - w64(a).toString(2).lastIndexOf('1')),
   popcnt: (a) => BigInt([...w64(a).toString(2)].filter((c) => c === '1').length),
-  extend8_s: (a) => BigInt.asIntN(8, a), extend16_s: (a) => BigInt.asIntN(16, a), extend32_s: (a) => BigInt.asIntN(32, a),
+  extend8_s: (a) => BigInt.asIntN(8, a),
+  extend16_s: (a) => BigInt.asIntN(16, a),
+  extend32_s: (a) => BigInt.asIntN(32, a),
   wrap: (a) => Number(BigInt.asIntN(32, a)),
 };
 
@@ -118,7 +165,10 @@ describe('wasm emitter encodings', () => {
       { module: 'env', name: 'g', kind: 'global' },
       { module: 'env', name: 'k', kind: 'global' },
     ]);
-    expect(WebAssembly.Module.exports(mod)).toEqual([{ name: 'a', kind: 'function' }, { name: 'bee', kind: 'function' }]);
+    expect(WebAssembly.Module.exports(mod)).toEqual([
+      { name: 'a', kind: 'function' },
+      { name: 'bee', kind: 'function' },
+    ]);
     const e = new WebAssembly.Instance(mod, {
       env: {
         h: (x: number, y: number) => x * 10 + y,
@@ -189,8 +239,19 @@ describe('wasm emitter encodings', () => {
     const m = new WasmModule();
     const f = (i: number): Expr => m.local.get(i, 'f64');
     m.addFunction('arith', ['f64', 'f64'], 'f64', [], m.f64.sub(m.f64.add(m.f64.mul(f(0), f(1)), m.f64.div(f(0), f(1))), m.f64.const(0.25)));
-    m.addFunction('cmp', ['f64', 'f64'], 'i32', [], m.i32.or(m.i32.or(m.i32.shl(m.f64.eq(f(0), f(1)), m.i32.const(0)), m.i32.shl(m.f64.ne(f(0), f(1)), m.i32.const(1))),
-      m.i32.or(m.i32.or(m.i32.shl(m.f64.lt(f(0), f(1)), m.i32.const(2)), m.i32.shl(m.f64.gt(f(0), f(1)), m.i32.const(3))), m.i32.or(m.i32.shl(m.f64.le(f(0), f(1)), m.i32.const(4)), m.i32.shl(m.f64.ge(f(0), f(1)), m.i32.const(5))))));
+    m.addFunction(
+      'cmp',
+      ['f64', 'f64'],
+      'i32',
+      [],
+      m.i32.or(
+        m.i32.or(m.i32.shl(m.f64.eq(f(0), f(1)), m.i32.const(0)), m.i32.shl(m.f64.ne(f(0), f(1)), m.i32.const(1))),
+        m.i32.or(
+          m.i32.or(m.i32.shl(m.f64.lt(f(0), f(1)), m.i32.const(2)), m.i32.shl(m.f64.gt(f(0), f(1)), m.i32.const(3))),
+          m.i32.or(m.i32.shl(m.f64.le(f(0), f(1)), m.i32.const(4)), m.i32.shl(m.f64.ge(f(0), f(1)), m.i32.const(5))),
+        ),
+      ),
+    );
     m.addFunction('trunc_u', ['f64'], 'i64', [], m.i64.trunc_u.f64(f(0)));
     m.addFunction('trunc_s', ['f64'], 'i64', [], m.i64.trunc_s.f64(f(0)));
     m.addFunction('from_u32', ['i32'], 'f64', [], m.f64.convert_u.i32(m.local.get(0, 'i32')));
@@ -199,7 +260,12 @@ describe('wasm emitter encodings', () => {
     m.addFunction('from_s64', ['i64'], 'f64', [], m.f64.convert_s.i64(m.local.get(0, 'i64')));
     for (const name of m.functions.keys()) m.addFunctionExport(name, name);
     const e = instantiate(m);
-    for (const [a, b] of [[3, 4], [1.5, -2], [0, 1e300], [7, 7]]) {
+    for (const [a, b] of [
+      [3, 4],
+      [1.5, -2],
+      [0, 1e300],
+      [7, 7],
+    ]) {
       expect(e.arith(a, b)).toBe(a * b + a / b - 0.25);
       expect(e.cmp(a, b)).toBe(+(a === b) | (+(a !== b) << 1) | (+(a < b) << 2) | (+(a > b) << 3) | (+(a <= b) << 4) | (+(a >= b) << 5));
     }
@@ -219,16 +285,33 @@ describe('wasm emitter encodings', () => {
     const v64 = (): Expr => m.local.get(1, 'i64');
     const v32 = (): Expr => m.i32.wrap(v64());
     const stores: [string, Expr][] = [
-      ['i32.store', m.i32.store(1, 1, p(), v32())], ['i32.store8', m.i32.store8(1, 1, p(), v32())], ['i32.store16', m.i32.store16(1, 1, p(), v32())],
-      ['i64.store', m.i64.store(3, 1, p(), v64())], ['i64.store8', m.i64.store8(0, 1, p(), v64())], ['i64.store16', m.i64.store16(0, 2, p(), v64())],
-      ['i64.store32', m.i64.store32(0, 4, p(), v64())], ['f64.store', m.f64.store(8, 8, p(), m.f64.convert_s.i64(v64()))],
+      ['i32.store', m.i32.store(1, 1, p(), v32())],
+      ['i32.store8', m.i32.store8(1, 1, p(), v32())],
+      ['i32.store16', m.i32.store16(1, 1, p(), v32())],
+      ['i64.store', m.i64.store(3, 1, p(), v64())],
+      ['i64.store8', m.i64.store8(0, 1, p(), v64())],
+      ['i64.store16', m.i64.store16(0, 2, p(), v64())],
+      ['i64.store32', m.i64.store32(0, 4, p(), v64())],
+      ['f64.store', m.f64.store(8, 8, p(), m.f64.convert_s.i64(v64()))],
     ];
     for (const [name, body] of stores) m.addFunction(name, ['i32', 'i64'], 'none', [], body);
-    const loads32: [string, Expr][] = [['i32.load', m.i32.load(2, 1, p())], ['i32.load8_s', m.i32.load8_s(2, 1, p())], ['i32.load8_u', m.i32.load8_u(2, 1, p())],
-      ['i32.load16_s', m.i32.load16_s(2, 2, p())], ['i32.load16_u', m.i32.load16_u(2, 2, p())]];
-    const loads64: [string, Expr][] = [['i64.load', m.i64.load(0, 8, p())], ['i64.load8_s', m.i64.load8_s(0, 1, p())], ['i64.load8_u', m.i64.load8_u(0, 1, p())],
-      ['i64.load16_s', m.i64.load16_s(0, 1, p())], ['i64.load16_u', m.i64.load16_u(0, 1, p())], ['i64.load32_s', m.i64.load32_s(0, 1, p())],
-      ['i64.load32_u', m.i64.load32_u(0, 1, p())], ['f64.load', m.i64.trunc_s.f64(m.f64.load(0, 8, p()))]];
+    const loads32: [string, Expr][] = [
+      ['i32.load', m.i32.load(2, 1, p())],
+      ['i32.load8_s', m.i32.load8_s(2, 1, p())],
+      ['i32.load8_u', m.i32.load8_u(2, 1, p())],
+      ['i32.load16_s', m.i32.load16_s(2, 2, p())],
+      ['i32.load16_u', m.i32.load16_u(2, 2, p())],
+    ];
+    const loads64: [string, Expr][] = [
+      ['i64.load', m.i64.load(0, 8, p())],
+      ['i64.load8_s', m.i64.load8_s(0, 1, p())],
+      ['i64.load8_u', m.i64.load8_u(0, 1, p())],
+      ['i64.load16_s', m.i64.load16_s(0, 1, p())],
+      ['i64.load16_u', m.i64.load16_u(0, 1, p())],
+      ['i64.load32_s', m.i64.load32_s(0, 1, p())],
+      ['i64.load32_u', m.i64.load32_u(0, 1, p())],
+      ['f64.load', m.i64.trunc_s.f64(m.f64.load(0, 8, p()))],
+    ];
     for (const [name, body] of loads32) m.addFunction(name, ['i32'], 'i32', [], body);
     for (const [name, body] of loads64) m.addFunction(name, ['i32'], 'i64', [], body);
     m.addFunction('copy', ['i32', 'i32', 'i32'], 'none', [], m.memory.copy(m.local.get(0, 'i32'), m.local.get(1, 'i32'), m.local.get(2, 'i32')));
@@ -242,15 +325,32 @@ describe('wasm emitter encodings', () => {
       new Uint8Array(memory.buffer).fill(0, 0, 64);
     };
     const at = (off: number, size: number): bigint => BigInt.asIntN(size * 8, dv.getBigUint64(off, true));
-    clear(); e['i32.store'](16, v); expect(dv.getInt32(17, true)).toBe(Number(BigInt.asIntN(32, v)));
-    clear(); e['i32.store8'](16, v); expect(at(17, 8)).toBe(BigInt.asUintN(8, v));
-    clear(); e['i32.store16'](16, v); expect(at(17, 8)).toBe(BigInt.asUintN(16, v));
-    clear(); e['i64.store'](16, v); expect(dv.getBigInt64(19, true)).toBe(v);
-    clear(); e['i64.store8'](16, v); expect(at(16, 8)).toBe(BigInt.asUintN(8, v));
-    clear(); e['i64.store16'](16, v); expect(at(16, 8)).toBe(BigInt.asUintN(16, v));
-    clear(); e['i64.store32'](16, v); expect(at(16, 8)).toBe(BigInt.asUintN(32, v));
-    clear(); e['f64.store'](16, -12345n); expect(dv.getFloat64(24, true)).toBe(-12345);
-    clear(); dv.setBigInt64(32, v, true);
+    clear();
+    e['i32.store'](16, v);
+    expect(dv.getInt32(17, true)).toBe(Number(BigInt.asIntN(32, v)));
+    clear();
+    e['i32.store8'](16, v);
+    expect(at(17, 8)).toBe(BigInt.asUintN(8, v));
+    clear();
+    e['i32.store16'](16, v);
+    expect(at(17, 8)).toBe(BigInt.asUintN(16, v));
+    clear();
+    e['i64.store'](16, v);
+    expect(dv.getBigInt64(19, true)).toBe(v);
+    clear();
+    e['i64.store8'](16, v);
+    expect(at(16, 8)).toBe(BigInt.asUintN(8, v));
+    clear();
+    e['i64.store16'](16, v);
+    expect(at(16, 8)).toBe(BigInt.asUintN(16, v));
+    clear();
+    e['i64.store32'](16, v);
+    expect(at(16, 8)).toBe(BigInt.asUintN(32, v));
+    clear();
+    e['f64.store'](16, -12345n);
+    expect(dv.getFloat64(24, true)).toBe(-12345);
+    clear();
+    dv.setBigInt64(32, v, true);
     expect(e['i32.load'](30)).toBe(Number(BigInt.asIntN(32, v)));
     expect(e['i32.load8_s'](30)).toBe(Number(BigInt.asIntN(8, v)));
     expect(e['i32.load8_u'](30)).toBe(Number(BigInt.asUintN(8, v)));
@@ -277,27 +377,72 @@ describe('wasm emitter encodings', () => {
     m.addFunctionImport('log', 'env', 'log', ['i32'], 'none');
     const g = (i: number, t: ValType = 'i32'): Expr => m.local.get(i, t);
     // select evaluates both arms, then the condition.
-    m.addFunction('select', ['i32'], 'i32', [], m.select(g(0), m.block(null, [m.call('log', [m.i32.const(1)], 'none'), m.i32.const(10)], 'i32'),
-      m.block(null, [m.call('log', [m.i32.const(2)], 'none'), m.i32.const(20)], 'i32')));
+    m.addFunction(
+      'select',
+      ['i32'],
+      'i32',
+      [],
+      m.select(
+        g(0),
+        m.block(null, [m.call('log', [m.i32.const(1)], 'none'), m.i32.const(10)], 'i32'),
+        m.block(null, [m.call('log', [m.i32.const(2)], 'none'), m.i32.const(20)], 'i32'),
+      ),
+    );
     m.addFunction('tee', ['i32'], 'i32', ['i32'], m.i32.add(m.local.tee(1, m.i32.mul(g(0), m.i32.const(3)), 'i32'), g(1)));
     m.addFunction('twice', ['i32'], 'i32', [], m.i32.mul(g(0), m.i32.const(2)));
     m.addFunction('indirect', ['i32', 'i32'], 'i32', [], m.call_indirect('fns', g(1), [g(0)], ['i32'], 'i32'));
     // Sum 1..n with a loop, a labelled block left by br_if, and a return from inside.
-    m.addFunction('sum', ['i32'], 'i32', ['i32', 'i32'], m.block(null, [
-      m.block('done', [m.loop('next', m.block(null, [
-        m.br('done', m.i32.gt_s(g(1), g(0))),
-        m.local.set(2, m.i32.add(g(2), g(1))),
-        m.local.set(1, m.i32.add(g(1), m.i32.const(1))),
-        m.br('next'),
-      ], 'none'))], 'none'),
-      m.if(m.i32.eq(g(0), m.i32.const(100)), m.return(m.i32.const(-1))),
-      g(2),
-    ], 'i32'));
+    m.addFunction(
+      'sum',
+      ['i32'],
+      'i32',
+      ['i32', 'i32'],
+      m.block(
+        null,
+        [
+          m.block(
+            'done',
+            [
+              m.loop(
+                'next',
+                m.block(
+                  null,
+                  [m.br('done', m.i32.gt_s(g(1), g(0))), m.local.set(2, m.i32.add(g(2), g(1))), m.local.set(1, m.i32.add(g(1), m.i32.const(1))), m.br('next')],
+                  'none',
+                ),
+              ),
+            ],
+            'none',
+          ),
+          m.if(m.i32.eq(g(0), m.i32.const(100)), m.return(m.i32.const(-1))),
+          g(2),
+        ],
+        'i32',
+      ),
+    );
     // Typed ifs (one arm unreachable), a br_table and a branch with a value.
-    m.addFunction('classify', ['i32'], 'i32', [], m.block(null, [
-      m.block('c', [m.block('b', [m.block('a', [m.switch(['a', 'b'], 'c', g(0))], 'none'), m.return(m.i32.const(100))], 'none'), m.return(m.i32.const(200))], 'none'),
-      m.if(m.i32.lt_s(g(0), m.i32.const(0)), m.unreachable(), m.block('v', [m.drop(m.i32.const(5)), m.drop(m.br('v', m.i32.const(1), m.i32.const(300))), m.drop(m.i32.const(0)), m.i32.const(400)], 'i32')),
-    ], 'i32'));
+    m.addFunction(
+      'classify',
+      ['i32'],
+      'i32',
+      [],
+      m.block(
+        null,
+        [
+          m.block(
+            'c',
+            [m.block('b', [m.block('a', [m.switch(['a', 'b'], 'c', g(0))], 'none'), m.return(m.i32.const(100))], 'none'), m.return(m.i32.const(200))],
+            'none',
+          ),
+          m.if(
+            m.i32.lt_s(g(0), m.i32.const(0)),
+            m.unreachable(),
+            m.block('v', [m.drop(m.i32.const(5)), m.drop(m.br('v', m.i32.const(1), m.i32.const(300))), m.drop(m.i32.const(0)), m.i32.const(400)], 'i32'),
+          ),
+        ],
+        'i32',
+      ),
+    );
     m.addFunction('nop', [], 'none', [], m.nop());
     for (const name of m.functions.keys()) m.addFunctionExport(name, name);
     const log: number[] = [];

@@ -94,7 +94,12 @@ function randomGraph(random: (n: number) => number): Graph {
 }
 
 const shapeOf = (g: Graph): ReturnType<typeof analyseFlow> => {
-  const flow = new Map<number, FlowBlock>(g.blocks.map((b, i) => [i, { code: [], branches: [...b.conds.map((to) => ({ cond: null, to })), ...(b.always === undefined ? [] : [{ cond: null, to: b.always }])] }]));
+  const flow = new Map<number, FlowBlock>(
+    g.blocks.map((b, i) => [
+      i,
+      { code: [], branches: [...b.conds.map((to) => ({ cond: null, to })), ...(b.always === undefined ? [] : [{ cond: null, to: b.always }])] },
+    ]),
+  );
   return analyseFlow(flow, 0);
 };
 
@@ -156,25 +161,65 @@ describe('single-caller inlining', () => {
   function build(): WasmModule {
     const m = new WasmModule();
     const g = (i: number): Expr => m.local.get(i, 'i32');
-    m.addFunction('helper', ['i32'], 'i32', ['i32', 'i32'], m.block(null, [
-      m.loop('more', m.block(null, [
-        m.if(m.i32.ge_u(g(1), g(0)), m.return(g(2))),
-        m.local.set(2, m.i32.add(g(2), g(1))),
-        m.local.set(1, m.i32.add(g(1), m.i32.const(1))),
-        m.br('more'),
-      ], 'none')),
-      m.unreachable(),
-    ], 'none'));
+    m.addFunction(
+      'helper',
+      ['i32'],
+      'i32',
+      ['i32', 'i32'],
+      m.block(
+        null,
+        [
+          m.loop(
+            'more',
+            m.block(
+              null,
+              [
+                m.if(m.i32.ge_u(g(1), g(0)), m.return(g(2))),
+                m.local.set(2, m.i32.add(g(2), g(1))),
+                m.local.set(1, m.i32.add(g(1), m.i32.const(1))),
+                m.br('more'),
+              ],
+              'none',
+            ),
+          ),
+          m.unreachable(),
+        ],
+        'none',
+      ),
+    );
     m.addFunction('twice', ['i32'], 'i32', [], m.i32.mul(g(0), m.i32.const(2)));
-    m.addFunction('loops', ['i32'], 'i32', ['i32', 'i32'], m.block(null, [
-      m.block('done', [m.loop('again', m.block(null, [
-        m.br('done', m.i32.ge_u(g(1), g(0))),
-        m.local.set(2, m.i32.add(g(2), m.call('helper', [m.i32.sub(g(0), g(1))], 'i32'))),
-        m.local.set(1, m.i32.add(g(1), m.i32.const(1))),
-        m.br('again'),
-      ], 'none'))], 'none'),
-      m.i32.add(m.call('twice', [g(2)], 'i32'), m.call('main', [m.i32.const(-1)], 'i32')),
-    ], 'i32'));
+    m.addFunction(
+      'loops',
+      ['i32'],
+      'i32',
+      ['i32', 'i32'],
+      m.block(
+        null,
+        [
+          m.block(
+            'done',
+            [
+              m.loop(
+                'again',
+                m.block(
+                  null,
+                  [
+                    m.br('done', m.i32.ge_u(g(1), g(0))),
+                    m.local.set(2, m.i32.add(g(2), m.call('helper', [m.i32.sub(g(0), g(1))], 'i32'))),
+                    m.local.set(1, m.i32.add(g(1), m.i32.const(1))),
+                    m.br('again'),
+                  ],
+                  'none',
+                ),
+              ),
+            ],
+            'none',
+          ),
+          m.i32.add(m.call('twice', [g(2)], 'i32'), m.call('main', [m.i32.const(-1)], 'i32')),
+        ],
+        'i32',
+      ),
+    );
     m.addFunction('main', ['i32'], 'i32', [], m.if(m.i32.lt_s(g(0), m.i32.const(0)), m.i32.const(0), m.call('loops', [g(0)], 'i32')));
     m.addFunction('user', ['i32'], 'i32', [], m.call('twice', [g(0)], 'i32'));
     m.addFunctionExport('main', 'main');

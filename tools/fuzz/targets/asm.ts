@@ -21,7 +21,10 @@ export const asmTarget: FuzzTarget = {
   open(): OpenTarget {
     const dir = conformanceDir();
     if (!existsSync(dir)) throw new Error(`fuzz: no assembler seeds: ${dir} does not exist (set SHARED)`);
-    const seeds = readdirSync(dir).filter((f) => f.endsWith('.data')).sort().map((f) => new Uint8Array(readFileSync(join(dir, f))));
+    const seeds = readdirSync(dir)
+      .filter((f) => f.endsWith('.data'))
+      .sort()
+      .map((f) => new Uint8Array(readFileSync(join(dir, f))));
     if (seeds.length === 0) throw new Error(`fuzz: no .data vectors in ${dir}`);
     return {
       seeds,

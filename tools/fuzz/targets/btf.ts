@@ -61,7 +61,9 @@ export const btfTarget: FuzzTarget = {
       if (btf) inputs.push({ btf }, ...(ext ? [{ btf, ext }] : []));
     }
     const coreObjects = readSeeds(['test/fixtures/core/build'], '.o', 'CO-RE object');
-    const corePrograms: ProgramSpec[] = coreObjects.flatMap((o) => [...readCollectionSpec(o).programs.values()].filter((p) => (p.coreRelocations?.length ?? 0) > 0));
+    const corePrograms: ProgramSpec[] = coreObjects.flatMap((o) =>
+      [...readCollectionSpec(o).programs.values()].filter((p) => (p.coreRelocations?.length ?? 0) > 0),
+    );
     const blobs = inputs.map((i) => i.btf);
     return {
       seeds: inputs.map(pack),

@@ -43,7 +43,9 @@ function pcapngSeeds(): Uint8Array[] {
     const w = new PcapngWriter(sink, { application: 'fuzz' });
     w.addInterface({ name: 'eth0', description: 'seed' });
     if (interfaces === 2) w.addInterface({ name: 'any', linkType: LINKTYPE_LINUX_SLL, snapLength: 96 });
-    SEED_FRAMES.forEach((data, i) => w.writePacket({ interfaceId: 0, timestampNs: BigInt(i) * 999n, data, comment: i === 0 ? 'first' : undefined, flags: 1, queue: i, xdpVerdict: i % 5 }));
+    SEED_FRAMES.forEach((data, i) =>
+      w.writePacket({ interfaceId: 0, timestampNs: BigInt(i) * 999n, data, comment: i === 0 ? 'first' : undefined, flags: 1, queue: i, xdpVerdict: i % 5 }),
+    );
     return sink.bytes();
   });
 }

@@ -26,7 +26,12 @@ const SETUP: readonly (readonly string[])[] = [
 ];
 
 /** Read-only commands that open a state directory, each restoring all of it. */
-const READERS: readonly (readonly string[])[] = [['prog', 'show', '--json'], ['map', 'show', '--json'], ['netdev', 'list', '--json'], ['link', 'show', '--json']];
+const READERS: readonly (readonly string[])[] = [
+  ['prog', 'show', '--json'],
+  ['map', 'show', '--json'],
+  ['netdev', 'list', '--json'],
+  ['link', 'show', '--json'],
+];
 
 /**
  * A state directory (made by SETUP in a temporary directory) whose state.json is mutated, then

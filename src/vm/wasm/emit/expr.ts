@@ -96,7 +96,8 @@ export interface CallIndirectExpr {
 }
 
 /** Any expression. */
-export type Expr = OpExpr | LocalGetExpr | LocalSetExpr | GlobalGetExpr | BlockExpr | LoopExpr | IfExpr | BrExpr | BrTableExpr | ReturnExpr | CallExpr | CallIndirectExpr;
+export type Expr =
+  OpExpr | LocalGetExpr | LocalSetExpr | GlobalGetExpr | BlockExpr | LoopExpr | IfExpr | BrExpr | BrTableExpr | ReturnExpr | CallExpr | CallIndirectExpr;
 
 /** The operands of instructions that take none (shared: never changed). */
 const NO_ARGS: Expr[] = [];
@@ -112,10 +113,22 @@ type Binary = (a: Expr, b: Expr) => Expr;
 type Load = (offset: number, align: number, ptr: Expr) => Expr;
 type Store = (offset: number, align: number, ptr: Expr, value: Expr) => Expr;
 
-const unary = (type: Type, code: number): Unary => (a) => op(type, code, [a]);
-const binary = (type: Type, code: number): Binary => (a, b) => op(type, code, [a, b]);
-const load = (type: ValType, code: number): Load => (offset, align, ptr) => op(type, code, [ptr], offset, ALIGN_LOG2[align] ?? 0);
-const store = (code: number): Store => (offset, align, ptr, value) => op('none', code, [ptr, value], offset, ALIGN_LOG2[align] ?? 0);
+const unary =
+  (type: Type, code: number): Unary =>
+  (a) =>
+    op(type, code, [a]);
+const binary =
+  (type: Type, code: number): Binary =>
+  (a, b) =>
+    op(type, code, [a, b]);
+const load =
+  (type: ValType, code: number): Load =>
+  (offset, align, ptr) =>
+    op(type, code, [ptr], offset, ALIGN_LOG2[align] ?? 0);
+const store =
+  (code: number): Store =>
+  (offset, align, ptr, value) =>
+    op('none', code, [ptr, value], offset, ALIGN_LOG2[align] ?? 0);
 
 /** i32 and i64 operations that share their shape, with each type's first opcode of the run. */
 function integerOps(type: 'i32' | 'i64', cmp: number, arith: number) {
@@ -123,10 +136,34 @@ function integerOps(type: 'i32' | 'i64', cmp: number, arith: number) {
   const c = (k: number): Binary => binary('i32', cmp + k);
   return {
     eqz: unary('i32', cmp),
-    eq: c(1), ne: c(2), lt_s: c(3), lt_u: c(4), gt_s: c(5), gt_u: c(6), le_s: c(7), le_u: c(8), ge_s: c(9), ge_u: c(10),
-    clz: unary(type, arith), ctz: unary(type, arith + 1), popcnt: unary(type, arith + 2),
-    add: b(3), sub: b(4), mul: b(5), div_s: b(6), div_u: b(7), rem_s: b(8), rem_u: b(9),
-    and: b(10), or: b(11), xor: b(12), shl: b(13), shr_s: b(14), shr_u: b(15), rotl: b(16), rotr: b(17),
+    eq: c(1),
+    ne: c(2),
+    lt_s: c(3),
+    lt_u: c(4),
+    gt_s: c(5),
+    gt_u: c(6),
+    le_s: c(7),
+    le_u: c(8),
+    ge_s: c(9),
+    ge_u: c(10),
+    clz: unary(type, arith),
+    ctz: unary(type, arith + 1),
+    popcnt: unary(type, arith + 2),
+    add: b(3),
+    sub: b(4),
+    mul: b(5),
+    div_s: b(6),
+    div_u: b(7),
+    rem_s: b(8),
+    rem_u: b(9),
+    and: b(10),
+    or: b(11),
+    xor: b(12),
+    shl: b(13),
+    shr_s: b(14),
+    shr_u: b(15),
+    rotl: b(16),
+    rotr: b(17),
   };
 }
 
@@ -135,19 +172,38 @@ export class ExprBuilder {
   readonly i32 = {
     ...integerOps('i32', 0x45, 0x67),
     const: (v: number): Expr => op('i32', 0x41, NO_ARGS, v | 0),
-    load: load('i32', 0x28), load8_s: load('i32', 0x2c), load8_u: load('i32', 0x2d), load16_s: load('i32', 0x2e), load16_u: load('i32', 0x2f),
-    store: store(0x36), store8: store(0x3a), store16: store(0x3b),
+    load: load('i32', 0x28),
+    load8_s: load('i32', 0x2c),
+    load8_u: load('i32', 0x2d),
+    load16_s: load('i32', 0x2e),
+    load16_u: load('i32', 0x2f),
+    store: store(0x36),
+    store8: store(0x3a),
+    store16: store(0x3b),
     wrap: unary('i32', 0xa7),
-    extend8_s: unary('i32', 0xc0), extend16_s: unary('i32', 0xc1),
+    extend8_s: unary('i32', 0xc0),
+    extend16_s: unary('i32', 0xc1),
   };
   readonly i64 = {
     ...integerOps('i64', 0x50, 0x79),
     /** The i64 whose low and high 32 bits these are. */
     const: (lo: number, hi: number): Expr => op('i64', 0x42, NO_ARGS, lo | 0, hi | 0),
-    load: load('i64', 0x29), load8_s: load('i64', 0x30), load8_u: load('i64', 0x31), load16_s: load('i64', 0x32), load16_u: load('i64', 0x33), load32_s: load('i64', 0x34), load32_u: load('i64', 0x35),
-    store: store(0x37), store8: store(0x3c), store16: store(0x3d), store32: store(0x3e),
-    extend_s: unary('i64', 0xac), extend_u: unary('i64', 0xad),
-    extend8_s: unary('i64', 0xc2), extend16_s: unary('i64', 0xc3), extend32_s: unary('i64', 0xc4),
+    load: load('i64', 0x29),
+    load8_s: load('i64', 0x30),
+    load8_u: load('i64', 0x31),
+    load16_s: load('i64', 0x32),
+    load16_u: load('i64', 0x33),
+    load32_s: load('i64', 0x34),
+    load32_u: load('i64', 0x35),
+    store: store(0x37),
+    store8: store(0x3c),
+    store16: store(0x3d),
+    store32: store(0x3e),
+    extend_s: unary('i64', 0xac),
+    extend_u: unary('i64', 0xad),
+    extend8_s: unary('i64', 0xc2),
+    extend16_s: unary('i64', 0xc3),
+    extend32_s: unary('i64', 0xc4),
     trunc_s: { f64: unary('i64', 0xb0) },
     trunc_u: { f64: unary('i64', 0xb1) },
   };
@@ -155,8 +211,16 @@ export class ExprBuilder {
     const: (v: number): Expr => op('f64', 0x44, NO_ARGS, v),
     load: load('f64', 0x2b),
     store: store(0x39),
-    eq: binary('i32', 0x61), ne: binary('i32', 0x62), lt: binary('i32', 0x63), gt: binary('i32', 0x64), le: binary('i32', 0x65), ge: binary('i32', 0x66),
-    add: binary('f64', 0xa0), sub: binary('f64', 0xa1), mul: binary('f64', 0xa2), div: binary('f64', 0xa3),
+    eq: binary('i32', 0x61),
+    ne: binary('i32', 0x62),
+    lt: binary('i32', 0x63),
+    gt: binary('i32', 0x64),
+    le: binary('i32', 0x65),
+    ge: binary('i32', 0x66),
+    add: binary('f64', 0xa0),
+    sub: binary('f64', 0xa1),
+    mul: binary('f64', 0xa2),
+    div: binary('f64', 0xa3),
     convert_s: { i32: unary('f64', 0xb7), i64: unary('f64', 0xb9) },
     convert_u: { i32: unary('f64', 0xb8), i64: unary('f64', 0xba) },
   };

@@ -4,16 +4,27 @@ import type { WasmModule } from './module.js';
 /** Every child expression of `e`, in evaluation order. */
 export function childrenOf(e: Expr): Expr[] {
   switch (e.kind) {
-    case 'op': case 'call': return e.args;
-    case 'local.set': return [e.value];
-    case 'block': return e.body;
-    case 'loop': return [e.body];
-    case 'if': return e.else ? [e.cond, e.then, e.else] : [e.cond, e.then];
-    case 'br': return [...(e.value ? [e.value] : []), ...(e.cond ? [e.cond] : [])];
-    case 'br_table': return [e.index];
-    case 'return': return e.value ? [e.value] : [];
-    case 'call_indirect': return [...e.args, e.index];
-    default: return [];
+    case 'op':
+    case 'call':
+      return e.args;
+    case 'local.set':
+      return [e.value];
+    case 'block':
+      return e.body;
+    case 'loop':
+      return [e.body];
+    case 'if':
+      return e.else ? [e.cond, e.then, e.else] : [e.cond, e.then];
+    case 'br':
+      return [...(e.value ? [e.value] : []), ...(e.cond ? [e.cond] : [])];
+    case 'br_table':
+      return [e.index];
+    case 'return':
+      return e.value ? [e.value] : [];
+    case 'call_indirect':
+      return [...e.args, e.index];
+    default:
+      return [];
   }
 }
 
@@ -78,11 +89,7 @@ function inlineInto(m: WasmModule, owner: string, callee: string, call: CallExpr
     if (e.kind === 'local.get' || e.kind === 'local.set') e.index += base;
     else if (e.kind === 'return') Object.assign(e, { kind: 'br', label, cond: null } satisfies Omit<BrExpr, 'value' | 'type'>);
   });
-  const body = [
-    ...call.args.map((a, i) => m.local.set(base + i, a)),
-    ...fn.vars.map((t, i) => m.local.set(base + fn.params.length + i, zero(m, t))),
-    fn.body,
-  ];
+  const body = [...call.args.map((a, i) => m.local.set(base + i, a)), ...fn.vars.map((t, i) => m.local.set(base + fn.params.length + i, zero(m, t))), fn.body];
   // The call node becomes the block in place: its parent keeps pointing at it.
   const node = call as Partial<CallExpr>;
   delete node.name;

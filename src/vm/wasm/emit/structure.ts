@@ -172,7 +172,13 @@ export function structure(m: ExprBuilder, blocks: ReadonlyMap<number, FlowBlock>
   function dispatch(): Expr {
     const D = `${prefix}D`;
     const go = (to: number): Expr[] => [m.local.set(labelLocal, m.i32.const(to)), m.br(D)];
-    let seq: Expr[] = [m.switch(order.map((_, v) => B(v)), B(0), m.local.get(labelLocal, 'i32'))];
+    let seq: Expr[] = [
+      m.switch(
+        order.map((_, v) => B(v)),
+        B(0),
+        m.local.get(labelLocal, 'i32'),
+      ),
+    ];
     for (let v = 0; v < n; v++) {
       const out = [...flow(order[v]).code];
       const branches = flow(order[v]).branches;
