@@ -1,7 +1,7 @@
 import { MalformedInputError } from '../errors/index.js';
 import type { BtfExt } from '../btf/ext.js';
 import type { Btf } from '../btf/types.js';
-import { LD_IMM64, PseudoCall, PseudoLd } from '../isa/opcodes.js';
+import { CALL, LD_IMM64, PseudoCall, PseudoLd } from '../isa/opcodes.js';
 import { decodeRaw, type RawInstruction } from '../isa/raw.js';
 import type { AttachType, CoreRelocation, FuncInfo, LineInfo, ProgramReference, ProgramSpec, ProgramType } from '../object-spec/program-spec.js';
 import { coreRelocationKind } from '../btf/core/kinds.js';
@@ -10,7 +10,6 @@ import { isGlobalDataSection } from './maps.js';
 
 const R_BPF_64_64 = 1;
 const R_BPF_64_32 = 10;
-const CALL = 0x85;
 export const BPF_F_XDP_HAS_FRAGS = 1 << 5;
 /** prog_flags: the program is bound to the device `prog_ifindex` names (not offloaded to it). */
 export const BPF_F_XDP_DEV_BOUND_ONLY = 1 << 6;

@@ -101,3 +101,23 @@ export const MAX_TAIL_CALLS = 33;
 
 /** Full opcode for `ld_imm64` (class LD, size DW, mode IMM). */
 export const LD_IMM64 = InsnClass.LD | Size.DW | Mode.IMM;
+
+/** The fields of an opcode byte: operation (ALU/JMP), source bit, size and mode (loads and stores). */
+export const OP_MASK = 0xf0;
+export const SIZE_MASK = 0x18;
+export const MODE_MASK = 0xe0;
+
+/** Full opcodes the engines single out: exit, calls (helper, local, kfunc; by register) and the unconditional jumps. */
+export const EXIT = InsnClass.JMP | JmpOp.EXIT;
+export const CALL = InsnClass.JMP | JmpOp.CALL;
+export const CALLX = InsnClass.JMP | JmpOp.CALL | Source.X;
+export const JA = InsnClass.JMP | JmpOp.JA;
+/** `gotol`: JA in class JMP32, with a 32-bit offset in imm. */
+export const JA32 = InsnClass.JMP32 | JmpOp.JA;
+
+/** A legacy packet load (BPF_LD with mode ABS or IND: every class-LD opcode but ld_imm64). */
+export const isLegacyLoad = (op: number): boolean => classOf(op) === InsnClass.LD && op !== LD_IMM64;
+
+/** An atomic STX whose operation fetches the old value (into src, or r0 for cmpxchg). */
+export const isAtomicFetch = (op: number, imm: number): boolean =>
+  classOf(op) === InsnClass.STX && (op & MODE_MASK) === Mode.ATOMIC && (imm & AtomicOp.FETCH) !== 0;

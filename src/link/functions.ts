@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { XdpchainError } from '../errors/index.js';
-import { LD_IMM64, PseudoCall, PseudoLd } from '../isa/opcodes.js';
+import { CALL, LD_IMM64, PseudoCall, PseudoLd } from '../isa/opcodes.js';
 import { encodeRaw, type RawInstruction } from '../isa/raw.js';
 import type { CoreRelocation, FuncInfo, LineInfo, ProgramReference, ProgramSpec } from '../object-spec/program-spec.js';
-
-const CALL = 0x85;
 
 /** A bpf-to-bpf call or a function address (`ld_imm64` BPF_PSEUDO_FUNC) at `slot` of a function. */
 export interface FunctionEdge<T> {

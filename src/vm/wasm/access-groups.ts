@@ -1,4 +1,4 @@
-import { STACK_SIZE } from '../../isa/opcodes.js';
+import { CALL, CALLX, classOf, InsnClass, isAtomicFetch, isLegacyLoad, LD_IMM64, STACK_SIZE } from '../../isa/opcodes.js';
 import type { Code } from '../interp/code.js';
 
 /**
@@ -33,10 +33,10 @@ export function accessAt(code: Code, pc: number): { base: number; size: number; 
 /** Registers the instruction at `pc` writes; every register for calls and legacy loads (they end all groups). */
 function writes(code: Code, pc: number): number[] | 'all' {
   const op = code.op[pc];
-  const cls = op & 7;
-  if (op === 0x85 || op === 0x8d || (cls === 0x00 && op !== 0x18)) return 'all';
-  if (cls === 0x04 || cls === 0x07 || cls === 0x01 || op === 0x18) return [code.dst[pc]];
-  if (cls === 0x03 && (op & 0xe0) === 0xc0 && code.imm[pc] & 1) return [code.src[pc], 0]; // atomic fetch (cmpxchg writes r0)
+  const cls = classOf(op);
+  if (op === CALL || op === CALLX || isLegacyLoad(op)) return 'all';
+  if (cls === InsnClass.ALU || cls === InsnClass.ALU64 || cls === InsnClass.LDX || op === LD_IMM64) return [code.dst[pc]];
+  if (isAtomicFetch(op, code.imm[pc])) return [code.src[pc], 0]; // atomic fetch (cmpxchg writes r0)
   return [];
 }
 

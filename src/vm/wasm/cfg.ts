@@ -1,4 +1,4 @@
-import { classOf, InsnClass, JmpOp, LD_IMM64, Source } from '../../isa/opcodes.js';
+import { CALL, CALLX, classOf, EXIT, InsnClass, JA, JA32, LD_IMM64 } from '../../isa/opcodes.js';
 import type { Code } from '../interp/code.js';
 
 /** A straight run of instructions entered only at its first slot. */
@@ -8,17 +8,13 @@ export interface BasicBlock {
   slots: number[];
 }
 
-const EXIT = InsnClass.JMP | JmpOp.EXIT;
-const CALL = InsnClass.JMP | JmpOp.CALL;
-const CALLX = CALL | Source.X;
-
 export const isJump = (op: number): boolean => {
   const cls = op & 7;
   return (cls === InsnClass.JMP || cls === InsnClass.JMP32) && op !== CALL && op !== CALLX && op !== EXIT;
 };
 
 /** Where a jump at `pc` goes when taken (`ja` of the JMP32 class uses imm). */
-export const jumpTargetOf = (code: Code, pc: number): number => pc + 1 + (code.op[pc] === 0x06 ? code.imm[pc] : code.off[pc]);
+export const jumpTargetOf = (code: Code, pc: number): number => pc + 1 + (code.op[pc] === JA32 ? code.imm[pc] : code.off[pc]);
 
 export const nextSlot = (code: Code, pc: number): number => pc + (code.op[pc] === LD_IMM64 ? 2 : 1);
 
@@ -50,7 +46,7 @@ export function functionBlocks(code: Code, entry: number): Map<number, BasicBloc
         const to = jumpTargetOf(code, pc);
         leaders.add(to);
         work.push(to);
-        const unconditional = op === 0x05 || op === 0x06;
+        const unconditional = op === JA || op === JA32;
         if (unconditional) break;
         leaders.add(pc + 1);
       }

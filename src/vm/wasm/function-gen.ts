@@ -1,4 +1,25 @@
-import { MAX_CALL_DEPTH, STACK_SIZE } from '../../isa/opcodes.js';
+import {
+  AluOp,
+  AtomicOp,
+  CALL,
+  CALLX,
+  classOf,
+  EXIT,
+  InsnClass,
+  JA,
+  JA32,
+  JmpOp,
+  LD_IMM64,
+  MAX_CALL_DEPTH,
+  Mode,
+  MODE_MASK,
+  OP_MASK,
+  PseudoCall,
+  SIZE_MASK,
+  sizeBytes,
+  Source,
+  STACK_SIZE,
+} from '../../isa/opcodes.js';
 import { ROOM_MASK } from '../address-space.js';
 import { accessGroups, type AccessGroup } from './access-groups.js';
 import { FaultCode, Scratch } from './abi.js';
@@ -23,14 +44,14 @@ export class FunctionGen extends Lowering {
       const op = code.op[last];
       const block: FlowBlock = { code: this.block(b.slots), branches: [] };
       flow.set(b.start, block);
-      if (op === 0x95) continue;
+      if (op === EXIT) continue;
       if (!isJump(op)) {
         block.branches.push({ cond: null, to: nextSlot(code, last) });
         continue;
       }
       const to = jumpTargetOf(code, last);
       // A conditional jump to the next instruction goes there either way.
-      if (op !== 0x05 && op !== 0x06 && to !== last + 1) block.branches.push({ cond: this.condition(last), to }, { cond: null, to: last + 1 });
+      if (op !== JA && op !== JA32 && to !== last + 1) block.branches.push({ cond: this.condition(last), to }, { cond: null, to: last + 1 });
       else block.branches.push({ cond: null, to });
     }
     const body = structure(m, flow, entry, LABEL, '');
@@ -110,18 +131,16 @@ export class FunctionGen extends Lowering {
     const op = code.op[pc];
     const d = code.dst[pc];
     const s = code.src[pc];
-    const cls = op & 7;
+    const cls = classOf(op);
     const a = (): Expr => m.local.get(A, i32);
     switch (cls) {
-      case 0x07:
+      case InsnClass.ALU64:
         return [this.set(d, this.alu64(pc))];
-      case 0x04:
+      case InsnClass.ALU:
         return [this.set(d, this.alu32(pc))];
-      case 0x01: {
-        // LDX
-        const mode = op & 0xe0;
-        const size = [4, 2, 1, 8][(op >> 3) & 3];
-        const sx = mode === 0x80;
+      case InsnClass.LDX: {
+        const size = sizeBytes(op & SIZE_MASK);
+        const sx = (op & MODE_MASK) === Mode.MEMSX;
         const load =
           size === 8
             ? m.i64.load(0, 1, a())
@@ -138,12 +157,11 @@ export class FunctionGen extends Lowering {
                   : m.i64.load8_u(0, 1, a());
         return [...this.address(pc, s, size, false), this.set(d, load)];
       }
-      case 0x02:
-      case 0x03: {
-        // ST, STX
-        const size = [4, 2, 1, 8][(op >> 3) & 3];
-        if ((op & 0xe0) === 0xc0) return [...this.address(pc, d, size, true), ...this.atomic(pc, size)];
-        const v = cls === 0x02 ? this.imm64(pc) : this.get(s);
+      case InsnClass.ST:
+      case InsnClass.STX: {
+        const size = sizeBytes(op & SIZE_MASK);
+        if ((op & MODE_MASK) === Mode.ATOMIC) return [...this.address(pc, d, size, true), ...this.atomic(pc, size)];
+        const v = cls === InsnClass.ST ? this.imm64(pc) : this.get(s);
         const store =
           size === 8
             ? m.i64.store(0, 1, a(), v)
@@ -154,22 +172,22 @@ export class FunctionGen extends Lowering {
                 : m.i64.store8(0, 1, a(), v);
         return [...this.address(pc, d, size, true), store];
       }
-      case 0x00: {
+      case InsnClass.LD: {
         // ld_imm64, else the legacy packet loads below
-        if (op === 0x18) return [this.set(d, m.i64.const(code.imm[pc], code.immHi[pc]))];
+        if (op === LD_IMM64) return [this.set(d, m.i64.const(code.imm[pc], code.immHi[pc]))];
         break;
       }
-      case 0x05:
-      case 0x06: {
-        if (op === 0x95) return [m.return(this.get(0))];
-        if (op === 0x85) return code.src[pc] === 1 ? this.localCall(pc) : helperCall(this, pc);
-        if (op === 0x8d) return this.callx(pc);
+      case InsnClass.JMP:
+      case InsnClass.JMP32: {
+        if (op === EXIT) return [m.return(this.get(0))];
+        if (op === CALL) return code.src[pc] === PseudoCall.LOCAL ? this.localCall(pc) : helperCall(this, pc);
+        if (op === CALLX) return this.callx(pc);
         return []; // jumps become branches between blocks (FunctionGen.function)
       }
     }
     // BPF_LD ABS/IND (out of bounds, the host ends the whole program with r0 = 0)
     return [
-      m.drop(m.call(this.ns + 'ldabs', [m.i32.const(pc), (op & 0xe0) === 0x40 ? this.lo(s) : m.i32.const(0)], i32)),
+      m.drop(m.call(this.ns + 'ldabs', [m.i32.const(pc), (op & MODE_MASK) === Mode.IND ? this.lo(s) : m.i32.const(0)], i32)),
       this.set(0, m.i64.load(0, 8, m.i32.const(this.sc + Scratch.r0))),
       ...this.clearArgs(),
     ];
@@ -234,69 +252,69 @@ export class FunctionGen extends Lowering {
     const widen = (v: Expr): Expr => (narrow ? m.i64.extend_u(v) : v);
     const src = reg(s);
     let next: Expr;
-    switch (aop & ~1) {
-      case 0x00:
+    switch (aop & ~AtomicOp.FETCH) {
+      case AtomicOp.ADD:
         next = w.add(old(), src);
         break;
-      case 0x40:
+      case AtomicOp.OR:
         next = w.or(old(), src);
         break;
-      case 0x50:
+      case AtomicOp.AND:
         next = w.and(old(), src);
         break;
-      case 0xa0:
+      case AtomicOp.XOR:
         next = w.xor(old(), src);
         break;
-      case 0xe0:
+      case AtomicOp.XCHG & ~AtomicOp.FETCH:
         next = src;
         break;
       default:
         next = m.select(w.eq(old(), reg(0)), src, old());
     }
     const out: Expr[] = [m.local.set(oldLocal, w.load(0, 1, a())), w.store(0, 1, a(), next)];
-    if (aop === 0xf1) out.push(this.set(0, widen(old())));
-    else if (aop & 1) out.push(this.set(s, widen(old())));
+    if (aop === AtomicOp.CMPXCHG) out.push(this.set(0, widen(old())));
+    else if (aop & AtomicOp.FETCH) out.push(this.set(s, widen(old())));
     return out;
   }
 
   private alu64(pc: number): Expr {
     const { m, code } = this;
-    const op = code.op[pc] & 0xf0;
-    const x = code.op[pc] & 0x08;
+    const op = code.op[pc] & OP_MASK;
+    const x = code.op[pc] & Source.X;
     const d = code.dst[pc];
     const a = this.get(d);
     const b = x ? this.get(code.src[pc]) : this.imm64(pc);
     const signed = code.off[pc] === 1;
     switch (op) {
-      case 0x00:
+      case AluOp.ADD:
         return m.i64.add(a, b);
-      case 0x10:
+      case AluOp.SUB:
         return m.i64.sub(a, b);
-      case 0x20:
+      case AluOp.MUL:
         return m.i64.mul(a, b);
-      case 0x40:
+      case AluOp.OR:
         return m.i64.or(a, b);
-      case 0x50:
+      case AluOp.AND:
         return m.i64.and(a, b);
-      case 0xa0:
+      case AluOp.XOR:
         return m.i64.xor(a, b);
-      case 0x60:
+      case AluOp.LSH:
         return m.i64.shl(a, b);
-      case 0x70:
+      case AluOp.RSH:
         return m.i64.shr_u(a, b);
-      case 0xc0:
+      case AluOp.ARSH:
         return m.i64.shr_s(a, b);
-      case 0x80:
+      case AluOp.NEG:
         return m.i64.sub(m.i64.const(0, 0), a);
-      case 0x30:
-      case 0x90:
-        return this.divmod64(op === 0x90, signed, a, b, d);
-      case 0xb0: {
+      case AluOp.DIV:
+      case AluOp.MOD:
+        return this.divmod64(op === AluOp.MOD, signed, a, b, d);
+      case AluOp.MOV: {
         if (!x) return b;
         const w = code.off[pc];
         return w === 8 ? m.i64.extend8_s(b) : w === 16 ? m.i64.extend16_s(b) : w === 32 ? m.i64.extend32_s(b) : b;
       }
-      case 0xd0:
+      case AluOp.END:
         return this.swap(code.imm[pc], a);
     }
     throw new Error(`alu64 opcode 0x${code.op[pc].toString(16)} at ${pc}`);
@@ -317,52 +335,52 @@ export class FunctionGen extends Lowering {
 
   private alu32(pc: number): Expr {
     const { m, code } = this;
-    const op = code.op[pc] & 0xf0;
-    const x = code.op[pc] & 0x08;
+    const op = code.op[pc] & OP_MASK;
+    const x = code.op[pc] & Source.X;
     const d = code.dst[pc];
     const a = this.lo(d);
     const b = x ? this.lo(code.src[pc]) : m.i32.const(code.imm[pc]);
     const signed = code.off[pc] === 1;
     const z = (v: Expr): Expr => m.i64.extend_u(v);
     switch (op) {
-      case 0x00:
+      case AluOp.ADD:
         return z(m.i32.add(a, b));
-      case 0x10:
+      case AluOp.SUB:
         return z(m.i32.sub(a, b));
-      case 0x20:
+      case AluOp.MUL:
         return z(m.i32.mul(a, b));
-      case 0x40:
+      case AluOp.OR:
         return z(m.i32.or(a, b));
-      case 0x50:
+      case AluOp.AND:
         return z(m.i32.and(a, b));
-      case 0xa0:
+      case AluOp.XOR:
         return z(m.i32.xor(a, b));
-      case 0x60:
+      case AluOp.LSH:
         return z(m.i32.shl(a, b));
-      case 0x70:
+      case AluOp.RSH:
         return z(m.i32.shr_u(a, b));
-      case 0xc0:
+      case AluOp.ARSH:
         return z(m.i32.shr_s(a, b));
-      case 0x80:
+      case AluOp.NEG:
         return z(m.i32.sub(m.i32.const(0), a));
-      case 0x30:
-      case 0x90: {
+      case AluOp.DIV:
+      case AluOp.MOD: {
         const div = (): Expr => m.local.get(S, i32);
         const zero = m.i32.eqz(div());
         const minus1 = m.i32.eq(div(), m.i32.const(-1));
-        const mod = op === 0x90;
+        const mod = op === AluOp.MOD;
         let r: Expr;
         if (!signed) r = m.if(zero, mod ? this.lo(d) : m.i32.const(0), mod ? m.i32.rem_u(a, div()) : m.i32.div_u(a, div()));
         else if (mod) r = m.if(zero, this.lo(d), m.if(minus1, m.i32.const(0), m.i32.rem_s(a, div())));
         else r = m.if(zero, m.i32.const(0), m.if(minus1, m.i32.sub(m.i32.const(0), this.lo(d)), m.i32.div_s(a, div())));
         return z(m.block(null, [m.local.set(S, b), r], i32));
       }
-      case 0xb0: {
+      case AluOp.MOV: {
         if (!x) return m.i64.const(code.imm[pc], 0);
         const w = code.off[pc];
         return z(w === 8 ? m.i32.extend8_s(b) : w === 16 ? m.i32.extend16_s(b) : b);
       }
-      case 0xd0: {
+      case AluOp.END: {
         const bits = code.imm[pc];
         if (x) return this.swap(bits, this.get(d)); // to big endian: a byte swap on this little-endian machine
         return bits === 16 ? m.i64.and(this.get(d), m.i64.const(0xffff, 0)) : bits === 32 ? z(a) : this.get(d);
@@ -413,61 +431,61 @@ export class FunctionGen extends Lowering {
   private condition(pc: number): Expr {
     const { m, code } = this;
     const op = code.op[pc];
-    const x = op & 0x08;
-    const cond = op & 0xf0;
+    const x = op & Source.X;
+    const cond = op & OP_MASK;
     const d = code.dst[pc];
-    if ((op & 7) === 0x05) {
+    if (classOf(op) === InsnClass.JMP) {
       const a = this.get(d);
       const b = x ? this.get(code.src[pc]) : this.imm64(pc);
       switch (cond) {
-        case 0x10:
+        case JmpOp.JEQ:
           return m.i64.eq(a, b);
-        case 0x50:
+        case JmpOp.JNE:
           return m.i64.ne(a, b);
-        case 0x40:
+        case JmpOp.JSET:
           return m.i64.ne(m.i64.and(a, b), m.i64.const(0, 0));
-        case 0x20:
+        case JmpOp.JGT:
           return m.i64.gt_u(a, b);
-        case 0x30:
+        case JmpOp.JGE:
           return m.i64.ge_u(a, b);
-        case 0xa0:
+        case JmpOp.JLT:
           return m.i64.lt_u(a, b);
-        case 0xb0:
+        case JmpOp.JLE:
           return m.i64.le_u(a, b);
-        case 0x60:
+        case JmpOp.JSGT:
           return m.i64.gt_s(a, b);
-        case 0x70:
+        case JmpOp.JSGE:
           return m.i64.ge_s(a, b);
-        case 0xc0:
+        case JmpOp.JSLT:
           return m.i64.lt_s(a, b);
-        case 0xd0:
+        case JmpOp.JSLE:
           return m.i64.le_s(a, b);
       }
     } else {
       const a = this.lo(d);
       const b = x ? this.lo(code.src[pc]) : m.i32.const(code.imm[pc]);
       switch (cond) {
-        case 0x10:
+        case JmpOp.JEQ:
           return m.i32.eq(a, b);
-        case 0x50:
+        case JmpOp.JNE:
           return m.i32.ne(a, b);
-        case 0x40:
+        case JmpOp.JSET:
           return m.i32.ne(m.i32.and(a, b), m.i32.const(0));
-        case 0x20:
+        case JmpOp.JGT:
           return m.i32.gt_u(a, b);
-        case 0x30:
+        case JmpOp.JGE:
           return m.i32.ge_u(a, b);
-        case 0xa0:
+        case JmpOp.JLT:
           return m.i32.lt_u(a, b);
-        case 0xb0:
+        case JmpOp.JLE:
           return m.i32.le_u(a, b);
-        case 0x60:
+        case JmpOp.JSGT:
           return m.i32.gt_s(a, b);
-        case 0x70:
+        case JmpOp.JSGE:
           return m.i32.ge_s(a, b);
-        case 0xc0:
+        case JmpOp.JSLT:
           return m.i32.lt_s(a, b);
-        case 0xd0:
+        case JmpOp.JSLE:
           return m.i32.le_s(a, b);
       }
     }

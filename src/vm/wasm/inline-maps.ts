@@ -1,3 +1,4 @@
+import { LD_IMM64 } from '../../isa/opcodes.js';
 import { i32, i64, none, type Expr } from './emit/expr.js';
 import { A, S, T, type Lowering } from './lowering.js';
 
@@ -112,7 +113,7 @@ export function lookupByCandidateMap(g: Lowering, pc: number): Expr[] | undefine
   const { m, code } = g;
   if (g.r1 !== undefined || !g.calls(pc, 'bpf_map_lookup_elem')) return undefined;
   // Every constant the program loads; the layouts tell which are maps (loads resolve to handles).
-  g.mapHandles ??= [...new Set([...code.op].flatMap((op, at) => (op === 0x18 ? [g.constantAfter(at, code.dst[at], undefined)] : [])))].filter(
+  g.mapHandles ??= [...new Set([...code.op].flatMap((op, at) => (op === LD_IMM64 ? [g.constantAfter(at, code.dst[at], undefined)] : [])))].filter(
     (h): h is number => h !== undefined,
   );
   const arms: [number, Expr[]][] = [];

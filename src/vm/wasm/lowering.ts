@@ -1,3 +1,4 @@
+import { CALL, CALLX, classOf, InsnClass, isAtomicFetch, isLegacyLoad, LD_IMM64, PseudoCall } from '../../isa/opcodes.js';
 import type { Code } from '../interp/code.js';
 import { GRANULE_SHIFT, OFFSET_MASK, ROOM_MASK } from '../address-space.js';
 import { ERRNO } from '../../errors/errno.js';
@@ -219,13 +220,13 @@ export class Lowering {
   constantAfter(pc: number, r: number, known: number | undefined): number | undefined {
     const { code } = this;
     const op = code.op[pc];
-    if (op === 0x18 && code.dst[pc] === r)
+    if (op === LD_IMM64 && code.dst[pc] === r)
       return code.immHi[pc] >= 0 && code.immHi[pc] < 0x200000 ? code.immHi[pc] * 4294967296 + (code.imm[pc] >>> 0) : undefined;
-    const cls = op & 7;
-    if (cls === 0x00 && op !== 0x18) return undefined; // ld_abs/ld_ind clear r1..r5
-    const writesDst = cls === 0x04 || cls === 0x07 || cls === 0x01 || cls === 0x00;
-    const atomicFetch = (op & 0xe0) === 0xc0 && cls === 0x03 && code.imm[pc] & 1 && code.src[pc] === r;
-    if ((writesDst && code.dst[pc] === r) || atomicFetch || op === 0x85 || op === 0x8d) return undefined;
+    const cls = classOf(op);
+    if (isLegacyLoad(op)) return undefined; // ld_abs/ld_ind clear r1..r5
+    const writesDst = cls === InsnClass.ALU || cls === InsnClass.ALU64 || cls === InsnClass.LDX || cls === InsnClass.LD;
+    const atomicFetch = isAtomicFetch(op, code.imm[pc]) && code.src[pc] === r;
+    if ((writesDst && code.dst[pc] === r) || atomicFetch || op === CALL || op === CALLX) return undefined;
     return known;
   }
 
@@ -257,7 +258,7 @@ export class Lowering {
   csumPartialUsed = false;
 
   hasLegacyLoads(): boolean {
-    this.legacyLoads ??= this.code.op.some((op) => (op & 7) === 0x00 && op !== 0x18 && op !== 0);
+    this.legacyLoads ??= this.code.op.some((op) => isLegacyLoad(op) && op !== 0);
     return this.legacyLoads;
   }
   private legacyLoads: boolean | undefined;
@@ -266,7 +267,7 @@ export class Lowering {
   tailCallsByNode = false;
   /** Whether a bpf-to-bpf call may go to a replacement (through the `fns` table). */
   get callsReplacements(): boolean {
-    return this.code.op.some((op, pc) => op === 0x85 && this.code.src[pc] === 1);
+    return this.code.op.some((op, pc) => op === CALL && this.code.src[pc] === PseudoCall.LOCAL);
   }
 
   mapHandles: number[] | undefined;
