@@ -1,5 +1,5 @@
 // Writes the wasm code generator's identity into the build (dist/vm/wasm/engine-id.js): a digest of
-// the package version and of every compiled file the engine imports, so that cached modules
+// the package version and of every compiled file the engine and the helper table import, so that cached modules
 // (src/vm/wasm/cached-compile.ts) made by one build are never taken for another's. Run after tsc.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,8 @@ function closure(entry) {
   return [...seen].sort();
 }
 
-const files = closure(resolve(dist, 'vm/wasm/index.js'));
+// The helpers too: a helper's own wasm lowering (HelperSpec.wasm) is part of the code generated.
+const files = [...new Set([...closure(resolve(dist, 'vm/wasm/index.js')), ...closure(resolve(dist, 'helpers/table.js'))])].sort();
 const version = JSON.parse(readFileSync(resolve(repo, 'package.json'), 'utf8')).version;
 const h = createHash('sha256').update(`xdpchain ${version}\n`);
 for (const f of files) h.update(`${relative(dist, f)}\n`).update(readFileSync(f));

@@ -2,6 +2,8 @@ import { VmFault, XdpchainError } from '../errors/index.js';
 import type { AddressSpace } from './address-space.js';
 import type { Executable } from './engine.js';
 import type { RunState } from './run-state.js';
+import type { Expr } from './wasm/emit/expr.js';
+import type { Lowering } from './wasm/lowering.js';
 
 export type ArgIndex = 1 | 2 | 3 | 4 | 5;
 
@@ -33,6 +35,14 @@ export interface HelperCall {
 /** A helper returns r0: a number is a signed integer (e.g. -22 for -EINVAL) sign-extended to 64 bits. */
 export type HelperResult = number | bigint;
 
+/**
+ * How the wasm engine compiles a call to a helper inline: the call at `pc` as wasm expressions
+ * (r0 set, the argument registers cleared as a call leaves them), or undefined where it cannot
+ * (then the call goes to the helper's `fn` through the host). `g` is the function being lowered:
+ * its registers, memory checks and what the runtime laid out (src/vm/wasm/lowering.ts).
+ */
+export type WasmHelperLowering = (g: Lowering, pc: number) => Expr[] | undefined;
+
 export interface HelperSpec {
   readonly id: number;
   readonly name: string;
@@ -43,6 +53,11 @@ export interface HelperSpec {
    * with r0 = fn's result.
    */
   readonly tailCall?: (call: HelperCall) => Executable | undefined;
+  /**
+   * The helper in compiled code, beside its JS implementation: the wasm engine inlines calls
+   * with it, so adding an inline helper touches only the helper's own file.
+   */
+  readonly wasm?: WasmHelperLowering;
 }
 
 export type HelperTable = ReadonlyMap<number, HelperSpec>;

@@ -34,7 +34,7 @@ export function moduleKey(engineId: string, code: Code, layout: CodegenLayout): 
     h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   }
   code.helpers.forEach((helper, pc) => {
-    if (helper) text(`helper ${pc} ${helper.id} ${helper.name} ${helper.tailCall ? 'tail' : '-'}`);
+    if (helper) text(`helper ${pc} ${helper.id} ${helper.name} ${helper.tailCall ? 'tail' : '-'} ${helper.wasm ? 'wasm' : '-'}`);
   });
   return h.digest('hex');
 }

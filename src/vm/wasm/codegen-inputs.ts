@@ -31,8 +31,11 @@ const ANSWERED_SPEC_FIELDS = new Set([
   'runCounter',
   'callxHelperIds',
 ]);
-/** The key hashes each call slot's helper id, name and whether it tail-calls. */
-const KEYED_HELPER_FIELDS = new Set(['id', 'name', 'tailCall']);
+/**
+ * The key hashes each call slot's helper id, name, whether it tail-calls and whether it has its own
+ * wasm lowering (that lowering's code is in the engine's build id, scripts/engine-id.mjs).
+ */
+const KEYED_HELPER_FIELDS = new Set(['id', 'name', 'tailCall', 'wasm']);
 
 /**
  * A view of a program's `Code` for the code generator that notes what it reads: the spec's answers

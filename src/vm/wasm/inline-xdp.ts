@@ -394,7 +394,13 @@ export function inlinePerfOutput(g: Lowering, pc: number): Expr[] | undefined {
   ];
 }
 
+/**
+ * A helper call: the helper's own wasm lowering when it has one (HelperSpec.wasm), else one of
+ * the lowerings here, else a call into the host.
+ */
 export function helperCall(g: Lowering, pc: number): Expr[] {
+  const own = g.code.helpers[pc]?.wasm?.(g, pc);
+  if (own) return own;
   const inline =
     inlineArrayLookup(g, pc) ??
     inlineHashLookup(g, pc) ??
