@@ -31,14 +31,6 @@ export function inlineSpinLock(g: Lowering, pc: number): Expr[] | undefined {
   ];
 }
 
-/** bpf_get_smp_processor_id: the cell where the runtime keeps the running CPU. */
-export function inlineCpuId(g: Lowering, pc: number): Expr[] | undefined {
-  const { m, code } = g;
-  const cell = code.spec.cpuCell;
-  if (!g.calls(pc, 'bpf_get_smp_processor_id') || cell === undefined) return undefined;
-  return [g.set(0, m.i64.extend_u(m.i32.load(0, 4, m.i32.const(cell)))), ...g.clearArgs()];
-}
-
 /**
  * bpf_xdp_load_bytes / store_bytes on a linear frame: the helpers' range checks, then a
  * memmove between the packet and the program's buffer. Fragments, a buffer the program may not
@@ -407,7 +399,6 @@ export function helperCall(g: Lowering, pc: number): Expr[] {
     inlineLpmLookup(g, pc) ??
     lookupByCandidateMap(g, pc) ??
     inlineArrayUpdate(g, pc) ??
-    inlineCpuId(g, pc) ??
     inlinePacketBytes(g, pc) ??
     inlineCsumDiff(g, pc) ??
     inlineLoop(g, pc) ??

@@ -48,7 +48,6 @@ export interface KnownReplacement {
 const INLINE_HELPERS = {
   bpf_map_lookup_elem: 1,
   bpf_map_update_elem: 2,
-  bpf_get_smp_processor_id: 8,
   bpf_tail_call: 12,
   bpf_redirect: 23,
   bpf_perf_event_output: 25,
