@@ -87,6 +87,13 @@ describe('layers of src/', () => {
     expect(upward).toEqual([]);
   });
 
+  it('has no file over 600 lines (a file that grows past it holds more than one concern)', () => {
+    const long = sources(SRC)
+      .map((f) => ({ file: relative(SRC, f), lines: readFileSync(f, 'utf8').split('\n').length - 1 }))
+      .filter((f) => f.lines > 600);
+    expect(long).toEqual([]);
+  });
+
   it('finds a cycle when there is one (the check itself)', () => {
     const g = new Map([
       ['a', new Map([['b', 'a/x.ts imports b/y.ts']])],

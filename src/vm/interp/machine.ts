@@ -202,184 +202,73 @@ export class Machine {
       }
       const o = op[pc];
       const d = dst[pc];
+      // One line per opcode, as the spec's tables read: kept as written, not formatted.
+      // prettier-ignore
       switch (o) {
         // ---- ALU64 ----
-        case 0x07:
-          add64(tmp, rl[d], rh[d], imm[pc], imm[pc] >> 31);
-          rl[d] = tmp[0];
-          rh[d] = tmp[1];
-          break;
-        case 0x0f: {
-          const s = src[pc];
-          add64(tmp, rl[d], rh[d], rl[s], rh[s]);
-          rl[d] = tmp[0];
-          rh[d] = tmp[1];
-          break;
-        }
-        case 0x17:
-          sub64(tmp, rl[d], rh[d], imm[pc], imm[pc] >> 31);
-          rl[d] = tmp[0];
-          rh[d] = tmp[1];
-          break;
-        case 0x1f: {
-          const s = src[pc];
-          sub64(tmp, rl[d], rh[d], rl[s], rh[s]);
-          rl[d] = tmp[0];
-          rh[d] = tmp[1];
-          break;
-        }
-        case 0x27:
-          mul64(tmp, rl[d], rh[d], imm[pc], imm[pc] >> 31);
-          rl[d] = tmp[0];
-          rh[d] = tmp[1];
-          break;
-        case 0x2f: {
-          const s = src[pc];
-          mul64(tmp, rl[d], rh[d], rl[s], rh[s]);
-          rl[d] = tmp[0];
-          rh[d] = tmp[1];
-          break;
-        }
-        case 0x37:
-        case 0x3f: {
+        case 0x07: add64(tmp, rl[d], rh[d], imm[pc], imm[pc] >> 31); rl[d] = tmp[0]; rh[d] = tmp[1]; break;
+        case 0x0f: { const s = src[pc]; add64(tmp, rl[d], rh[d], rl[s], rh[s]); rl[d] = tmp[0]; rh[d] = tmp[1]; break; }
+        case 0x17: sub64(tmp, rl[d], rh[d], imm[pc], imm[pc] >> 31); rl[d] = tmp[0]; rh[d] = tmp[1]; break;
+        case 0x1f: { const s = src[pc]; sub64(tmp, rl[d], rh[d], rl[s], rh[s]); rl[d] = tmp[0]; rh[d] = tmp[1]; break; }
+        case 0x27: mul64(tmp, rl[d], rh[d], imm[pc], imm[pc] >> 31); rl[d] = tmp[0]; rh[d] = tmp[1]; break;
+        case 0x2f: { const s = src[pc]; mul64(tmp, rl[d], rh[d], rl[s], rh[s]); rl[d] = tmp[0]; rh[d] = tmp[1]; break; }
+        case 0x37: case 0x3f: {
           const x = o === 0x3f;
           const bl = x ? rl[src[pc]] : imm[pc];
           const bh = x ? rh[src[pc]] : imm[pc] >> 31;
           if (off[pc] === 1) sdiv64(tmp, rl[d], rh[d], bl, bh);
           else udiv64(tmp, rl[d], rh[d], bl, bh);
-          rl[d] = tmp[0];
-          rh[d] = tmp[1];
+          rl[d] = tmp[0]; rh[d] = tmp[1];
           break;
         }
-        case 0x97:
-        case 0x9f: {
+        case 0x97: case 0x9f: {
           const x = o === 0x9f;
           const bl = x ? rl[src[pc]] : imm[pc];
           const bh = x ? rh[src[pc]] : imm[pc] >> 31;
           if (off[pc] === 1) smod64(tmp, rl[d], rh[d], bl, bh);
           else umod64(tmp, rl[d], rh[d], bl, bh);
-          rl[d] = tmp[0];
-          rh[d] = tmp[1];
+          rl[d] = tmp[0]; rh[d] = tmp[1];
           break;
         }
-        case 0x47:
-          rl[d] |= imm[pc];
-          rh[d] |= imm[pc] >> 31;
-          break;
-        case 0x4f:
-          rl[d] |= rl[src[pc]];
-          rh[d] |= rh[src[pc]];
-          break;
-        case 0x57:
-          rl[d] &= imm[pc];
-          rh[d] &= imm[pc] >> 31;
-          break;
-        case 0x5f:
-          rl[d] &= rl[src[pc]];
-          rh[d] &= rh[src[pc]];
-          break;
-        case 0xa7:
-          rl[d] ^= imm[pc];
-          rh[d] ^= imm[pc] >> 31;
-          break;
-        case 0xaf:
-          rl[d] ^= rl[src[pc]];
-          rh[d] ^= rh[src[pc]];
-          break;
-        case 0x67:
-          lsh64(tmp, rl[d], rh[d], imm[pc]);
-          rl[d] = tmp[0];
-          rh[d] = tmp[1];
-          break;
-        case 0x6f:
-          lsh64(tmp, rl[d], rh[d], rl[src[pc]]);
-          rl[d] = tmp[0];
-          rh[d] = tmp[1];
-          break;
-        case 0x77:
-          rsh64(tmp, rl[d], rh[d], imm[pc]);
-          rl[d] = tmp[0];
-          rh[d] = tmp[1];
-          break;
-        case 0x7f:
-          rsh64(tmp, rl[d], rh[d], rl[src[pc]]);
-          rl[d] = tmp[0];
-          rh[d] = tmp[1];
-          break;
-        case 0xc7:
-          arsh64(tmp, rl[d], rh[d], imm[pc]);
-          rl[d] = tmp[0];
-          rh[d] = tmp[1];
-          break;
-        case 0xcf:
-          arsh64(tmp, rl[d], rh[d], rl[src[pc]]);
-          rl[d] = tmp[0];
-          rh[d] = tmp[1];
-          break;
-        case 0x87:
-          sub64(tmp, 0, 0, rl[d], rh[d]);
-          rl[d] = tmp[0];
-          rh[d] = tmp[1];
-          break;
-        case 0xb7:
-          rl[d] = imm[pc];
-          rh[d] = imm[pc] >> 31;
-          break;
+        case 0x47: rl[d] |= imm[pc]; rh[d] |= imm[pc] >> 31; break;
+        case 0x4f: rl[d] |= rl[src[pc]]; rh[d] |= rh[src[pc]]; break;
+        case 0x57: rl[d] &= imm[pc]; rh[d] &= imm[pc] >> 31; break;
+        case 0x5f: rl[d] &= rl[src[pc]]; rh[d] &= rh[src[pc]]; break;
+        case 0xa7: rl[d] ^= imm[pc]; rh[d] ^= imm[pc] >> 31; break;
+        case 0xaf: rl[d] ^= rl[src[pc]]; rh[d] ^= rh[src[pc]]; break;
+        case 0x67: lsh64(tmp, rl[d], rh[d], imm[pc]); rl[d] = tmp[0]; rh[d] = tmp[1]; break;
+        case 0x6f: lsh64(tmp, rl[d], rh[d], rl[src[pc]]); rl[d] = tmp[0]; rh[d] = tmp[1]; break;
+        case 0x77: rsh64(tmp, rl[d], rh[d], imm[pc]); rl[d] = tmp[0]; rh[d] = tmp[1]; break;
+        case 0x7f: rsh64(tmp, rl[d], rh[d], rl[src[pc]]); rl[d] = tmp[0]; rh[d] = tmp[1]; break;
+        case 0xc7: arsh64(tmp, rl[d], rh[d], imm[pc]); rl[d] = tmp[0]; rh[d] = tmp[1]; break;
+        case 0xcf: arsh64(tmp, rl[d], rh[d], rl[src[pc]]); rl[d] = tmp[0]; rh[d] = tmp[1]; break;
+        case 0x87: sub64(tmp, 0, 0, rl[d], rh[d]); rl[d] = tmp[0]; rh[d] = tmp[1]; break;
+        case 0xb7: rl[d] = imm[pc]; rh[d] = imm[pc] >> 31; break;
         case 0xbf: {
           const s = src[pc];
           const w = off[pc];
-          if (w === 0) {
-            rl[d] = rl[s];
-            rh[d] = rh[s];
-          } else {
+          if (w === 0) { rl[d] = rl[s]; rh[d] = rh[s]; }
+          else {
             const v = w === 8 ? (rl[s] << 24) >> 24 : w === 16 ? (rl[s] << 16) >> 16 : rl[s];
-            rl[d] = v;
-            rh[d] = v >> 31;
+            rl[d] = v; rh[d] = v >> 31;
           }
           break;
         }
         case 0xd7: {
           const bits = imm[pc];
-          if (bits === 16) {
-            rl[d] = bswap16(rl[d]);
-            rh[d] = 0;
-          } else if (bits === 32) {
-            rl[d] = bswap32(rl[d]);
-            rh[d] = 0;
-          } else {
-            const l = rl[d];
-            rl[d] = bswap32(rh[d]);
-            rh[d] = bswap32(l);
-          }
+          if (bits === 16) { rl[d] = bswap16(rl[d]); rh[d] = 0; }
+          else if (bits === 32) { rl[d] = bswap32(rl[d]); rh[d] = 0; }
+          else { const l = rl[d]; rl[d] = bswap32(rh[d]); rh[d] = bswap32(l); }
           break;
         }
         // ---- ALU32: results zero-extended ----
-        case 0x04:
-          rl[d] = (rl[d] + imm[pc]) | 0;
-          rh[d] = 0;
-          break;
-        case 0x0c:
-          rl[d] = (rl[d] + rl[src[pc]]) | 0;
-          rh[d] = 0;
-          break;
-        case 0x14:
-          rl[d] = (rl[d] - imm[pc]) | 0;
-          rh[d] = 0;
-          break;
-        case 0x1c:
-          rl[d] = (rl[d] - rl[src[pc]]) | 0;
-          rh[d] = 0;
-          break;
-        case 0x24:
-          rl[d] = Math.imul(rl[d], imm[pc]);
-          rh[d] = 0;
-          break;
-        case 0x2c:
-          rl[d] = Math.imul(rl[d], rl[src[pc]]);
-          rh[d] = 0;
-          break;
-        case 0x34:
-        case 0x3c: {
+        case 0x04: rl[d] = (rl[d] + imm[pc]) | 0; rh[d] = 0; break;
+        case 0x0c: rl[d] = (rl[d] + rl[src[pc]]) | 0; rh[d] = 0; break;
+        case 0x14: rl[d] = (rl[d] - imm[pc]) | 0; rh[d] = 0; break;
+        case 0x1c: rl[d] = (rl[d] - rl[src[pc]]) | 0; rh[d] = 0; break;
+        case 0x24: rl[d] = Math.imul(rl[d], imm[pc]); rh[d] = 0; break;
+        case 0x2c: rl[d] = Math.imul(rl[d], rl[src[pc]]); rh[d] = 0; break;
+        case 0x34: case 0x3c: {
           const b = o === 0x3c ? rl[src[pc]] : imm[pc];
           if (b === 0) rl[d] = 0;
           else if (off[pc] === 1) rl[d] = Math.trunc(rl[d] / b) | 0;
@@ -387,69 +276,26 @@ export class Machine {
           rh[d] = 0;
           break;
         }
-        case 0x94:
-        case 0x9c: {
+        case 0x94: case 0x9c: {
           const b = o === 0x9c ? rl[src[pc]] : imm[pc];
           if (b !== 0) rl[d] = off[pc] === 1 ? (rl[d] % b) | 0 : ((rl[d] >>> 0) % (b >>> 0)) | 0;
           rh[d] = 0;
           break;
         }
-        case 0x44:
-          rl[d] |= imm[pc];
-          rh[d] = 0;
-          break;
-        case 0x4c:
-          rl[d] |= rl[src[pc]];
-          rh[d] = 0;
-          break;
-        case 0x54:
-          rl[d] &= imm[pc];
-          rh[d] = 0;
-          break;
-        case 0x5c:
-          rl[d] &= rl[src[pc]];
-          rh[d] = 0;
-          break;
-        case 0xa4:
-          rl[d] ^= imm[pc];
-          rh[d] = 0;
-          break;
-        case 0xac:
-          rl[d] ^= rl[src[pc]];
-          rh[d] = 0;
-          break;
-        case 0x64:
-          rl[d] <<= imm[pc] & 31;
-          rh[d] = 0;
-          break;
-        case 0x6c:
-          rl[d] <<= rl[src[pc]] & 31;
-          rh[d] = 0;
-          break;
-        case 0x74:
-          rl[d] = rl[d] >>> (imm[pc] & 31);
-          rh[d] = 0;
-          break;
-        case 0x7c:
-          rl[d] = rl[d] >>> (rl[src[pc]] & 31);
-          rh[d] = 0;
-          break;
-        case 0xc4:
-          rl[d] >>= imm[pc] & 31;
-          rh[d] = 0;
-          break;
-        case 0xcc:
-          rl[d] >>= rl[src[pc]] & 31;
-          rh[d] = 0;
-          break;
-        case 0x84:
-          rl[d] = -rl[d] | 0;
-          rh[d] = 0;
-          break;
-        case 0xb4:
-          rl[d] = imm[pc];
-          rh[d] = 0;
-          break;
+        case 0x44: rl[d] |= imm[pc]; rh[d] = 0; break;
+        case 0x4c: rl[d] |= rl[src[pc]]; rh[d] = 0; break;
+        case 0x54: rl[d] &= imm[pc]; rh[d] = 0; break;
+        case 0x5c: rl[d] &= rl[src[pc]]; rh[d] = 0; break;
+        case 0xa4: rl[d] ^= imm[pc]; rh[d] = 0; break;
+        case 0xac: rl[d] ^= rl[src[pc]]; rh[d] = 0; break;
+        case 0x64: rl[d] <<= imm[pc] & 31; rh[d] = 0; break;
+        case 0x6c: rl[d] <<= rl[src[pc]] & 31; rh[d] = 0; break;
+        case 0x74: rl[d] = rl[d] >>> (imm[pc] & 31); rh[d] = 0; break;
+        case 0x7c: rl[d] = rl[d] >>> (rl[src[pc]] & 31); rh[d] = 0; break;
+        case 0xc4: rl[d] >>= imm[pc] & 31; rh[d] = 0; break;
+        case 0xcc: rl[d] >>= rl[src[pc]] & 31; rh[d] = 0; break;
+        case 0x84: rl[d] = -rl[d] | 0; rh[d] = 0; break;
+        case 0xb4: rl[d] = imm[pc]; rh[d] = 0; break;
         case 0xbc: {
           const s = src[pc];
           const w = off[pc];
@@ -465,94 +311,28 @@ export class Machine {
         }
         case 0xdc: {
           const bits = imm[pc];
-          if (bits === 16) {
-            rl[d] = bswap16(rl[d]);
-            rh[d] = 0;
-          } else if (bits === 32) {
-            rl[d] = bswap32(rl[d]);
-            rh[d] = 0;
-          } else {
-            const l = rl[d];
-            rl[d] = bswap32(rh[d]);
-            rh[d] = bswap32(l);
-          }
+          if (bits === 16) { rl[d] = bswap16(rl[d]); rh[d] = 0; }
+          else if (bits === 32) { rl[d] = bswap32(rl[d]); rh[d] = 0; }
+          else { const l = rl[d]; rl[d] = bswap32(rh[d]); rh[d] = bswap32(l); }
           break;
         }
         // ---- loads ----
-        case 0x61: {
-          const a = address(src[pc], off[pc], 4, false);
-          rl[d] = dv.getInt32(a, true);
-          rh[d] = 0;
-          break;
-        }
-        case 0x69: {
-          const a = address(src[pc], off[pc], 2, false);
-          rl[d] = dv.getUint16(a, true);
-          rh[d] = 0;
-          break;
-        }
-        case 0x71: {
-          const a = address(src[pc], off[pc], 1, false);
-          rl[d] = u8[a];
-          rh[d] = 0;
-          break;
-        }
-        case 0x79: {
-          const a = address(src[pc], off[pc], 8, false);
-          rl[d] = dv.getInt32(a, true);
-          rh[d] = dv.getInt32(a + 4, true);
-          break;
-        }
-        case 0x81: {
-          const a = address(src[pc], off[pc], 4, false);
-          rl[d] = dv.getInt32(a, true);
-          rh[d] = rl[d] >> 31;
-          break;
-        }
-        case 0x89: {
-          const a = address(src[pc], off[pc], 2, false);
-          rl[d] = dv.getInt16(a, true);
-          rh[d] = rl[d] >> 31;
-          break;
-        }
-        case 0x91: {
-          const a = address(src[pc], off[pc], 1, false);
-          rl[d] = dv.getInt8(a);
-          rh[d] = rl[d] >> 31;
-          break;
-        }
+        case 0x61: { const a = address(src[pc], off[pc], 4, false); rl[d] = dv.getInt32(a, true); rh[d] = 0; break; }
+        case 0x69: { const a = address(src[pc], off[pc], 2, false); rl[d] = dv.getUint16(a, true); rh[d] = 0; break; }
+        case 0x71: { const a = address(src[pc], off[pc], 1, false); rl[d] = u8[a]; rh[d] = 0; break; }
+        case 0x79: { const a = address(src[pc], off[pc], 8, false); rl[d] = dv.getInt32(a, true); rh[d] = dv.getInt32(a + 4, true); break; }
+        case 0x81: { const a = address(src[pc], off[pc], 4, false); rl[d] = dv.getInt32(a, true); rh[d] = rl[d] >> 31; break; }
+        case 0x89: { const a = address(src[pc], off[pc], 2, false); rl[d] = dv.getInt16(a, true); rh[d] = rl[d] >> 31; break; }
+        case 0x91: { const a = address(src[pc], off[pc], 1, false); rl[d] = dv.getInt8(a); rh[d] = rl[d] >> 31; break; }
         // ---- stores ----
-        case 0x62:
-          dv.setInt32(address(d, off[pc], 4, true), imm[pc], true);
-          break;
-        case 0x6a:
-          dv.setInt16(address(d, off[pc], 2, true), imm[pc], true);
-          break;
-        case 0x72:
-          u8[address(d, off[pc], 1, true)] = imm[pc];
-          break;
-        case 0x7a: {
-          const a = address(d, off[pc], 8, true);
-          dv.setInt32(a, imm[pc], true);
-          dv.setInt32(a + 4, imm[pc] >> 31, true);
-          break;
-        }
-        case 0x63:
-          dv.setInt32(address(d, off[pc], 4, true), rl[src[pc]], true);
-          break;
-        case 0x6b:
-          dv.setInt16(address(d, off[pc], 2, true), rl[src[pc]], true);
-          break;
-        case 0x73:
-          u8[address(d, off[pc], 1, true)] = rl[src[pc]];
-          break;
-        case 0x7b: {
-          const a = address(d, off[pc], 8, true);
-          const s = src[pc];
-          dv.setInt32(a, rl[s], true);
-          dv.setInt32(a + 4, rh[s], true);
-          break;
-        }
+        case 0x62: dv.setInt32(address(d, off[pc], 4, true), imm[pc], true); break;
+        case 0x6a: dv.setInt16(address(d, off[pc], 2, true), imm[pc], true); break;
+        case 0x72: u8[address(d, off[pc], 1, true)] = imm[pc]; break;
+        case 0x7a: { const a = address(d, off[pc], 8, true); dv.setInt32(a, imm[pc], true); dv.setInt32(a + 4, imm[pc] >> 31, true); break; }
+        case 0x63: dv.setInt32(address(d, off[pc], 4, true), rl[src[pc]], true); break;
+        case 0x6b: dv.setInt16(address(d, off[pc], 2, true), rl[src[pc]], true); break;
+        case 0x73: u8[address(d, off[pc], 1, true)] = rl[src[pc]]; break;
+        case 0x7b: { const a = address(d, off[pc], 8, true); const s = src[pc]; dv.setInt32(a, rl[s], true); dv.setInt32(a + 4, rh[s], true); break; }
         // ---- atomics (single-threaded: plain read-modify-write) ----
         case 0xc3: {
           const a = address(d, off[pc], 4, true);
@@ -560,32 +340,15 @@ export class Machine {
           const old = dv.getInt32(a, true);
           const aop = imm[pc];
           switch (aop & ~1) {
-            case 0x00:
-              dv.setInt32(a, (old + rl[s]) | 0, true);
-              break;
-            case 0x40:
-              dv.setInt32(a, old | rl[s], true);
-              break;
-            case 0x50:
-              dv.setInt32(a, old & rl[s], true);
-              break;
-            case 0xa0:
-              dv.setInt32(a, old ^ rl[s], true);
-              break;
-            case 0xe0:
-              dv.setInt32(a, rl[s], true);
-              break;
-            case 0xf0:
-              if (old === rl[0]) dv.setInt32(a, rl[s], true);
-              break;
+            case 0x00: dv.setInt32(a, (old + rl[s]) | 0, true); break;
+            case 0x40: dv.setInt32(a, old | rl[s], true); break;
+            case 0x50: dv.setInt32(a, old & rl[s], true); break;
+            case 0xa0: dv.setInt32(a, old ^ rl[s], true); break;
+            case 0xe0: dv.setInt32(a, rl[s], true); break;
+            case 0xf0: if (old === rl[0]) dv.setInt32(a, rl[s], true); break;
           }
-          if (aop === 0xf1) {
-            rl[0] = old;
-            rh[0] = 0;
-          } else if (aop & 1) {
-            rl[s] = old;
-            rh[s] = 0;
-          }
+          if (aop === 0xf1) { rl[0] = old; rh[0] = 0; }
+          else if (aop & 1) { rl[s] = old; rh[s] = 0; }
           break;
         }
         case 0xdb: {
@@ -597,213 +360,77 @@ export class Machine {
           let nl = ol;
           let nh = oh;
           switch (aop & ~1) {
-            case 0x00:
-              add64(tmp, ol, oh, rl[s], rh[s]);
-              nl = tmp[0];
-              nh = tmp[1];
-              break;
-            case 0x40:
-              nl = ol | rl[s];
-              nh = oh | rh[s];
-              break;
-            case 0x50:
-              nl = ol & rl[s];
-              nh = oh & rh[s];
-              break;
-            case 0xa0:
-              nl = ol ^ rl[s];
-              nh = oh ^ rh[s];
-              break;
-            case 0xe0:
-              nl = rl[s];
-              nh = rh[s];
-              break;
-            case 0xf0:
-              if (ol === rl[0] && oh === rh[0]) {
-                nl = rl[s];
-                nh = rh[s];
-              }
-              break;
+            case 0x00: add64(tmp, ol, oh, rl[s], rh[s]); nl = tmp[0]; nh = tmp[1]; break;
+            case 0x40: nl = ol | rl[s]; nh = oh | rh[s]; break;
+            case 0x50: nl = ol & rl[s]; nh = oh & rh[s]; break;
+            case 0xa0: nl = ol ^ rl[s]; nh = oh ^ rh[s]; break;
+            case 0xe0: nl = rl[s]; nh = rh[s]; break;
+            case 0xf0: if (ol === rl[0] && oh === rh[0]) { nl = rl[s]; nh = rh[s]; } break;
           }
           dv.setInt32(a, nl, true);
           dv.setInt32(a + 4, nh, true);
-          if (aop === 0xf1) {
-            rl[0] = ol;
-            rh[0] = oh;
-          } else if (aop & 1) {
-            rl[s] = ol;
-            rh[s] = oh;
-          }
+          if (aop === 0xf1) { rl[0] = ol; rh[0] = oh; }
+          else if (aop & 1) { rl[s] = ol; rh[s] = oh; }
           break;
         }
         // ---- ld_imm64 and legacy packet loads ----
-        case 0x18:
-          rl[d] = imm[pc];
-          rh[d] = code.immHi[pc];
-          pc++;
-          break;
-        case 0x20:
-        case 0x28:
-        case 0x30:
-        case 0x40:
-        case 0x48:
-        case 0x50: {
+        case 0x18: rl[d] = imm[pc]; rh[d] = code.immHi[pc]; pc++; break;
+        case 0x20: case 0x28: case 0x30: case 0x40: case 0x48: case 0x50: {
           const v = legacyPacketLoad(this.space, state, o, imm[pc], o >= 0x40 ? rl[src[pc]] : 0);
           if (v === null) fail('bad-instruction', NO_LEGACY_PACKET);
-          if (v === undefined) {
-            state.budget = budget;
-            rl[0] = 0;
-            rh[0] = 0;
-            return 0n;
-          }
-          rl[0] = v!;
-          rh[0] = 0;
-          for (let r = 1; r <= 5; r++) {
-            rl[r] = 0;
-            rh[r] = 0;
-          }
+          if (v === undefined) { state.budget = budget; rl[0] = 0; rh[0] = 0; return 0n; }
+          rl[0] = v!; rh[0] = 0;
+          for (let r = 1; r <= 5; r++) { rl[r] = 0; rh[r] = 0; }
           break;
         }
         // ---- jumps (64-bit) ----
-        case 0x05:
-          pc += off[pc];
-          break;
-        case 0x15:
-          if (rl[d] === imm[pc] && rh[d] === imm[pc] >> 31) pc += off[pc];
-          break;
-        case 0x1d:
-          if (rl[d] === rl[src[pc]] && rh[d] === rh[src[pc]]) pc += off[pc];
-          break;
-        case 0x55:
-          if (rl[d] !== imm[pc] || rh[d] !== imm[pc] >> 31) pc += off[pc];
-          break;
-        case 0x5d:
-          if (rl[d] !== rl[src[pc]] || rh[d] !== rh[src[pc]]) pc += off[pc];
-          break;
-        case 0x45:
-          if ((rl[d] & imm[pc]) !== 0 || (rh[d] & (imm[pc] >> 31)) !== 0) pc += off[pc];
-          break;
-        case 0x4d:
-          if ((rl[d] & rl[src[pc]]) !== 0 || (rh[d] & rh[src[pc]]) !== 0) pc += off[pc];
-          break;
-        case 0x25:
-          if (ucmp64(rl[d], rh[d], imm[pc], imm[pc] >> 31) > 0) pc += off[pc];
-          break;
-        case 0x2d:
-          if (ucmp64(rl[d], rh[d], rl[src[pc]], rh[src[pc]]) > 0) pc += off[pc];
-          break;
-        case 0x35:
-          if (ucmp64(rl[d], rh[d], imm[pc], imm[pc] >> 31) >= 0) pc += off[pc];
-          break;
-        case 0x3d:
-          if (ucmp64(rl[d], rh[d], rl[src[pc]], rh[src[pc]]) >= 0) pc += off[pc];
-          break;
-        case 0xa5:
-          if (ucmp64(rl[d], rh[d], imm[pc], imm[pc] >> 31) < 0) pc += off[pc];
-          break;
-        case 0xad:
-          if (ucmp64(rl[d], rh[d], rl[src[pc]], rh[src[pc]]) < 0) pc += off[pc];
-          break;
-        case 0xb5:
-          if (ucmp64(rl[d], rh[d], imm[pc], imm[pc] >> 31) <= 0) pc += off[pc];
-          break;
-        case 0xbd:
-          if (ucmp64(rl[d], rh[d], rl[src[pc]], rh[src[pc]]) <= 0) pc += off[pc];
-          break;
-        case 0x65:
-          if (scmp64(rl[d], rh[d], imm[pc], imm[pc] >> 31) > 0) pc += off[pc];
-          break;
-        case 0x6d:
-          if (scmp64(rl[d], rh[d], rl[src[pc]], rh[src[pc]]) > 0) pc += off[pc];
-          break;
-        case 0x75:
-          if (scmp64(rl[d], rh[d], imm[pc], imm[pc] >> 31) >= 0) pc += off[pc];
-          break;
-        case 0x7d:
-          if (scmp64(rl[d], rh[d], rl[src[pc]], rh[src[pc]]) >= 0) pc += off[pc];
-          break;
-        case 0xc5:
-          if (scmp64(rl[d], rh[d], imm[pc], imm[pc] >> 31) < 0) pc += off[pc];
-          break;
-        case 0xcd:
-          if (scmp64(rl[d], rh[d], rl[src[pc]], rh[src[pc]]) < 0) pc += off[pc];
-          break;
-        case 0xd5:
-          if (scmp64(rl[d], rh[d], imm[pc], imm[pc] >> 31) <= 0) pc += off[pc];
-          break;
-        case 0xdd:
-          if (scmp64(rl[d], rh[d], rl[src[pc]], rh[src[pc]]) <= 0) pc += off[pc];
-          break;
+        case 0x05: pc += off[pc]; break;
+        case 0x15: if (rl[d] === imm[pc] && rh[d] === imm[pc] >> 31) pc += off[pc]; break;
+        case 0x1d: if (rl[d] === rl[src[pc]] && rh[d] === rh[src[pc]]) pc += off[pc]; break;
+        case 0x55: if (rl[d] !== imm[pc] || rh[d] !== imm[pc] >> 31) pc += off[pc]; break;
+        case 0x5d: if (rl[d] !== rl[src[pc]] || rh[d] !== rh[src[pc]]) pc += off[pc]; break;
+        case 0x45: if ((rl[d] & imm[pc]) !== 0 || (rh[d] & (imm[pc] >> 31)) !== 0) pc += off[pc]; break;
+        case 0x4d: if ((rl[d] & rl[src[pc]]) !== 0 || (rh[d] & rh[src[pc]]) !== 0) pc += off[pc]; break;
+        case 0x25: if (ucmp64(rl[d], rh[d], imm[pc], imm[pc] >> 31) > 0) pc += off[pc]; break;
+        case 0x2d: if (ucmp64(rl[d], rh[d], rl[src[pc]], rh[src[pc]]) > 0) pc += off[pc]; break;
+        case 0x35: if (ucmp64(rl[d], rh[d], imm[pc], imm[pc] >> 31) >= 0) pc += off[pc]; break;
+        case 0x3d: if (ucmp64(rl[d], rh[d], rl[src[pc]], rh[src[pc]]) >= 0) pc += off[pc]; break;
+        case 0xa5: if (ucmp64(rl[d], rh[d], imm[pc], imm[pc] >> 31) < 0) pc += off[pc]; break;
+        case 0xad: if (ucmp64(rl[d], rh[d], rl[src[pc]], rh[src[pc]]) < 0) pc += off[pc]; break;
+        case 0xb5: if (ucmp64(rl[d], rh[d], imm[pc], imm[pc] >> 31) <= 0) pc += off[pc]; break;
+        case 0xbd: if (ucmp64(rl[d], rh[d], rl[src[pc]], rh[src[pc]]) <= 0) pc += off[pc]; break;
+        case 0x65: if (scmp64(rl[d], rh[d], imm[pc], imm[pc] >> 31) > 0) pc += off[pc]; break;
+        case 0x6d: if (scmp64(rl[d], rh[d], rl[src[pc]], rh[src[pc]]) > 0) pc += off[pc]; break;
+        case 0x75: if (scmp64(rl[d], rh[d], imm[pc], imm[pc] >> 31) >= 0) pc += off[pc]; break;
+        case 0x7d: if (scmp64(rl[d], rh[d], rl[src[pc]], rh[src[pc]]) >= 0) pc += off[pc]; break;
+        case 0xc5: if (scmp64(rl[d], rh[d], imm[pc], imm[pc] >> 31) < 0) pc += off[pc]; break;
+        case 0xcd: if (scmp64(rl[d], rh[d], rl[src[pc]], rh[src[pc]]) < 0) pc += off[pc]; break;
+        case 0xd5: if (scmp64(rl[d], rh[d], imm[pc], imm[pc] >> 31) <= 0) pc += off[pc]; break;
+        case 0xdd: if (scmp64(rl[d], rh[d], rl[src[pc]], rh[src[pc]]) <= 0) pc += off[pc]; break;
         // ---- jumps (32-bit) ----
-        case 0x06:
-          pc += imm[pc];
-          break;
-        case 0x16:
-          if (rl[d] === imm[pc]) pc += off[pc];
-          break;
-        case 0x1e:
-          if (rl[d] === rl[src[pc]]) pc += off[pc];
-          break;
-        case 0x56:
-          if (rl[d] !== imm[pc]) pc += off[pc];
-          break;
-        case 0x5e:
-          if (rl[d] !== rl[src[pc]]) pc += off[pc];
-          break;
-        case 0x46:
-          if ((rl[d] & imm[pc]) !== 0) pc += off[pc];
-          break;
-        case 0x4e:
-          if ((rl[d] & rl[src[pc]]) !== 0) pc += off[pc];
-          break;
-        case 0x26:
-          if (rl[d] >>> 0 > imm[pc] >>> 0) pc += off[pc];
-          break;
-        case 0x2e:
-          if (rl[d] >>> 0 > rl[src[pc]] >>> 0) pc += off[pc];
-          break;
-        case 0x36:
-          if (rl[d] >>> 0 >= imm[pc] >>> 0) pc += off[pc];
-          break;
-        case 0x3e:
-          if (rl[d] >>> 0 >= rl[src[pc]] >>> 0) pc += off[pc];
-          break;
-        case 0xa6:
-          if (rl[d] >>> 0 < imm[pc] >>> 0) pc += off[pc];
-          break;
-        case 0xae:
-          if (rl[d] >>> 0 < rl[src[pc]] >>> 0) pc += off[pc];
-          break;
-        case 0xb6:
-          if (rl[d] >>> 0 <= imm[pc] >>> 0) pc += off[pc];
-          break;
-        case 0xbe:
-          if (rl[d] >>> 0 <= rl[src[pc]] >>> 0) pc += off[pc];
-          break;
-        case 0x66:
-          if (rl[d] > imm[pc]) pc += off[pc];
-          break;
-        case 0x6e:
-          if (rl[d] > rl[src[pc]]) pc += off[pc];
-          break;
-        case 0x76:
-          if (rl[d] >= imm[pc]) pc += off[pc];
-          break;
-        case 0x7e:
-          if (rl[d] >= rl[src[pc]]) pc += off[pc];
-          break;
-        case 0xc6:
-          if (rl[d] < imm[pc]) pc += off[pc];
-          break;
-        case 0xce:
-          if (rl[d] < rl[src[pc]]) pc += off[pc];
-          break;
-        case 0xd6:
-          if (rl[d] <= imm[pc]) pc += off[pc];
-          break;
-        case 0xde:
-          if (rl[d] <= rl[src[pc]]) pc += off[pc];
-          break;
+        case 0x06: pc += imm[pc]; break;
+        case 0x16: if (rl[d] === imm[pc]) pc += off[pc]; break;
+        case 0x1e: if (rl[d] === rl[src[pc]]) pc += off[pc]; break;
+        case 0x56: if (rl[d] !== imm[pc]) pc += off[pc]; break;
+        case 0x5e: if (rl[d] !== rl[src[pc]]) pc += off[pc]; break;
+        case 0x46: if ((rl[d] & imm[pc]) !== 0) pc += off[pc]; break;
+        case 0x4e: if ((rl[d] & rl[src[pc]]) !== 0) pc += off[pc]; break;
+        case 0x26: if (rl[d] >>> 0 > imm[pc] >>> 0) pc += off[pc]; break;
+        case 0x2e: if (rl[d] >>> 0 > rl[src[pc]] >>> 0) pc += off[pc]; break;
+        case 0x36: if (rl[d] >>> 0 >= imm[pc] >>> 0) pc += off[pc]; break;
+        case 0x3e: if (rl[d] >>> 0 >= rl[src[pc]] >>> 0) pc += off[pc]; break;
+        case 0xa6: if (rl[d] >>> 0 < imm[pc] >>> 0) pc += off[pc]; break;
+        case 0xae: if (rl[d] >>> 0 < rl[src[pc]] >>> 0) pc += off[pc]; break;
+        case 0xb6: if (rl[d] >>> 0 <= imm[pc] >>> 0) pc += off[pc]; break;
+        case 0xbe: if (rl[d] >>> 0 <= rl[src[pc]] >>> 0) pc += off[pc]; break;
+        case 0x66: if (rl[d] > imm[pc]) pc += off[pc]; break;
+        case 0x6e: if (rl[d] > rl[src[pc]]) pc += off[pc]; break;
+        case 0x76: if (rl[d] >= imm[pc]) pc += off[pc]; break;
+        case 0x7e: if (rl[d] >= rl[src[pc]]) pc += off[pc]; break;
+        case 0xc6: if (rl[d] < imm[pc]) pc += off[pc]; break;
+        case 0xce: if (rl[d] < rl[src[pc]]) pc += off[pc]; break;
+        case 0xd6: if (rl[d] <= imm[pc]) pc += off[pc]; break;
+        case 0xde: if (rl[d] <= rl[src[pc]]) pc += off[pc]; break;
         // ---- calls and exit ----
         case 0x85: {
           if (src[pc] === 1) {
@@ -834,10 +461,7 @@ export class Machine {
           }
           this.setResult(regs, runHelperFn(h, helperCall));
           budget = state.budget;
-          for (let r = 1; r <= 5; r++) {
-            rl[r] = 0;
-            rh[r] = 0;
-          }
+          for (let r = 1; r <= 5; r++) { rl[r] = 0; rh[r] = 0; }
           break;
         }
         case 0x8d: {
@@ -855,10 +479,7 @@ export class Machine {
           pos.depth = depth;
           this.setResult(regs, runHelperFn(h!, helperCall));
           budget = state.budget;
-          for (let k = 1; k <= 5; k++) {
-            rl[k] = 0;
-            rh[k] = 0;
-          }
+          for (let k = 1; k <= 5; k++) { rl[k] = 0; rh[k] = 0; }
           break;
         }
         case 0x95: {
@@ -868,10 +489,7 @@ export class Machine {
           }
           const back = retCode.pop()!;
           pc = retPc.pop()!;
-          for (let k = 9; k >= 6; k--) {
-            rh[k] = saved.pop()!;
-            rl[k] = saved.pop()!;
-          }
+          for (let k = 9; k >= 6; k--) { rh[k] = saved.pop()!; rl[k] = saved.pop()!; }
           depth--;
           rl[10] = this.stackTop - (depth - 1) * STACK_SIZE;
           rh[10] = 0;

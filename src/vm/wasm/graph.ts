@@ -1,7 +1,7 @@
 import { BATCH_SLOTS, type BatchLayout } from '../batch.js';
 import type { Code } from '../interp/code.js';
 import { ModuleBuilder, type CodegenLayout } from './codegen.js';
-import { addBatchFunction } from './driver.js';
+import { addBatchFunction, type BatchExport } from './driver.js';
 
 /**
  * A program compiled into a graph module under namespace `ns`, with the programs its function
@@ -19,6 +19,24 @@ export interface GraphNode {
   node: number;
   ns: string;
   successors: readonly number[];
+}
+
+/**
+ * By default an entry's graph is compiled once the packets run through the shared driver could
+ * have paid for it: compiling costs ~40 µs per instruction and saves ~10 ns per packet.
+ */
+export const DEFAULT_GRAPH_AFTER_PER_INSN = 4000;
+/** Batch graphs kept compiled, and the largest one compiled (larger ones use the shared driver). */
+export const MAX_GRAPHS = 16;
+export const MAX_GRAPH_NODES = 64;
+export const MAX_GRAPH_INSNS = 65536;
+
+/** A batch entry's packets so far and its graph plan (see the batch driver's `entries`). */
+export interface EntryPlan {
+  packets: number;
+  generation: number;
+  graph?: BatchExport;
+  threshold: number;
 }
 
 /** The namespace of a program in graph modules: by uid, so a program is there once however it is reached. */

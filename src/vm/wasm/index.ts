@@ -9,7 +9,17 @@ import { FaultCode, Scratch } from './abi.js';
 import { compileProgramModule } from './cached-compile.js';
 import { replacementGlobals, type CodegenLayout } from './codegen.js';
 import { compileDriver, type BatchExport } from './driver.js';
-import { compileGraph, graphNamespace, reachableNodes, type GraphUnit } from './graph.js';
+import {
+  compileGraph,
+  DEFAULT_GRAPH_AFTER_PER_INSN,
+  graphNamespace,
+  MAX_GRAPH_INSNS,
+  MAX_GRAPH_NODES,
+  MAX_GRAPHS,
+  reachableNodes,
+  type EntryPlan,
+  type GraphUnit,
+} from './graph.js';
 import { Cursor, type BatchDriver, type BatchHooks, type BatchLayout, type BatchRequest } from '../batch.js';
 
 const TWO32 = 4294967296;
@@ -17,17 +27,8 @@ const TWO32 = 4294967296;
 /** Thrown by the host when a legacy packet load is out of bounds: the program ends with r0 = 0. */
 const LEGACY_EXIT = Symbol('legacy packet load out of bounds');
 const MAX_CELL = 0x7fffffff;
-/**
- * By default an entry's graph is compiled once the packets run through the shared driver could
- * have paid for it: compiling costs ~40 µs per instruction and saves ~10 ns per packet.
- */
-const DEFAULT_GRAPH_AFTER_PER_INSN = 4000;
 /** Packets per call into a batch driver's wasm (see BatchDriver.run). */
 const CALL_PACKETS = 65536;
-/** Batch graphs kept compiled, and the largest one compiled (larger ones use the shared driver). */
-const MAX_GRAPHS = 16;
-const MAX_GRAPH_NODES = 64;
-const MAX_GRAPH_INSNS = 65536;
 
 interface WasmExports {
   run32(r1: number): number;
@@ -56,14 +57,6 @@ interface Compiled {
 function ready(c: Compiled): Compiled {
   if (c.entry.size === 0) c.instantiate();
   return c;
-}
-
-/** A batch entry's packets so far and its graph plan (see the batch driver's `entries`). */
-interface EntryPlan {
-  packets: number;
-  generation: number;
-  graph?: BatchExport;
-  threshold: number;
 }
 
 /** Reusable per-nesting-level helper call state (a bpf_loop callback calls helpers one level deeper). */
