@@ -1,4 +1,5 @@
 import type { HelperSpec } from '../vm/helper.js';
+import { inlineCsumDiff } from '../vm/wasm/inline-maps.js';
 
 const M = 0xffffffff;
 
@@ -64,6 +65,7 @@ export const checksumHelpers: HelperSpec[] = [
   {
     id: 28,
     name: 'bpf_csum_diff',
+    wasm: inlineCsumDiff,
     fn: (c) => {
       const fromSize = c.lo(2);
       const toSize = c.lo(4);

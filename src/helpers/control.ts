@@ -3,6 +3,7 @@ import type { HelperCall, HelperSpec } from '../vm/helper.js';
 import { mapArg } from './maps.js';
 import type { HelperServices } from './services.js';
 import { Printk } from './trace.js';
+import { inlineLoop, inlineSpinLock, inlineTailCall } from '../vm/wasm/inline-xdp.js';
 
 const EINVAL = -22;
 const E2BIG = -7;
@@ -23,6 +24,7 @@ export function controlHelpers(s: HelperServices): HelperSpec[] {
       id: 12,
       name: 'bpf_tail_call',
       fn: () => 0,
+      wasm: inlineTailCall,
       tailCall: (c) => {
         const map = mapArg(s, c, 2);
         if (!(map instanceof ProgArrayMap)) c.fault(`map ${map.spec.name} (${map.spec.type}) is not a program array`);
@@ -32,6 +34,7 @@ export function controlHelpers(s: HelperServices): HelperSpec[] {
     {
       id: 181,
       name: 'bpf_loop',
+      wasm: inlineLoop,
       fn: (c) => {
         if (c.lo(4) !== 0 || c.hi(4) !== 0) return EINVAL;
         const n = c.lo(1);
@@ -47,8 +50,8 @@ export function controlHelpers(s: HelperServices): HelperSpec[] {
       },
     },
     // One CPU runs at a time here, so a lock only records its state: 1 held (x86's locked value), 0 free.
-    { id: 93, name: 'bpf_spin_lock', fn: (c) => setLockWord(c, 1) },
-    { id: 94, name: 'bpf_spin_unlock', fn: (c) => setLockWord(c, 0) },
+    { id: 93, name: 'bpf_spin_lock', fn: (c) => setLockWord(c, 1), wasm: inlineSpinLock },
+    { id: 94, name: 'bpf_spin_unlock', fn: (c) => setLockWord(c, 0), wasm: inlineSpinLock },
     {
       id: 177,
       name: 'bpf_trace_vprintk',

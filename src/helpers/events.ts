@@ -4,6 +4,8 @@ import type { HelperCall, HelperSpec } from '../vm/helper.js';
 import { mapArg } from './maps.js';
 import type { HelperServices } from './services.js';
 import { xdpBufferOf } from './xdp-context.js';
+import { inlineRing } from '../vm/wasm/inline-maps.js';
+import { inlinePerfOutput } from '../vm/wasm/inline-xdp.js';
 
 const EINVAL = -22;
 const EFAULT = -14;
@@ -28,6 +30,7 @@ export function eventHelpers(s: HelperServices): HelperSpec[] {
     {
       id: 25,
       name: 'bpf_perf_event_output',
+      wasm: inlinePerfOutput,
       fn: (c) => {
         const xdp = xdpBufferOf(c, 'bpf_perf_event_output');
         const map = mapArg(s, c, 2);
@@ -55,9 +58,9 @@ export function eventHelpers(s: HelperServices): HelperSpec[] {
         return ring.output(size ? c.space.bytes(c.addr(2), size).slice() : new Uint8Array(0), c.hi(4) ? 0xffffffff : c.lo(4));
       },
     },
-    { id: 131, name: 'bpf_ringbuf_reserve', fn: (c) => ringbufOf(s, c).reserve(c.hi(2) ? 0xffffffff : c.lo(2), c.hi(3) | c.lo(3)) },
+    { id: 131, name: 'bpf_ringbuf_reserve', fn: (c) => ringbufOf(s, c).reserve(c.hi(2) ? 0xffffffff : c.lo(2), c.hi(3) | c.lo(3)), wasm: inlineRing },
     { id: 132, name: 'bpf_ringbuf_submit', fn: (c) => (ringOwning(s, c, c.addr(1)).commit(c.addr(1), false), 0) },
     { id: 133, name: 'bpf_ringbuf_discard', fn: (c) => (ringOwning(s, c, c.addr(1)).commit(c.addr(1), true), 0) },
-    { id: 134, name: 'bpf_ringbuf_query', fn: (c) => ringbufOf(s, c).query(c.hi(2) ? -1 : c.lo(2)) },
+    { id: 134, name: 'bpf_ringbuf_query', fn: (c) => ringbufOf(s, c).query(c.hi(2) ? -1 : c.lo(2)), wasm: inlineRing },
   ];
 }

@@ -1,6 +1,7 @@
 import type { BpfMap } from '../maps/map.js';
 import type { HelperCall, HelperSpec } from '../vm/helper.js';
 import type { HelperServices } from './services.js';
+import { inlineArrayUpdate, inlineMapLookup } from '../vm/wasm/inline-maps.js';
 
 /** The map a helper's map argument names; anything else ends the run with a clear fault. */
 export function mapArg(s: HelperServices, c: HelperCall, i: 1 | 2 | 3 = 1): BpfMap {
@@ -28,8 +29,8 @@ const flags32 = (c: HelperCall, i: 3 | 4 | 5): number => (c.hi(i) !== 0 ? 0xffff
 
 export function mapHelpers(s: HelperServices): HelperSpec[] {
   return [
-    { id: 1, name: 'bpf_map_lookup_elem', fn: (c) => mapArg(s, c).lookupElem(c.addr(2), s.cpu()) },
-    { id: 2, name: 'bpf_map_update_elem', fn: (c) => writableMapArg(s, c).updateElem(c.addr(2), c.addr(3), flags32(c, 4), s.cpu()) },
+    { id: 1, name: 'bpf_map_lookup_elem', fn: (c) => mapArg(s, c).lookupElem(c.addr(2), s.cpu()), wasm: inlineMapLookup },
+    { id: 2, name: 'bpf_map_update_elem', fn: (c) => writableMapArg(s, c).updateElem(c.addr(2), c.addr(3), flags32(c, 4), s.cpu()), wasm: inlineArrayUpdate },
     { id: 3, name: 'bpf_map_delete_elem', fn: (c) => writableMapArg(s, c).deleteElem(c.addr(2)) },
     {
       id: 195,

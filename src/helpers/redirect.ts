@@ -8,6 +8,7 @@ import { XdpAction } from '../xdp/constants.js';
 import { mapArg } from './maps.js';
 import type { HelperServices } from './services.js';
 import { xdpBufferOf } from './xdp-context.js';
+import { inlineRedirect } from '../vm/wasm/inline-xdp.js';
 
 export const BPF_F_BROADCAST = 1 << 3;
 export const BPF_F_EXCLUDE_INGRESS = 1 << 4;
@@ -31,6 +32,7 @@ export function redirectHelpers(s: HelperServices): HelperSpec[] {
     {
       id: 23,
       name: 'bpf_redirect',
+      wasm: inlineRedirect,
       fn: (c) => {
         const xdp = xdpBufferOf(c, 'bpf_redirect');
         if (c.lo(2) !== 0 || c.hi(2) !== 0) return XdpAction.ABORTED;
@@ -41,6 +43,7 @@ export function redirectHelpers(s: HelperServices): HelperSpec[] {
     {
       id: 51,
       name: 'bpf_redirect_map',
+      wasm: inlineRedirect,
       fn: (c) => {
         const xdp = xdpBufferOf(c, 'bpf_redirect_map');
         const map = mapArg(s, c);

@@ -2,6 +2,7 @@
  * Cases where the wasm engine once disagreed with the reference interpreter (found by review and
  * differential fuzzing); each engine must give the interpreter's answer.
  */
+import { inlineTailCall } from '../../src/vm/wasm/inline-xdp.js';
 import { describe, expect, it } from 'vitest';
 import { decodeProgram } from '../../src/isa/program.js';
 import type { RawInstruction } from '../../src/isa/raw.js';
@@ -44,7 +45,7 @@ describe.each(engines)('agreement with the reference on $name', ({ create }) => 
     expect(setup([I(0xb7, 1, 0, 0, 3), I(0xb7, 2, 0, 0, 5), I(0x8d, 2), I(0xbf, 0, 1), EXIT], [h5], { callxHelperIds: true }).exe.run(new RunState(), 0)).toBe(
       0n,
     );
-    const tail: HelperSpec = { id: 12, name: 'bpf_tail_call', fn: () => 0, tailCall: (c) => (c.state.tailCalls < 1 ? c.exe : undefined) };
+    const tail: HelperSpec = { id: 12, name: 'bpf_tail_call', fn: () => 0, tailCall: (c) => (c.state.tailCalls < 1 ? c.exe : undefined), wasm: inlineTailCall };
     // mov r6, 12; mov r0, 1; callx r6; add r0, 100; exit
     expect(
       setup([I(0xb7, 6, 0, 0, 12), I(0xb7, 0, 0, 0, 1), I(0x8d, 6), I(0x07, 0, 0, 0, 100), EXIT], [tail], { callxHelperIds: true }).exe.run(new RunState(), 0),
@@ -52,7 +53,13 @@ describe.each(engines)('agreement with the reference on $name', ({ create }) => 
   });
 
   it('does not charge the budget for instructions after a tail call that left', () => {
-    const tail: HelperSpec = { id: 12, name: 'bpf_tail_call', fn: () => 0, tailCall: (c) => (c.state.tailCalls < 33 ? c.exe : undefined) };
+    const tail: HelperSpec = {
+      id: 12,
+      name: 'bpf_tail_call',
+      fn: () => 0,
+      tailCall: (c) => (c.state.tailCalls < 33 ? c.exe : undefined),
+      wasm: inlineTailCall,
+    };
     // add r6, 1; call bpf_tail_call; mov r0, 42; exit — tail-calls itself 33 times
     const { exe } = setup([I(0x07, 6, 0, 0, 1), I(0x85, 0, 0, 0, 12), I(0xb7, 0, 0, 0, 42), EXIT], [tail]);
     const state = new RunState();

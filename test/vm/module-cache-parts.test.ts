@@ -12,9 +12,11 @@ import { moduleKey } from '../../src/vm/wasm/cache-key.js';
 import { compileProgramModule } from '../../src/vm/wasm/cached-compile.js';
 import { answersHold, CodegenInputs } from '../../src/vm/wasm/codegen-inputs.js';
 import { compileToWasm, type CodegenLayout } from '../../src/vm/wasm/codegen.js';
+import { inlineMapLookup } from '../../src/vm/wasm/inline-maps.js';
 import { program } from './program-helpers.js';
 
-const lookup: HelperSpec = { id: 1, name: 'bpf_map_lookup_elem', fn: () => 0 };
+// With the runtime's lowering, so the generator inlines the lookup and asks for the array's layout.
+const lookup: HelperSpec = { id: 1, name: 'bpf_map_lookup_elem', fn: () => 0, wasm: inlineMapLookup };
 const layout: CodegenLayout = { scratch: 0x10000, stackTop: 0x20000, limit: 2 ** 32 };
 const ARRAY = 0x100000;
 

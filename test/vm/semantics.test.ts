@@ -1,3 +1,4 @@
+import { inlineTailCall } from '../../src/vm/wasm/inline-xdp.js';
 import { describe, expect, it } from 'vitest';
 import type { Instruction } from '../../src/isa/instruction.js';
 import { RunState } from '../../src/vm/run-state.js';
@@ -298,7 +299,7 @@ describe.each(engines)('instruction semantics on $name', ({ create }) => {
       const vm = testVm(create);
       let counter = 0;
       const programs: ReturnType<typeof vm.compile>[] = [];
-      const tail = { id: 12, name: 'bpf_tail_call', fn: () => -2, tailCall: () => programs[++counter] };
+      const tail = { id: 12, name: 'bpf_tail_call', fn: () => -2, tailCall: () => programs[++counter], wasm: inlineTailCall };
       for (let i = 0; i < 40; i++) programs.push(vm.compile([mov64(6, i), call(12), mov64(0, { reg: 6 }), alu(64, 'lsh', 0, 8), exit], [tail], `p${i}`));
       counter = 0;
       const state = new RunState();

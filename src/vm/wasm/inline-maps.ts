@@ -299,3 +299,7 @@ export function inlineRing(g: Lowering, pc: number): Expr[] | undefined {
   }
   return [body, ...g.clearArgs()];
 }
+
+/** bpf_map_lookup_elem: an array, plain-hash or LPM-trie lookup in compiled code, by the map r1 holds (or the maps it may hold). */
+export const inlineMapLookup = (g: Lowering, pc: number): Expr[] | undefined =>
+  inlineArrayLookup(g, pc) ?? inlineHashLookup(g, pc) ?? inlineLpmLookup(g, pc) ?? lookupByCandidateMap(g, pc);

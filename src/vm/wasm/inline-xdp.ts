@@ -4,7 +4,6 @@ import { decodeFunctionAddress } from '../engine.js';
 import { ERRNO } from '../../errors/errno.js';
 import { Scratch } from './abi.js';
 import { i32, i64, none, type Expr } from './emit/expr.js';
-import { inlineArrayLookup, inlineArrayUpdate, inlineCsumDiff, inlineHashLookup, inlineLpmLookup, inlineRing, lookupByCandidateMap } from './inline-maps.js';
 import { A, DEPTH, PROGRAM_PARAMS, S, T, U, type Lowering } from './lowering.js';
 
 const FRAME_HELPERS = ['bpf_xdp_adjust_head', 'bpf_xdp_adjust_meta', 'bpf_xdp_adjust_tail', 'bpf_xdp_get_buff_len'] as const;
@@ -387,27 +386,9 @@ export function inlinePerfOutput(g: Lowering, pc: number): Expr[] | undefined {
 }
 
 /**
- * A helper call: the helper's own wasm lowering when it has one (HelperSpec.wasm), else one of
- * the lowerings here, else a call into the host.
+ * A helper call: compiled by the helper's own wasm lowering (HelperSpec.wasm, kept with the
+ * helper in src/helpers/) when it has one and it applies here, else a call into the host.
  */
 export function helperCall(g: Lowering, pc: number): Expr[] {
-  const own = g.code.helpers[pc]?.wasm?.(g, pc);
-  if (own) return own;
-  const inline =
-    inlineArrayLookup(g, pc) ??
-    inlineHashLookup(g, pc) ??
-    inlineLpmLookup(g, pc) ??
-    lookupByCandidateMap(g, pc) ??
-    inlineArrayUpdate(g, pc) ??
-    inlinePacketBytes(g, pc) ??
-    inlineCsumDiff(g, pc) ??
-    inlineLoop(g, pc) ??
-    inlineTailCall(g, pc) ??
-    inlineFrameHelper(g, pc) ??
-    inlineRedirect(g, pc) ??
-    inlinePerfOutput(g, pc) ??
-    inlineSpinLock(g, pc) ??
-    inlineRing(g, pc);
-  if (inline) return inline;
-  return g.helperCallViaHost(pc);
+  return g.code.helpers[pc]?.wasm?.(g, pc) ?? g.helperCallViaHost(pc);
 }

@@ -42,8 +42,10 @@ export interface KnownReplacement {
 }
 
 /**
- * Helpers whose calls may compile inline, by name with their ids: a call is one of them only when
- * both match (tables may give an id to another helper, as the conformance suite's does).
+ * Helpers that have a lowering here, by name with their ids. A lowering is attached to its
+ * helper's spec (HelperSpec.wasm, in src/helpers/) and still checks, with `calls`, that the call
+ * is the helper it compiles: both id and name must match (tables may give an id to another
+ * helper, as the conformance suite's does).
  */
 const INLINE_HELPERS = {
   bpf_map_lookup_elem: 1,
