@@ -73,7 +73,8 @@ export function mutateJson(rng: Rng, seed: Uint8Array): Uint8Array {
         break;
       case 2:
         if (typeof old === 'number') set(rng.pick([old + 1, old - 1, -old, old * 2 ** 32, 0, Number.MAX_SAFE_INTEGER]));
-        else set(rng.pick(ODD_VALUES));
+        // A copy: the shared value, once in the document, could be picked into itself (a cycle JSON cannot write).
+        else set(structuredClone(rng.pick(ODD_VALUES)));
         break;
       default:
         set(structuredClone(rng.pick(ODD_VALUES)));
