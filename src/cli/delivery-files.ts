@@ -1,13 +1,10 @@
-import { join } from 'node:path';
-import { ByteSink, PcapWriter } from '../pcap/write.js';
+import { openOutCapture, type OutCapture } from './out-capture.js';
 import type { DeliveryKind, Netdev } from '../xdp/netdev.js';
 
 const NS_PER_SECOND = 1_000_000_000;
 
 /** One capture file of what a device delivered, and the frames written to it so far. */
-interface DeliveryFile {
-  sink: ByteSink;
-  writer: PcapWriter;
+interface DeliveryFile extends OutCapture {
   written: number;
 }
 
@@ -39,8 +36,7 @@ export class DeliveryFiles {
   }
 
   private open(name: string): DeliveryFile {
-    const sink = ByteSink.toFile(join(this.dir, name), false, `--out ${this.dir}: ${name}`);
-    const file = { sink, writer: new PcapWriter(sink, { nanoseconds: true }), written: 0 };
+    const file = { ...openOutCapture(this.dir, name), written: 0 };
     this.files.push({ name, file });
     return file;
   }

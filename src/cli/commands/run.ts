@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { ensureDirectory, OUT_DIRECTORY_HINT } from '../directories.js';
-import { ByteSink, PcapWriter } from '../../pcap/write.js';
+import { openOutCapture, type OutCapture } from '../out-capture.js';
 import { CaptureReplay, REPLAY_BATCH_FRAMES } from '../../runtime/replay.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { frameBatches } from '../../pcap/frame-stream.js';
@@ -44,13 +43,11 @@ export function registerRun(root: Command): void {
       const coll = rt.loadCollection(readObjectForLoad(object, opts).spec, { ...(opts.prog ? { programs: [opts.prog] } : {}), ...btfLoadOption(opts) });
       reportSkipped(coll);
       const prog = pickProgram(coll, opts.prog, object);
-      const writers = new Map<number, { sink: ByteSink; writer: PcapWriter }>();
-      const writerFor = (code: number): PcapWriter | undefined => {
+      const writers = new Map<number, OutCapture>();
+      const writerFor = (code: number): OutCapture['writer'] | undefined => {
         let w = writers.get(code);
         if (!w && opts.out) {
-          const name = `${xdpActionName(code).replace(/^XDP_/, '').toLowerCase()}.pcap`;
-          const sink = ByteSink.toFile(join(opts.out, name), false, `--out ${opts.out}: ${name}`);
-          w = { sink, writer: new PcapWriter(sink, { nanoseconds: true }) };
+          w = openOutCapture(opts.out, `${xdpActionName(code).replace(/^XDP_/, '').toLowerCase()}.pcap`);
           writers.set(code, w);
         }
         return w?.writer;
